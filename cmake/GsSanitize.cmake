@@ -1,0 +1,10 @@
+# -DGSNET_SANITIZE=address,undefined (alias GS_SANITIZE) builds every target with sanitizers.
+if(DEFINED GSNET_SANITIZE AND NOT GSNET_SANITIZE STREQUAL "")
+  set(GS_SANITIZE "${GSNET_SANITIZE}")
+endif()
+if(NOT GS_SANITIZE STREQUAL "")
+  string(REPLACE ";" "," _gs_san "${GS_SANITIZE}")
+  message(STATUS "gsnet: sanitizers ${_gs_san}")
+  add_compile_options(-fsanitize=${_gs_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=${_gs_san})
+endif()

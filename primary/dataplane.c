@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "gs_idle.h"
+#include "gs_log.h"
+#include "gs_stats.h"
+#include "primary.h"
+
+GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
+#define GS_LOGTYPE gs_primary_dp_logtype
+
+#define MAX_BURST      64
+#define TX_BUF	       64
+#define TICKS_PER_SEC  100
+
+/* Everything one primary lcore owns: its queues, rings, counters and buffers. */
+struct lcore_ctx {
+	struct primary *p;
+	unsigned int idx; /* 0 .. n_lcores-1: RX/TX queue and ring index */
+	struct gs_lcore_stats *st;
+	uint16_t ip_id;
+	uint16_t ntx[RTE_MAX_ETHPORTS];
+	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
+	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
+	struct gs_msg msg;		    /* staging for one request */
+	struct gs_msg replies[MAX_BURST];   /* a burst of replies */
+};
+
+static inline void
+count_drop(struct lcore_ctx *lc, enum gs_drop why, uint64_t n)
+{
+	gs_ctr_add(&lc->st->drops[why], n);
+}
+
+static void
+tx_flush(struct lcore_ctx *lc, uint16_t port)
+{
+	uint16_t n = lc->ntx[port], sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(port, (uint16_t)lc->idx, lc->tx[port], n);
+	if (sent < n)
+		sent += rte_eth_tx_burst(port, (uint16_t)lc->idx, lc->tx[port] + sent,
+			(uint16_t)(n - sent));
+	gs_ctr_add(&lc->st->tx_packets, sent);
+	for (uint16_t i = 0; i < sent; i++)
+		gs_ctr_add(&lc->st->tx_bytes, lc->txlen[port][i]);
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(lc->tx[port] + sent, (unsigned int)(n - sent));
+		count_drop(lc, GS_DROP_TX_FULL, (uint64_t)(n - sent));
+	}
+	lc->ntx[port] = 0;
+}
+
+static inline void
+tx_enqueue(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m)
+{
+	if (lc->ntx[port] == TX_BUF)
+		tx_flush(lc, port);
+	lc->txlen[port][lc->ntx[port]] = m->pkt_len;
+	lc->tx[port][lc->ntx[port]++] = m;
+}
+
+static void
+dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi, uint16_t port,
+	uint64_t now)
+{
+	struct primary *p = lc->p;
+	const struct gs_hdr *h = &fi->hdr;
+	enum gs_class cls = classify_type(&p->classify, h->type);
+	struct gs_msg *msg = &lc->msg;
+	int inst;
+
+	if (cls == GS_CLASS_NONE) {
+		count_drop(lc, GS_DROP_GS_TYPE, 1);
+		return;
+	}
+	if (h->type == GS_MSG_CONNECT) {
+		if (h->session_id != 0) {
+			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
+			return;
+		}
+	} else {
+		const struct gs_session *s = gs_session_find(&p->sessions, h->session_id);
+
+		if (s == NULL) {
+			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
+			return;
+		}
+		if (s->peer.ip != fi->peer.ip || s->peer.port != fi->peer.port) {
+			count_drop(lc, GS_DROP_WRONG_ADDRESS, 1);
+			return;
+		}
+	}
+	inst = classify_instance(h->session_id, fi->peer.ip, fi->peer.port,
+		__atomic_load_n(&p->live[cls], __ATOMIC_ACQUIRE));
+	if (inst < 0) {
+		count_drop(lc, GS_DROP_HANDLER_DOWN, 1);
+		return;
+	}
+
+	msg->peer = fi->peer;
+	msg->peer.eth_port = port;
+	msg->rx_tsc = now;
+	msg->hdr = *h;
+	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
+	if (rte_ring_enqueue_elem(p->p2h[lc->idx][cls][inst], msg, sizeof(*msg)) < 0) {
+		count_drop(lc, GS_DROP_RING_FULL, 1);
+		return;
+	}
+	gs_ctr_add(&lc->st->dispatched[cls], 1);
+}
+
+static void
+handle_frame(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m, uint64_t now)
+{
+	const struct frame_cfg *fc = &lc->p->fcfg[port];
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	struct frame_info fi;
+	uint32_t len;
+
+	gs_ctr_add(&lc->st->rx_bytes, m->pkt_len);
+	if (m->nb_segs > 1) {
+		count_drop(lc, GS_DROP_FRAME_SEGMENTED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	switch (frame_parse(frame, m->data_len, fc, &fi)) {
+	case FRAME_DROP:
+		count_drop(lc, fi.drop, 1);
+		break;
+	case FRAME_GAME:
+		dispatch(lc, frame, &fi, port, now);
+		break;
+	case FRAME_ARP_REQUEST:
+		len = frame_arp_reply(frame, m->data_len, fc, &fi);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		gs_ctr_add(&lc->st->arp_replies, 1);
+		tx_enqueue(lc, port, m);
+		return; /* the mbuf goes back out */
+	case FRAME_ICMP_ECHO:
+		len = frame_icmp_reply(frame, m->data_len, fc, &fi);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		gs_ctr_add(&lc->st->icmp_replies, 1);
+		tx_enqueue(lc, port, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Frame and queue one handler reply; the mbuf is consumed either way. */
+static void
+send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte_mbuf *mb)
+{
+	struct primary *p = lc->p;
+	uint16_t port = r->peer.eth_port;
+	struct gs_session *s;
+	uint32_t len;
+
+	if (port >= RTE_MAX_ETHPORTS || !p->started[port] || r->peer.ip == 0 ||
+		r->hdr.payload_len > GS_WIRE_MAX_PAYLOAD) {
+		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	r->hdr.magic = GS_WIRE_MAGIC;
+	r->hdr.version = GS_WIRE_VERSION;
+	r->hdr.flags = 0;
+	s = gs_session_find(&p->sessions, r->hdr.session_id);
+	if (s != NULL) /* the primary numbers every packet to a session */
+		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);
+	len = frame_build_udp(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
+		&p->fcfg[port], &r->peer, lc->ip_id++, &r->hdr, r->payload);
+	if (len == 0) {
+		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	mb->data_len = (uint16_t)len;
+	mb->pkt_len = len;
+	gs_ctr_add(&lc->st->replies[cls], 1);
+	tx_enqueue(lc, port, mb);
+}
+
+static unsigned int
+drain_replies(struct lcore_ctx *lc)
+{
+	struct primary *p = lc->p;
+	struct rte_mbuf *mbufs[MAX_BURST];
+	unsigned int total = 0;
+
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			unsigned int n = rte_ring_dequeue_burst_elem(p->h2p[lc->idx][c][i],
+				lc->replies, sizeof(struct gs_msg), MAX_BURST, NULL);
+
+			if (n == 0)
+				continue;
+			total += n;
+			if (rte_pktmbuf_alloc_bulk(p->pool, mbufs, n) < 0) {
+				count_drop(lc, GS_DROP_TX_NOMBUF, n);
+				continue;
+			}
+			for (unsigned int k = 0; k < n; k++)
+				send_reply(lc, (enum gs_class)c, &lc->replies[k], mbufs[k]);
+		}
+	return total;
+}
+
+static unsigned int
+poll_once(struct lcore_ctx *lc, uint64_t now)
+{
+	struct primary *p = lc->p;
+	struct rte_mbuf *pkts[MAX_BURST];
+	unsigned int work = 0, burst = p->app.cfg.burst;
+
+	gs_stats_begin(&lc->st->seq);
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		uint16_t port = p->ports[i], n;
+
+		if (lc->idx >= p->n_rxq[port])
+			continue;
+		n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, (uint16_t)burst);
+		if (n == 0)
+			continue;
+		gs_ctr_add(&lc->st->rx_packets, n);
+		for (uint16_t k = 0; k < n; k++)
+			handle_frame(lc, port, pkts[k], now);
+		work += n;
+	}
+	work += drain_replies(lc);
+	for (unsigned int i = 0; i < p->n_ports; i++)
+		tx_flush(lc, p->ports[i]);
+	gs_stats_end(&lc->st->seq);
+	return work;
+}
+
+int
+dataplane_lcore(void *arg)
+{
+	struct primary *p = arg;
+	const struct gs_cfg_proc *pc = &p->app.cfg.proc[GS_ROLE_PRIMARY];
+	const uint64_t tick = rte_get_timer_hz() / TICKS_PER_SEC;
+	uint64_t next = rte_get_timer_cycles() + tick;
+	bool is_main = rte_lcore_id() == rte_get_main_lcore();
+	struct gs_idle_state idle;
+	struct lcore_ctx *lc;
+	int idx = rte_lcore_index((int)rte_lcore_id());
+
+	if (idx < 0 || (unsigned int)idx >= p->n_lcores)
+		return -EINVAL;
+	lc = rte_zmalloc_socket("gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE,
+		(int)rte_socket_id());
+	if (lc == NULL)
+		return -ENOMEM;
+	lc->p = p;
+	lc->idx = (unsigned int)idx;
+	lc->st = &p->ctl->lcores[idx];
+	gs_idle_init(&idle, pc->idle, pc->idle_max_us);
+	GS_LOG(NOTICE, "lcore %u (index %u) polling, idle %s", rte_lcore_id(), lc->idx,
+		pc->idle == GS_IDLE_POLL ? "poll" : "backoff");
+
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t now = rte_get_timer_cycles();
+
+		if (poll_once(lc, now) > 0)
+			gs_idle_reset(&idle);
+		else
+			gs_idle_wait(&idle);
+		if (is_main && now >= next) {
+			next = now + tick;
+			monitor_tick(p, now);
+			if (*p->sig_stop)
+				__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+		}
+	}
+	rte_free(lc);
+	return 0;
+}

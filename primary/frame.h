@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_PRIMARY_FRAME_H
+#define GS_PRIMARY_FRAME_H
+
+/*
+ * Frame parsing and building on plain byte spans: no mbuf, no EAL, so the
+ * parser is unit-testable and fuzzable on its own.
+ */
+#include <stdint.h>
+
+#include "gs_drop.h"
+#include "gs_shm_types.h"
+#include "gs_wire.h"
+
+/** What the primary serves: its address, game port and VLAN. */
+struct frame_cfg {
+	uint32_t ip;	   /* network order */
+	uint16_t udp_port; /* network order */
+	uint16_t vlan;	   /* host order; 0: untagged only */
+	uint8_t mac[6];	   /* the port's MAC */
+};
+
+enum frame_kind {
+	FRAME_DROP = 0,	   /* see frame_info.drop */
+	FRAME_ARP_REQUEST, /* an ARP request for our address */
+	FRAME_ICMP_ECHO,   /* an ICMP echo request to us */
+	FRAME_GAME,	   /* a valid game message to us */
+};
+
+struct frame_info {
+	enum gs_drop drop;
+	uint16_t l2_len;      /* Ethernet (+ 802.1Q) header */
+	uint16_t l3_len;      /* IPv4 header with options */
+	uint16_t ip_total;    /* IPv4 total length */
+	uint16_t payload_off; /* game payload (after the game header) */
+	struct gs_peer peer;  /* sender: MAC, IP, port, VLAN tag */
+	struct gs_hdr hdr;    /* FRAME_GAME: the decoded game header */
+};
+
+/** Largest frame frame_build_udp() can write. */
+#define FRAME_MAX_LEN (14 + 4 + 20 + 8 + GS_WIRE_HDR_LEN + GS_WIRE_MAX_PAYLOAD)
+
+/**
+ * Parse a received frame: Ethernet (+802.1Q), ARP, IPv4 (version, IHL,
+ * total length, header checksum, no fragments), ICMP echo, UDP (length,
+ * checksum when non-zero, game port) and the game header.
+ *
+ * @return the kind of frame; for FRAME_DROP, info->drop says why.
+ */
+enum frame_kind frame_parse(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
+	struct frame_info *info);
+
+/**
+ * Turn an ARP request (as parsed) into our reply, in place.
+ *
+ * @return the reply's length.
+ */
+uint32_t frame_arp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
+	const struct frame_info *info);
+
+/**
+ * Turn an ICMP echo request (as parsed) into the echo reply, in place.
+ * Trailing bytes past the IP total length are cut.
+ *
+ * @return the reply's length.
+ */
+uint32_t frame_icmp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
+	const struct frame_info *info);
+
+/**
+ * Build a UDP datagram from us to @p dst carrying @p hdr and its payload, with
+ * valid IPv4 and UDP checksums, tagged with dst->vlan_tci when non-zero.
+ *
+ * @return the frame length, or 0 if @p cap is too small or the payload too long.
+ */
+uint32_t frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
+	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr,
+	const uint8_t *payload);
+
+#endif /* GS_PRIMARY_FRAME_H */

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gs-primary: owns the ports, the packet mempool, the rings and the shared
+ * memzones; classifies game traffic and dispatches it to the handlers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
+
+#include "gs_log.h"
+#include "gs_stats.h"
+#include "primary.h"
+
+GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
+#define GS_LOGTYPE gs_primary_logtype
+
+#define HANDLER_EXIT_WAIT_MS 2000
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static struct primary primary; /* large: keep it off the stack */
+
+static bool
+handlers_attached(const struct gs_ctl *ctl)
+{
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			const struct gs_handler_slot *s = &ctl->handlers[c][i];
+			uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+
+			if (st != GS_SLOT_FREE && st != GS_SLOT_DEAD && gs_pid_alive(s->pid))
+				return true;
+		}
+	return false;
+}
+
+/* Hold the ports until the classes in [primary] start_after run. */
+static int
+wait_start_after(struct primary *p)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * cfg->start_timeout_ms / 1000;
+
+	if (cfg->start_after == 0)
+		return 0;
+	GS_LOG(NOTICE, "ports held until the start_after classes attach (%u ms at most)",
+		cfg->start_timeout_ms);
+	while (!stop_requested) {
+		uint32_t missing = 0;
+
+		monitor_tick(p, rte_get_timer_cycles());
+		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+			if ((cfg->start_after & (1u << c)) && p->live[c] == 0)
+				missing |= 1u << c;
+		if (missing == 0)
+			return 0;
+		if (rte_get_timer_cycles() > deadline) {
+			for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+				if (missing & (1u << c))
+					GS_LOG(ERR, "[primary] start_after: no %s instance attached within %u ms",
+						gs_class_name(c), cfg->start_timeout_ms);
+			return -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	return -EINTR;
+}
+
+/* Tell handlers to go, and wait (bounded) until they did. */
+static void
+stop_handlers(struct primary *p)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * HANDLER_EXIT_WAIT_MS / 1000;
+
+	__atomic_store_n(&p->ctl->stopping, 1, __ATOMIC_RELEASE);
+	while (handlers_attached(p->ctl)) {
+		if (rte_get_timer_cycles() > deadline) {
+			GS_LOG(WARNING, "handlers still attached after %u ms: stopping anyway",
+				HANDLER_EXIT_WAIT_MS);
+			return;
+		}
+		usleep(10000);
+	}
+}
+
+static void
+print_stats(const struct primary *p)
+{
+	struct gs_lcore_stats sum = { 0 }, one;
+	char line[4096];
+	size_t off = 0;
+
+	for (unsigned int l = 0; l < p->n_lcores; l++) {
+		gs_stats_read(&p->ctl->lcores[l], &one, sizeof(one));
+		sum.rx_packets += one.rx_packets;
+		sum.rx_bytes += one.rx_bytes;
+		sum.tx_packets += one.tx_packets;
+		sum.tx_bytes += one.tx_bytes;
+		sum.arp_replies += one.arp_replies;
+		sum.icmp_replies += one.icmp_replies;
+		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
+			sum.drops[d] += one.drops[d];
+		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
+			sum.dispatched[c] += one.dispatched[c];
+			sum.replies[c] += one.replies[c];
+		}
+	}
+#define ADD(...) off += (size_t)snprintf(line + off, sizeof(line) - off, __VA_ARGS__)
+	ADD("gs-primary stats: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
+	    " tx_bytes=%" PRIu64 " arp_replies=%" PRIu64 " icmp_replies=%" PRIu64,
+		sum.rx_packets, sum.rx_bytes, sum.tx_packets, sum.tx_bytes, sum.arp_replies,
+		sum.icmp_replies);
+	for (unsigned int d = 1; d < GS_DROP_MAX && off < sizeof(line); d++)
+		ADD(" drop_%s=%" PRIu64, gs_drop_name(d), sum.drops[d]);
+	for (unsigned int c = 1; c < GS_CLASS_MAX && off < sizeof(line); c++)
+		ADD(" dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64, gs_class_name(c),
+			sum.dispatched[c], gs_class_name(c), sum.replies[c]);
+#undef ADD
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/*
+ * The primary's hugepage files and runtime directory outlive rte_eal_cleanup()
+ * (memory preallocated with -m is never returned). Every handler has gone,
+ * so remove them: a clean stop leaves nothing behind.
+ */
+static void
+remove_runtime_files(const char *prefix, const char *huge_dir, const char *run_dir)
+{
+	char path[PATH_MAX];
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(huge_dir);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strncmp(e->d_name, prefix, plen) == 0 &&
+				strncmp(e->d_name + plen, "map_", 4) == 0) {
+				if (snprintf(path, sizeof(path), "%s/%s", huge_dir, e->d_name) <
+					(int)sizeof(path))
+					unlink(path);
+			}
+		closedir(d);
+	}
+	d = opendir(run_dir);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.' &&
+				snprintf(path, sizeof(path), "%s/%s", run_dir, e->d_name) <
+					(int)sizeof(path))
+				unlink(path);
+		closedir(d);
+		rmdir(run_dir);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct primary *p = &primary;
+	char run_dir[PATH_MAX];
+	int ret, rc = GS_EXIT_OK;
+
+	ret = gs_app_init(&p->app, argc, argv, GS_ROLE_PRIMARY);
+	if (ret != GS_EXIT_OK)
+		return ret < 0 ? GS_EXIT_OK : ret;
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	p->sig_stop = &stop_requested;
+	p->n_lcores = rte_lcore_count();
+	classify_init(&p->classify);
+
+	ret = shm_create(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot create shared memory: %s\n", strerror(-ret));
+	ret = port_init_all(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot configure ports: %s\n", strerror(-ret));
+
+	p->ctl->epoch = rte_rand() | 1;
+	__atomic_store_n(&p->ctl->ready, 1, __ATOMIC_RELEASE); /* handlers may attach */
+	ret = wait_start_after(p);
+	if (ret == 0)
+		ret = port_start_all(p);
+	if (ret == 0) {
+		GS_LOG(NOTICE, "gs-primary ready: prefix %s, %u lcores, %u ports, game port %u",
+			p->app.cfg.file_prefix, p->n_lcores, p->n_ports, p->app.cfg.udp_port);
+		rte_eal_mp_remote_launch(dataplane_lcore, p, CALL_MAIN);
+		rte_eal_mp_wait_lcore();
+		GS_LOG(NOTICE, "stopping");
+	} else if (ret != -EINTR) {
+		rc = GS_EXIT_FAILURE;
+	}
+
+	stop_handlers(p);
+	port_stop_all(p);
+	print_stats(p);
+	shm_free(p);
+	gs_app_fini(&p->app);
+	remove_runtime_files(p->app.cfg.file_prefix,
+		p->app.cfg.huge_dir[0] != '\0' ? p->app.cfg.huge_dir : "/dev/hugepages", run_dir);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <numa.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "gs_log.h"
+#include "gs_names.h"
+#include "primary.h"
+
+GS_LOG_REGISTER(gs_primary_port_logtype, gs.primary.port);
+#define GS_LOGTYPE gs_primary_port_logtype
+
+static void
+warn_numa(uint16_t port, int socket)
+{
+	unsigned int lcore;
+
+	if (socket == SOCKET_ID_ANY || numa_available() < 0 || numa_num_configured_nodes() < 2)
+		return;
+	RTE_LCORE_FOREACH(lcore) {
+		int cpu_node = (int)rte_lcore_to_socket_id(lcore);
+
+		if (cpu_node != socket)
+			GS_LOG(WARNING, "port %u is on NUMA node %d but lcore %u runs on node %d: every packet crosses the interconnect",
+				port, socket, lcore, cpu_node);
+	}
+}
+
+static int
+port_init(struct primary *p, uint16_t port)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t nrxq, ntxq, rxd = (uint16_t)cfg->rx_desc, txd = (uint16_t)cfg->tx_desc;
+	int socket = rte_eth_dev_socket_id(port);
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_info_get(%u): %s", port, rte_strerror(-ret));
+		return ret;
+	}
+	if (info.max_tx_queues < p->n_lcores) {
+		GS_LOG(ERR, "port %u (%s) has %u TX queues; [primary] lcore_count = %u needs one each",
+			port, info.driver_name, info.max_tx_queues, p->n_lcores);
+		return -EINVAL;
+	}
+	ntxq = (uint16_t)p->n_lcores;
+	nrxq = (uint16_t)RTE_MIN(p->n_lcores, info.max_rx_queues);
+	if (nrxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	} else if (nrxq > 1) {
+		GS_LOG(WARNING, "port %u (%s) has no RSS: one RX queue, the other lcores only send",
+			port, info.driver_name);
+		nrxq = 1;
+	}
+
+	ret = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u rxq, %u txq): %s", port, nrxq, ntxq,
+			rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+	if (ret < 0)
+		return ret;
+	for (uint16_t q = 0; q < nrxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, p->pool);
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eth_rx_queue_setup(%u, %u): %s", port, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint16_t q = 0; q < ntxq; q++) {
+		ret = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)socket, NULL);
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eth_tx_queue_setup(%u, %u): %s", port, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_macaddr_get(port, &mac);
+	if (ret < 0)
+		return ret;
+
+	p->n_rxq[port] = nrxq;
+	p->fcfg[port].ip = cfg->ip;
+	p->fcfg[port].udp_port = rte_cpu_to_be_16(cfg->udp_port);
+	p->fcfg[port].vlan = cfg->vlan;
+	memcpy(p->fcfg[port].mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	warn_numa(port, socket);
+	GS_LOG(NOTICE, "port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, mac " RTE_ETHER_ADDR_PRT_FMT,
+		port, info.driver_name, nrxq, ntxq, rxd, txd,
+		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
+		RTE_ETHER_ADDR_BYTES(&mac));
+	return 0;
+}
+
+int
+port_init_all(struct primary *p)
+{
+	uint16_t port;
+	int ret;
+
+	p->n_ports = 0;
+	RTE_ETH_FOREACH_DEV(port) {
+		ret = port_init(p, port);
+		if (ret < 0)
+			return ret;
+		p->ports[p->n_ports++] = port;
+	}
+	if (p->n_ports == 0) {
+		GS_LOG(ERR, "no port: configure [eal] vdev0 (e.g. net_tap0,iface=gs0) or pci0");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int
+port_start_all(struct primary *p)
+{
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		uint16_t port = p->ports[i];
+		struct rte_eth_link link;
+		int ret = rte_eth_dev_start(port);
+
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eth_dev_start(%u): %s", port, rte_strerror(-ret));
+			return ret;
+		}
+		p->started[port] = true;
+		__atomic_fetch_add(&p->ctl->ports_started, 1, __ATOMIC_RELEASE);
+		if (rte_eth_link_get_nowait(port, &link) == 0)
+			GS_LOG(NOTICE, "port %u started: link %s, %u Mbps", port,
+				link.link_status ? "up" : "down", link.link_speed);
+	}
+	return 0;
+}
+
+void
+port_stop_all(struct primary *p)
+{
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		uint16_t port = p->ports[i];
+		int ret;
+
+		if (p->started[port]) {
+			ret = rte_eth_dev_stop(port);
+			if (ret < 0)
+				GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port, rte_strerror(-ret));
+			p->started[port] = false;
+		}
+		rte_eth_dev_close(port);
+	}
+}

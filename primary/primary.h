@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_PRIMARY_H
+#define GS_PRIMARY_H
+
+/* The primary's process-wide state, shared by its modules (not by processes). */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "classify.h"
+#include "frame.h"
+#include "gs_app.h"
+#include "gs_session_tbl.h"
+#include "gs_shm_types.h"
+
+struct rte_mempool;
+struct rte_ring;
+
+struct primary {
+	struct gs_app app;
+	struct gs_ctl *ctl;
+	struct rte_mempool *pool;
+	struct gs_session_tbl sessions;
+	bool sessions_ok;
+	struct classify_table classify;
+
+	uint16_t ports[RTE_MAX_ETHPORTS];
+	unsigned int n_ports;
+	unsigned int n_rxq[RTE_MAX_ETHPORTS]; /* RX queues of each port */
+	struct frame_cfg fcfg[RTE_MAX_ETHPORTS]; /* indexed by port id */
+	bool started[RTE_MAX_ETHPORTS];
+
+	unsigned int n_lcores;
+	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+
+	/* live instances per class (bit mask): written by the main lcore, read by all */
+	uint32_t live[GS_CLASS_MAX];
+	/* the signal handler's flag, and the stop every lcore reads */
+	volatile sig_atomic_t *sig_stop;
+	uint32_t stop;
+};
+
+/* port.c */
+int port_init_all(struct primary *p);
+int port_start_all(struct primary *p);
+void port_stop_all(struct primary *p);
+
+/* shm.c */
+int shm_create(struct primary *p);
+void shm_free(struct primary *p);
+
+/* monitor.c */
+void monitor_tick(struct primary *p, uint64_t now);
+
+/* dataplane.c */
+int dataplane_lcore(void *arg); /* arg: struct primary *; lcore index from rte_lcore_index */
+
+#endif /* GS_PRIMARY_H */

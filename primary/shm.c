@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_version.h>
+
+#include "gs_log.h"
+#include "gs_names.h"
+#include "primary.h"
+
+GS_LOG_REGISTER(gs_primary_shm_logtype, gs.primary.shm);
+#define GS_LOGTYPE gs_primary_shm_logtype
+
+/* NUMA node of the first port: pools and rings live next to the NIC. */
+static int
+data_socket(void)
+{
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		int s = rte_eth_dev_socket_id(port);
+
+		if (s >= 0)
+			return s;
+	}
+	return (int)rte_socket_id();
+}
+
+static struct rte_ring *
+ring_create(bool to_handler, unsigned int l, unsigned int c, unsigned int i, unsigned int size,
+	int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct rte_ring *r;
+
+	if (to_handler)
+		snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, c, i);
+	else
+		snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, c, i);
+	r = rte_ring_lookup(name); /* left by an earlier run of this prefix */
+	if (r != NULL)
+		rte_ring_free(r);
+	r = rte_ring_create_elem(name, sizeof(struct gs_msg), size, socket,
+		RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (r == NULL)
+		GS_LOG(ERR, "rte_ring_create_elem(%s, %u x %zu B): %s", name, size,
+			sizeof(struct gs_msg), rte_strerror(rte_errno));
+	return r;
+}
+
+static int
+rings_create(struct primary *p, int socket)
+{
+	for (unsigned int l = 0; l < p->n_lcores; l++)
+		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				p->p2h[l][c][i] = ring_create(true, l, c, i,
+					p->app.cfg.ring_size, socket);
+				p->h2p[l][c][i] = ring_create(false, l, c, i,
+					p->app.cfg.ring_size, socket);
+				if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL)
+					return -ENOMEM;
+			}
+	return 0;
+}
+
+static void
+rings_free(struct primary *p)
+{
+	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
+		for (unsigned int c = 0; c < GS_CLASS_MAX; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				rte_ring_free(p->p2h[l][c][i]);
+				rte_ring_free(p->h2p[l][c][i]);
+				p->p2h[l][c][i] = NULL;
+				p->h2p[l][c][i] = NULL;
+			}
+}
+
+static int
+ctl_create(struct primary *p, int socket)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(GS_MZ_CTL);
+	struct gs_ctl *ctl;
+
+	if (mz != NULL)
+		rte_memzone_free(mz);
+	mz = rte_memzone_reserve_aligned(GS_MZ_CTL, sizeof(*ctl), socket, 0, RTE_CACHE_LINE_SIZE);
+	if (mz == NULL) {
+		GS_LOG(ERR, "rte_memzone_reserve(%s): %s", GS_MZ_CTL, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	ctl = mz->addr;
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->magic = GS_SHM_MAGIC;
+	ctl->layout_version = GS_SHM_VERSION;
+	ctl->ctl_size = sizeof(struct gs_ctl);
+	ctl->msg_size = sizeof(struct gs_msg);
+	ctl->slot_size = sizeof(struct gs_handler_slot);
+	ctl->session_size = sizeof(struct gs_session);
+	ctl->lcore_stats_size = sizeof(struct gs_lcore_stats);
+	snprintf(ctl->dpdk_version, sizeof(ctl->dpdk_version), "%s", rte_version());
+	snprintf(ctl->gsnet_version, sizeof(ctl->gsnet_version), "%s", GSNET_VERSION);
+	ctl->primary_pid = getpid();
+	ctl->n_lcores = p->n_lcores;
+	ctl->ring_size = p->app.cfg.ring_size;
+	ctl->max_sessions = p->app.cfg.max_sessions;
+	ctl->tsc_hz = rte_get_timer_hz();
+	p->ctl = ctl;
+	return 0;
+}
+
+int
+shm_create(struct primary *p)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	int socket = data_socket();
+	int ret;
+
+	ret = ctl_create(p, socket);
+	if (ret < 0)
+		return ret;
+	p->pool = rte_pktmbuf_pool_create(GS_POOL_PKT, cfg->mbufs, cfg->mbuf_cache, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (p->pool == NULL) {
+		GS_LOG(ERR, "rte_pktmbuf_pool_create(%s, %u mbufs): %s: raise [eal] memory_mb or reserve more hugepages",
+			GS_POOL_PKT, cfg->mbufs, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	ret = rings_create(p, socket);
+	if (ret < 0)
+		return ret;
+	ret = gs_session_tbl_create(&p->sessions, cfg->max_sessions, socket);
+	if (ret < 0)
+		return ret;
+	p->sessions_ok = true;
+	GS_LOG(NOTICE, "shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions",
+		socket, cfg->mbufs, p->n_lcores * (GS_CLASS_MAX - 1) * GS_MAX_INSTANCES, 2u,
+		cfg->ring_size, sizeof(struct gs_msg), cfg->max_sessions);
+	return 0;
+}
+
+/* Only once no handler is attached (they would fault on freed memory). */
+void
+shm_free(struct primary *p)
+{
+	const struct rte_memzone *mz;
+
+	if (p->sessions_ok)
+		gs_session_tbl_free(&p->sessions);
+	p->sessions_ok = false;
+	rings_free(p);
+	rte_mempool_free(p->pool);
+	p->pool = NULL;
+	mz = rte_memzone_lookup(GS_MZ_CTL);
+	if (mz != NULL)
+		rte_memzone_free(mz);
+	p->ctl = NULL;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_CFG_H
+#define GS_CFG_H
+
+/*
+ * The one configuration file of a gsnet group (deploy/gsnet.ini), read with
+ * DPDK's rte_cfgfile. Every process of the group reads the same file and
+ * derives its EAL arguments from it, so the processes cannot disagree on the
+ * file prefix, memory flags or lcore ids. Usable before rte_eal_init().
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gs_class.h"
+
+#define GS_CFG_DEFAULT_PATH "deploy/gsnet.ini"
+#define GS_CFG_MAX_VDEVS    8
+#define GS_CFG_MAX_ALLOW    8
+#define GS_CFG_STR	    256
+#define GS_CFG_MAX_LCORES   8 /* lcore ids of one process */
+
+/** Process roles: each has its own section and its own lcore-id range. */
+enum gs_role {
+	GS_ROLE_PRIMARY = 0,
+	GS_ROLE_SESSION,
+	GS_ROLE_MOVE,
+	GS_ROLE_COMBAT,
+	GS_ROLE_STATS,
+	GS_ROLE_MAX
+};
+
+/** How a loop waits when it found no work. */
+enum gs_idle {
+	GS_IDLE_POLL = 0, /* spin: dedicated cores in production */
+	GS_IDLE_BACKOFF,  /* rte_pause, then bounded sleeps: small or shared hosts */
+};
+
+struct gs_cfg_proc {
+	unsigned int lcore_first; /* first lcore id of the range */
+	unsigned int lcore_count; /* ids lcore_first .. lcore_first + count - 1 */
+	char cpus[64];		  /* CPU set the ids run on: "1", "0-3", "0,2" */
+	unsigned int instances;	  /* handler classes: instances started by default */
+	enum gs_idle idle;
+	unsigned int idle_max_us; /* backoff: longest sleep */
+};
+
+struct gs_cfg {
+	char path[PATH_MAX];
+
+	/* [eal] */
+	char file_prefix[64];
+	char base_virtaddr[32];
+	char huge_dir[PATH_MAX];
+	unsigned int memory_mb;
+	bool single_file_segments;
+	char vdevs[GS_CFG_MAX_VDEVS][GS_CFG_STR];
+	unsigned int n_vdevs;
+	char allow[GS_CFG_MAX_ALLOW][64]; /* PCI allow list; empty: --no-pci */
+	unsigned int n_allow;
+	char log_level[GS_CFG_STR];
+
+	/* [net] */
+	uint32_t ip;	     /* network byte order */
+	uint16_t udp_port;   /* host byte order */
+	uint16_t vlan;	     /* 0: untagged frames only */
+
+	/* [primary] */
+	unsigned int burst;
+	unsigned int rx_desc;
+	unsigned int tx_desc;
+	unsigned int mbufs;
+	unsigned int mbuf_cache;
+	unsigned int start_after;  /* bit mask of classes to wait for before ports start */
+	unsigned int start_timeout_ms;
+	unsigned int handler_timeout_ms; /* heartbeat age after which an instance is down */
+
+	/* [rings] */
+	unsigned int ring_size;
+
+	/* [sessions] */
+	unsigned int max_sessions;
+	unsigned int idle_timeout_ms;
+	unsigned int heartbeat_interval_ms;
+
+	struct gs_cfg_proc proc[GS_ROLE_MAX];
+};
+
+/** Section name of a role ("primary", "session", ...). */
+const char *gs_role_name(enum gs_role role);
+
+/** Role of a handler class. */
+enum gs_role gs_role_of_class(enum gs_class cls);
+
+/** Fill @p cfg with the built-in defaults (those of deploy/gsnet.ini). */
+void gs_cfg_defaults(struct gs_cfg *cfg);
+
+/**
+ * Load and validate @p path over the defaults, then apply @p n_over overrides
+ * "section.key=value" (the -o options of every binary).
+ *
+ * On error, writes a message naming the file, line, section, key and value
+ * into @p err.
+ *
+ * @return 0, -ENOENT (no such file), -EINVAL (syntax or a bad value).
+ */
+int gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsigned int n_over,
+	char *err, size_t err_len);
+
+/**
+ * Build the EAL argument vector of @p role (instance @p instance for handler
+ * classes) into @p argv, using @p buf for the strings.
+ *
+ * @return argc, or -ENOSPC if @p max_args or @p buf_len is too small,
+ *         -ERANGE if the instance has no lcore id in the role's range.
+ */
+int gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int instance,
+	const char *argv0, char **argv, int max_args, char *buf, size_t buf_len);
+
+#endif /* GS_CFG_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_HANDLER_H
+#define GS_HANDLER_H
+
+/*
+ * The runtime every handler secondary (session, move, combat) is built on:
+ * attach to the primary's control memzone and check its layout, claim an
+ * instance slot, consume the rings of every primary lcore, heartbeat, wait
+ * with the configured idle policy, and stop cleanly when asked or when the
+ * primary goes away.
+ */
+#include <signal.h>
+#include <stdint.h>
+
+#include "gs_app.h"
+#include "gs_idle.h"
+#include "gs_shm_types.h"
+
+#define GS_HANDLER_BURST 32
+
+struct rte_ring;
+
+/** Handle a burst of messages that primary lcore @p lcore received. */
+typedef void gs_handler_burst_fn(void *arg, unsigned int lcore, const struct gs_msg *msgs,
+	unsigned int n);
+/** Housekeeping, called every tick (about 10 ms) with the TSC. */
+typedef void gs_handler_tick_fn(void *arg, uint64_t now);
+
+struct gs_handler_ops {
+	gs_handler_burst_fn *burst;
+	gs_handler_tick_fn *tick; /* may be NULL */
+};
+
+struct gs_handler {
+	struct gs_ctl *ctl;
+	struct gs_handler_slot *slot;
+	enum gs_class cls;
+	unsigned int instance;
+	unsigned int n_lcores;
+	uint64_t epoch;
+	uint32_t generation;
+	uint64_t tsc_hz;
+	struct gs_idle_state idle;
+	struct rte_ring *rx[GS_MAX_PRIMARY_LCORES]; /* primary -> handler */
+	struct rte_ring *tx[GS_MAX_PRIMARY_LCORES]; /* handler -> primary */
+	struct gs_msg burst[GS_HANDLER_BURST];
+};
+
+/**
+ * Attach as instance @p app->instance of @p cls: wait up to @p wait_ms for
+ * a ready primary, check the layout, claim the slot, look the rings up.
+ * Errors are logged with what to do about them.
+ *
+ * @return 0, -ENOTCONN (no live primary), -ETIMEDOUT (primary never ready),
+ *         -EPROTO (layout or version mismatch), -EBUSY (instance held by a
+ *         live process), -ERANGE (instance beyond the layout), -ENOENT (ring missing).
+ */
+int gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class cls,
+	unsigned int wait_ms);
+
+/**
+ * Consume until *@p stop becomes non-zero or the primary goes away.
+ *
+ * @return 0 (stop requested), -ENOTCONN (primary died), -ESHUTDOWN (primary
+ *         shutting down or restarted), -EOWNERDEAD (the slot was taken over).
+ */
+int gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg,
+	volatile sig_atomic_t *stop);
+
+/**
+ * Queue @p reply for primary lcore @p lcore to frame and send.
+ *
+ * @return 0, -ENOBUFS (reply ring full: counted as reply_full).
+ */
+int gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *reply);
+
+/** Count a rejected message (handler-side validation). */
+void gs_handler_reject(struct gs_handler *h, enum gs_reject why);
+
+/** Release the slot (clean exit). */
+void gs_handler_detach(struct gs_handler *h);
+
+#endif /* GS_HANDLER_H */

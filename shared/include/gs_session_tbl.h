@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_SESSION_TBL_H
+#define GS_SESSION_TBL_H
+
+/*
+ * The session table: an rte_hash (lock-free readers, one writer) from session
+ * id to a position, and an array of struct gs_session indexed by position, in
+ * hugepage memory created by the primary. gs-session is the only writer; the
+ * primary and other handlers read without locks. Only *_with_hash calls and
+ * a 16-byte key are used, so no function pointer stored in the shared hash is
+ * ever called from another binary.
+ */
+#include <stdint.h>
+
+#include "gs_shm_types.h"
+
+struct rte_hash;
+
+struct gs_session_tbl {
+	struct rte_hash *hash;  /* session id -> position */
+	struct rte_hash *peers; /* client address -> position (data) */
+	struct gs_session *s; /* s[position] */
+	uint32_t max;
+};
+
+/** Called by gs_session_sweep() for a session that went idle, before it is closed. */
+typedef void gs_session_expire_fn(void *arg, const struct gs_session *s);
+
+/**
+ * Create the table (primary), or reset a stale one of the same name.
+ *
+ * @return 0, -ENOMEM (no hugepage memory), -EEXIST (a stale object could not be reused).
+ */
+int gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id);
+
+/** Free the table (primary, at shutdown, when no handler is attached). */
+void gs_session_tbl_free(struct gs_session_tbl *t);
+
+/**
+ * Look the table up (secondaries).
+ *
+ * @return 0, -ENOENT (the primary has not created it).
+ */
+int gs_session_tbl_attach(struct gs_session_tbl *t);
+
+/**
+ * Find an active session; lock-free, safe against the concurrent writer.
+ *
+ * @return the session, or NULL when @p id is 0, unknown or closing.
+ */
+struct gs_session *gs_session_find(const struct gs_session_tbl *t, uint32_t id);
+
+/**
+ * Find the active session of a client address (ip and port of @p peer).
+ *
+ * @return the session, or NULL.
+ */
+struct gs_session *gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer);
+
+/**
+ * Open a session for @p peer with a fresh random id (writer only).
+ *
+ * @return 0 and *out, -EEXIST (the address already has a session: *out),
+ *         or -ENOSPC (table full).
+ */
+int gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
+	uint64_t now, struct gs_session **out);
+
+/**
+ * Close @p s (writer only): readers stop finding it at once; its slot is
+ * reused after the grace period given to gs_session_sweep().
+ *
+ * @return 0, -ENOENT (not active).
+ */
+int gs_session_close(struct gs_session_tbl *t, struct gs_session *s, uint64_t now);
+
+/**
+ * Visit up to @p budget slots from *cursor (writer only): close sessions idle
+ * for more than @p idle_cycles (calling @p expire first), and release closed
+ * slots older than @p grace_cycles.
+ *
+ * @return the number of sessions expired.
+ */
+unsigned int gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
+	uint64_t grace_cycles, unsigned int budget, uint32_t *cursor, gs_session_expire_fn *expire,
+	void *arg);
+
+/**
+ * Repair the table after a writer died (writer only, at attach): remove keys
+ * whose slot is not an active session with that id.
+ *
+ * @return the number of keys removed.
+ */
+unsigned int gs_session_tbl_repair(struct gs_session_tbl *t);
+
+/** Number of sessions in the hash. */
+uint32_t gs_session_count(const struct gs_session_tbl *t);
+
+#endif /* GS_SESSION_TBL_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_SHM_TYPES_H
+#define GS_SHM_TYPES_H
+
+/*
+ * Every structure that crosses processes. Plain data only: no pointers, no
+ * function pointers (addresses of code differ between binaries). Any change
+ * to a structure here bumps GS_SHM_VERSION; a handler built for another
+ * version refuses to attach and says what differs.
+ */
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "gs_class.h"
+#include "gs_drop.h"
+#include "gs_wire.h"
+
+#define GS_SHM_MAGIC	      0x47534e4554435431ull /* "GSNETCT1" */
+#define GS_SHM_VERSION	      1u
+#define GS_MAX_PRIMARY_LCORES 8
+#define GS_VERSION_STR_LEN    32
+
+/** Where a message came from, or where a reply goes. Network byte order. */
+struct gs_peer {
+	uint32_t ip;
+	uint16_t port;
+	uint16_t eth_port; /* DPDK port the request arrived on (host order) */
+	uint8_t mac[6];
+	uint16_t vlan_tci; /* 0: untagged */
+};
+
+/**
+ * One ring element: a copy of a game message. Handlers never hold mbufs; the
+ * primary keeps every mbuf (a killed handler leaks nothing).
+ * Requests carry the sender; replies carry the peer to send to.
+ */
+struct gs_msg {
+	struct gs_peer peer;
+	uint64_t rx_tsc;   /* TSC when the primary received the request */
+	uint32_t reserved;
+	uint32_t reserved2;
+	struct gs_hdr hdr; /* host byte order; hdr.payload_len bytes follow */
+	uint8_t payload[GS_WIRE_MAX_PAYLOAD];
+};
+_Static_assert(sizeof(struct gs_msg) % 8 == 0, "ring elements must be a multiple of 8 bytes");
+
+/** Handler slot states (gs_handler_slot.state). */
+enum gs_slot_state {
+	GS_SLOT_FREE = 0,  /* never used, or released by a clean exit */
+	GS_SLOT_ATTACHING, /* claimed, not yet consuming */
+	GS_SLOT_RUNNING,   /* consuming its rings */
+	GS_SLOT_STOPPING,  /* asked to stop, or stopping: no new messages */
+	GS_SLOT_DEAD,	   /* the primary found it gone (pid or heartbeat) */
+};
+
+#define GS_FOREACH_REJECT(_)                         \
+	_(BAD_PAYLOAD, "bad_payload")                \
+	_(BAD_TYPE, "bad_type")                      \
+	_(NOT_CONNECTED, "not_connected")            \
+	_(TABLE_FULL, "table_full")                  \
+	_(REPLY_FULL, "reply_full")
+
+/** Why a handler refused a message it received (counted per instance). */
+enum gs_reject {
+#define GS_REJECT_ENUM(sym, name) GS_REJECT_##sym,
+	GS_FOREACH_REJECT(GS_REJECT_ENUM)
+#undef GS_REJECT_ENUM
+	GS_REJECT_MAX
+};
+
+/** One handler instance: written by the handler, except the primary's line. */
+struct gs_handler_slot {
+	/* handler's line: identity and liveness */
+	uint32_t state;	      /* enum gs_slot_state; CAS only */
+	int32_t pid;
+	uint32_t generation;  /* +1 at each claim */
+	uint32_t lcore_id;
+	uint64_t heartbeat_tsc;
+	uint64_t attach_tsc;
+	uint32_t restarts;    /* claims after the first */
+	uint32_t reserved;
+	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
+
+	/* handler's counters: seq is odd while the handler updates them */
+	uint64_t stats_seq __rte_cache_aligned;
+	uint64_t processed;
+	uint64_t replied;
+	uint64_t rejected[GS_REJECT_MAX];
+
+	/* primary's line (its main lcore's liveness view) */
+	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */
+	uint32_t up;				      /* 1 while dispatched to */
+	uint32_t downs;				      /* times it was found dead */
+} __rte_cache_aligned;
+
+/** Counters of one primary lcore; seq is odd while the lcore updates them. */
+struct gs_lcore_stats {
+	uint64_t seq;
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t arp_replies;
+	uint64_t icmp_replies;
+	uint64_t drops[GS_DROP_MAX];
+	uint64_t dispatched[GS_CLASS_MAX];
+	uint64_t replies[GS_CLASS_MAX];
+} __rte_cache_aligned;
+
+/** The control memzone (GS_MZ_CTL), published by the primary. */
+struct gs_ctl {
+	/* layout identity: checked by every handler at attach */
+	uint64_t magic;
+	uint32_t layout_version;
+	uint32_t ctl_size;
+	uint32_t msg_size;
+	uint32_t slot_size;
+	uint32_t session_size;
+	uint32_t lcore_stats_size;
+	char dpdk_version[GS_VERSION_STR_LEN];
+	char gsnet_version[GS_VERSION_STR_LEN];
+
+	/* the primary's run */
+	uint64_t epoch;	      /* random per primary start; 0 until ready */
+	uint32_t ready;	      /* 1 once ports, pools and rings exist */
+	uint32_t stopping;    /* 1 when the primary shuts down: handlers exit */
+	int32_t primary_pid;
+	uint32_t n_lcores;    /* primary lcores: one ring pair per (lcore, instance) */
+	uint32_t ring_size;
+	uint32_t max_sessions;
+	uint64_t tsc_hz;
+	uint64_t heartbeat_tsc; /* the primary's own heartbeat */
+	uint32_t ports_started; /* count of rte_eth_dev_start calls that succeeded */
+	uint32_t reserved;
+
+	struct gs_handler_slot handlers[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];
+} __rte_cache_aligned;
+
+/** Session states (gs_session.state). */
+enum gs_sess_state {
+	GS_SESS_FREE = 0,
+	GS_SESS_ACTIVE,
+	GS_SESS_CLOSED, /* removed from the hash; the slot is freed after a grace period */
+};
+
+/** One session, indexed by its position in the session hash. Written by gs-session. */
+struct gs_session {
+	uint32_t session_id;
+	uint32_t state;
+	struct gs_peer peer;
+	uint64_t player_id;
+	uint64_t created_tsc;
+	uint64_t last_seen_tsc; /* or the time it was closed */
+	uint32_t rx_seq;	/* last sequence seen from the client */
+	uint32_t tx_seq;	/* next sequence to the client: the primary's, atomic */
+	uint32_t entity_id;
+	uint32_t peer_pos; /* gs-session's: peer-hash slot + 1, freed with the session */
+};
+_Static_assert(sizeof(struct gs_session) == 64, "a session is one cache line");
+
+#endif /* GS_SHM_TYPES_H */

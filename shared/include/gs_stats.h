@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_STATS_H
+#define GS_STATS_H
+
+/*
+ * Counter blocks shared between processes: one writer per block, which
+ * brackets its updates with gs_stats_begin/end (seq odd while updating).
+ * Readers copy with gs_stats_read and retry on a change, as fd.io VPP's stats
+ * segment does. No lock a killed process could hold.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline void
+gs_ctr_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED); /* single writer: no lock prefix */
+}
+
+static inline void
+gs_stats_begin(uint64_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+gs_stats_end(uint64_t *seq)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * Copy @p len bytes of a block whose first field is its seq.
+ *
+ * @return true on a consistent copy; false if the writer kept updating (or
+ *         died mid-update: the copy is then the last state seen).
+ */
+static inline bool
+gs_stats_read(const void *block, void *dst, size_t len)
+{
+	const uint64_t *seq = block;
+
+	for (int tries = 0; tries < 64; tries++) {
+		uint64_t s0 = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+
+		memcpy(dst, block, len);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((s0 & 1) == 0 && __atomic_load_n(seq, __ATOMIC_RELAXED) == s0)
+			return true;
+	}
+	return false;
+}
+
+#endif /* GS_STATS_H */

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "gs_app.h"
+
+#define EAL_MAX_ARGS 64
+
+static void
+usage(const char *prog, enum gs_role role)
+{
+	fprintf(stderr,
+		"usage: %s [-c FILE] [-o section.key=value]...%s\n"
+		"  -c FILE   configuration file (default %s)\n"
+		"  -o S.K=V  override key K of section [S], e.g. -o eal.file_prefix=gs1\n"
+		"%s"
+		"  -h        this help\n",
+		prog, role == GS_ROLE_PRIMARY || role == GS_ROLE_STATS ? "" : " [-i INSTANCE]",
+		GS_CFG_DEFAULT_PATH,
+		role == GS_ROLE_PRIMARY || role == GS_ROLE_STATS ?
+			"" :
+			"  -i N      handler instance, 0 .. lcore_count-1 of the role (default 0)\n");
+}
+
+static int
+parse_args(struct gs_app *app, int argc, char **argv)
+{
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "c:o:i:h")) != -1) {
+		switch (c) {
+		case 'c':
+			app->cfg_path = optarg;
+			break;
+		case 'o':
+			if (app->n_over == GS_APP_MAX_OVERRIDES) {
+				fprintf(stderr, "%s: at most %d -o options\n", argv[0],
+					GS_APP_MAX_OVERRIDES);
+				return GS_EXIT_CONFIG;
+			}
+			app->overrides[app->n_over++] = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			app->instance = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || *optarg == '\0' || *optarg == '-') {
+				fprintf(stderr, "%s: -i %s: not an instance number\n", argv[0], optarg);
+				return GS_EXIT_CONFIG;
+			}
+			break;
+		case 'h':
+			usage(argv[0], app->role);
+			return -1;
+		default:
+			usage(argv[0], app->role);
+			return GS_EXIT_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return GS_EXIT_CONFIG;
+	}
+	return GS_EXIT_OK;
+}
+
+int
+gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
+{
+	char *eal_argv[EAL_MAX_ARGS + 1];
+	char eal_buf[4096], err[1024];
+	int eal_argc, ret;
+
+	memset(app, 0, sizeof(*app));
+	app->role = role;
+	app->cfg_path = GS_CFG_DEFAULT_PATH;
+	ret = parse_args(app, argc, argv);
+	if (ret != GS_EXIT_OK)
+		return ret;
+
+	ret = gs_cfg_load(&app->cfg, app->cfg_path, app->overrides, app->n_over, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "%s: config error: %s\n", argv[0], err);
+		return GS_EXIT_CONFIG;
+	}
+	if (role != GS_ROLE_PRIMARY && app->instance >= app->cfg.proc[role].lcore_count) {
+		fprintf(stderr,
+			"%s: -i %u: [%s] lcore_count = %u gives instances 0..%u their lcore ids\n",
+			argv[0], app->instance, gs_role_name(role),
+			app->cfg.proc[role].lcore_count, app->cfg.proc[role].lcore_count - 1);
+		return GS_EXIT_CONFIG;
+	}
+
+	eal_argc = gs_cfg_eal_args(&app->cfg, role, app->instance, argv[0], eal_argv, EAL_MAX_ARGS,
+		eal_buf, sizeof(eal_buf));
+	if (eal_argc < 0) {
+		fprintf(stderr, "%s: cannot build EAL arguments: %s\n", argv[0], strerror(-eal_argc));
+		return GS_EXIT_CONFIG;
+	}
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "%s: rte_eal_init: %s\n", argv[0], rte_strerror(rte_errno));
+		return GS_EXIT_FAILURE;
+	}
+	return GS_EXIT_OK;
+}
+
+void
+gs_app_fini(struct gs_app *app)
+{
+	(void)app;
+	rte_eal_cleanup();
+}
+
+bool
+gs_pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+#include <rte_config.h>
+
+#include "gs_cfg.h"
+#include "gs_shm_types.h"
+
+/*
+ * The config is table driven: one row per key, with its type, bounds and
+ * place in struct gs_cfg. Unknown sections and keys are errors, so a typo
+ * never silently falls back to a default.
+ */
+enum key_type {
+	KT_UINT,
+	KT_BOOL,
+	KT_STR,
+	KT_IPV4,
+	KT_PORT,
+	KT_IDLE,
+	KT_CLASSES,
+	KT_CPUS,
+};
+
+struct key_def {
+	const char *key;
+	enum key_type type;
+	size_t off;  /* offset in struct gs_cfg, or in struct gs_cfg_proc for role keys */
+	size_t size; /* KT_STR: buffer size */
+	unsigned long min;
+	unsigned long max;
+};
+
+#define CFG_U(k, field, lo, hi) { k, KT_UINT, offsetof(struct gs_cfg, field), 0, lo, hi }
+#define CFG_S(k, field)         { k, KT_STR, offsetof(struct gs_cfg, field), \
+				  sizeof(((struct gs_cfg *)0)->field), 0, 0 }
+#define PROC_U(k, field, lo, hi) { k, KT_UINT, offsetof(struct gs_cfg_proc, field), 0, lo, hi }
+
+static const struct key_def eal_keys[] = {
+	CFG_S("file_prefix", file_prefix),
+	CFG_S("base_virtaddr", base_virtaddr),
+	CFG_S("huge_dir", huge_dir),
+	CFG_U("memory_mb", memory_mb, 16, 1u << 20),
+	{ "single_file_segments", KT_BOOL, offsetof(struct gs_cfg, single_file_segments), 0, 0, 0 },
+	CFG_S("log_level", log_level),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def net_keys[] = {
+	{ "ip", KT_IPV4, offsetof(struct gs_cfg, ip), 0, 0, 0 },
+	{ "udp_port", KT_PORT, offsetof(struct gs_cfg, udp_port), 0, 1, 65535 },
+	{ "vlan", KT_PORT, offsetof(struct gs_cfg, vlan), 0, 0, 4094 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def ring_keys[] = {
+	CFG_U("size", ring_size, 64, 65536),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def session_keys[] = {
+	CFG_U("max", max_sessions, 16, 1u << 24),
+	CFG_U("idle_timeout_ms", idle_timeout_ms, 100, 3600000),
+	CFG_U("heartbeat_interval_ms", heartbeat_interval_ms, 10, 60000),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def primary_keys[] = {
+	CFG_U("burst", burst, 1, 64),
+	CFG_U("rx_desc", rx_desc, 64, 16384),
+	CFG_U("tx_desc", tx_desc, 64, 16384),
+	CFG_U("mbufs", mbufs, 1023, 1u << 24),
+	CFG_U("mbuf_cache", mbuf_cache, 0, 512),
+	{ "start_after", KT_CLASSES, offsetof(struct gs_cfg, start_after), 0, 0, 0 },
+	CFG_U("start_timeout_ms", start_timeout_ms, 0, 600000),
+	CFG_U("handler_timeout_ms", handler_timeout_ms, 10, 60000),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+/* Keys of every process role section (offsets in struct gs_cfg_proc). */
+static const struct key_def role_keys[] = {
+	PROC_U("lcore_first", lcore_first, 1, RTE_MAX_LCORE - 1),
+	PROC_U("lcore_count", lcore_count, 1, GS_CFG_MAX_LCORES),
+	{ "cpus", KT_CPUS, offsetof(struct gs_cfg_proc, cpus), sizeof(((struct gs_cfg_proc *)0)->cpus),
+		0, 0 },
+	PROC_U("instances", instances, 0, GS_MAX_INSTANCES),
+	{ "idle", KT_IDLE, offsetof(struct gs_cfg_proc, idle), 0, 0, 0 },
+	PROC_U("idle_max_us", idle_max_us, 1, 100000),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const char *const role_names[GS_ROLE_MAX] = {
+	[GS_ROLE_PRIMARY] = "primary",
+	[GS_ROLE_SESSION] = "session",
+	[GS_ROLE_MOVE] = "move",
+	[GS_ROLE_COMBAT] = "combat",
+	[GS_ROLE_STATS] = "stats",
+};
+
+const char *
+gs_role_name(enum gs_role role)
+{
+	return (unsigned int)role < GS_ROLE_MAX ? role_names[role] : "?";
+}
+
+enum gs_role
+gs_role_of_class(enum gs_class cls)
+{
+	switch (cls) {
+	case GS_CLASS_SESSION:
+		return GS_ROLE_SESSION;
+	case GS_CLASS_MOVE:
+		return GS_ROLE_MOVE;
+	case GS_CLASS_COMBAT:
+		return GS_ROLE_COMBAT;
+	default:
+		return GS_ROLE_MAX;
+	}
+}
+
+void
+gs_cfg_defaults(struct gs_cfg *cfg)
+{
+	static const unsigned int first[GS_ROLE_MAX] = { 1, 10, 20, 30, 60 };
+	static const unsigned int count[GS_ROLE_MAX] = { 1, 4, 4, 4, 1 };
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", GS_CFG_DEFAULT_PATH);
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "gsnet");
+	snprintf(cfg->base_virtaddr, sizeof(cfg->base_virtaddr), "0x200000000000");
+	cfg->memory_mb = 256;
+	cfg->ip = htonl(0xc6120002); /* 198.18.0.2 */
+	cfg->udp_port = 7777;
+	cfg->burst = 32;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+	cfg->mbufs = 8191;
+	cfg->mbuf_cache = 256;
+	cfg->start_timeout_ms = 10000;
+	cfg->handler_timeout_ms = 100;
+	cfg->ring_size = 1024;
+	cfg->max_sessions = 65536;
+	cfg->idle_timeout_ms = 10000;
+	cfg->heartbeat_interval_ms = 100;
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
+		struct gs_cfg_proc *p = &cfg->proc[r];
+
+		p->lcore_first = first[r];
+		p->lcore_count = count[r];
+		snprintf(p->cpus, sizeof(p->cpus), "%s", r == GS_ROLE_PRIMARY ? "0" : "1");
+		p->instances = (r == GS_ROLE_PRIMARY || r == GS_ROLE_STATS) ? 0 : 1;
+		p->idle = GS_IDLE_BACKOFF;
+		p->idle_max_us = r == GS_ROLE_PRIMARY ? 100 : 200;
+	}
+}
+
+/* Line of "key" in "[section]" of the file, 0 if not found (e.g. an -o override). */
+static unsigned int
+find_line(const char *path, const char *section, const char *key)
+{
+	char line[1024], cur[CFG_NAME_LEN] = "";
+	unsigned int lineno = 0, found = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *end;
+		size_t n;
+
+		lineno++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '[') {
+			end = strchr(p, ']');
+			if (end != NULL) {
+				n = (size_t)(end - p - 1);
+				if (n >= sizeof(cur))
+					n = sizeof(cur) - 1;
+				memcpy(cur, p + 1, n);
+				cur[n] = '\0';
+			}
+			continue;
+		}
+		if (strcmp(cur, section) != 0)
+			continue;
+		n = strlen(key);
+		if (strncmp(p, key, n) == 0) {
+			p += n;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '=')
+				found = lineno; /* the last one wins, as in rte_cfgfile */
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+struct load_ctx {
+	const char *path;
+	char *err;
+	size_t err_len;
+};
+
+static int __rte_format_printf(5, 6)
+bad(struct load_ctx *lc, const char *section, const char *key, const char *value, const char *fmt,
+	...)
+{
+	unsigned int line = find_line(lc->path, section, key);
+	char why[256];
+	char where[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(where, sizeof(where), "line %u", line);
+	else
+		snprintf(where, sizeof(where), "command line (-o)");
+	snprintf(lc->err, lc->err_len, "%s: %s: [%s] %s = \"%s\": %s", lc->path, where, section, key,
+		value, why);
+	return -EINVAL;
+}
+
+static int
+parse_uint(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s == '\0' || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return -EINVAL;
+	return 0;
+}
+
+static int
+parse_cpus(const char *s)
+{
+	/* "1", "0-3", "0,2,4-5": digits, commas and ranges only */
+	if (*s == '\0')
+		return -EINVAL;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && *p != ',' && *p != '-')
+			return -EINVAL;
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[strlen(s) - 1]))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+apply_key(struct load_ctx *lc, void *base, const char *section, const struct key_def *d,
+	const char *value)
+{
+	void *field = (char *)base + d->off;
+	unsigned long u;
+
+	switch (d->type) {
+	case KT_UINT:
+	case KT_PORT:
+		if (parse_uint(value, &u) < 0)
+			return bad(lc, section, d->key, value, "not an unsigned integer");
+		if (u < d->min || u > d->max)
+			return bad(lc, section, d->key, value, "out of range %lu..%lu", d->min, d->max);
+		if (d->type == KT_PORT)
+			*(uint16_t *)field = (uint16_t)u;
+		else
+			*(unsigned int *)field = (unsigned int)u;
+		return 0;
+	case KT_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+			strcmp(value, "0") == 0)
+			*(bool *)field = false;
+		else
+			return bad(lc, section, d->key, value, "expected yes or no");
+		return 0;
+	case KT_STR:
+		if (strlen(value) >= d->size)
+			return bad(lc, section, d->key, value, "longer than %zu characters",
+				d->size - 1);
+		snprintf(field, d->size, "%s", value);
+		return 0;
+	case KT_CPUS:
+		if (parse_cpus(value) < 0)
+			return bad(lc, section, d->key, value,
+				"expected a CPU list such as 1, 0-3 or 0,2");
+		if (strlen(value) >= d->size)
+			return bad(lc, section, d->key, value, "too long");
+		snprintf(field, d->size, "%s", value);
+		return 0;
+	case KT_IPV4: {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, value, &a) != 1 || a.s_addr == 0)
+			return bad(lc, section, d->key, value, "not an IPv4 address");
+		*(uint32_t *)field = a.s_addr;
+		return 0;
+	}
+	case KT_IDLE:
+		if (strcmp(value, "poll") == 0)
+			*(enum gs_idle *)field = GS_IDLE_POLL;
+		else if (strcmp(value, "backoff") == 0)
+			*(enum gs_idle *)field = GS_IDLE_BACKOFF;
+		else
+			return bad(lc, section, d->key, value, "expected poll or backoff");
+		return 0;
+	case KT_CLASSES: {
+		char buf[CFG_VALUE_LEN], *tok, *save = NULL;
+		unsigned int mask = 0;
+
+		snprintf(buf, sizeof(buf), "%s", value);
+		for (tok = strtok_r(buf, " ,", &save); tok != NULL; tok = strtok_r(NULL, " ,", &save)) {
+			enum gs_class c = gs_class_from_name(tok);
+
+			if (c == GS_CLASS_NONE)
+				return bad(lc, section, d->key, value, "unknown handler class '%s'", tok);
+			mask |= 1u << c;
+		}
+		*(unsigned int *)field = mask;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static const struct key_def *
+find_key(const struct key_def *defs, const char *key)
+{
+	for (; defs->key != NULL; defs++)
+		if (strcmp(defs->key, key) == 0)
+			return defs;
+	return NULL;
+}
+
+/* vdev0..vdev7, pci0..pci7 */
+static int
+indexed_key(const char *key, const char *stem, unsigned int max)
+{
+	size_t n = strlen(stem);
+
+	if (strncmp(key, stem, n) != 0 || !isdigit((unsigned char)key[n]) || key[n + 1] != '\0')
+		return -1;
+	return (unsigned int)(key[n] - '0') < max ? key[n] - '0' : -1;
+}
+
+static int
+load_eal_list(struct load_ctx *lc, struct gs_cfg *cfg, const char *key, const char *value)
+{
+	int i;
+
+	if ((i = indexed_key(key, "vdev", GS_CFG_MAX_VDEVS)) >= 0) {
+		if (strlen(value) >= GS_CFG_STR)
+			return bad(lc, "eal", key, value, "too long");
+		snprintf(cfg->vdevs[i], GS_CFG_STR, "%s", value);
+		return 0;
+	}
+	if ((i = indexed_key(key, "pci", GS_CFG_MAX_ALLOW)) >= 0) {
+		if (strlen(value) >= sizeof(cfg->allow[0]))
+			return bad(lc, "eal", key, value, "too long");
+		snprintf(cfg->allow[i], sizeof(cfg->allow[0]), "%s", value);
+		return 0;
+	}
+	return bad(lc, "eal", key, value, "unknown key");
+}
+
+static int
+load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, const char *section)
+{
+	const struct key_def *defs = NULL;
+	void *base = cfg;
+	int n, ret;
+
+	if (strcmp(section, "eal") == 0)
+		defs = eal_keys;
+	else if (strcmp(section, "net") == 0)
+		defs = net_keys;
+	else if (strcmp(section, "rings") == 0)
+		defs = ring_keys;
+	else if (strcmp(section, "sessions") == 0)
+		defs = session_keys;
+	for (unsigned int r = 0; defs == NULL && r < GS_ROLE_MAX; r++)
+		if (strcmp(section, role_names[r]) == 0) {
+			defs = role_keys;
+			base = &cfg->proc[r];
+		}
+	if (defs == NULL) {
+		snprintf(lc->err, lc->err_len, "%s: unknown section [%s]", lc->path, section);
+		return -EINVAL;
+	}
+
+	n = rte_cfgfile_section_num_entries(f, section);
+	if (n <= 0)
+		return 0;
+	struct rte_cfgfile_entry *e = calloc((size_t)n, sizeof(*e));
+
+	if (e == NULL)
+		return -ENOMEM;
+	n = rte_cfgfile_section_entries(f, section, e, n);
+	ret = 0;
+	for (int i = 0; i < n && ret == 0; i++) {
+		const struct key_def *d = find_key(defs, e[i].name);
+
+		if (d != NULL)
+			ret = apply_key(lc, base, section, d, e[i].value);
+		else if (defs == eal_keys)
+			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
+		else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
+			(d = find_key(primary_keys, e[i].name)) != NULL)
+			ret = apply_key(lc, cfg, section, d, e[i].value);
+		else
+			ret = bad(lc, section, e[i].name, e[i].value, "unknown key");
+	}
+	free(e);
+	return ret;
+}
+
+static int
+apply_override(struct load_ctx *lc, struct rte_cfgfile *f, const char *ov)
+{
+	char sec[CFG_NAME_LEN], key[CFG_NAME_LEN];
+	const char *dot = strchr(ov, '.'), *eq = strchr(ov, '=');
+
+	if (dot == NULL || eq == NULL || dot > eq || dot == ov || eq == dot + 1 ||
+		(size_t)(dot - ov) >= sizeof(sec) || (size_t)(eq - dot - 1) >= sizeof(key)) {
+		snprintf(lc->err, lc->err_len, "-o %s: expected section.key=value", ov);
+		return -EINVAL;
+	}
+	snprintf(sec, sizeof(sec), "%.*s", (int)(dot - ov), ov);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+	if (strlen(eq + 1) >= CFG_VALUE_LEN) {
+		snprintf(lc->err, lc->err_len, "-o %s: value too long", ov);
+		return -EINVAL;
+	}
+	if (!rte_cfgfile_has_section(f, sec) && rte_cfgfile_add_section(f, sec) < 0)
+		return -ENOMEM;
+	if (rte_cfgfile_has_entry(f, sec, key))
+		return rte_cfgfile_set_entry(f, sec, key, eq + 1) < 0 ? -ENOMEM : 0;
+	return rte_cfgfile_add_entry(f, sec, key, eq + 1) < 0 ? -ENOMEM : 0;
+}
+
+/* Cross-key checks: lcore ranges, instance counts. */
+static int
+validate(struct load_ctx *lc, struct gs_cfg *cfg)
+{
+	cfg->n_vdevs = 0;
+	for (unsigned int i = 0; i < GS_CFG_MAX_VDEVS; i++)
+		if (cfg->vdevs[i][0] != '\0')
+			cfg->n_vdevs++;
+	cfg->n_allow = 0;
+	for (unsigned int i = 0; i < GS_CFG_MAX_ALLOW; i++)
+		if (cfg->allow[i][0] != '\0')
+			cfg->n_allow++;
+	if (cfg->file_prefix[0] == '\0')
+		return bad(lc, "eal", "file_prefix", "", "must not be empty");
+	for (const char *p = cfg->file_prefix; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return bad(lc, "eal", "file_prefix", cfg->file_prefix,
+				"only letters, digits, '_' and '-'");
+	if (cfg->proc[GS_ROLE_PRIMARY].lcore_count > GS_MAX_PRIMARY_LCORES) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%u", cfg->proc[GS_ROLE_PRIMARY].lcore_count);
+		return bad(lc, "primary", "lcore_count", v, "at most %d", GS_MAX_PRIMARY_LCORES);
+	}
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
+		const struct gs_cfg_proc *p = &cfg->proc[r];
+		char v[16];
+
+		snprintf(v, sizeof(v), "%u", p->lcore_count);
+		if (p->lcore_first + p->lcore_count > RTE_MAX_LCORE)
+			return bad(lc, role_names[r], "lcore_count", v,
+				"lcore ids beyond %d", RTE_MAX_LCORE - 1);
+		if (p->instances > p->lcore_count) {
+			snprintf(v, sizeof(v), "%u", p->instances);
+			return bad(lc, role_names[r], "instances", v,
+				"more instances than lcore ids (lcore_count = %u)", p->lcore_count);
+		}
+		for (unsigned int o = 0; o < r; o++) {
+			const struct gs_cfg_proc *q = &cfg->proc[o];
+
+			if (p->lcore_first < q->lcore_first + q->lcore_count &&
+				q->lcore_first < p->lcore_first + p->lcore_count) {
+				snprintf(v, sizeof(v), "%u", p->lcore_first);
+				return bad(lc, role_names[r], "lcore_first", v,
+					"lcore ids %u-%u overlap those of [%s] (%u-%u): every process needs its own lcore ids",
+					p->lcore_first, p->lcore_first + p->lcore_count - 1,
+					role_names[o], q->lcore_first,
+					q->lcore_first + q->lcore_count - 1);
+			}
+		}
+	}
+	return 0;
+}
+
+int
+gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsigned int n_over,
+	char *err, size_t err_len)
+{
+	struct load_ctx lc = { .path = path, .err = err, .err_len = err_len };
+	struct rte_cfgfile *f;
+	char **sections = NULL;
+	int n, ret = 0;
+
+	gs_cfg_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	f = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
+	if (f == NULL) {
+		FILE *probe = fopen(path, "r");
+
+		if (probe == NULL) {
+			snprintf(err, err_len, "%s: %s", path, strerror(errno));
+			return -ENOENT;
+		}
+		fclose(probe);
+		snprintf(err, err_len,
+			"%s: syntax error (see the CFGFILE message above for the line)", path);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n_over; i++) {
+		ret = apply_override(&lc, f, overrides[i]);
+		if (ret < 0)
+			goto out;
+	}
+
+	n = rte_cfgfile_num_sections(f, NULL, 0);
+	if (n > 0) {
+		sections = calloc((size_t)n, sizeof(*sections));
+		if (sections == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			sections[i] = malloc(CFG_NAME_LEN);
+			if (sections[i] == NULL) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
+		n = rte_cfgfile_sections(f, sections, n);
+		for (int i = 0; i < n && ret == 0; i++)
+			ret = load_section(&lc, f, cfg, sections[i]);
+		if (ret < 0)
+			goto out;
+	}
+	ret = validate(&lc, cfg);
+out:
+	if (sections != NULL) {
+		for (int i = 0; i < rte_cfgfile_num_sections(f, NULL, 0); i++)
+			free(sections[i]);
+		free(sections);
+	}
+	rte_cfgfile_close(f);
+	return ret;
+}
+
+struct argbuf {
+	char **argv;
+	int argc;
+	int max;
+	char *buf;
+	size_t used;
+	size_t len;
+};
+
+static int __rte_format_printf(2, 3)
+push(struct argbuf *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (a->argc + 1 >= a->max)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(a->buf + a->used, a->len - a->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= a->len - a->used)
+		return -ENOSPC;
+	a->argv[a->argc++] = a->buf + a->used;
+	a->argv[a->argc] = NULL;
+	a->used += (size_t)n + 1;
+	return 0;
+}
+
+int
+gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int instance,
+	const char *argv0, char **argv, int max_args, char *buf, size_t buf_len)
+{
+	struct argbuf a = { .argv = argv, .max = max_args, .buf = buf, .len = buf_len };
+	const struct gs_cfg_proc *p = &cfg->proc[role];
+	char lcores[512];
+	size_t off = 0;
+	int ret = 0;
+
+	if ((unsigned int)role >= GS_ROLE_MAX)
+		return -EINVAL;
+	if (role == GS_ROLE_PRIMARY) {
+		for (unsigned int i = 0; i < p->lcore_count; i++)
+			off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, "%s%u@(%s)",
+				i ? "," : "", p->lcore_first + i, p->cpus);
+	} else {
+		if (instance >= p->lcore_count)
+			return -ERANGE;
+		snprintf(lcores, sizeof(lcores), "%u@(%s)", p->lcore_first + instance, p->cpus);
+	}
+
+	ret |= push(&a, "%s", argv0);
+	ret |= push(&a, "--proc-type=%s", role == GS_ROLE_PRIMARY ? "primary" : "secondary");
+	ret |= push(&a, "--file-prefix=%s", cfg->file_prefix);
+	ret |= push(&a, "--lcores=%s", lcores);
+	if (role == GS_ROLE_PRIMARY)
+		ret |= push(&a, "--main-lcore=%u", p->lcore_first);
+	if (cfg->base_virtaddr[0] != '\0')
+		ret |= push(&a, "--base-virtaddr=%s", cfg->base_virtaddr);
+	if (cfg->huge_dir[0] != '\0')
+		ret |= push(&a, "--huge-dir=%s", cfg->huge_dir);
+	if (cfg->single_file_segments)
+		ret |= push(&a, "--single-file-segments");
+	if (cfg->n_allow == 0)
+		ret |= push(&a, "--no-pci");
+	for (unsigned int i = 0; i < GS_CFG_MAX_ALLOW; i++)
+		if (cfg->allow[i][0] != '\0')
+			ret |= push(&a, "--allow=%s", cfg->allow[i]);
+	if (role == GS_ROLE_PRIMARY) {
+		ret |= push(&a, "-m");
+		ret |= push(&a, "%u", cfg->memory_mb);
+		for (unsigned int i = 0; i < GS_CFG_MAX_VDEVS; i++)
+			if (cfg->vdevs[i][0] != '\0')
+				ret |= push(&a, "--vdev=%s", cfg->vdevs[i]);
+	} else {
+		ret |= push(&a, "--no-telemetry");
+	}
+	if (cfg->log_level[0] != '\0') {
+		char lv[GS_CFG_STR], *tok, *save = NULL;
+
+		snprintf(lv, sizeof(lv), "%s", cfg->log_level);
+		for (tok = strtok_r(lv, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
+			ret |= push(&a, "--log-level=%s", tok);
+	}
+	return ret < 0 ? -ENOSPC : a.argc;
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_memzone.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_version.h>
+
+#include "gs_handler.h"
+#include "gs_log.h"
+#include "gs_names.h"
+#include "gs_stats.h"
+
+GS_LOG_REGISTER(gs_shared_handler_logtype, gs.shared.handler);
+#define GS_LOGTYPE gs_shared_handler_logtype
+
+#define TICKS_PER_SEC	  100 /* heartbeat and housekeeping */
+#define ALIVE_CHECK_TICKS 10  /* rte_eal_primary_proc_alive is a syscall */
+
+/* Every way the primary's layout can differ from this binary's, said plainly. */
+static int
+check_layout(const struct gs_ctl *ctl)
+{
+	struct {
+		const char *what;
+		uint64_t mine;
+		uint64_t theirs;
+	} checks[] = {
+		{ "magic", GS_SHM_MAGIC, ctl->magic },
+		{ "shared-memory layout version", GS_SHM_VERSION, ctl->layout_version },
+		{ "sizeof(struct gs_ctl)", sizeof(struct gs_ctl), ctl->ctl_size },
+		{ "sizeof(struct gs_msg)", sizeof(struct gs_msg), ctl->msg_size },
+		{ "sizeof(struct gs_handler_slot)", sizeof(struct gs_handler_slot), ctl->slot_size },
+		{ "sizeof(struct gs_session)", sizeof(struct gs_session), ctl->session_size },
+		{ "sizeof(struct gs_lcore_stats)", sizeof(struct gs_lcore_stats),
+			ctl->lcore_stats_size },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < RTE_DIM(checks); i++) {
+		if (checks[i].mine == checks[i].theirs)
+			continue;
+		GS_LOG(ERR,
+			"refusing to attach: %s is %#" PRIx64 " in this binary but %#" PRIx64
+			" in the running primary (gsnet %s vs %.*s): restart the handler from the same build as the primary",
+			checks[i].what, checks[i].mine, checks[i].theirs, GSNET_VERSION,
+			GS_VERSION_STR_LEN, ctl->gsnet_version);
+		bad = 1;
+		if (i < 2)
+			break; /* sizes mean nothing under another magic or version */
+	}
+	if (!bad && strncmp(ctl->dpdk_version, rte_version(), GS_VERSION_STR_LEN) != 0) {
+		GS_LOG(ERR, "refusing to attach: primary runs %.*s, this handler %s",
+			GS_VERSION_STR_LEN, ctl->dpdk_version, rte_version());
+		bad = 1;
+	}
+	return bad ? -EPROTO : 0;
+}
+
+static int
+wait_ready(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * wait_ms / 1000;
+	const struct rte_memzone *mz;
+
+	for (;;) {
+		if (!rte_eal_primary_proc_alive(NULL)) {
+			GS_LOG(ERR, "no primary is running for file prefix '%s': start gs-primary first",
+				app->cfg.file_prefix);
+			return -ENOTCONN;
+		}
+		mz = rte_memzone_lookup(GS_MZ_CTL);
+		if (mz != NULL) {
+			struct gs_ctl *ctl = mz->addr;
+
+			if (mz->len < sizeof(uint64_t) + sizeof(uint32_t) || check_layout(ctl) < 0)
+				return -EPROTO;
+			if (__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) &&
+				!__atomic_load_n(&ctl->stopping, __ATOMIC_ACQUIRE)) {
+				*out = ctl;
+				return 0;
+			}
+		}
+		if (rte_get_timer_cycles() > deadline) {
+			GS_LOG(ERR, "the primary (prefix '%s') did not become ready within %u ms",
+				app->cfg.file_prefix, wait_ms);
+			return -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+}
+
+static int
+claim_slot(struct gs_handler *h)
+{
+	struct gs_handler_slot *slot = h->slot;
+	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+	int32_t holder = slot->pid;
+
+	if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD && holder != getpid() &&
+		gs_pid_alive(holder)) {
+		GS_LOG(ERR, "instance %u of class %s is held by running pid %d", h->instance,
+			gs_class_name(h->cls), holder);
+		return -EBUSY;
+	}
+	if (!__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_ATTACHING, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		GS_LOG(ERR, "instance %u of class %s was claimed concurrently", h->instance,
+			gs_class_name(h->cls));
+		return -EBUSY;
+	}
+	h->generation = slot->generation + 1;
+	if (h->generation > 1)
+		slot->restarts++;
+	slot->pid = getpid();
+	slot->lcore_id = rte_lcore_id();
+	slot->attach_tsc = rte_get_timer_cycles();
+	__atomic_store_n(&slot->heartbeat_tsc, slot->attach_tsc, __ATOMIC_RELEASE);
+	snprintf(slot->build, sizeof(slot->build), "%s", GSNET_VERSION);
+	__atomic_store_n(&slot->generation, h->generation, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class cls,
+	unsigned int wait_ms)
+{
+	const struct gs_cfg_proc *p = &app->cfg.proc[gs_role_of_class(cls)];
+	char name[RTE_RING_NAMESIZE];
+	int ret;
+
+	memset(h, 0, offsetof(struct gs_handler, burst));
+	h->cls = cls;
+	h->instance = app->instance;
+	if (h->instance >= GS_MAX_INSTANCES) {
+		GS_LOG(ERR, "instance %u: the layout has %d instances per class", h->instance,
+			GS_MAX_INSTANCES);
+		return -ERANGE;
+	}
+	ret = wait_ready(app, wait_ms, &h->ctl);
+	if (ret < 0)
+		return ret;
+	h->epoch = __atomic_load_n(&h->ctl->epoch, __ATOMIC_ACQUIRE);
+	h->n_lcores = h->ctl->n_lcores;
+	h->tsc_hz = h->ctl->tsc_hz;
+	h->slot = &h->ctl->handlers[cls][h->instance];
+	gs_idle_init(&h->idle, p->idle, p->idle_max_us);
+
+	for (unsigned int l = 0; l < h->n_lcores; l++) {
+		snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, (unsigned int)cls, h->instance);
+		h->rx[l] = rte_ring_lookup(name);
+		snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, (unsigned int)cls, h->instance);
+		h->tx[l] = rte_ring_lookup(name);
+		if (h->rx[l] == NULL || h->tx[l] == NULL) {
+			GS_LOG(ERR, "ring %s not found: the primary publishes no ring for instance %u",
+				name, h->instance);
+			return -ENOENT;
+		}
+	}
+	ret = claim_slot(h);
+	if (ret < 0)
+		return ret;
+	__atomic_store_n(&h->slot->state, GS_SLOT_RUNNING, __ATOMIC_RELEASE);
+	GS_LOG(NOTICE, "gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
+		gs_class_name(cls), h->instance, h->generation, getpid(), rte_lcore_id(),
+		h->n_lcores, p->idle == GS_IDLE_POLL ? "poll" : "backoff");
+	return 0;
+}
+
+static int
+check_still_valid(struct gs_handler *h, unsigned int tick)
+{
+	if (__atomic_load_n(&h->ctl->stopping, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&h->ctl->epoch, __ATOMIC_ACQUIRE) != h->epoch) {
+		GS_LOG(NOTICE, "the primary is shutting down or restarted: exiting");
+		return -ESHUTDOWN;
+	}
+	if (h->slot->pid != getpid() ||
+		__atomic_load_n(&h->slot->generation, __ATOMIC_ACQUIRE) != h->generation) {
+		GS_LOG(WARNING, "instance %u was taken over by pid %d: exiting", h->instance,
+			h->slot->pid);
+		return -EOWNERDEAD;
+	}
+	if (tick % ALIVE_CHECK_TICKS == 0 && !rte_eal_primary_proc_alive(NULL)) {
+		GS_LOG(ERR, "the primary died: exiting (restart the group with the primary)");
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+int
+gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg,
+	volatile sig_atomic_t *stop)
+{
+	const uint64_t tick_cycles = h->tsc_hz / TICKS_PER_SEC;
+	uint64_t next = rte_get_timer_cycles() + tick_cycles;
+	unsigned int tick = 0;
+	int ret = 0;
+
+	while (!*stop) {
+		unsigned int got = 0;
+		uint64_t now;
+
+		for (unsigned int l = 0; l < h->n_lcores; l++) {
+			unsigned int n = rte_ring_dequeue_burst_elem(h->rx[l], h->burst,
+				sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
+
+			if (n == 0)
+				continue;
+			gs_stats_begin(&h->slot->stats_seq);
+			ops->burst(arg, l, h->burst, n);
+			gs_ctr_add(&h->slot->processed, n);
+			gs_stats_end(&h->slot->stats_seq);
+			got += n;
+		}
+
+		now = rte_get_timer_cycles();
+		if (now >= next) {
+			next = now + tick_cycles;
+			__atomic_store_n(&h->slot->heartbeat_tsc, now, __ATOMIC_RELEASE);
+			if (ops->tick != NULL) {
+				gs_stats_begin(&h->slot->stats_seq);
+				ops->tick(arg, now);
+				gs_stats_end(&h->slot->stats_seq);
+			}
+			ret = check_still_valid(h, ++tick);
+			if (ret < 0)
+				return ret;
+		}
+
+		if (got > 0)
+			gs_idle_reset(&h->idle);
+		else
+			gs_idle_wait(&h->idle);
+	}
+	return ret;
+}
+
+int
+gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *reply)
+{
+	if (lcore >= h->n_lcores)
+		lcore = 0;
+	if (rte_ring_enqueue_elem(h->tx[lcore], (void *)(uintptr_t)reply, sizeof(*reply)) < 0) {
+		gs_ctr_add(&h->slot->rejected[GS_REJECT_REPLY_FULL], 1);
+		return -ENOBUFS;
+	}
+	gs_ctr_add(&h->slot->replied, 1);
+	return 0;
+}
+
+void
+gs_handler_reject(struct gs_handler *h, enum gs_reject why)
+{
+	if ((unsigned int)why < GS_REJECT_MAX)
+		gs_ctr_add(&h->slot->rejected[why], 1);
+}
+
+void
+gs_handler_detach(struct gs_handler *h)
+{
+	uint32_t running = GS_SLOT_RUNNING;
+
+	if (h->slot == NULL || h->slot->pid != getpid())
+		return;
+	/* a slot the primary already marked dead stays as it is */
+	if (!__atomic_compare_exchange_n(&h->slot->state, &running, GS_SLOT_STOPPING, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	h->slot->pid = 0;
+	__atomic_store_n(&h->slot->state, GS_SLOT_FREE, __ATOMIC_RELEASE);
+	GS_LOG(NOTICE, "gs-%s instance %u detached", gs_class_name(h->cls), h->instance);
+}
