@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "classify.h"
+
 #include <string.h>
 
-#include "classify.h"
 #include "gs_wire.h"
 
 void

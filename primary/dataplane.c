@@ -2,22 +2,23 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <rte_malloc.h>
 #include <rte_ring_elem.h>
 
 #include "gs_idle.h"
 #include "gs_log.h"
 #include "gs_stats.h"
+
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
 #define GS_LOGTYPE gs_primary_dp_logtype
 
-#define MAX_BURST      64
-#define TX_BUF	       64
-#define TICKS_PER_SEC  100
+#define MAX_BURST     64
+#define TX_BUF	      64
+#define TICKS_PER_SEC 100
 
 /* Everything one primary lcore owns: its queues, rings, counters and buffers. */
 struct lcore_ctx {
@@ -28,8 +29,8 @@ struct lcore_ctx {
 	uint16_t ntx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
 	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
-	struct gs_msg msg;		    /* staging for one request */
-	struct gs_msg replies[MAX_BURST];   /* a burst of replies */
+	struct gs_msg msg;			  /* staging for one request */
+	struct gs_msg replies[MAX_BURST];	  /* a burst of replies */
 };
 
 static inline void
@@ -47,8 +48,8 @@ tx_flush(struct lcore_ctx *lc, uint16_t port)
 		return;
 	sent = rte_eth_tx_burst(port, (uint16_t)lc->idx, lc->tx[port], n);
 	if (sent < n)
-		sent += rte_eth_tx_burst(port, (uint16_t)lc->idx, lc->tx[port] + sent,
-			(uint16_t)(n - sent));
+		sent += rte_eth_tx_burst(
+			port, (uint16_t)lc->idx, lc->tx[port] + sent, (uint16_t)(n - sent));
 	gs_ctr_add(&lc->st->tx_packets, sent);
 	for (uint16_t i = 0; i < sent; i++)
 		gs_ctr_add(&lc->st->tx_bytes, lc->txlen[port][i]);
@@ -258,8 +259,8 @@ dataplane_lcore(void *arg)
 
 	if (idx < 0 || (unsigned int)idx >= p->n_lcores)
 		return -EINVAL;
-	lc = rte_zmalloc_socket("gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE,
-		(int)rte_socket_id());
+	lc = rte_zmalloc_socket(
+		"gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (lc == NULL)
 		return -ENOMEM;
 	lc->p = p;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "frame.h"
+
 #include <netinet/in.h>
 
 #include <string.h>
@@ -10,11 +12,9 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "frame.h"
-
-#define ETH_LEN	 sizeof(struct rte_ether_hdr)
-#define VLAN_LEN sizeof(struct rte_vlan_hdr)
-#define REPLY_TTL	 64
+#define ETH_LEN	  sizeof(struct rte_ether_hdr)
+#define VLAN_LEN  sizeof(struct rte_vlan_hdr)
+#define REPLY_TTL 64
 
 static const enum gs_drop hdr_drop[] = {
 	[GS_HDR_OK] = GS_DROP_NONE,
@@ -93,7 +93,8 @@ parse_udp(const uint8_t *p, const struct rte_ipv4_hdr *ip, uint32_t len,
 	err = gs_hdr_decode(p + sizeof(*udp), len - sizeof(*udp), &info->hdr);
 	if (err != GS_HDR_OK)
 		return drop(info, hdr_drop[err]);
-	info->payload_off = (uint16_t)(info->l2_len + info->l3_len + sizeof(*udp) + GS_WIRE_HDR_LEN);
+	info->payload_off =
+		(uint16_t)(info->l2_len + info->l3_len + sizeof(*udp) + GS_WIRE_HDR_LEN);
 	return FRAME_GAME;
 }
 
@@ -135,8 +136,8 @@ parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct f
 }
 
 enum frame_kind
-frame_parse(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	struct frame_info *info)
+frame_parse(
+	const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	uint16_t type, l2 = ETH_LEN, vid = 0;
@@ -172,8 +173,8 @@ frame_parse(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
 }
 
 uint32_t
-frame_arp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	const struct frame_info *info)
+frame_arp_reply(
+	uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, const struct frame_info *info)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(frame + info->l2_len);
@@ -190,8 +191,8 @@ frame_arp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
 }
 
 uint32_t
-frame_icmp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	const struct frame_info *info)
+frame_icmp_reply(
+	uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, const struct frame_info *info)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + info->l2_len);
@@ -213,12 +214,12 @@ frame_icmp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
 }
 
 uint32_t
-frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
-	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr,
-	const uint8_t *payload)
+frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg, const struct gs_peer *dst,
+	uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload)
 {
 	uint16_t l2 = dst->vlan_tci != 0 ? ETH_LEN + VLAN_LEN : ETH_LEN;
-	uint16_t udp_len = (uint16_t)(sizeof(struct rte_udp_hdr) + GS_WIRE_HDR_LEN + hdr->payload_len);
+	uint16_t udp_len =
+		(uint16_t)(sizeof(struct rte_udp_hdr) + GS_WIRE_HDR_LEN + hdr->payload_len);
 	uint32_t total = l2 + sizeof(struct rte_ipv4_hdr) + udp_len;
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_ipv4_hdr *ip;

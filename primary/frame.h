@@ -47,16 +47,16 @@ struct frame_info {
  *
  * @return the kind of frame; for FRAME_DROP, info->drop says why.
  */
-enum frame_kind frame_parse(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	struct frame_info *info);
+enum frame_kind frame_parse(
+	const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info);
 
 /**
  * Turn an ARP request (as parsed) into our reply, in place.
  *
  * @return the reply's length.
  */
-uint32_t frame_arp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	const struct frame_info *info);
+uint32_t frame_arp_reply(
+	uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, const struct frame_info *info);
 
 /**
  * Turn an ICMP echo request (as parsed) into the echo reply, in place.
@@ -64,8 +64,8 @@ uint32_t frame_arp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *c
  *
  * @return the reply's length.
  */
-uint32_t frame_icmp_reply(uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
-	const struct frame_info *info);
+uint32_t frame_icmp_reply(
+	uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, const struct frame_info *info);
 
 /**
  * Build a UDP datagram from us to @p dst carrying @p hdr and its payload, with

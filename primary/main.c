@@ -19,6 +19,7 @@
 
 #include "gs_log.h"
 #include "gs_stats.h"
+
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
@@ -56,7 +57,8 @@ static int
 wait_start_after(struct primary *p)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * cfg->start_timeout_ms / 1000;
+	uint64_t deadline =
+		rte_get_timer_cycles() + rte_get_timer_hz() * cfg->start_timeout_ms / 1000;
 
 	if (cfg->start_after == 0)
 		return 0;
@@ -74,7 +76,8 @@ wait_start_after(struct primary *p)
 		if (rte_get_timer_cycles() > deadline) {
 			for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
 				if (missing & (1u << c))
-					GS_LOG(ERR, "[primary] start_after: no %s instance attached within %u ms",
+					GS_LOG(ERR,
+						"[primary] start_after: no %s instance attached within %u ms",
 						gs_class_name(c), cfg->start_timeout_ms);
 			return -ETIMEDOUT;
 		}
@@ -87,7 +90,8 @@ wait_start_after(struct primary *p)
 static void
 stop_handlers(struct primary *p)
 {
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * HANDLER_EXIT_WAIT_MS / 1000;
+	uint64_t deadline =
+		rte_get_timer_cycles() + rte_get_timer_hz() * HANDLER_EXIT_WAIT_MS / 1000;
 
 	__atomic_store_n(&p->ctl->stopping, 1, __ATOMIC_RELEASE);
 	while (handlers_attached(p->ctl)) {
@@ -164,9 +168,8 @@ remove_runtime_files(const char *prefix, const char *huge_dir, const char *run_d
 	d = opendir(run_dir);
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.' &&
-				snprintf(path, sizeof(path), "%s/%s", run_dir, e->d_name) <
-					(int)sizeof(path))
+			if (e->d_name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", run_dir,
+							   e->d_name) < (int)sizeof(path))
 				unlink(path);
 		closedir(d);
 		rmdir(run_dir);

@@ -2,6 +2,7 @@
 #include <rte_cycles.h>
 
 #include "gs_log.h"
+
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_monitor_logtype, gs.primary.monitor);
@@ -45,7 +46,8 @@ monitor_tick(struct primary *p, uint64_t now)
 			} else {
 				slot->down_since_tsc = now;
 				slot->downs++;
-				GS_LOG(WARNING, "%s instance %u down: %s (pid %d)", gs_class_name(c), i,
+				GS_LOG(WARNING, "%s instance %u down: %s (pid %d)",
+					gs_class_name(c), i,
 					!running ? "detached" :
 					!alive	 ? "process gone" :
 						   "heartbeat stale",

@@ -9,6 +9,7 @@
 
 #include "gs_log.h"
 #include "gs_names.h"
+
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_port_logtype, gs.primary.port);
@@ -25,7 +26,8 @@ warn_numa(uint16_t port, int socket)
 		int cpu_node = (int)rte_lcore_to_socket_id(lcore);
 
 		if (cpu_node != socket)
-			GS_LOG(WARNING, "port %u is on NUMA node %d but lcore %u runs on node %d: every packet crosses the interconnect",
+			GS_LOG(WARNING,
+				"port %u is on NUMA node %d but lcore %u runs on node %d: every packet crosses the interconnect",
 				port, socket, lcore, cpu_node);
 	}
 }
@@ -47,7 +49,8 @@ port_init(struct primary *p, uint16_t port)
 		return ret;
 	}
 	if (info.max_tx_queues < p->n_lcores) {
-		GS_LOG(ERR, "port %u (%s) has %u TX queues; [primary] lcore_count = %u needs one each",
+		GS_LOG(ERR,
+			"port %u (%s) has %u TX queues; [primary] lcore_count = %u needs one each",
 			port, info.driver_name, info.max_tx_queues, p->n_lcores);
 		return -EINVAL;
 	}
@@ -75,14 +78,16 @@ port_init(struct primary *p, uint16_t port)
 	for (uint16_t q = 0; q < nrxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, p->pool);
 		if (ret < 0) {
-			GS_LOG(ERR, "rte_eth_rx_queue_setup(%u, %u): %s", port, q, rte_strerror(-ret));
+			GS_LOG(ERR, "rte_eth_rx_queue_setup(%u, %u): %s", port, q,
+				rte_strerror(-ret));
 			return ret;
 		}
 	}
 	for (uint16_t q = 0; q < ntxq; q++) {
 		ret = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)socket, NULL);
 		if (ret < 0) {
-			GS_LOG(ERR, "rte_eth_tx_queue_setup(%u, %u): %s", port, q, rte_strerror(-ret));
+			GS_LOG(ERR, "rte_eth_tx_queue_setup(%u, %u): %s", port, q,
+				rte_strerror(-ret));
 			return ret;
 		}
 	}
@@ -96,7 +101,8 @@ port_init(struct primary *p, uint16_t port)
 	p->fcfg[port].vlan = cfg->vlan;
 	memcpy(p->fcfg[port].mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	warn_numa(port, socket);
-	GS_LOG(NOTICE, "port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, mac " RTE_ETHER_ADDR_PRT_FMT,
+	GS_LOG(NOTICE,
+		"port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, mac " RTE_ETHER_ADDR_PRT_FMT,
 		port, info.driver_name, nrxq, ntxq, rxd, txd,
 		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
 		RTE_ETHER_ADDR_BYTES(&mac));
@@ -154,7 +160,8 @@ port_stop_all(struct primary *p)
 		if (p->started[port]) {
 			ret = rte_eth_dev_stop(port);
 			if (ret < 0)
-				GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port, rte_strerror(-ret));
+				GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port,
+					rte_strerror(-ret));
 			p->started[port] = false;
 		}
 		rte_eth_dev_close(port);

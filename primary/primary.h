@@ -9,11 +9,12 @@
 
 #include <rte_ethdev.h>
 
-#include "classify.h"
-#include "frame.h"
 #include "gs_app.h"
 #include "gs_session_tbl.h"
 #include "gs_shm_types.h"
+
+#include "classify.h"
+#include "frame.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -28,7 +29,7 @@ struct primary {
 
 	uint16_t ports[RTE_MAX_ETHPORTS];
 	unsigned int n_ports;
-	unsigned int n_rxq[RTE_MAX_ETHPORTS]; /* RX queues of each port */
+	unsigned int n_rxq[RTE_MAX_ETHPORTS];	 /* RX queues of each port */
 	struct frame_cfg fcfg[RTE_MAX_ETHPORTS]; /* indexed by port id */
 	bool started[RTE_MAX_ETHPORTS];
 

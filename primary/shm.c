@@ -17,6 +17,7 @@
 
 #include "gs_log.h"
 #include "gs_names.h"
+
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_shm_logtype, gs.primary.shm);
@@ -65,10 +66,10 @@ rings_create(struct primary *p, int socket)
 	for (unsigned int l = 0; l < p->n_lcores; l++)
 		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				p->p2h[l][c][i] = ring_create(true, l, c, i,
-					p->app.cfg.ring_size, socket);
-				p->h2p[l][c][i] = ring_create(false, l, c, i,
-					p->app.cfg.ring_size, socket);
+				p->p2h[l][c][i] =
+					ring_create(true, l, c, i, p->app.cfg.ring_size, socket);
+				p->h2p[l][c][i] =
+					ring_create(false, l, c, i, p->app.cfg.ring_size, socket);
 				if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL)
 					return -ENOMEM;
 			}
@@ -131,10 +132,11 @@ shm_create(struct primary *p)
 	ret = ctl_create(p, socket);
 	if (ret < 0)
 		return ret;
-	p->pool = rte_pktmbuf_pool_create(GS_POOL_PKT, cfg->mbufs, cfg->mbuf_cache, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	p->pool = rte_pktmbuf_pool_create(
+		GS_POOL_PKT, cfg->mbufs, cfg->mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (p->pool == NULL) {
-		GS_LOG(ERR, "rte_pktmbuf_pool_create(%s, %u mbufs): %s: raise [eal] memory_mb or reserve more hugepages",
+		GS_LOG(ERR,
+			"rte_pktmbuf_pool_create(%s, %u mbufs): %s: raise [eal] memory_mb or reserve more hugepages",
 			GS_POOL_PKT, cfg->mbufs, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
@@ -145,7 +147,8 @@ shm_create(struct primary *p)
 	if (ret < 0)
 		return ret;
 	p->sessions_ok = true;
-	GS_LOG(NOTICE, "shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions",
+	GS_LOG(NOTICE,
+		"shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions",
 		socket, cfg->mbufs, p->n_lcores * (GS_CLASS_MAX - 1) * GS_MAX_INSTANCES, 2u,
 		cfg->ring_size, sizeof(struct gs_msg), cfg->max_sessions);
 	return 0;

@@ -8,6 +8,7 @@
 #include <rte_eal.h>
 
 #include "gs_log.h"
+
 #include "session.h"
 
 GS_LOG_REGISTER(gs_session_main_logtype, gs.session.main);
@@ -39,7 +40,8 @@ main(int argc, char **argv)
 		return ret < 0 ? GS_EXIT_OK : ret;
 	if (app.instance != 0) {
 		/* one writer for the session table */
-		fprintf(stderr, "gs-session: only instance 0 exists (the session table has one writer)\n");
+		fprintf(stderr,
+			"gs-session: only instance 0 exists (the session table has one writer)\n");
 		gs_app_fini(&app);
 		return GS_EXIT_CONFIG;
 	}
@@ -54,7 +56,8 @@ main(int argc, char **argv)
 	ret = session_init(&ctx, &handler, &app.cfg);
 	if (ret == 0)
 		ret = gs_handler_run(&handler, &ops, &ctx, &stop_requested);
-	GS_LOG(NOTICE, "gs-session exiting (%s): %" PRIu64 " connects, %" PRIu64 " reconnects, %" PRIu64
+	GS_LOG(NOTICE,
+		"gs-session exiting (%s): %" PRIu64 " connects, %" PRIu64 " reconnects, %" PRIu64
 		" heartbeats, %" PRIu64 " disconnects, %" PRIu64 " expired",
 		ret == 0 ? "stop requested" : strerror(-ret), ctx.stats.connects,
 		ctx.stats.reconnects, ctx.stats.heartbeats, ctx.stats.disconnects,

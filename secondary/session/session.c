@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "session.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -6,14 +8,14 @@
 #include <rte_cycles.h>
 
 #include "gs_log.h"
-#include "session.h"
+
 #include "session.pb-c.h"
 
 GS_LOG_REGISTER(gs_session_logtype, gs.session);
 #define GS_LOGTYPE gs_session_logtype
 
 /* Readers hold a session pointer for one packet: a closed slot waits this long. */
-#define GRACE_MS 1000
+#define GRACE_MS    1000
 /* The sweep visits the whole table about once per second (100 ticks). */
 #define SWEEP_TICKS 100
 
@@ -47,7 +49,8 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	ctx->sweep_budget = ctx->tbl.max / SWEEP_TICKS + 1;
 	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
 	repaired = gs_session_tbl_repair(&ctx->tbl);
-	GS_LOG(NOTICE, "session table: %u of %u in use, %u half-written entries repaired, idle timeout %u ms",
+	GS_LOG(NOTICE,
+		"session table: %u of %u in use, %u half-written entries repaired, idle timeout %u ms",
 		gs_session_count(&ctx->tbl), ctx->tbl.max, repaired, cfg->idle_timeout_ms);
 	return 0;
 }
@@ -117,11 +120,11 @@ on_connect(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 }
 
 static void
-on_heartbeat(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
-	struct gs_session *s)
+on_heartbeat(
+	struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m, struct gs_session *s)
 {
-	Gs__Heartbeat *hb = gs__heartbeat__unpack(&ctx->arena.alloc, m->hdr.payload_len,
-		m->payload);
+	Gs__Heartbeat *hb =
+		gs__heartbeat__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
 	Gs__HeartbeatAck ack = GS__HEARTBEAT_ACK__INIT;
 
 	if (hb == NULL) {

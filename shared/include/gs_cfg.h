@@ -9,8 +9,8 @@
  * file prefix, memory flags or lcore ids. Usable before rte_eal_init().
  */
 #include <limits.h>
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gs_class.h"
@@ -62,9 +62,9 @@ struct gs_cfg {
 	char log_level[GS_CFG_STR];
 
 	/* [net] */
-	uint32_t ip;	     /* network byte order */
-	uint16_t udp_port;   /* host byte order */
-	uint16_t vlan;	     /* 0: untagged frames only */
+	uint32_t ip;	   /* network byte order */
+	uint16_t udp_port; /* host byte order */
+	uint16_t vlan;	   /* 0: untagged frames only */
 
 	/* [primary] */
 	unsigned int burst;
@@ -72,7 +72,7 @@ struct gs_cfg {
 	unsigned int tx_desc;
 	unsigned int mbufs;
 	unsigned int mbuf_cache;
-	unsigned int start_after;  /* bit mask of classes to wait for before ports start */
+	unsigned int start_after; /* bit mask of classes to wait for before ports start */
 	unsigned int start_timeout_ms;
 	unsigned int handler_timeout_ms; /* heartbeat age after which an instance is down */
 

@@ -7,9 +7,9 @@
  * of classified messages; each class may run several instances.
  * Append only: the numbering is part of the shared-memory layout.
  */
-#define GS_FOREACH_CLASS(_)        \
-	_(SESSION, "session")      \
-	_(MOVE, "move")            \
+#define GS_FOREACH_CLASS(_)   \
+	_(SESSION, "session") \
+	_(MOVE, "move")       \
 	_(COMBAT, "combat")
 
 enum gs_class {

@@ -21,8 +21,8 @@
 struct rte_ring;
 
 /** Handle a burst of messages that primary lcore @p lcore received. */
-typedef void gs_handler_burst_fn(void *arg, unsigned int lcore, const struct gs_msg *msgs,
-	unsigned int n);
+typedef void gs_handler_burst_fn(
+	void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned int n);
 /** Housekeeping, called every tick (about 10 ms) with the TSC. */
 typedef void gs_handler_tick_fn(void *arg, uint64_t now);
 
@@ -55,8 +55,8 @@ struct gs_handler {
  *         -EPROTO (layout or version mismatch), -EBUSY (instance held by a
  *         live process), -ERANGE (instance beyond the layout), -ENOENT (ring missing).
  */
-int gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class cls,
-	unsigned int wait_ms);
+int gs_handler_attach(
+	struct gs_handler *h, const struct gs_app *app, enum gs_class cls, unsigned int wait_ms);
 
 /**
  * Consume until *@p stop becomes non-zero or the primary goes away.

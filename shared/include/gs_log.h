@@ -19,19 +19,21 @@
 	rte_log(RTE_LOG_##lvl, GS_LOGTYPE, "%s: " fmt "\n", __func__, ##__VA_ARGS__)
 
 /* Data path: folded away above RTE_LOG_DP_LEVEL. */
-#define GS_LOG_DP(lvl, fmt, ...) do {                                                   \
-	if (RTE_LOG_##lvl <= RTE_LOG_DP_LEVEL)                                            \
-		GS_LOG(lvl, fmt, ##__VA_ARGS__);                                           \
-} while (0)
+#define GS_LOG_DP(lvl, fmt, ...)                         \
+	do {                                             \
+		if (RTE_LOG_##lvl <= RTE_LOG_DP_LEVEL)   \
+			GS_LOG(lvl, fmt, ##__VA_ARGS__); \
+	} while (0)
 
 /* At most one message per second per call site. */
-#define GS_LOG_RL(lvl, fmt, ...) do {                                                   \
-	static uint64_t gs_log_rl_next_;                                                  \
-	uint64_t gs_log_rl_now_ = rte_get_timer_cycles();                                 \
-	if (gs_log_rl_now_ >= gs_log_rl_next_) {                                          \
-		gs_log_rl_next_ = gs_log_rl_now_ + rte_get_timer_hz();                     \
-		GS_LOG(lvl, fmt, ##__VA_ARGS__);                                           \
-	}                                                                                 \
-} while (0)
+#define GS_LOG_RL(lvl, fmt, ...)                                               \
+	do {                                                                   \
+		static uint64_t gs_log_rl_next_;                               \
+		uint64_t gs_log_rl_now_ = rte_get_timer_cycles();              \
+		if (gs_log_rl_now_ >= gs_log_rl_next_) {                       \
+			gs_log_rl_next_ = gs_log_rl_now_ + rte_get_timer_hz(); \
+			GS_LOG(lvl, fmt, ##__VA_ARGS__);                       \
+		}                                                              \
+	} while (0)
 
 #endif /* GS_LOG_H */

@@ -17,9 +17,9 @@
 struct rte_hash;
 
 struct gs_session_tbl {
-	struct rte_hash *hash;  /* session id -> position */
+	struct rte_hash *hash;	/* session id -> position */
 	struct rte_hash *peers; /* client address -> position (data) */
-	struct gs_session *s; /* s[position] */
+	struct gs_session *s;	/* s[position] */
 	uint32_t max;
 };
 

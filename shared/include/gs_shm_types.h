@@ -37,12 +37,13 @@ struct gs_peer {
  */
 struct gs_msg {
 	struct gs_peer peer;
-	uint64_t rx_tsc;   /* TSC when the primary received the request */
+	uint64_t rx_tsc; /* TSC when the primary received the request */
 	uint32_t reserved;
 	uint32_t reserved2;
 	struct gs_hdr hdr; /* host byte order; hdr.payload_len bytes follow */
 	uint8_t payload[GS_WIRE_MAX_PAYLOAD];
 };
+
 _Static_assert(sizeof(struct gs_msg) % 8 == 0, "ring elements must be a multiple of 8 bytes");
 
 /** Handler slot states (gs_handler_slot.state). */
@@ -54,11 +55,11 @@ enum gs_slot_state {
 	GS_SLOT_DEAD,	   /* the primary found it gone (pid or heartbeat) */
 };
 
-#define GS_FOREACH_REJECT(_)                         \
-	_(BAD_PAYLOAD, "bad_payload")                \
-	_(BAD_TYPE, "bad_type")                      \
-	_(NOT_CONNECTED, "not_connected")            \
-	_(TABLE_FULL, "table_full")                  \
+#define GS_FOREACH_REJECT(_)              \
+	_(BAD_PAYLOAD, "bad_payload")     \
+	_(BAD_TYPE, "bad_type")           \
+	_(NOT_CONNECTED, "not_connected") \
+	_(TABLE_FULL, "table_full")       \
 	_(REPLY_FULL, "reply_full")
 
 /** Why a handler refused a message it received (counted per instance). */
@@ -72,13 +73,13 @@ enum gs_reject {
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
 	/* handler's line: identity and liveness */
-	uint32_t state;	      /* enum gs_slot_state; CAS only */
+	uint32_t state; /* enum gs_slot_state; CAS only */
 	int32_t pid;
-	uint32_t generation;  /* +1 at each claim */
+	uint32_t generation; /* +1 at each claim */
 	uint32_t lcore_id;
 	uint64_t heartbeat_tsc;
 	uint64_t attach_tsc;
-	uint32_t restarts;    /* claims after the first */
+	uint32_t restarts; /* claims after the first */
 	uint32_t reserved;
 	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
 
@@ -90,8 +91,8 @@ struct gs_handler_slot {
 
 	/* primary's line (its main lcore's liveness view) */
 	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */
-	uint32_t up;				      /* 1 while dispatched to */
-	uint32_t downs;				      /* times it was found dead */
+	uint32_t up;				     /* 1 while dispatched to */
+	uint32_t downs;				     /* times it was found dead */
 } __rte_cache_aligned;
 
 /** Counters of one primary lcore; seq is odd while the lcore updates them. */
@@ -122,11 +123,11 @@ struct gs_ctl {
 	char gsnet_version[GS_VERSION_STR_LEN];
 
 	/* the primary's run */
-	uint64_t epoch;	      /* random per primary start; 0 until ready */
-	uint32_t ready;	      /* 1 once ports, pools and rings exist */
-	uint32_t stopping;    /* 1 when the primary shuts down: handlers exit */
+	uint64_t epoch;	   /* random per primary start; 0 until ready */
+	uint32_t ready;	   /* 1 once ports, pools and rings exist */
+	uint32_t stopping; /* 1 when the primary shuts down: handlers exit */
 	int32_t primary_pid;
-	uint32_t n_lcores;    /* primary lcores: one ring pair per (lcore, instance) */
+	uint32_t n_lcores; /* primary lcores: one ring pair per (lcore, instance) */
 	uint32_t ring_size;
 	uint32_t max_sessions;
 	uint64_t tsc_hz;
@@ -158,6 +159,7 @@ struct gs_session {
 	uint32_t entity_id;
 	uint32_t peer_pos; /* gs-session's: peer-hash slot + 1, freed with the session */
 };
+
 _Static_assert(sizeof(struct gs_session) == 64, "a session is one cache line");
 
 #endif /* GS_SHM_TYPES_H */

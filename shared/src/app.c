@@ -53,7 +53,8 @@ parse_args(struct gs_app *app, int argc, char **argv)
 			errno = 0;
 			app->instance = (unsigned int)strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || *optarg == '\0' || *optarg == '-') {
-				fprintf(stderr, "%s: -i %s: not an instance number\n", argv[0], optarg);
+				fprintf(stderr, "%s: -i %s: not an instance number\n", argv[0],
+					optarg);
 				return GS_EXIT_CONFIG;
 			}
 			break;
@@ -94,15 +95,16 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 	if (role != GS_ROLE_PRIMARY && app->instance >= app->cfg.proc[role].lcore_count) {
 		fprintf(stderr,
 			"%s: -i %u: [%s] lcore_count = %u gives instances 0..%u their lcore ids\n",
-			argv[0], app->instance, gs_role_name(role),
-			app->cfg.proc[role].lcore_count, app->cfg.proc[role].lcore_count - 1);
+			argv[0], app->instance, gs_role_name(role), app->cfg.proc[role].lcore_count,
+			app->cfg.proc[role].lcore_count - 1);
 		return GS_EXIT_CONFIG;
 	}
 
 	eal_argc = gs_cfg_eal_args(&app->cfg, role, app->instance, argv[0], eal_argv, EAL_MAX_ARGS,
 		eal_buf, sizeof(eal_buf));
 	if (eal_argc < 0) {
-		fprintf(stderr, "%s: cannot build EAL arguments: %s\n", argv[0], strerror(-eal_argc));
+		fprintf(stderr, "%s: cannot build EAL arguments: %s\n", argv[0],
+			strerror(-eal_argc));
 		return GS_EXIT_CONFIG;
 	}
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {

@@ -39,10 +39,19 @@ struct key_def {
 	unsigned long max;
 };
 
-#define CFG_U(k, field, lo, hi) { k, KT_UINT, offsetof(struct gs_cfg, field), 0, lo, hi }
-#define CFG_S(k, field)         { k, KT_STR, offsetof(struct gs_cfg, field), \
-				  sizeof(((struct gs_cfg *)0)->field), 0, 0 }
-#define PROC_U(k, field, lo, hi) { k, KT_UINT, offsetof(struct gs_cfg_proc, field), 0, lo, hi }
+#define CFG_U(k, field, lo, hi)                                       \
+	{                                                             \
+		k, KT_UINT, offsetof(struct gs_cfg, field), 0, lo, hi \
+	}
+#define CFG_S(k, field)                                                                            \
+	{                                                                                          \
+		k, KT_STR, offsetof(struct gs_cfg, field), sizeof(((struct gs_cfg *)0)->field), 0, \
+			0                                                                          \
+	}
+#define PROC_U(k, field, lo, hi)                                           \
+	{                                                                  \
+		k, KT_UINT, offsetof(struct gs_cfg_proc, field), 0, lo, hi \
+	}
 
 static const struct key_def eal_keys[] = {
 	CFG_S("file_prefix", file_prefix),
@@ -89,8 +98,8 @@ static const struct key_def primary_keys[] = {
 static const struct key_def role_keys[] = {
 	PROC_U("lcore_first", lcore_first, 1, RTE_MAX_LCORE - 1),
 	PROC_U("lcore_count", lcore_count, 1, GS_CFG_MAX_LCORES),
-	{ "cpus", KT_CPUS, offsetof(struct gs_cfg_proc, cpus), sizeof(((struct gs_cfg_proc *)0)->cpus),
-		0, 0 },
+	{ "cpus", KT_CPUS, offsetof(struct gs_cfg_proc, cpus),
+		sizeof(((struct gs_cfg_proc *)0)->cpus), 0, 0 },
 	PROC_U("instances", instances, 0, GS_MAX_INSTANCES),
 	{ "idle", KT_IDLE, offsetof(struct gs_cfg_proc, idle), 0, 0, 0 },
 	PROC_U("idle_max_us", idle_max_us, 1, 100000),
@@ -211,9 +220,8 @@ struct load_ctx {
 	size_t err_len;
 };
 
-static int __rte_format_printf(5, 6)
-bad(struct load_ctx *lc, const char *section, const char *key, const char *value, const char *fmt,
-	...)
+static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *section, const char *key,
+	const char *value, const char *fmt, ...)
 {
 	unsigned int line = find_line(lc->path, section, key);
 	char why[256];
@@ -227,8 +235,8 @@ bad(struct load_ctx *lc, const char *section, const char *key, const char *value
 		snprintf(where, sizeof(where), "line %u", line);
 	else
 		snprintf(where, sizeof(where), "command line (-o)");
-	snprintf(lc->err, lc->err_len, "%s: %s: [%s] %s = \"%s\": %s", lc->path, where, section, key,
-		value, why);
+	snprintf(lc->err, lc->err_len, "%s: %s: [%s] %s = \"%s\": %s", lc->path, where, section,
+		key, value, why);
 	return -EINVAL;
 }
 
@@ -273,17 +281,19 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		if (parse_uint(value, &u) < 0)
 			return bad(lc, section, d->key, value, "not an unsigned integer");
 		if (u < d->min || u > d->max)
-			return bad(lc, section, d->key, value, "out of range %lu..%lu", d->min, d->max);
+			return bad(lc, section, d->key, value, "out of range %lu..%lu", d->min,
+				d->max);
 		if (d->type == KT_PORT)
 			*(uint16_t *)field = (uint16_t)u;
 		else
 			*(unsigned int *)field = (unsigned int)u;
 		return 0;
 	case KT_BOOL:
-		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+			strcmp(value, "1") == 0)
 			*(bool *)field = true;
 		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
-			strcmp(value, "0") == 0)
+			 strcmp(value, "0") == 0)
 			*(bool *)field = false;
 		else
 			return bad(lc, section, d->key, value, "expected yes or no");
@@ -323,11 +333,13 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		unsigned int mask = 0;
 
 		snprintf(buf, sizeof(buf), "%s", value);
-		for (tok = strtok_r(buf, " ,", &save); tok != NULL; tok = strtok_r(NULL, " ,", &save)) {
+		for (tok = strtok_r(buf, " ,", &save); tok != NULL;
+			tok = strtok_r(NULL, " ,", &save)) {
 			enum gs_class c = gs_class_from_name(tok);
 
 			if (c == GS_CLASS_NONE)
-				return bad(lc, section, d->key, value, "unknown handler class '%s'", tok);
+				return bad(lc, section, d->key, value, "unknown handler class '%s'",
+					tok);
 			mask |= 1u << c;
 		}
 		*(unsigned int *)field = mask;
@@ -419,7 +431,7 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 		else if (defs == eal_keys)
 			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
 		else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
-			(d = find_key(primary_keys, e[i].name)) != NULL)
+			 (d = find_key(primary_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cfg, section, d, e[i].value);
 		else
 			ret = bad(lc, section, e[i].name, e[i].value, "unknown key");
@@ -482,8 +494,8 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 
 		snprintf(v, sizeof(v), "%u", p->lcore_count);
 		if (p->lcore_first + p->lcore_count > RTE_MAX_LCORE)
-			return bad(lc, role_names[r], "lcore_count", v,
-				"lcore ids beyond %d", RTE_MAX_LCORE - 1);
+			return bad(lc, role_names[r], "lcore_count", v, "lcore ids beyond %d",
+				RTE_MAX_LCORE - 1);
 		if (p->instances > p->lcore_count) {
 			snprintf(v, sizeof(v), "%u", p->instances);
 			return bad(lc, role_names[r], "instances", v,
@@ -576,8 +588,7 @@ struct argbuf {
 	size_t len;
 };
 
-static int __rte_format_printf(2, 3)
-push(struct argbuf *a, const char *fmt, ...)
+static int __rte_format_printf(2, 3) push(struct argbuf *a, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

@@ -38,11 +38,13 @@ check_layout(const struct gs_ctl *ctl)
 		{ "shared-memory layout version", GS_SHM_VERSION, ctl->layout_version },
 		{ "sizeof(struct gs_ctl)", sizeof(struct gs_ctl), ctl->ctl_size },
 		{ "sizeof(struct gs_msg)", sizeof(struct gs_msg), ctl->msg_size },
-		{ "sizeof(struct gs_handler_slot)", sizeof(struct gs_handler_slot), ctl->slot_size },
+		{ "sizeof(struct gs_handler_slot)", sizeof(struct gs_handler_slot),
+			ctl->slot_size },
 		{ "sizeof(struct gs_session)", sizeof(struct gs_session), ctl->session_size },
 		{ "sizeof(struct gs_lcore_stats)", sizeof(struct gs_lcore_stats),
 			ctl->lcore_stats_size },
 	};
+
 	int bad = 0;
 
 	for (size_t i = 0; i < RTE_DIM(checks); i++) {
@@ -73,7 +75,8 @@ wait_ready(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out)
 
 	for (;;) {
 		if (!rte_eal_primary_proc_alive(NULL)) {
-			GS_LOG(ERR, "no primary is running for file prefix '%s': start gs-primary first",
+			GS_LOG(ERR,
+				"no primary is running for file prefix '%s': start gs-primary first",
 				app->cfg.file_prefix);
 			return -ENOTCONN;
 		}
@@ -130,8 +133,8 @@ claim_slot(struct gs_handler *h)
 }
 
 int
-gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class cls,
-	unsigned int wait_ms)
+gs_handler_attach(
+	struct gs_handler *h, const struct gs_app *app, enum gs_class cls, unsigned int wait_ms)
 {
 	const struct gs_cfg_proc *p = &app->cfg.proc[gs_role_of_class(cls)];
 	char name[RTE_RING_NAMESIZE];
@@ -160,7 +163,8 @@ gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class 
 		snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, (unsigned int)cls, h->instance);
 		h->tx[l] = rte_ring_lookup(name);
 		if (h->rx[l] == NULL || h->tx[l] == NULL) {
-			GS_LOG(ERR, "ring %s not found: the primary publishes no ring for instance %u",
+			GS_LOG(ERR,
+				"ring %s not found: the primary publishes no ring for instance %u",
 				name, h->instance);
 			return -ENOENT;
 		}
@@ -169,7 +173,8 @@ gs_handler_attach(struct gs_handler *h, const struct gs_app *app, enum gs_class 
 	if (ret < 0)
 		return ret;
 	__atomic_store_n(&h->slot->state, GS_SLOT_RUNNING, __ATOMIC_RELEASE);
-	GS_LOG(NOTICE, "gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
+	GS_LOG(NOTICE,
+		"gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
 		gs_class_name(cls), h->instance, h->generation, getpid(), rte_lcore_id(),
 		h->n_lcores, p->idle == GS_IDLE_POLL ? "poll" : "backoff");
 	return 0;
@@ -210,8 +215,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 		uint64_t now;
 
 		for (unsigned int l = 0; l < h->n_lcores; l++) {
-			unsigned int n = rte_ring_dequeue_burst_elem(h->rx[l], h->burst,
-				sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
+			unsigned int n = rte_ring_dequeue_burst_elem(
+				h->rx[l], h->burst, sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
 
 			if (n == 0)
 				continue;

@@ -4,15 +4,13 @@
 #include "gs_class.h"
 #include "gs_drop.h"
 
-static const char *const drop_names[GS_DROP_MAX] = {
-	[GS_DROP_NONE] = "none",
+static const char *const drop_names[GS_DROP_MAX] = { [GS_DROP_NONE] = "none",
 #define GS_DROP_NAME(sym, name) [GS_DROP_##sym] = name,
 	GS_FOREACH_DROP(GS_DROP_NAME)
 #undef GS_DROP_NAME
 };
 
-static const char *const class_names[GS_CLASS_MAX] = {
-	[GS_CLASS_NONE] = "none",
+static const char *const class_names[GS_CLASS_MAX] = { [GS_CLASS_NONE] = "none",
 #define GS_CLASS_NAME(sym, name) [GS_CLASS_##sym] = name,
 	GS_FOREACH_CLASS(GS_CLASS_NAME)
 #undef GS_CLASS_NAME

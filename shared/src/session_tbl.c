@@ -92,8 +92,8 @@ gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 		return -EEXIST;
 
 	t->max = max;
-	mz = rte_memzone_reserve(GS_MZ_SESSIONS, (size_t)max * sizeof(struct gs_session),
-		socket_id, RTE_MEMZONE_SIZE_HINT_ONLY);
+	mz = rte_memzone_reserve(GS_MZ_SESSIONS, (size_t)max * sizeof(struct gs_session), socket_id,
+		RTE_MEMZONE_SIZE_HINT_ONLY);
 	if (mz == NULL) {
 		ret = -rte_errno;
 		GS_LOG(ERR, "rte_memzone_reserve(%s, %u sessions): %s", GS_MZ_SESSIONS, max,
@@ -221,8 +221,7 @@ gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t p
 		return -ENOSPC;
 	}
 	peer_key_init(&pk, peer);
-	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, peer_sig(&pk),
-		(void *)(uintptr_t)pos);
+	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, peer_sig(&pk), (void *)(uintptr_t)pos);
 	if (ret < 0) {
 		rte_hash_del_key_with_hash(t->hash, &k, key_sig(&k));
 		rte_hash_free_key_with_position(t->hash, pos);
@@ -285,7 +284,8 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 		} else if (s->state == GS_SESS_CLOSED && now - s->last_seen_tsc > grace_cycles) {
 			rte_hash_free_key_with_position(t->hash, (int32_t)i);
 			if (s->peer_pos != 0)
-				rte_hash_free_key_with_position(t->peers, (int32_t)(s->peer_pos - 1));
+				rte_hash_free_key_with_position(
+					t->peers, (int32_t)(s->peer_pos - 1));
 			s->peer_pos = 0;
 			__atomic_store_n(&s->state, GS_SESS_FREE, __ATOMIC_RELEASE);
 		}
