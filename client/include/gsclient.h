@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GSCLIENT_H
+#define GSCLIENT_H
+
+/*
+ * libgsclient: the client side of the gsnet session protocol over plain kernel
+ * UDP sockets, with no DPDK. It frames datagrams (game header + protobuf-c
+ * payload), parses them without malloc, and runs one player's session state
+ * machine. It does no I/O itself: the caller owns sockets and clocks, passes
+ * every received datagram to gsc_session_input() and sends what the
+ * gsc_session_*() producers write into its buffer.
+ *
+ * All times are CLOCK_MONOTONIC nanoseconds (gsc_now_ns()) passed in by the
+ * caller, so tests can drive the state machine with a fake clock.
+ */
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "gs_pb_arena.h"
+#include "gs_wire.h"
+
+#include "session.pb-c.h"
+
+/** Largest datagram the library builds or accepts (header + max payload). */
+#define GSC_DATAGRAM_MAX (GS_WIRE_HDR_LEN + GS_WIRE_MAX_PAYLOAD)
+
+/*
+ * Bytes of unpack arena in each struct gsc_msg. The largest session message
+ * (a SessionError with a 1200-byte detail) needs about 1.3 KB; the rest leaves
+ * room for unknown fields from newer servers. A payload that needs more is
+ * refused as malformed.
+ */
+#define GSC_MSG_ARENA_SIZE 4096u
+
+/** Heartbeats a session remembers while waiting for their HEARTBEAT_ACK. */
+#define GSC_HB_RING 64u
+
+/** Size of per-type counter arrays: indexed by enum gs_msg_type, session types only. */
+#define GSC_MSG_TYPES (GS_MSG_SESSION_ERROR + 1)
+
+/** A datagram decoded by gsc_frame_parse(): the unpacked message u lives in mem. */
+struct gsc_msg {
+	struct gs_hdr hdr;
+	enum gs_hdr_err hdr_err; /* why the header was refused, GS_HDR_OK otherwise */
+	const uint8_t *payload;	 /* raw payload bytes, inside the parsed datagram */
+
+	union {
+		ProtobufCMessage *base; /* NULL unless a session type unpacked */
+		Gs__Connect *connect;
+		Gs__ConnectAccept *accept;
+		Gs__Heartbeat *heartbeat;
+		Gs__HeartbeatAck *heartbeat_ack;
+		Gs__Disconnect *disconnect;
+		Gs__SessionError *error;
+	} u;
+	struct gs_pb_arena arena;
+	alignas(16) uint8_t mem[GSC_MSG_ARENA_SIZE];
+};
+
+enum gsc_state {
+	GSC_STATE_DISCONNECTED = 0, /* fresh: nothing sent yet */
+	GSC_STATE_CONNECTING,	    /* CONNECT sent, waiting for CONNECT_ACCEPT */
+	GSC_STATE_CONNECTED,
+	GSC_STATE_CLOSED, /* by us (DISCONNECT sent), the server, or a SESSION_ERROR */
+};
+
+/** What an accepted datagram meant to the session (see gsc_session_input()). */
+enum gsc_event_type {
+	GSC_EVENT_NONE = 0,	 /* accepted, nothing to report (e.g. a duplicate accept) */
+	GSC_EVENT_CONNECTED,	 /* CONNECT_ACCEPT: rtt_ns and elapsed_ns are set */
+	GSC_EVENT_HEARTBEAT_ACK, /* rtt_ns and late are set */
+	GSC_EVENT_DISCONNECTED,	 /* the server sent DISCONNECT; code is its reason */
+	GSC_EVENT_ERROR,	 /* SESSION_ERROR; code is its Gs__SessionError__Code */
+};
+
+struct gsc_event {
+	enum gsc_event_type type;
+	uint64_t rtt_ns;     /* now - client_time_ns echoed by the server */
+	uint64_t elapsed_ns; /* CONNECTED: time since the first CONNECT */
+	bool late;	     /* HEARTBEAT_ACK for a heartbeat that left the ring */
+	int code;	     /* DISCONNECTED reason or SESSION_ERROR code */
+};
+
+/** Per-session counters. A received datagram counts in rx_pkts or one refusal counter. */
+struct gsc_stats {
+	uint64_t tx_pkts;		    /* datagrams produced */
+	uint64_t tx_by_type[GSC_MSG_TYPES]; /* ... by type */
+	uint64_t rx_pkts;		    /* datagrams accepted */
+	uint64_t rx_by_type[GSC_MSG_TYPES]; /* ... by type */
+	uint64_t rx_bad;		    /* -EBADMSG: header or payload refused */
+	uint64_t rx_not_session;	    /* -ENOMSG: not a session message type */
+	uint64_t rx_wrong_session;	    /* -ESTALE: header session_id not ours */
+	uint64_t rx_unexpected;		    /* -EPROTO: not valid in this state */
+	uint64_t rx_dup_accept;		    /* CONNECT_ACCEPT again (CONNECT retransmits) */
+	uint64_t seq_gaps;		    /* server sequence numbers skipped */
+	uint64_t seq_reordered;		    /* server datagrams older than the newest */
+	uint64_t hb_acked;		    /* HEARTBEAT_ACKs matched in the ring */
+	uint64_t hb_late;		    /* ... matched after leaving the ring */
+	uint64_t hb_evicted;		    /* heartbeats pushed out of the ring unacked */
+	uint64_t session_errors;	    /* SESSION_ERRORs received */
+};
+
+/** One player's session. Initialise with gsc_session_init(); fields are read-only. */
+struct gsc_session {
+	enum gsc_state state;
+	uint64_t player_id;
+	uint32_t session_id; /* 0 until CONNECT_ACCEPT */
+	uint32_t tx_seq;     /* sequence number of the next datagram we produce */
+	uint32_t rx_seq_next;
+	bool rx_seq_valid;		/* rx_seq_next is set (a server datagram was accepted) */
+	uint32_t heartbeat_interval_ms; /* from CONNECT_ACCEPT */
+	uint32_t idle_timeout_ms;	/* from CONNECT_ACCEPT */
+	uint64_t first_connect_ns;	/* time of the first CONNECT */
+	uint64_t connected_ns;		/* time CONNECT_ACCEPT arrived */
+	int error_code;			/* last SESSION_ERROR code, -1 if none */
+	int disconnect_reason;		/* server DISCONNECT reason, -1 if none */
+	uint64_t last_rtt_ns;		/* of the last HEARTBEAT_ACK */
+	/* Heartbeats in flight: send times (0 = free), slot = heartbeat number % ring. */
+	uint64_t hb_ring[GSC_HB_RING];
+	uint64_t hb_sent;	 /* heartbeats produced */
+	uint64_t hb_last_ns;	 /* client_time_ns of the last heartbeat, strictly increasing */
+	uint64_t hb_evict_max;	 /* newest send time evicted unacked */
+	uint32_t hb_outstanding; /* used ring slots */
+	struct gsc_stats stats;
+};
+
+/*
+ * A log-bucket latency histogram (HDR-style): exact below 128, then 128
+ * sub-buckets per power of two, so every bucket is less than 0.8% wide.
+ */
+#define GSC_HIST_SUB_BITS 7
+#define GSC_HIST_BUCKETS  ((64 - GSC_HIST_SUB_BITS + 1) << GSC_HIST_SUB_BITS)
+
+struct gsc_hist {
+	uint64_t count;
+	uint64_t min;
+	uint64_t max;
+	uint64_t sum;
+	uint64_t bucket[GSC_HIST_BUCKETS];
+};
+
+/** CLOCK_MONOTONIC in nanoseconds. */
+uint64_t gsc_now_ns(void);
+
+/**
+ * Build a datagram: game header then @p payload packed right after it in @p buf
+ * (no allocation). The header gets magic, version, @p type, @p session_id,
+ * @p seq, the payload length, flags 0 and a zero auth tag.
+ *
+ * @param payload  a message whose descriptor matches @p type (e.g. Gs__Connect for
+ *                 GS_MSG_CONNECT)
+ * @param len      set to the datagram length on success
+ * @return 0, or -EINVAL (NULL argument, not a session type, or payload of another
+ *         type), -EMSGSIZE (payload longer than GS_WIRE_MAX_PAYLOAD),
+ *         -ENOSPC (@p cap too small for header + payload).
+ */
+int gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
+	const ProtobufCMessage *payload, size_t *len);
+
+/**
+ * Decode a received datagram: validate the game header, then unpack a session
+ * payload into @p out's arena (no malloc). @p out must stay where it is while
+ * the unpacked message is in use, and @p buf must outlive out->payload.
+ *
+ * @return 0 (out->hdr and out->u are set), or -EINVAL (NULL argument),
+ *         -EBADMSG (header refused: out->hdr_err says why; or the payload does
+ *         not unpack or does not fit the arena), -ENOMSG (a valid header of a
+ *         non-session type: out->hdr and out->payload are set, out->u.base is NULL).
+ */
+int gsc_frame_parse(const uint8_t *buf, size_t len, struct gsc_msg *out);
+
+/** Reset @p s to DISCONNECTED for player @p player_id, counters zeroed. */
+void gsc_session_init(struct gsc_session *s, uint64_t player_id);
+
+/**
+ * Produce a CONNECT (session_id 0, Connect{client_version 1, player_id,
+ * client_time_ns = @p now_ns}) into @p buf and enter CONNECTING. Call again to
+ * retransmit; every call uses the next sequence number.
+ *
+ * @return 0 and *len, or -EISCONN (already CONNECTED), -ESHUTDOWN (CLOSED:
+ *         gsc_session_init() it first), -ENOSPC (@p cap too small), -EINVAL.
+ */
+int gsc_session_connect(
+	struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Produce a HEARTBEAT{client_time_ns = @p now_ns} into @p buf and remember its
+ * send time in the ring (evicting, and counting, the oldest unacked one when
+ * the ring is full). Send times are made strictly increasing so that every
+ * echo identifies one heartbeat.
+ *
+ * @return 0 and *len, or -ENOTCONN (not CONNECTED), -ENOSPC (@p cap too small),
+ *         -EINVAL.
+ */
+int gsc_session_heartbeat(
+	struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Produce a DISCONNECT{reason CLIENT_QUIT} into @p buf and enter CLOSED.
+ * HEARTBEAT_ACKs still in flight are accepted afterwards.
+ *
+ * @return 0 and *len, or -ENOTCONN (not CONNECTED), -ENOSPC (@p cap too small),
+ *         -EINVAL.
+ */
+int gsc_session_disconnect(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Feed one received datagram to the session, at time @p now_ns.
+ *
+ * Accepted:
+ * - CONNECT_ACCEPT while CONNECTING: the header and payload session ids must be
+ *   equal and non-zero; stores them, the heartbeat interval and idle timeout;
+ *   CONNECTED. Again while CONNECTED with the same id: a duplicate (no event).
+ * - HEARTBEAT_ACK while CONNECTED or CLOSED by us: matched to its heartbeat by
+ *   the echoed client_time_ns; rtt_ns = now - echo.
+ * - DISCONNECT while CONNECTED: CLOSED, reason recorded.
+ * - SESSION_ERROR (header session_id ours or 0) while CONNECTING or CONNECTED:
+ *   CLOSED, code recorded.
+ * Every accepted datagram updates the server sequence tracking (gaps, reorders).
+ *
+ * @return 0 and @p ev, or (the datagram is counted in stats and otherwise
+ *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (not a
+ *         session message type), -ESTALE (header session_id is not this
+ *         session's), -EPROTO (type not expected in this state, or an ack that
+ *         echoes no heartbeat of ours), -EINVAL (NULL argument, not counted).
+ */
+int gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_t now_ns,
+	struct gsc_event *ev);
+
+/** Name of a session state ("CONNECTED"), for logs. */
+const char *gsc_state_str(enum gsc_state st);
+
+/** Empty @p h. */
+void gsc_hist_reset(struct gsc_hist *h);
+
+/** Record one value. */
+void gsc_hist_add(struct gsc_hist *h, uint64_t v);
+
+/**
+ * Nearest-rank percentile @p p (0 < p <= 100) of the recorded values, within
+ * 0.4% (the middle of its bucket, clamped to the recorded min and max);
+ * p >= 100 gives the exact max.
+ *
+ * @return the value, or 0 when @p h is empty.
+ */
+uint64_t gsc_hist_percentile(const struct gsc_hist *h, double p);
+
+#endif /* GSCLIENT_H */

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "gsclient.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define CLIENT_VERSION 1u
+
+static const ProtobufCMessageDescriptor *const payload_desc[GSC_MSG_TYPES] = {
+	[GS_MSG_CONNECT] = &gs__connect__descriptor,
+	[GS_MSG_CONNECT_ACCEPT] = &gs__connect_accept__descriptor,
+	[GS_MSG_HEARTBEAT] = &gs__heartbeat__descriptor,
+	[GS_MSG_HEARTBEAT_ACK] = &gs__heartbeat_ack__descriptor,
+	[GS_MSG_DISCONNECT] = &gs__disconnect__descriptor,
+	[GS_MSG_SESSION_ERROR] = &gs__session_error__descriptor,
+};
+
+uint64_t
+gsc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool
+is_session_type(uint8_t type)
+{
+	return type >= GS_MSG_CONNECT && type <= GS_MSG_SESSION_ERROR;
+}
+
+int
+gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
+	const ProtobufCMessage *payload, size_t *len)
+{
+	struct gs_hdr h = {
+		.magic = GS_WIRE_MAGIC,
+		.version = GS_WIRE_VERSION,
+		.type = type,
+		.session_id = session_id,
+		.sequence = seq,
+	};
+	size_t plen;
+
+	if (buf == NULL || payload == NULL || len == NULL || !is_session_type(type) ||
+		payload->descriptor != payload_desc[type])
+		return -EINVAL;
+
+	plen = protobuf_c_message_get_packed_size(payload);
+	if (plen > GS_WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (cap < GS_WIRE_HDR_LEN + plen)
+		return -ENOSPC;
+
+	h.payload_len = (uint16_t)plen;
+	if (gs_hdr_encode(&h, buf, cap) != GS_WIRE_HDR_LEN)
+		return -ENOSPC; /* unreachable: both limits are checked above */
+	if (protobuf_c_message_pack(payload, buf + GS_WIRE_HDR_LEN) != plen)
+		return -EINVAL; /* a message that packs differently from its size */
+	*len = GS_WIRE_HDR_LEN + plen;
+	return 0;
+}
+
+int
+gsc_frame_parse(const uint8_t *buf, size_t len, struct gsc_msg *out)
+{
+	if (buf == NULL || out == NULL)
+		return -EINVAL;
+
+	out->u.base = NULL;
+	out->payload = NULL;
+	out->hdr_err = gs_hdr_decode(buf, len, &out->hdr);
+	if (out->hdr_err != GS_HDR_OK)
+		return -EBADMSG;
+
+	out->payload = buf + GS_WIRE_HDR_LEN;
+	if (!is_session_type(out->hdr.type))
+		return -ENOMSG;
+
+	/* The arena is per message: whatever the last parse allocated is forgotten. */
+	gs_pb_arena_init(&out->arena, out->mem, sizeof(out->mem));
+	out->u.base = protobuf_c_message_unpack(
+		payload_desc[out->hdr.type], &out->arena.alloc, out->hdr.payload_len, out->payload);
+	if (out->u.base == NULL)
+		return -EBADMSG;
+	return 0;
+}
+
+void
+gsc_session_init(struct gsc_session *s, uint64_t player_id)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = GSC_STATE_DISCONNECTED;
+	s->player_id = player_id;
+	s->error_code = -1;
+	s->disconnect_reason = -1;
+}
+
+/* Frame @p payload with the session's id and next sequence number, and count it. */
+static int
+produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, uint8_t *buf,
+	size_t cap, size_t *len)
+{
+	int ret;
+
+	ret = gsc_frame_build(buf, cap, type, s->session_id, s->tx_seq, payload, len);
+	if (ret < 0)
+		return ret;
+	s->tx_seq++;
+	s->stats.tx_pkts++;
+	s->stats.tx_by_type[type]++;
+	return 0;
+}
+
+int
+gsc_session_connect(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__Connect msg = GS__CONNECT__INIT;
+	int ret;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->state == GSC_STATE_CONNECTED)
+		return -EISCONN;
+	if (s->state == GSC_STATE_CLOSED)
+		return -ESHUTDOWN;
+
+	msg.client_version = CLIENT_VERSION;
+	msg.player_id = s->player_id;
+	msg.client_time_ns = now_ns;
+	ret = produce(s, GS_MSG_CONNECT, &msg.base, buf, cap, len);
+	if (ret < 0)
+		return ret;
+	if (s->state == GSC_STATE_DISCONNECTED) {
+		s->state = GSC_STATE_CONNECTING;
+		s->first_connect_ns = now_ns;
+	}
+	return 0;
+}
+
+int
+gsc_session_heartbeat(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__Heartbeat msg = GS__HEARTBEAT__INIT;
+	unsigned int slot;
+	int ret;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+
+	/* Unique, non-zero echo values: 0 marks a free slot. */
+	if (now_ns <= s->hb_last_ns)
+		now_ns = s->hb_last_ns + 1;
+	msg.client_time_ns = now_ns;
+	ret = produce(s, GS_MSG_HEARTBEAT, &msg.base, buf, cap, len);
+	if (ret < 0)
+		return ret;
+
+	slot = (unsigned int)(s->hb_sent % GSC_HB_RING);
+	if (s->hb_ring[slot] != 0) {
+		/* Oldest heartbeat still unacked: forget it, an ack may come late. */
+		s->hb_evict_max = s->hb_ring[slot];
+		s->stats.hb_evicted++;
+	} else {
+		s->hb_outstanding++;
+	}
+	s->hb_ring[slot] = now_ns;
+	s->hb_last_ns = now_ns;
+	s->hb_sent++;
+	return 0;
+}
+
+int
+gsc_session_disconnect(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__Disconnect msg = GS__DISCONNECT__INIT;
+	int ret;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+
+	msg.reason = GS__DISCONNECT__REASON__CLIENT_QUIT;
+	ret = produce(s, GS_MSG_DISCONNECT, &msg.base, buf, cap, len);
+	if (ret < 0)
+		return ret;
+	s->state = GSC_STATE_CLOSED;
+	return 0;
+}
+
+/* Server sequence numbers: count skipped ones and those older than the newest. */
+static void
+track_seq(struct gsc_session *s, uint32_t seq)
+{
+	int32_t d;
+
+	if (!s->rx_seq_valid) {
+		s->rx_seq_valid = true;
+		s->rx_seq_next = seq + 1;
+		return;
+	}
+	d = (int32_t)(seq - s->rx_seq_next); /* serial-number arithmetic, wraps */
+	if (d < 0) {
+		s->stats.seq_reordered++;
+		return;
+	}
+	s->stats.seq_gaps += (uint32_t)d;
+	s->rx_seq_next = seq + 1;
+}
+
+static int
+on_accept(struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struct gsc_event *ev)
+{
+	const Gs__ConnectAccept *a = m->u.accept;
+
+	if (s->state == GSC_STATE_CONNECTED) {
+		if (m->hdr.session_id != s->session_id)
+			return -ESTALE;
+		s->stats.rx_dup_accept++;
+		return 0;
+	}
+	if (s->state != GSC_STATE_CONNECTING)
+		return -EPROTO;
+	if (m->hdr.session_id == 0 || a->session_id != m->hdr.session_id)
+		return -EBADMSG;
+
+	s->session_id = a->session_id;
+	s->heartbeat_interval_ms = a->heartbeat_interval_ms;
+	s->idle_timeout_ms = a->idle_timeout_ms;
+	s->connected_ns = now_ns;
+	s->state = GSC_STATE_CONNECTED;
+	ev->type = GSC_EVENT_CONNECTED;
+	ev->rtt_ns = now_ns >= a->client_time_ns ? now_ns - a->client_time_ns : 0;
+	ev->elapsed_ns = now_ns - s->first_connect_ns;
+	return 0;
+}
+
+static int
+on_heartbeat_ack(
+	struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struct gsc_event *ev)
+{
+	uint64_t t = m->u.heartbeat_ack->client_time_ns;
+	unsigned int i;
+
+	if (s->state != GSC_STATE_CONNECTED && s->state != GSC_STATE_CLOSED)
+		return -EPROTO;
+	if (m->hdr.session_id != s->session_id)
+		return -ESTALE;
+	if (t == 0 || t > now_ns)
+		return -EPROTO;
+
+	ev->rtt_ns = now_ns - t;
+	for (i = 0; i < GSC_HB_RING; i++) {
+		if (s->hb_ring[i] == t) {
+			s->hb_ring[i] = 0;
+			s->hb_outstanding--;
+			s->stats.hb_acked++;
+			s->last_rtt_ns = ev->rtt_ns;
+			ev->type = GSC_EVENT_HEARTBEAT_ACK;
+			return 0;
+		}
+	}
+	/*
+	 * Not in the ring: an ack for an evicted heartbeat is late but real. There
+	 * cannot be more of those than evictions; anything else is a duplicate or
+	 * an echo we never sent.
+	 */
+	if (t <= s->hb_evict_max && s->stats.hb_late < s->stats.hb_evicted) {
+		s->stats.hb_late++;
+		s->last_rtt_ns = ev->rtt_ns;
+		ev->type = GSC_EVENT_HEARTBEAT_ACK;
+		ev->late = true;
+		return 0;
+	}
+	return -EPROTO;
+}
+
+static int
+on_disconnect(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
+{
+	if (s->state != GSC_STATE_CONNECTED)
+		return -EPROTO;
+	if (m->hdr.session_id != s->session_id)
+		return -ESTALE;
+	s->state = GSC_STATE_CLOSED;
+	s->disconnect_reason = m->u.disconnect->reason;
+	ev->type = GSC_EVENT_DISCONNECTED;
+	ev->code = s->disconnect_reason;
+	return 0;
+}
+
+static int
+on_session_error(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
+{
+	if (s->state != GSC_STATE_CONNECTING && s->state != GSC_STATE_CONNECTED)
+		return -EPROTO;
+	/* A server that does not know our session (yet, or any more) may answer with 0. */
+	if (m->hdr.session_id != 0 && m->hdr.session_id != s->session_id)
+		return -ESTALE;
+	s->state = GSC_STATE_CLOSED;
+	s->error_code = m->u.error->code;
+	s->stats.session_errors++;
+	ev->type = GSC_EVENT_ERROR;
+	ev->code = s->error_code;
+	return 0;
+}
+
+static void
+count_refused(struct gsc_session *s, int ret)
+{
+	switch (ret) {
+	case -EBADMSG:
+		s->stats.rx_bad++;
+		break;
+	case -ENOMSG:
+		s->stats.rx_not_session++;
+		break;
+	case -ESTALE:
+		s->stats.rx_wrong_session++;
+		break;
+	default:
+		s->stats.rx_unexpected++;
+		break;
+	}
+}
+
+int
+gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_t now_ns,
+	struct gsc_event *ev)
+{
+	struct gsc_msg m;
+	int ret;
+
+	if (s == NULL || buf == NULL || ev == NULL)
+		return -EINVAL;
+	memset(ev, 0, sizeof(*ev));
+
+	ret = gsc_frame_parse(buf, len, &m);
+	if (ret == 0) {
+		switch (m.hdr.type) {
+		case GS_MSG_CONNECT_ACCEPT:
+			ret = on_accept(s, &m, now_ns, ev);
+			break;
+		case GS_MSG_HEARTBEAT_ACK:
+			ret = on_heartbeat_ack(s, &m, now_ns, ev);
+			break;
+		case GS_MSG_DISCONNECT:
+			ret = on_disconnect(s, &m, ev);
+			break;
+		case GS_MSG_SESSION_ERROR:
+			ret = on_session_error(s, &m, ev);
+			break;
+		default: /* CONNECT, HEARTBEAT: client-to-server only */
+			ret = -EPROTO;
+			break;
+		}
+	}
+	if (ret < 0) {
+		memset(ev, 0, sizeof(*ev));
+		count_refused(s, ret);
+		return ret;
+	}
+
+	track_seq(s, m.hdr.sequence);
+	s->stats.rx_pkts++;
+	s->stats.rx_by_type[m.hdr.type]++;
+	return 0;
+}
+
+const char *
+gsc_state_str(enum gsc_state st)
+{
+	switch (st) {
+	case GSC_STATE_DISCONNECTED:
+		return "DISCONNECTED";
+	case GSC_STATE_CONNECTING:
+		return "CONNECTING";
+	case GSC_STATE_CONNECTED:
+		return "CONNECTED";
+	case GSC_STATE_CLOSED:
+		return "CLOSED";
+	}
+	return "?";
+}
+
+void
+gsc_hist_reset(struct gsc_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+static unsigned int
+hist_index(uint64_t v)
+{
+	unsigned int e;
+
+	if (v < (1u << GSC_HIST_SUB_BITS))
+		return (unsigned int)v;
+	e = 63u - (unsigned int)__builtin_clzll(v); /* >= GSC_HIST_SUB_BITS */
+	return ((e - GSC_HIST_SUB_BITS + 1) << GSC_HIST_SUB_BITS) +
+	       (unsigned int)((v >> (e - GSC_HIST_SUB_BITS)) - (1u << GSC_HIST_SUB_BITS));
+}
+
+/* The middle of bucket @p i. */
+static uint64_t
+hist_value(unsigned int i)
+{
+	unsigned int e, sub;
+	uint64_t lo, width;
+
+	if (i < (1u << GSC_HIST_SUB_BITS))
+		return i;
+	e = (i >> GSC_HIST_SUB_BITS) + GSC_HIST_SUB_BITS - 1;
+	sub = i & ((1u << GSC_HIST_SUB_BITS) - 1);
+	width = (uint64_t)1 << (e - GSC_HIST_SUB_BITS);
+	lo = ((uint64_t)(1u << GSC_HIST_SUB_BITS) + sub) << (e - GSC_HIST_SUB_BITS);
+	return lo + (width - 1) / 2;
+}
+
+void
+gsc_hist_add(struct gsc_hist *h, uint64_t v)
+{
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->bucket[hist_index(v)]++;
+}
+
+uint64_t
+gsc_hist_percentile(const struct gsc_hist *h, double p)
+{
+	uint64_t rank, seen = 0, v;
+	double r;
+	unsigned int i;
+
+	if (h->count == 0)
+		return 0;
+	if (p >= 100.0)
+		return h->max;
+
+	r = p / 100.0 * (double)h->count;
+	rank = (uint64_t)r;
+	if ((double)rank < r)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+
+	for (i = 0; i < GSC_HIST_BUCKETS; i++) {
+		seen += h->bucket[i];
+		if (seen >= rank)
+			break;
+	}
+	v = hist_value(i);
+	if (v < h->min)
+		v = h->min;
+	if (v > h->max)
+		v = h->max;
+	return v;
+}

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "gs_test.h"
+#include "gs_wire.h"
+
+#include "gsclient.h"
+
+#define MS UINT64_C(1000000) /* ns */
+
+static uint8_t buf[GSC_DATAGRAM_MAX];
+static struct gsc_msg msg;
+
+/* Frame a server -> client datagram into @p out; CU-fails (and returns 0) on error. */
+static size_t
+server_frame(uint8_t *out, uint8_t type, uint32_t session_id, uint32_t seq,
+	const ProtobufCMessage *payload)
+{
+	size_t len = 0;
+
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_frame_build(out, GSC_DATAGRAM_MAX, type, session_id, seq, payload, &len), 0);
+	return len;
+}
+
+static size_t
+accept_frame(uint8_t *out, uint32_t hdr_id, uint32_t body_id, uint64_t echo, uint32_t seq)
+{
+	Gs__ConnectAccept a = GS__CONNECT_ACCEPT__INIT;
+
+	a.session_id = body_id;
+	a.client_time_ns = echo;
+	a.server_time_ns = 42;
+	a.heartbeat_interval_ms = 100;
+	a.idle_timeout_ms = 5000;
+	return server_frame(out, GS_MSG_CONNECT_ACCEPT, hdr_id, seq, &a.base);
+}
+
+static size_t
+ack_frame(uint8_t *out, uint32_t session_id, uint64_t echo, uint32_t seq)
+{
+	Gs__HeartbeatAck a = GS__HEARTBEAT_ACK__INIT;
+
+	a.client_time_ns = echo;
+	a.server_time_ns = 7;
+	return server_frame(out, GS_MSG_HEARTBEAT_ACK, session_id, seq, &a.base);
+}
+
+/* A session CONNECTED as session @p id at t = 1000 ms (CONNECT at t = 990 ms). */
+static void
+connected_session(struct gsc_session *s, uint32_t id)
+{
+	uint8_t pkt[GSC_DATAGRAM_MAX];
+	struct gsc_event ev;
+	size_t len;
+
+	gsc_session_init(s, 77);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(s, 990 * MS, pkt, sizeof(pkt), &len), 0);
+	len = accept_frame(pkt, id, id, 990 * MS, 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(s, pkt, len, 1000 * MS, &ev), 0);
+	CU_ASSERT_EQUAL_FATAL(s->state, GSC_STATE_CONNECTED);
+}
+
+/* --- framing --------------------------------------------------------------------------- */
+
+static void
+test_frame_roundtrip_every_session_type(void)
+{
+	Gs__Connect c = GS__CONNECT__INIT;
+	Gs__ConnectAccept a = GS__CONNECT_ACCEPT__INIT;
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	Gs__HeartbeatAck k = GS__HEARTBEAT_ACK__INIT;
+	Gs__Disconnect d = GS__DISCONNECT__INIT;
+	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	size_t len;
+
+	c.client_version = 1;
+	c.player_id = 0x1122334455667788ull;
+	c.client_time_ns = 123456789;
+	len = server_frame(buf, GS_MSG_CONNECT, 0, 0, &c.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_CONNECT);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 0);
+	CU_ASSERT_EQUAL(msg.hdr.payload_len, len - GS_WIRE_HDR_LEN);
+	CU_ASSERT_EQUAL(msg.u.connect->client_version, 1);
+	CU_ASSERT_EQUAL(msg.u.connect->player_id, 0x1122334455667788ull);
+	CU_ASSERT_EQUAL(msg.u.connect->client_time_ns, 123456789);
+
+	a.session_id = 0xdeadbeef;
+	a.client_time_ns = 5;
+	a.server_time_ns = 6;
+	a.heartbeat_interval_ms = 100;
+	a.idle_timeout_ms = 3000;
+	len = server_frame(buf, GS_MSG_CONNECT_ACCEPT, 0xdeadbeef, 1, &a.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 0xdeadbeef);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	CU_ASSERT_EQUAL(msg.u.accept->session_id, 0xdeadbeef);
+	CU_ASSERT_EQUAL(msg.u.accept->client_time_ns, 5);
+	CU_ASSERT_EQUAL(msg.u.accept->server_time_ns, 6);
+	CU_ASSERT_EQUAL(msg.u.accept->heartbeat_interval_ms, 100);
+	CU_ASSERT_EQUAL(msg.u.accept->idle_timeout_ms, 3000);
+
+	h.client_time_ns = UINT64_MAX;
+	len = server_frame(buf, GS_MSG_HEARTBEAT, 9, 0xffffffff, &h.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 0xffffffff);
+	CU_ASSERT_EQUAL(msg.u.heartbeat->client_time_ns, UINT64_MAX);
+
+	k.client_time_ns = 11;
+	k.server_time_ns = 12;
+	len = server_frame(buf, GS_MSG_HEARTBEAT_ACK, 9, 3, &k.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.heartbeat_ack->client_time_ns, 11);
+	CU_ASSERT_EQUAL(msg.u.heartbeat_ack->server_time_ns, 12);
+
+	d.reason = GS__DISCONNECT__REASON__IDLE_TIMEOUT;
+	len = server_frame(buf, GS_MSG_DISCONNECT, 9, 4, &d.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.disconnect->reason, GS__DISCONNECT__REASON__IDLE_TIMEOUT);
+
+	e.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
+	e.detail = "table full";
+	len = server_frame(buf, GS_MSG_SESSION_ERROR, 0, 5, &e.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.error->code, GS__SESSION_ERROR__CODE__TABLE_FULL);
+	CU_ASSERT_STRING_EQUAL(msg.u.error->detail, "table full");
+}
+
+static void
+test_frame_empty_payload_has_zero_length(void)
+{
+	Gs__Disconnect d = GS__DISCONNECT__INIT; /* CLIENT_QUIT = 0: packs to nothing */
+	size_t len;
+
+	len = server_frame(buf, GS_MSG_DISCONNECT, 1, 0, &d.base);
+	CU_ASSERT_EQUAL(len, GS_WIRE_HDR_LEN);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.disconnect->reason, GS__DISCONNECT__REASON__CLIENT_QUIT);
+}
+
+static void
+test_frame_build_refuses_bad_arguments(void)
+{
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	static char detail[GS_WIRE_MAX_PAYLOAD + 1];
+	size_t len = 0;
+
+	h.client_time_ns = 1;
+	/* Payload of another type, or a type that is not a session type. */
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, sizeof(buf), GS_MSG_CONNECT, 0, 0, &h.base, &len), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, sizeof(buf), GS_MSG_MOVE_FIRST, 0, 0, &h.base, &len), -EINVAL);
+	CU_ASSERT_EQUAL(gsc_frame_build(buf, sizeof(buf), 0, 0, 0, &h.base, &len), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, sizeof(buf), GS_MSG_HEARTBEAT, 0, 0, NULL, &len), -EINVAL);
+	/* Buffer too small for header + payload (2 bytes here: tag + varint 1). */
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, GS_WIRE_HDR_LEN + 1, GS_MSG_HEARTBEAT, 0, 0, &h.base, &len),
+		-ENOSPC);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, GS_WIRE_HDR_LEN + 2, GS_MSG_HEARTBEAT, 0, 0, &h.base, &len),
+		0);
+	CU_ASSERT_EQUAL(len, GS_WIRE_HDR_LEN + 2);
+	/* Payload over GS_WIRE_MAX_PAYLOAD. */
+	memset(detail, 'x', sizeof(detail) - 1);
+	e.detail = detail;
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, sizeof(buf), GS_MSG_SESSION_ERROR, 0, 0, &e.base, &len),
+		-EMSGSIZE);
+}
+
+static void
+test_frame_parse_refuses_bad_header(void)
+{
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	size_t len;
+
+	h.client_time_ns = 99;
+	len = server_frame(buf, GS_MSG_HEARTBEAT, 3, 0, &h.base);
+
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, GS_WIRE_HDR_LEN - 1, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_TRUNCATED);
+
+	/* payload_len no longer matches the datagram length */
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len - 1, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_BAD_LENGTH);
+
+	buf[0] ^= 0xff;
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_BAD_MAGIC);
+	CU_ASSERT_PTR_NULL(msg.u.base);
+	buf[0] ^= 0xff;
+
+	buf[2] = 2; /* version */
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_BAD_VERSION);
+	buf[2] = GS_WIRE_VERSION;
+
+	buf[15] = 1; /* reserved flags */
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_BAD_FLAGS);
+	buf[15] = 0;
+
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), 0);
+}
+
+static void
+test_frame_parse_refuses_garbage_payload(void)
+{
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	size_t len;
+
+	h.client_time_ns = 300; /* varint 0xac 0x02 */
+	len = server_frame(buf, GS_MSG_HEARTBEAT, 3, 0, &h.base);
+	CU_ASSERT_EQUAL_FATAL(len, GS_WIRE_HDR_LEN + 3);
+	buf[len - 1] = 0x82; /* varint never ends */
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -EBADMSG);
+	CU_ASSERT_EQUAL(msg.hdr_err, GS_HDR_OK);
+	CU_ASSERT_PTR_NULL(msg.u.base);
+}
+
+static void
+test_frame_parse_reports_non_session_type(void)
+{
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	size_t len;
+
+	h.client_time_ns = 1;
+	len = server_frame(buf, GS_MSG_HEARTBEAT, 3, 0, &h.base);
+	buf[3] = GS_MSG_MOVE_FIRST;
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -ENOMSG);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_MOVE_FIRST);
+	CU_ASSERT_PTR_EQUAL(msg.payload, buf + GS_WIRE_HDR_LEN);
+	CU_ASSERT_PTR_NULL(msg.u.base);
+}
+
+/* --- session state machine ------------------------------------------------------------- */
+
+static void
+test_session_connect_produces_connect(void)
+{
+	struct gsc_session s;
+	size_t len;
+
+	gsc_session_init(&s, 4242);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_DISCONNECTED);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 5 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_CONNECT);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 0);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 0);
+	CU_ASSERT_EQUAL(msg.u.connect->client_version, 1);
+	CU_ASSERT_EQUAL(msg.u.connect->player_id, 4242);
+	CU_ASSERT_EQUAL(msg.u.connect->client_time_ns, 5 * MS);
+
+	/* A retransmit takes the next sequence number and stays CONNECTING. */
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 255 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+	CU_ASSERT_EQUAL(s.first_connect_ns, 5 * MS);
+	CU_ASSERT_EQUAL(s.stats.tx_by_type[GS_MSG_CONNECT], 2);
+
+	/* Not connected yet: no heartbeat, no disconnect. */
+	CU_ASSERT_EQUAL(gsc_session_heartbeat(&s, 6 * MS, buf, sizeof(buf), &len), -ENOTCONN);
+	CU_ASSERT_EQUAL(gsc_session_disconnect(&s, buf, sizeof(buf), &len), -ENOTCONN);
+	CU_ASSERT_EQUAL(gsc_session_connect(&s, 6 * MS, buf, 10, &len), -ENOSPC);
+}
+
+static void
+test_session_full_lifecycle(void)
+{
+	Gs__Disconnect d = GS__DISCONNECT__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	uint64_t hb_time;
+	size_t len;
+
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 100 * MS, buf, sizeof(buf), &len), 0);
+
+	/* connect -> accept */
+	len = accept_frame(buf, 0xabcd, 0xabcd, 100 * MS, 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 103 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_CONNECTED);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 3 * MS);
+	CU_ASSERT_EQUAL(ev.elapsed_ns, 3 * MS);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	CU_ASSERT_EQUAL(s.session_id, 0xabcd);
+	CU_ASSERT_EQUAL(s.heartbeat_interval_ms, 100);
+	CU_ASSERT_EQUAL(s.idle_timeout_ms, 5000);
+	CU_ASSERT_EQUAL(gsc_session_connect(&s, 104 * MS, buf, sizeof(buf), &len), -EISCONN);
+
+	/* heartbeat: our session id, next sequence number, the send time */
+	CU_ASSERT_EQUAL_FATAL(gsc_session_heartbeat(&s, 200 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_HEARTBEAT);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 0xabcd);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	hb_time = msg.u.heartbeat->client_time_ns;
+	CU_ASSERT_EQUAL(hb_time, 200 * MS);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 1);
+
+	/* ack -> RTT */
+	len = ack_frame(buf, 0xabcd, hb_time, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 200 * MS + 1500, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_HEARTBEAT_ACK);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 1500);
+	CU_ASSERT_FALSE(ev.late);
+	CU_ASSERT_EQUAL(s.last_rtt_ns, 1500);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 0);
+	CU_ASSERT_EQUAL(s.stats.hb_acked, 1);
+
+	/* The same ack again echoes nothing outstanding. */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 201 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 1);
+
+	/* server disconnect -> closed */
+	d.reason = GS__DISCONNECT__REASON__SERVER_SHUTDOWN;
+	len = server_frame(buf, GS_MSG_DISCONNECT, 0xabcd, 2, &d.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 300 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_DISCONNECTED);
+	CU_ASSERT_EQUAL(ev.code, GS__DISCONNECT__REASON__SERVER_SHUTDOWN);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+	CU_ASSERT_EQUAL(s.disconnect_reason, GS__DISCONNECT__REASON__SERVER_SHUTDOWN);
+
+	CU_ASSERT_EQUAL(gsc_session_heartbeat(&s, 400 * MS, buf, sizeof(buf), &len), -ENOTCONN);
+	CU_ASSERT_EQUAL(gsc_session_connect(&s, 400 * MS, buf, sizeof(buf), &len), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 3);
+	CU_ASSERT_EQUAL(s.stats.tx_pkts, 2);
+	CU_ASSERT_EQUAL(s.stats.seq_gaps, 0);
+	CU_ASSERT_EQUAL(s.stats.seq_reordered, 0);
+}
+
+static void
+test_session_client_disconnect_then_late_ack(void)
+{
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	connected_session(&s, 7);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_heartbeat(&s, 1100 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_disconnect(&s, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_DISCONNECT);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 7);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 2);
+	CU_ASSERT_EQUAL(msg.u.disconnect->reason, GS__DISCONNECT__REASON__CLIENT_QUIT);
+
+	/* The ack of the last heartbeat, in flight when we quit, still counts. */
+	len = ack_frame(buf, 7, 1100 * MS, 1);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1101 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_HEARTBEAT_ACK);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 0);
+	CU_ASSERT_EQUAL(gsc_session_disconnect(&s, buf, sizeof(buf), &len), -ENOTCONN);
+}
+
+static void
+test_session_mismatched_session_id_is_ignored(void)
+{
+	Gs__Disconnect d = GS__DISCONNECT__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	connected_session(&s, 100);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_heartbeat(&s, 1100 * MS, buf, sizeof(buf), &len), 0);
+
+	len = ack_frame(buf, 101, 1100 * MS, 1);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1101 * MS, &ev), -ESTALE);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+
+	len = server_frame(buf, GS_MSG_DISCONNECT, 0, 2, &d.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1102 * MS, &ev), -ESTALE);
+
+	len = accept_frame(buf, 55, 55, 990 * MS, 3); /* an accept for another session */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1103 * MS, &ev), -ESTALE);
+
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	CU_ASSERT_EQUAL(s.session_id, 100);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 1);
+	CU_ASSERT_EQUAL(s.stats.rx_wrong_session, 3);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 1); /* the accept */
+
+	/* The right one still works, and a duplicate accept is harmless. */
+	len = ack_frame(buf, 100, 1100 * MS, 1);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1104 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 4 * MS);
+	len = accept_frame(buf, 100, 100, 990 * MS, 2);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1105 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	CU_ASSERT_EQUAL(s.stats.rx_dup_accept, 1);
+}
+
+static void
+test_session_accept_ids_must_agree(void)
+{
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	len = accept_frame(buf, 10, 11, 1 * MS, 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EBADMSG);
+	len = accept_frame(buf, 0, 0, 1 * MS, 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EBADMSG);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+	CU_ASSERT_EQUAL(s.session_id, 0);
+	CU_ASSERT_EQUAL(s.stats.rx_bad, 2);
+
+	len = accept_frame(buf, 10, 10, 1 * MS, 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(s.session_id, 10);
+}
+
+static void
+test_session_unexpected_types_are_refused(void)
+{
+	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
+	Gs__Disconnect d = GS__DISCONNECT__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	/* Nothing but an accept or an error makes sense before we connect. */
+	gsc_session_init(&s, 1);
+	len = accept_frame(buf, 10, 10, 1 * MS, 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_DISCONNECTED);
+
+	connected_session(&s, 5);
+	h.client_time_ns = 1;
+	len = server_frame(buf, GS_MSG_HEARTBEAT, 5, 1, &h.base); /* client-to-server type */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	len = ack_frame(buf, 5, 999 * MS, 2); /* echoes a heartbeat never sent */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	len = server_frame(buf, GS_MSG_DISCONNECT, 5, 3, &d.base);
+	buf[3] = GS_MSG_COMBAT_FIRST;
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ENOMSG);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, 3, 1001 * MS, &ev), -EBADMSG);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 2);
+	CU_ASSERT_EQUAL(s.stats.rx_not_session, 1);
+	CU_ASSERT_EQUAL(s.stats.rx_bad, 1);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	CU_ASSERT_EQUAL(gsc_session_input(NULL, buf, len, 0, &ev), -EINVAL);
+}
+
+static void
+test_session_error_closes_with_code(void)
+{
+	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	/* Refused at connect: the server has no session, so the header says 0. */
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	e.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
+	e.detail = "full";
+	len = server_frame(buf, GS_MSG_SESSION_ERROR, 0, 0, &e.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ERROR);
+	CU_ASSERT_EQUAL(ev.code, GS__SESSION_ERROR__CODE__TABLE_FULL);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+	CU_ASSERT_EQUAL(s.error_code, GS__SESSION_ERROR__CODE__TABLE_FULL);
+	CU_ASSERT_EQUAL(s.stats.session_errors, 1);
+
+	/* While connected: another session's error is ignored, ours closes. */
+	connected_session(&s, 9);
+	CU_ASSERT_EQUAL(s.error_code, -1);
+	e.code = GS__SESSION_ERROR__CODE__NOT_CONNECTED;
+	len = server_frame(buf, GS_MSG_SESSION_ERROR, 8, 1, &e.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ESTALE);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	len = server_frame(buf, GS_MSG_SESSION_ERROR, 9, 2, &e.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1002 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ERROR);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+	CU_ASSERT_EQUAL(s.error_code, GS__SESSION_ERROR__CODE__NOT_CONNECTED);
+
+	/* Closed: a second error is unexpected. */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1003 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.session_errors, 1);
+}
+
+static void
+test_session_tracks_server_sequence(void)
+{
+	struct gsc_session s;
+	struct gsc_event ev;
+	uint64_t t[6];
+	size_t len;
+	unsigned int i;
+
+	connected_session(&s, 3); /* server seq 0 */
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL_FATAL(
+			gsc_session_heartbeat(&s, (1100 + i) * MS, buf, sizeof(buf), &len), 0);
+		t[i] = (1100 + i) * MS;
+	}
+	/* seq 1, 2, then 5 (3 and 4 missing), then 4 (reordered), then 6 */
+	len = ack_frame(buf, 3, t[0], 1);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1200 * MS, &ev), 0);
+	len = ack_frame(buf, 3, t[1], 2);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1200 * MS, &ev), 0);
+	len = ack_frame(buf, 3, t[4], 5);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1200 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(s.stats.seq_gaps, 2);
+	len = ack_frame(buf, 3, t[3], 4);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1200 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(s.stats.seq_reordered, 1);
+	len = ack_frame(buf, 3, t[5], 6);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1200 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(s.stats.seq_gaps, 2);
+	CU_ASSERT_EQUAL(s.stats.seq_reordered, 1);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 1); /* t[2] */
+}
+
+static void
+test_session_heartbeat_ring_evicts_and_accepts_late(void)
+{
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+	unsigned int i;
+
+	connected_session(&s, 3);
+	/* Same clock reading every time: echoes are still unique. */
+	for (i = 0; i < GSC_HB_RING + 2; i++)
+		CU_ASSERT_EQUAL_FATAL(
+			gsc_session_heartbeat(&s, 2000 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.heartbeat->client_time_ns, 2000 * MS + GSC_HB_RING + 1);
+	CU_ASSERT_EQUAL(s.hb_outstanding, GSC_HB_RING);
+	CU_ASSERT_EQUAL(s.stats.hb_evicted, 2);
+
+	/* The first heartbeat left the ring: its ack is late but counted. */
+	len = ack_frame(buf, 3, 2000 * MS, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 2001 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_HEARTBEAT_ACK);
+	CU_ASSERT_TRUE(ev.late);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 1 * MS);
+	len = ack_frame(buf, 3, 2000 * MS + 1, 2);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2001 * MS, &ev), 0);
+	CU_ASSERT_TRUE(ev.late);
+	/* No more evictions to account for: a third "late" ack is a duplicate. */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2001 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.hb_late, 2);
+
+	/* The third is still in the ring. */
+	len = ack_frame(buf, 3, 2000 * MS + 2, 3);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2001 * MS, &ev), 0);
+	CU_ASSERT_FALSE(ev.late);
+	CU_ASSERT_EQUAL(s.hb_outstanding, GSC_HB_RING - 1);
+	CU_ASSERT_EQUAL(s.hb_sent - s.stats.hb_acked - s.stats.hb_late, GSC_HB_RING - 1);
+}
+
+/* --- histogram ------------------------------------------------------------------------- */
+
+static void
+test_hist_percentiles_within_one_percent(void)
+{
+	static struct gsc_hist h;
+	uint64_t v, p;
+	unsigned int i;
+
+	gsc_hist_reset(&h);
+	CU_ASSERT_EQUAL(gsc_hist_percentile(&h, 50), 0);
+
+	/* 1..100000 ns: p50 = 50000, p90 = 90000, p99 = 99000, max exact */
+	for (v = 1; v <= 100000; v++)
+		gsc_hist_add(&h, v);
+	CU_ASSERT_EQUAL(h.count, 100000);
+	CU_ASSERT_EQUAL(h.min, 1);
+	CU_ASSERT_EQUAL(gsc_hist_percentile(&h, 100), 100000);
+	p = gsc_hist_percentile(&h, 50);
+	CU_ASSERT(p >= 49500 && p <= 50500);
+	p = gsc_hist_percentile(&h, 90);
+	CU_ASSERT(p >= 89100 && p <= 90900);
+	p = gsc_hist_percentile(&h, 99);
+	CU_ASSERT(p >= 98010 && p <= 99990);
+
+	/* Small values are exact; every bucket is < 1% wide at any magnitude. */
+	gsc_hist_reset(&h);
+	for (i = 0; i < 10; i++)
+		gsc_hist_add(&h, 42);
+	CU_ASSERT_EQUAL(gsc_hist_percentile(&h, 50), 42);
+	for (i = 0; i < 40; i++) {
+		v = (uint64_t)3 << i;
+		gsc_hist_reset(&h);
+		gsc_hist_add(&h, v);
+		gsc_hist_add(&h, v * 2);
+		p = gsc_hist_percentile(&h, 50);
+		CU_ASSERT(p >= v - v / 100 && p <= v + v / 100);
+	}
+}
+
+static CU_TestInfo frame_tests[] = {
+	{ "round trip of every session type", test_frame_roundtrip_every_session_type },
+	{ "empty payload has zero length", test_frame_empty_payload_has_zero_length },
+	{ "build refuses bad arguments", test_frame_build_refuses_bad_arguments },
+	{ "parse refuses a bad header", test_frame_parse_refuses_bad_header },
+	{ "parse refuses a garbage payload", test_frame_parse_refuses_garbage_payload },
+	{ "parse reports a non-session type", test_frame_parse_reports_non_session_type },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo session_tests[] = {
+	{ "connect produces CONNECT", test_session_connect_produces_connect },
+	{ "connect, accept, heartbeat, ack, server disconnect", test_session_full_lifecycle },
+	{ "client disconnect, then a late ack", test_session_client_disconnect_then_late_ack },
+	{ "mismatched session id is ignored", test_session_mismatched_session_id_is_ignored },
+	{ "accept ids must agree", test_session_accept_ids_must_agree },
+	{ "unexpected types are refused", test_session_unexpected_types_are_refused },
+	{ "SESSION_ERROR closes with its code", test_session_error_closes_with_code },
+	{ "server sequence gaps and reorders", test_session_tracks_server_sequence },
+	{ "heartbeat ring evicts, late acks count",
+		test_session_heartbeat_ring_evicts_and_accepts_late },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo hist_tests[] = {
+	{ "percentiles within 1%", test_hist_percentiles_within_one_percent },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{ .pName = "frame", .pTests = frame_tests },
+	{ .pName = "session", .pTests = session_tests },
+	{ .pName = "hist", .pTests = hist_tests },
+	CU_SUITE_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return gs_test_run(suites); /* basic runner, verbose; returns the failure count */
+}
