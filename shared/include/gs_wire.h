@@ -71,7 +71,7 @@ size_t gs_hdr_encode(const struct gs_hdr *h, uint8_t *buf, size_t cap);
 /** Human-readable name of a header error, for logs and tests. */
 const char *gs_hdr_err_str(enum gs_hdr_err err);
 
-/** Name of a message type ("CONNECT", "MOVE_16", "?"). */
+/** Name of a message type ("CONNECT"; "MOVE" and "COMBAT" for their ranges; "?"). */
 const char *gs_msg_type_str(uint8_t type);
 
 #endif /* GS_WIRE_H */

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# gsnet in one command (as root): set the machine up, build, start the group
+# on the default config (deploy/gsnet.ini: prefix gsnet, tap interface gs0,
+# server 198.18.0.2:7777), run 50 players from a network namespace for 20 s,
+# print what happened, tear everything down and check that nothing is left.
+#
+#   deploy/demo.sh [--players N] [--duration SEC] [--no-setup]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+PLAYERS=50
+DURATION=20
+SETUP=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --players) PLAYERS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --no-setup) SETUP=0; shift ;;
+    -h | --help) sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+CONFIG=deploy/gsnet.ini
+BUILD=build
+PREFIX=gsnet
+IFACE=gs0
+NS=gsdemo
+SERVER=198.18.0.2
+CLIENT_ADDR=198.18.0.1/24
+PORT=7777
+HUGE_DIR=${GSNET_HUGE_DIR:-/dev/hugepages}
+PRIMARY=$BUILD/primary/gs-primary
+SESSION=$BUILD/secondary/session/gs-session
+CLIENT=$BUILD/client/gs-client
+
+say() { printf '\n== %s\n' "$*"; }
+die() {
+    printf 'demo: error: %s\n' "$*" >&2
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "run as root (hugepages, tap interface, network namespace)"
+
+if [ "$SETUP" -eq 1 ]; then
+    say "setup: packages, hugepages, build"
+    ./deploy/setup.sh deps
+    ./deploy/setup.sh hugepages
+    ./deploy/setup.sh build "$BUILD"
+fi
+for b in "$PRIMARY" "$SESSION" "$CLIENT"; do
+    [ -x "$b" ] || die "$b is not built (deploy/setup.sh build)"
+done
+
+# Refuse to disturb a group that is running; clean what a crashed one left.
+holders=$(./deploy/setup.sh holders "$PREFIX")
+[ -z "$holders" ] || die "a gsnet group with prefix '$PREFIX' is running (pids $holders): stop it first"
+! ip link show "$IFACE" >/dev/null 2>&1 || die "interface $IFACE exists: is another demo running?"
+if ip netns list | grep -qw "^$NS"; then
+    echo "demo: removing the namespace $NS left by an earlier run"
+    ip netns del "$NS"
+fi
+./deploy/setup.sh clean-prefix "$PREFIX"
+
+LOGS=$(mktemp -d /tmp/gsdemo.XXXXXX)
+PIDS=()
+
+# stop PID: SIGTERM, then SIGKILL after 10 s; returns the exit status.
+stop() {
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "demo: pid $pid ignored SIGTERM: SIGKILL"
+        pkill -KILL -P "$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null
+}
+
+teardown() {
+    local rc=$? i left=0 procs files pid cmd f
+    trap - EXIT INT TERM
+    set +e
+    say "teardown"
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        stop "${PIDS[i]}"
+    done
+    ip netns del "$NS" 2>/dev/null
+    ./deploy/setup.sh clean-prefix "$PREFIX" >/dev/null
+
+    say "check: nothing is left"
+    # gs-* processes of this group: those holding its files, those running
+    # with the default prefix (no eal.file_prefix override), clients left in
+    # the namespace. Groups with other prefixes (tests) are not the demo's.
+    procs=$(./deploy/setup.sh holders "$PREFIX" | tr '\n' ' ')
+    for pid in $(pgrep '^gs-'); do
+        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        case "$(cat "/proc/$pid/comm" 2>/dev/null) $cmd " in
+        gs-client*) [ "$(ip netns identify "$pid" 2>/dev/null)" = "$NS" ] || continue ;;
+        *" eal.file_prefix=$PREFIX "*) ;;
+        *eal.file_prefix=*) continue ;;
+        esac
+        procs+="$pid "
+    done
+    if [ -z "${procs// /}" ]; then
+        echo "  ok  no gs-* process of the demo (prefix $PREFIX)"
+    else
+        echo "  BAD processes left: $(for p in $procs; do printf '%s(%s) ' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)"; done)"
+        left=1
+    fi
+    if ip netns list | grep -qw "^$NS"; then
+        echo "  BAD netns $NS still exists"
+        left=1
+    else
+        echo "  ok  no netns $NS"
+    fi
+    files=$(find "$HUGE_DIR" -maxdepth 1 -name "${PREFIX}map_*" 2>/dev/null | wc -l)
+    if [ "$files" -eq 0 ]; then
+        echo "  ok  no $HUGE_DIR/${PREFIX}map_* files"
+    else
+        echo "  BAD $files hugepage files $HUGE_DIR/${PREFIX}map_* left"
+        left=1
+    fi
+    if [ -e "/var/run/dpdk/$PREFIX" ]; then
+        echo "  BAD /var/run/dpdk/$PREFIX still exists"
+        left=1
+    else
+        echo "  ok  no /var/run/dpdk/$PREFIX"
+    fi
+    if [ "$rc" -ne 0 ]; then
+        echo "demo: FAILED (rc $rc); logs in $LOGS:"
+        for f in "$LOGS"/*.log; do
+            [ -f "$f" ] || continue
+            printf '\n----- %s (last 30 lines) -----\n' "$(basename "$f")"
+            tail -n 30 "$f"
+        done
+    elif [ "$left" -ne 0 ]; then
+        echo "demo: something was left behind (logs in $LOGS)"
+        rc=1
+    else
+        rm -rf "$LOGS"
+        echo "demo: done"
+    fi
+    exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# wait_log FILE PATTERN TIMEOUT_S PID: poll a log line; fail if PID exits.
+wait_log() {
+    local deadline=$((SECONDS + $3))
+    until grep -qE -- "$2" "$1" 2>/dev/null; do
+        kill -0 "$4" 2>/dev/null || die "$(basename "$1" .log) exited: $(tail -n 5 "$1")"
+        [ "$SECONDS" -lt "$deadline" ] || die "no '$2' in $1 after $3 s"
+        sleep 0.1
+    done
+}
+
+LIMIT=$((DURATION + 120))
+say "gs-primary -c $CONFIG (prefix $PREFIX, tap $IFACE, $SERVER:$PORT)"
+timeout -k 5 "$LIMIT" stdbuf -oL -eL "$PRIMARY" -c "$CONFIG" >"$LOGS/primary.log" 2>&1 </dev/null &
+PIDS+=($!)
+wait_log "$LOGS/primary.log" 'gs-primary ready' 30 "${PIDS[0]}"
+grep -a 'gs-primary ready' "$LOGS/primary.log"
+
+say "network namespace $NS: $IFACE with $CLIENT_ADDR"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+ip link set "$IFACE" netns "$NS"
+ip -n "$NS" addr add "$CLIENT_ADDR" dev "$IFACE"
+ip -n "$NS" link set "$IFACE" up
+ip -n "$NS" -brief addr show dev "$IFACE"
+
+say "gs-session"
+timeout -k 5 "$LIMIT" stdbuf -oL -eL "$SESSION" -c "$CONFIG" >"$LOGS/session.log" 2>&1 </dev/null &
+PIDS+=($!)
+wait_log "$LOGS/session.log" 'gs-session attached' 30 "${PIDS[1]}"
+grep -a 'gs-session attached' "$LOGS/session.log"
+
+say "ping $SERVER from $NS (ARP and ICMP answered by gs-primary)"
+timeout -k 2 15 ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 "$SERVER"
+
+say "gs-client: $PLAYERS players for $DURATION s from $NS"
+set +e
+timeout -k 5 $((DURATION + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server "$SERVER:$PORT" \
+    --players "$PLAYERS" --duration "$DURATION" 2>&1 | tee "$LOGS/client.log"
+client_rc=${PIPESTATUS[0]}
+set -e
+
+say "stop: gs-session, then gs-primary"
+stop "${PIDS[1]}" || echo "demo: gs-session exited with $?"
+stop "${PIDS[0]}" || echo "demo: gs-primary exited with $?"
+PIDS=()
+
+say "results"
+echo "client summary:"
+grep -a '^gs-client: players=' "$LOGS/client.log" | sed 's/^/  /' || echo "  (no summary line)"
+echo "primary stats:"
+grep -a 'gs-primary stats:' "$LOGS/primary.log" | tail -n 1 | sed 's/^.*gs-primary stats: //' |
+    tr ' ' '\n' | grep -v '=0$' | paste -sd' ' | fold -s -w 96 | sed 's/^/  /'
+echo "  (counters that are 0 are not shown)"
+[ "$client_rc" -eq 0 ] || die "gs-client exited with $client_rc (lost or failed sessions)"
