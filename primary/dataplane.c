@@ -77,6 +77,7 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 	const struct gs_hdr *h = &fi->hdr;
 	enum gs_class cls = classify_type(&p->classify, h->type);
 	struct gs_msg *msg = &lc->msg;
+	const struct gs_session *s = NULL;
 	int inst;
 
 	if (cls == GS_CLASS_NONE) {
@@ -89,8 +90,7 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 			return;
 		}
 	} else {
-		const struct gs_session *s = gs_session_find(&p->sessions, h->session_id);
-
+		s = gs_session_find(&p->sessions, h->session_id);
 		if (s == NULL) {
 			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
 			return;
@@ -110,6 +110,7 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 	msg->peer = fi->peer;
 	msg->peer.eth_port = port;
 	msg->rx_tsc = now;
+	msg->session_slot = gs_session_slot(&p->sessions, s);
 	msg->hdr = *h;
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
 	if (rte_ring_enqueue_elem(p->p2h[lc->idx][cls][inst], msg, sizeof(*msg)) < 0) {
@@ -176,7 +177,7 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	r->hdr.magic = GS_WIRE_MAGIC;
 	r->hdr.version = GS_WIRE_VERSION;
 	r->hdr.flags = 0;
-	s = gs_session_find(&p->sessions, r->hdr.session_id);
+	s = gs_session_at(&p->sessions, r->session_slot, r->hdr.session_id);
 	if (s != NULL) /* the primary numbers every packet to a session */
 		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);
 	len = frame_build_udp(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),

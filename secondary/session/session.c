@@ -55,10 +55,10 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	return 0;
 }
 
-/* Pack @p pb as the payload of a reply of @p type to @p peer. */
+/* Pack @p pb as the payload of a reply of @p type to session @p s, or to @p peer. */
 static int
-reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_peer *peer, uint8_t type,
-	uint32_t session_id, const ProtobufCMessage *pb)
+reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_session *s,
+	const struct gs_peer *peer, uint8_t type, const ProtobufCMessage *pb)
 {
 	struct gs_msg *r = &ctx->reply;
 	size_t len = protobuf_c_message_get_packed_size(pb);
@@ -66,9 +66,10 @@ reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_peer *peer, u
 	if (len > GS_WIRE_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	memset(&r->hdr, 0, sizeof(r->hdr));
-	r->peer = *peer;
+	r->peer = s != NULL ? s->peer : *peer;
+	r->session_slot = gs_session_slot(&ctx->tbl, s);
 	r->hdr.type = type;
-	r->hdr.session_id = session_id;
+	r->hdr.session_id = s != NULL ? s->session_id : 0;
 	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
 	return gs_handler_reply(ctx->h, lcore, r);
 }
@@ -84,7 +85,7 @@ accept_session(struct session_ctx *ctx, unsigned int lcore, const struct gs_sess
 	acc.server_time_ns = wall_ns();
 	acc.heartbeat_interval_ms = ctx->heartbeat_interval_ms;
 	acc.idle_timeout_ms = ctx->idle_timeout_ms;
-	reply(ctx, lcore, &s->peer, GS_MSG_CONNECT_ACCEPT, s->session_id, &acc.base);
+	reply(ctx, lcore, s, NULL, GS_MSG_CONNECT_ACCEPT, &acc.base);
 }
 
 static void
@@ -108,7 +109,7 @@ on_connect(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 
 		gs_handler_reject(ctx->h, GS_REJECT_TABLE_FULL);
 		err.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
-		reply(ctx, lcore, &m->peer, GS_MSG_SESSION_ERROR, 0, &err.base);
+		reply(ctx, lcore, NULL, &m->peer, GS_MSG_SESSION_ERROR, &err.base);
 		GS_LOG_RL(WARNING, "session table full (%u sessions)", ctx->tbl.max);
 		return;
 	} else {
@@ -134,7 +135,7 @@ on_heartbeat(
 	ctx->stats.heartbeats++;
 	ack.client_time_ns = hb->client_time_ns;
 	ack.server_time_ns = wall_ns();
-	reply(ctx, lcore, &s->peer, GS_MSG_HEARTBEAT_ACK, s->session_id, &ack.base);
+	reply(ctx, lcore, s, NULL, GS_MSG_HEARTBEAT_ACK, &ack.base);
 }
 
 void
@@ -183,8 +184,7 @@ on_expire(void *arg, const struct gs_session *s)
 
 	ctx->stats.expired++;
 	d.reason = GS__DISCONNECT__REASON__IDLE_TIMEOUT;
-	reply(ctx, s->session_id % ctx->h->n_lcores, &s->peer, GS_MSG_DISCONNECT, s->session_id,
-		&d.base);
+	reply(ctx, s->session_id % ctx->h->n_lcores, s, NULL, GS_MSG_DISCONNECT, &d.base);
 }
 
 void

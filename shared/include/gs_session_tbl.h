@@ -50,6 +50,33 @@ int gs_session_tbl_attach(struct gs_session_tbl *t);
  */
 struct gs_session *gs_session_find(const struct gs_session_tbl *t, uint32_t id);
 
+/** The slot number a message carries for @p s (gs_msg.session_slot); 0 for NULL. */
+static inline uint32_t
+gs_session_slot(const struct gs_session_tbl *t, const struct gs_session *s)
+{
+	return s != NULL ? (uint32_t)(s - t->s) + 1 : 0;
+}
+
+/**
+ * The session a message names by slot and id, active or closed within the
+ * grace period (a reply to a session that has just closed still gets its
+ * sequence number).
+ *
+ * @return the session, or NULL when the slot is 0, out of range, free or reused.
+ */
+static inline struct gs_session *
+gs_session_at(const struct gs_session_tbl *t, uint32_t slot, uint32_t id)
+{
+	struct gs_session *s;
+
+	if (slot == 0 || slot > t->max || id == 0)
+		return NULL;
+	s = &t->s[slot - 1];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == GS_SESS_FREE || s->session_id != id)
+		return NULL;
+	return s;
+}
+
 /**
  * Find the active session of a client address (ip and port of @p peer).
  *

@@ -37,9 +37,9 @@ struct gs_peer {
  */
 struct gs_msg {
 	struct gs_peer peer;
-	uint64_t rx_tsc; /* TSC when the primary received the request */
+	uint64_t rx_tsc;       /* TSC when the primary received the request */
+	uint32_t session_slot; /* position + 1 of the session in the table; 0: none */
 	uint32_t reserved;
-	uint32_t reserved2;
 	struct gs_hdr hdr; /* host byte order; hdr.payload_len bytes follow */
 	uint8_t payload[GS_WIRE_MAX_PAYLOAD];
 };

@@ -62,6 +62,10 @@ run_client client1.log --players 20 --duration 5 --interval 100 --quiet
 gs_check "client1 connected" "$(gs_kv "$CLIENT_LINE" connected)" -eq 20
 gs_check "client1 lost" "$(gs_kv "$CLIENT_LINE" lost)" -eq 0
 gs_check "client1 received" "$(gs_kv "$CLIENT_LINE" received)" -gt 0
+# the primary numbers every packet to a session, replies that cross a close too
+SEQ_LINE=$(grep -a 'server_seq_gaps=' "$GS_WORK/client1.log" | tail -n 1)
+gs_check "client1 server sequence gaps" "$(gs_kv "$SEQ_LINE" server_seq_gaps)" -eq 0
+gs_check "client1 server sequence reordered" "$(gs_kv "$SEQ_LINE" server_seq_reordered)" -eq 0
 SENT1=$(gs_kv "$CLIENT_LINE" sent)
 RECV1=$(gs_kv "$CLIENT_LINE" received)
 gs_check "client1 sent" "$SENT1" -gt 0
