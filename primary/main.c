@@ -107,25 +107,11 @@ stop_handlers(struct primary *p)
 static void
 print_stats(const struct primary *p)
 {
-	struct gs_lcore_stats sum = { 0 }, one;
+	struct gs_lcore_stats sum;
 	char line[4096];
 	size_t off = 0;
 
-	for (unsigned int l = 0; l < p->n_lcores; l++) {
-		gs_stats_read(&p->ctl->lcores[l], &one, sizeof(one));
-		sum.rx_packets += one.rx_packets;
-		sum.rx_bytes += one.rx_bytes;
-		sum.tx_packets += one.tx_packets;
-		sum.tx_bytes += one.tx_bytes;
-		sum.arp_replies += one.arp_replies;
-		sum.icmp_replies += one.icmp_replies;
-		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
-			sum.drops[d] += one.drops[d];
-		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
-			sum.dispatched[c] += one.dispatched[c];
-			sum.replies[c] += one.replies[c];
-		}
-	}
+	stats_sum(p, &sum);
 #define ADD(...) off += (size_t)snprintf(line + off, sizeof(line) - off, __VA_ARGS__)
 	ADD("gs-primary stats: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
 	    " tx_bytes=%" PRIu64 " arp_replies=%" PRIu64 " icmp_replies=%" PRIu64,
@@ -202,6 +188,8 @@ main(int argc, char **argv)
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot configure ports: %s\n", strerror(-ret));
 
+	if (telemetry_register(p) < 0)
+		GS_LOG(WARNING, "cannot register the /gsnet/ telemetry commands");
 	p->ctl->epoch = rte_rand() | 1;
 	__atomic_store_n(&p->ctl->ready, 1, __ATOMIC_RELEASE); /* handlers may attach */
 	ret = wait_start_after(p);
@@ -220,6 +208,7 @@ main(int argc, char **argv)
 	stop_handlers(p);
 	port_stop_all(p);
 	print_stats(p);
+	telemetry_unregister();
 	shm_free(p);
 	gs_app_fini(&p->app);
 	remove_runtime_files(p->app.cfg.file_prefix,

@@ -56,6 +56,11 @@ void shm_free(struct primary *p);
 /* monitor.c */
 void monitor_tick(struct primary *p, uint64_t now);
 
+/* telemetry.c */
+void stats_sum(const struct primary *p, struct gs_lcore_stats *sum);
+int telemetry_register(struct primary *p);
+void telemetry_unregister(void); /* before the shared memory goes */
+
 /* dataplane.c */
 int dataplane_lcore(void *arg); /* arg: struct primary *; lcore index from rte_lcore_index */
 

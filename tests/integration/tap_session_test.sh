@@ -84,6 +84,13 @@ PI_RX=$(sed -n 's/^ *RX-packets: *\([0-9][0-9]*\) .*/\1/p' "$GS_WORK/procinfo.lo
 gs_check "proc-info RX-packets" "$PI_RX" -gt 0
 gs_alive primary || gs_fail "gs-primary died after dpdk-proc-info"
 
+# --- the primary's own telemetry commands -------------------------------------
+printf '/gsnet/summary\n/gsnet/drops\n' | timeout -k 3 20 dpdk-telemetry.py -f "$GS_PREFIX" \
+    >"$GS_WORK/telemetry.log" 2>&1 || gs_fail "dpdk-telemetry.py exited with $?"
+TEL_RX=$(sed -n 's/.*"\/gsnet\/summary": {"rx_packets": \([0-9]*\).*/\1/p' "$GS_WORK/telemetry.log")
+gs_check "telemetry /gsnet/summary rx_packets" "${TEL_RX:-0}" -gt 0
+grep -q '"gs_magic": ' "$GS_WORK/telemetry.log" || gs_fail "/gsnet/drops has no gs_magic counter"
+
 # --- kill -9 gs-session; the primary keeps running; restart --------------------
 gs_kill9 session
 gs_alive primary || gs_fail "gs-primary died when gs-session was killed"
@@ -98,6 +105,11 @@ SENT2=$(gs_kv "$CLIENT_LINE" sent)
 RECV2=$(gs_kv "$CLIENT_LINE" received)
 gs_check "client2 received" "$RECV2" -gt 0
 gs_alive primary || gs_fail "gs-primary died"
+# the port was never stopped or reset: its statistics only grew
+timeout -k 3 30 dpdk-proc-info --no-pci --file-prefix="$GS_PREFIX" -- --stats \
+    >"$GS_WORK/procinfo2.log" 2>&1 || gs_fail "dpdk-proc-info --stats (2) exited with $?"
+PI_RX2=$(sed -n 's/^ *RX-packets: *\([0-9][0-9]*\) .*/\1/p' "$GS_WORK/procinfo2.log" | head -n 1)
+gs_check "port RX-packets after the restart (was $PI_RX)" "${PI_RX2:-0}" -gt "$PI_RX"
 
 # --- stop: handlers first, then the primary ----------------------------------
 gs_stop session2 10
