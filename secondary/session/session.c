@@ -50,7 +50,7 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
 	repaired = gs_session_tbl_repair(&ctx->tbl);
 	GS_LOG(NOTICE,
-		"session table: %u of %u in use, %u half-written entries repaired, idle timeout %u ms",
+		"session table: %u of %u slots in use, %u stale keys removed, idle timeout %u ms",
 		gs_session_count(&ctx->tbl), ctx->tbl.max, repaired, cfg->idle_timeout_ms);
 	return 0;
 }

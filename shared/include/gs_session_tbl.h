@@ -116,11 +116,11 @@ unsigned int gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t i
  * Repair the table after a writer died (writer only, at attach): remove keys
  * whose slot is not an active session with that id.
  *
- * @return the number of keys removed.
+ * @return the number of keys removed (session-id and address keys).
  */
 unsigned int gs_session_tbl_repair(struct gs_session_tbl *t);
 
-/** Number of sessions in the hash. */
+/** Slots in use: active sessions and closed ones still in their grace period. */
 uint32_t gs_session_count(const struct gs_session_tbl *t);
 
 #endif /* GS_SESSION_TBL_H */

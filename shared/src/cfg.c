@@ -146,7 +146,8 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "gsnet");
 	snprintf(cfg->base_virtaddr, sizeof(cfg->base_virtaddr), "0x200000000000");
 	cfg->memory_mb = 256;
-	cfg->ip = htonl(0xc6120002); /* 198.18.0.2 */
+	snprintf(cfg->vdevs[0], sizeof(cfg->vdevs[0]), "net_tap0,iface=gs0"); /* built-in NIC */
+	cfg->ip = htonl(0xc6120002);					      /* 198.18.0.2 */
 	cfg->udp_port = 7777;
 	cfg->burst = 32;
 	cfg->rx_desc = 1024;
@@ -218,12 +219,29 @@ struct load_ctx {
 	const char *path;
 	char *err;
 	size_t err_len;
+	char *const *overrides; /* "section.key=value": a bad one is named as such */
+	unsigned int n_over;
 };
+
+static bool
+is_override(const struct load_ctx *lc, const char *section, const char *key)
+{
+	size_t sl = strlen(section), kl = strlen(key);
+
+	for (unsigned int i = 0; i < lc->n_over; i++) {
+		const char *o = lc->overrides[i];
+
+		if (strncmp(o, section, sl) == 0 && o[sl] == '.' &&
+			strncmp(o + sl + 1, key, kl) == 0 && o[sl + 1 + kl] == '=')
+			return true;
+	}
+	return false;
+}
 
 static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *section, const char *key,
 	const char *value, const char *fmt, ...)
 {
-	unsigned int line = find_line(lc->path, section, key);
+	unsigned int line = 0;
 	char why[256];
 	char where[64];
 	va_list ap;
@@ -231,10 +249,13 @@ static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *sectio
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (line > 0)
+	/* the last -o wins over the file, as when the values were applied */
+	if (is_override(lc, section, key))
+		snprintf(where, sizeof(where), "command line (-o)");
+	else if ((line = find_line(lc->path, section, key)) > 0)
 		snprintf(where, sizeof(where), "line %u", line);
 	else
-		snprintf(where, sizeof(where), "command line (-o)");
+		snprintf(where, sizeof(where), "built-in default");
 	snprintf(lc->err, lc->err_len, "%s: %s: [%s] %s = \"%s\": %s", lc->path, where, section,
 		key, value, why);
 	return -EINVAL;
@@ -522,7 +543,13 @@ int
 gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsigned int n_over,
 	char *err, size_t err_len)
 {
-	struct load_ctx lc = { .path = path, .err = err, .err_len = err_len };
+	struct load_ctx lc = {
+		.path = path,
+		.err = err,
+		.err_len = err_len,
+		.overrides = overrides,
+		.n_over = n_over,
+	};
 	struct rte_cfgfile *f;
 	char **sections = NULL;
 	int n, ret = 0;
@@ -612,16 +639,20 @@ gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int instan
 {
 	struct argbuf a = { .argv = argv, .max = max_args, .buf = buf, .len = buf_len };
 	const struct gs_cfg_proc *p = &cfg->proc[role];
-	char lcores[512];
+	char lcores[GS_CFG_MAX_LCORES * (sizeof("127@(),") + sizeof(p->cpus))];
 	size_t off = 0;
-	int ret = 0;
+	int ret = 0, n;
 
 	if ((unsigned int)role >= GS_ROLE_MAX)
 		return -EINVAL;
 	if (role == GS_ROLE_PRIMARY) {
-		for (unsigned int i = 0; i < p->lcore_count; i++)
-			off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, "%s%u@(%s)",
-				i ? "," : "", p->lcore_first + i, p->cpus);
+		for (unsigned int i = 0; i < p->lcore_count; i++) {
+			n = snprintf(lcores + off, sizeof(lcores) - off, "%s%u@(%s)", i ? "," : "",
+				p->lcore_first + i, p->cpus);
+			if (n < 0 || (size_t)n >= sizeof(lcores) - off)
+				return -ENOSPC;
+			off += (size_t)n;
+		}
 	} else {
 		if (instance >= p->lcore_count)
 			return -ERANGE;

@@ -272,20 +272,20 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 
 	for (; budget > 0; budget--, i++) {
 		struct gs_session *s;
-		int64_t age;
+		uint64_t age;
 
 		if (i >= t->max)
 			i = 0;
 		s = &t->s[i];
-		/* signed: last_seen comes from another core's TSC and may be a hair ahead */
-		age = (int64_t)(now - s->last_seen_tsc);
+		/* last_seen comes from another core's TSC and may be a hair ahead: age 0 */
+		age = (int64_t)(now - s->last_seen_tsc) > 0 ? now - s->last_seen_tsc : 0;
 
-		if (s->state == GS_SESS_ACTIVE && age > (int64_t)idle_cycles) {
+		if (s->state == GS_SESS_ACTIVE && age > idle_cycles) {
 			if (expire != NULL)
 				expire(arg, s);
 			gs_session_close(t, s, now);
 			expired++;
-		} else if (s->state == GS_SESS_CLOSED && age > (int64_t)grace_cycles) {
+		} else if (s->state == GS_SESS_CLOSED && age > grace_cycles) {
 			rte_hash_free_key_with_position(t->hash, (int32_t)i);
 			if (s->peer_pos != 0)
 				rte_hash_free_key_with_position(

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "gs_test.h"
+
 #include <stdio.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
-
-#include "gs_test.h"
 
 int
 gs_test_run(CU_SuiteInfo *suites)

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "gs_cfg.h"
+#include "gs_test.h"
+
+/*
+ * Each test writes its INI text to a fresh mkstemp() file under /tmp, loads
+ * it and removes it. The shipped deploy/gsnet.ini is found through argv[1]
+ * (its path) or $GS_SOURCE_DIR (the source tree).
+ */
+static const char *deploy_ini;
+
+static struct gs_cfg cfg;
+static char err[1024];
+static char ini_path[64];
+
+/* Load @p text as a config file with overrides @p ov; the file is gone on return. */
+static int
+load_text(const char *text, char *const *ov, unsigned int n_ov)
+{
+	size_t len = strlen(text);
+	int fd, ret;
+
+	snprintf(ini_path, sizeof(ini_path), "/tmp/gs_cfg_test_XXXXXX");
+	fd = mkstemp(ini_path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+	err[0] = '\0';
+	ret = gs_cfg_load(&cfg, ini_path, ov, n_ov, err, sizeof(err));
+	unlink(ini_path);
+	return ret;
+}
+
+static int
+load(const char *text)
+{
+	return load_text(text, NULL, 0);
+}
+
+/* The last error names the temp file, "line N", the section, key and quoted value. */
+static void
+assert_err_names(unsigned int line, const char *section, const char *key, const char *value)
+{
+	char want[128];
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ini_path));
+	snprintf(want, sizeof(want), "line %u: ", line);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	snprintf(want, sizeof(want), "[%s] %s = \"%s\"", section, key, value);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	if (strstr(err, want) == NULL)
+		fprintf(stderr, "\n    error was: %s\n    wanted: line %u, %s\n", err, line, want);
+}
+
+/* Every field of @p a equals that of @p b, but path and the vdev list. */
+static void
+assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
+{
+	CU_ASSERT_STRING_EQUAL(a->file_prefix, b->file_prefix);
+	CU_ASSERT_STRING_EQUAL(a->base_virtaddr, b->base_virtaddr);
+	CU_ASSERT_STRING_EQUAL(a->huge_dir, b->huge_dir);
+	CU_ASSERT_EQUAL(a->memory_mb, b->memory_mb);
+	CU_ASSERT_EQUAL(a->single_file_segments, b->single_file_segments);
+	CU_ASSERT_EQUAL(a->n_allow, b->n_allow);
+	CU_ASSERT_STRING_EQUAL(a->log_level, b->log_level);
+	CU_ASSERT_EQUAL(a->ip, b->ip);
+	CU_ASSERT_EQUAL(a->udp_port, b->udp_port);
+	CU_ASSERT_EQUAL(a->vlan, b->vlan);
+	CU_ASSERT_EQUAL(a->burst, b->burst);
+	CU_ASSERT_EQUAL(a->rx_desc, b->rx_desc);
+	CU_ASSERT_EQUAL(a->tx_desc, b->tx_desc);
+	CU_ASSERT_EQUAL(a->mbufs, b->mbufs);
+	CU_ASSERT_EQUAL(a->mbuf_cache, b->mbuf_cache);
+	CU_ASSERT_EQUAL(a->start_after, b->start_after);
+	CU_ASSERT_EQUAL(a->start_timeout_ms, b->start_timeout_ms);
+	CU_ASSERT_EQUAL(a->handler_timeout_ms, b->handler_timeout_ms);
+	CU_ASSERT_EQUAL(a->ring_size, b->ring_size);
+	CU_ASSERT_EQUAL(a->max_sessions, b->max_sessions);
+	CU_ASSERT_EQUAL(a->idle_timeout_ms, b->idle_timeout_ms);
+	CU_ASSERT_EQUAL(a->heartbeat_interval_ms, b->heartbeat_interval_ms);
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
+		const struct gs_cfg_proc *p = &a->proc[r], *q = &b->proc[r];
+
+		CU_ASSERT_EQUAL(p->lcore_first, q->lcore_first);
+		CU_ASSERT_EQUAL(p->lcore_count, q->lcore_count);
+		CU_ASSERT_STRING_EQUAL(p->cpus, q->cpus);
+		CU_ASSERT_EQUAL(p->instances, q->instances);
+		CU_ASSERT_EQUAL(p->idle, q->idle);
+		CU_ASSERT_EQUAL(p->idle_max_us, q->idle_max_us);
+	}
+}
+
+/* --- loading ----------------------------------------------------------------------------- */
+
+static void
+test_deploy_ini_loads_and_matches_the_defaults(void)
+{
+	struct gs_cfg def;
+
+	if (deploy_ini == NULL) {
+		fprintf(stderr, "\n    deploy/gsnet.ini not found: pass its path as argv[1] or "
+				"set GS_SOURCE_DIR to the source tree\n");
+		CU_FAIL_FATAL("deploy/gsnet.ini not given");
+	}
+	CU_ASSERT_EQUAL_FATAL(gs_cfg_load(&cfg, deploy_ini, NULL, 0, err, sizeof(err)), 0);
+	gs_cfg_defaults(&def);
+	assert_same_settings(&cfg, &def);
+	CU_ASSERT_STRING_EQUAL(cfg.path, deploy_ini);
+	CU_ASSERT_EQUAL(cfg.n_vdevs, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.vdevs[0], "net_tap0,iface=gs0");
+}
+
+static void
+test_empty_vdev0_removes_the_built_in_tap(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("[eal]\nvdev0 =\npci0 = 0000:3b:00.0\n"), 0);
+	CU_ASSERT_EQUAL(cfg.n_vdevs, 0);
+	CU_ASSERT_EQUAL(cfg.n_allow, 1);
+}
+
+static void
+test_empty_file_gives_the_defaults(void)
+{
+	struct gs_cfg def;
+
+	CU_ASSERT_EQUAL_FATAL(load("; nothing set\n"), 0);
+	gs_cfg_defaults(&def);
+	assert_same_settings(&cfg, &def);
+	/* the built-in virtual NIC */
+	CU_ASSERT_EQUAL(cfg.n_vdevs, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.vdevs[0], "net_tap0,iface=gs0");
+	CU_ASSERT_STRING_EQUAL(cfg.path, ini_path);
+}
+
+static void
+test_absent_keys_keep_their_defaults(void)
+{
+	struct gs_cfg def;
+
+	CU_ASSERT_EQUAL_FATAL(load("[net]\nip = 10.1.2.3\n\n[move]\ninstances = 2\n"), 0);
+	gs_cfg_defaults(&def);
+	CU_ASSERT_EQUAL(cfg.ip, htonl(0x0a010203));
+	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_MOVE].instances, 2);
+	def.ip = cfg.ip;
+	def.proc[GS_ROLE_MOVE].instances = 2;
+	assert_same_settings(&cfg, &def);
+}
+
+static void
+test_builtin_defaults_are_the_documented_values(void)
+{
+	struct gs_cfg def;
+
+	gs_cfg_defaults(&def);
+	CU_ASSERT_STRING_EQUAL(def.file_prefix, "gsnet");
+	CU_ASSERT_EQUAL(def.ip, htonl(0xc6120002)); /* 198.18.0.2 */
+	CU_ASSERT_EQUAL(def.udp_port, 7777);
+	CU_ASSERT_EQUAL(def.vlan, 0);
+	CU_ASSERT_EQUAL(def.memory_mb, 256);
+	CU_ASSERT_EQUAL(def.ring_size, 1024);
+	CU_ASSERT_EQUAL(def.max_sessions, 65536);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_PRIMARY].lcore_first, 1);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_SESSION].lcore_first, 10);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_MOVE].lcore_first, 20);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_COMBAT].lcore_first, 30);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_STATS].lcore_first, 60);
+}
+
+static void
+test_every_kind_of_value_is_parsed(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("[eal]\n"
+				   "single_file_segments = yes\n"
+				   "huge_dir = /dev/hugepages\n"
+				   "vdev3 = net_null0\n"
+				   "pci0 = 0000:3b:00.0\n"
+				   "[net]\n"
+				   "vlan = 4094\n"
+				   "udp_port = 0x1e62\n"
+				   "[primary]\n"
+				   "start_after = session, combat\n"
+				   "[combat]\n"
+				   "idle = poll\n"
+				   "cpus = 0,2-3\n"),
+		0);
+	CU_ASSERT_TRUE(cfg.single_file_segments);
+	CU_ASSERT_STRING_EQUAL(cfg.huge_dir, "/dev/hugepages");
+	CU_ASSERT_EQUAL(cfg.n_vdevs, 2); /* the default tap and net_null0 */
+	CU_ASSERT_STRING_EQUAL(cfg.vdevs[3], "net_null0");
+	CU_ASSERT_EQUAL(cfg.n_allow, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.allow[0], "0000:3b:00.0");
+	CU_ASSERT_EQUAL(cfg.vlan, 4094);
+	CU_ASSERT_EQUAL(cfg.udp_port, 7778);
+	CU_ASSERT_EQUAL(cfg.start_after, (1u << GS_CLASS_SESSION) | (1u << GS_CLASS_COMBAT));
+	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_COMBAT].idle, GS_IDLE_POLL);
+	CU_ASSERT_STRING_EQUAL(cfg.proc[GS_ROLE_COMBAT].cpus, "0,2-3");
+}
+
+static void
+test_missing_file_is_enoent(void)
+{
+	CU_ASSERT_EQUAL(
+		gs_cfg_load(&cfg, "/nonexistent/gsnet.ini", NULL, 0, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/gsnet.ini"));
+}
+
+/* --- bad values -------------------------------------------------------------------------- */
+
+static void
+test_bad_uint_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("; sizes\n"
+			     "[eal]\n"
+			     "memory_mb = 64\n"
+			     "\n"
+			     "[rings]\n"
+			     "; slots per ring\n"
+			     "size = 12abc\n"),
+		-EINVAL);
+	assert_err_names(7, "rings", "size", "12abc");
+}
+
+static void
+test_negative_uint_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[sessions]\nidle_timeout_ms = -1\n"), -EINVAL);
+	assert_err_names(2, "sessions", "idle_timeout_ms", "-1");
+}
+
+static void
+test_uint_out_of_range_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[sessions]\nidle_timeout_ms = 1000\nmax = 8\n"), -EINVAL);
+	assert_err_names(3, "sessions", "max", "8");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "range"));
+}
+
+static void
+test_port_out_of_range_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nudp_port = 65536\n"), -EINVAL);
+	assert_err_names(2, "net", "udp_port", "65536");
+	CU_ASSERT_EQUAL(load("[net]\nvlan = 4095\n"), -EINVAL);
+	assert_err_names(2, "net", "vlan", "4095");
+}
+
+static void
+test_bad_bool_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[eal]\nsingle_file_segments = maybe\n"), -EINVAL);
+	assert_err_names(2, "eal", "single_file_segments", "maybe");
+}
+
+static void
+test_bad_ip_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nudp_port = 7777\nip = 198.18.0.256\n"), -EINVAL);
+	assert_err_names(3, "net", "ip", "198.18.0.256");
+}
+
+static void
+test_unspecified_ip_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nip = 0.0.0.0\n"), -EINVAL);
+	assert_err_names(2, "net", "ip", "0.0.0.0");
+}
+
+static void
+test_bad_idle_mode_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[session]\ninstances = 1\n[move]\nidle = spin\n"), -EINVAL);
+	assert_err_names(4, "move", "idle", "spin");
+}
+
+static void
+test_unknown_class_in_start_after_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[primary]\nstart_after = session dance\n"), -EINVAL);
+	assert_err_names(2, "primary", "start_after", "session dance");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'dance'"));
+}
+
+static void
+test_bad_cpus_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[session]\ncpus = 1-\n"), -EINVAL);
+	assert_err_names(2, "session", "cpus", "1-");
+	CU_ASSERT_EQUAL(load("[stats]\ncpus = all\n"), -EINVAL);
+	assert_err_names(2, "stats", "cpus", "all");
+}
+
+static void
+test_same_key_in_another_section_does_not_move_the_line(void)
+{
+	CU_ASSERT_EQUAL(load("[session]\n"
+			     "idle = poll\n"
+			     "[move]\n"
+			     "lcore_count = 2\n"
+			     "idle = nap\n"),
+		-EINVAL);
+	assert_err_names(5, "move", "idle", "nap");
+}
+
+static void
+test_unknown_section_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nvlan = 0\n[bogus]\nx = 1\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ini_path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[bogus]"));
+}
+
+static void
+test_unknown_key_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nvlan = 0\nport = 7777\n"), -EINVAL);
+	assert_err_names(3, "net", "port", "7777");
+	CU_ASSERT_EQUAL(load("[eal]\nvdev8 = net_null0\n"), -EINVAL);
+	assert_err_names(2, "eal", "vdev8", "net_null0");
+}
+
+static void
+test_primary_keys_are_unknown_in_handler_sections(void)
+{
+	CU_ASSERT_EQUAL(load("[move]\nburst = 32\n"), -EINVAL);
+	assert_err_names(2, "move", "burst", "32");
+}
+
+static void
+test_overlapping_lcore_ranges_name_both_sections(void)
+{
+	CU_ASSERT_EQUAL(load("[session]\nlcore_first = 10\n[move]\nlcore_first = 12\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[move]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[session]"));
+	assert_err_names(4, "move", "lcore_first", "12");
+}
+
+static void
+test_overlap_from_file_values_is_not_blamed_on_the_command_line(void)
+{
+	/* [session] 19-22 runs into [move]'s default 20-23; no -o was given */
+	CU_ASSERT_EQUAL(load("[session]\nlcore_first = 19\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[move]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[session]"));
+	CU_ASSERT_PTR_NULL(strstr(err, "command line"));
+	if (strstr(err, "command line") != NULL)
+		fprintf(stderr, "\n    error was: %s\n", err);
+}
+
+static void
+test_more_instances_than_lcores_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[combat]\nlcore_count = 2\ninstances = 3\n"), -EINVAL);
+	assert_err_names(3, "combat", "instances", "3");
+}
+
+static void
+test_bad_file_prefix_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[eal]\nfile_prefix = gs/net\n"), -EINVAL);
+	assert_err_names(2, "eal", "file_prefix", "gs/net");
+}
+
+/* --- -o overrides ------------------------------------------------------------------------ */
+
+static void
+test_override_replaces_a_file_value(void)
+{
+	char *ov[] = { "net.udp_port=9000" };
+
+	CU_ASSERT_EQUAL_FATAL(load_text("[net]\nudp_port = 7777\n", ov, 1), 0);
+	CU_ASSERT_EQUAL(cfg.udp_port, 9000);
+}
+
+static void
+test_override_adds_a_key_and_section_absent_from_the_file(void)
+{
+	char *ov[] = { "rings.size=2048", "move.idle=poll" };
+
+	CU_ASSERT_EQUAL_FATAL(load_text("[net]\nudp_port = 7777\n", ov, 2), 0);
+	CU_ASSERT_EQUAL(cfg.ring_size, 2048);
+	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_MOVE].idle, GS_IDLE_POLL);
+}
+
+static void
+test_bad_override_of_a_new_key_is_named_as_command_line(void)
+{
+	char *ov[] = { "rings.size=abc" };
+
+	CU_ASSERT_EQUAL(load_text("[net]\nudp_port = 7777\n", ov, 1), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "command line"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[rings] size = \"abc\""));
+}
+
+static void
+test_bad_override_of_a_file_key_is_named_as_command_line(void)
+{
+	char *ov[] = { "net.udp_port=abc" };
+
+	CU_ASSERT_EQUAL(load_text("[net]\nvlan = 0\nudp_port = 7777\n", ov, 1), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[net] udp_port = \"abc\""));
+	/* the bad value came from -o, not from line 3 of the file */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "command line"));
+	CU_ASSERT_PTR_NULL(strstr(err, "line 3"));
+	if (strstr(err, "command line") == NULL)
+		fprintf(stderr, "\n    error was: %s\n", err);
+}
+
+static void
+test_malformed_override_is_refused(void)
+{
+	static char *const bad_ov[] = { "net.udp_port", "udp_port=1", ".udp_port=1", "net.=1",
+		"net=udp_port.1" };
+
+	for (unsigned int i = 0; i < sizeof(bad_ov) / sizeof(bad_ov[0]); i++) {
+		CU_ASSERT_EQUAL(load_text("[net]\nvlan = 0\n", &bad_ov[i], 1), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad_ov[i]));
+	}
+}
+
+/* --- EAL arguments ----------------------------------------------------------------------- */
+
+#define MAX_ARGS 64
+static char *eal_argv[MAX_ARGS];
+static char eal_buf[4096];
+
+/* Index of @p arg in eal_argv[0..argc), or -1. */
+static int
+find_arg(int argc, const char *arg)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(eal_argv[i], arg) == 0)
+			return i;
+	return -1;
+}
+
+/* Index of the first argument starting with @p prefix, or -1. */
+static int
+find_prefix(int argc, const char *prefix)
+{
+	for (int i = 0; i < argc; i++)
+		if (strncmp(eal_argv[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return -1;
+}
+
+static void
+test_primary_eal_args_have_prefix_lcores_memory_and_vdevs(void)
+{
+	int argc, m;
+
+	gs_cfg_defaults(&cfg);
+	snprintf(cfg.vdevs[0], sizeof(cfg.vdevs[0]), "net_null0");
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
+		sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT_STRING_EQUAL(eal_argv[0], "gs-primary");
+	CU_ASSERT_PTR_NULL(eal_argv[argc]);
+	CU_ASSERT(find_arg(argc, "--proc-type=primary") > 0);
+	CU_ASSERT(find_arg(argc, "--file-prefix=gsnet") > 0);
+	CU_ASSERT(find_arg(argc, "--lcores=1@(0)") > 0);
+	CU_ASSERT(find_arg(argc, "--main-lcore=1") > 0);
+	CU_ASSERT(find_arg(argc, "--no-pci") > 0);
+	CU_ASSERT(find_arg(argc, "--vdev=net_null0") > 0);
+	m = find_arg(argc, "-m");
+	CU_ASSERT_FATAL(m > 0 && m + 1 < argc);
+	CU_ASSERT_STRING_EQUAL(eal_argv[m + 1], "256");
+}
+
+static void
+test_primary_with_several_lcores_lists_them_all(void)
+{
+	int argc;
+
+	gs_cfg_defaults(&cfg);
+	cfg.proc[GS_ROLE_PRIMARY].lcore_count = 3;
+	snprintf(cfg.proc[GS_ROLE_PRIMARY].cpus, sizeof(cfg.proc[0].cpus), "0-1");
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
+		sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT(find_arg(argc, "--lcores=1@(0-1),2@(0-1),3@(0-1)") > 0);
+}
+
+static void
+test_primary_lcores_with_long_cpu_list_are_not_truncated(void)
+{
+	char want[1024];
+	size_t off;
+	int argc, i;
+
+	gs_cfg_defaults(&cfg);
+	cfg.proc[GS_ROLE_PRIMARY].lcore_count = GS_CFG_MAX_LCORES;
+	/* 63 characters, the most cpus holds */
+	snprintf(cfg.proc[GS_ROLE_PRIMARY].cpus, sizeof(cfg.proc[0].cpus), "%s",
+		"0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44");
+	CU_ASSERT_EQUAL_FATAL(strlen(cfg.proc[GS_ROLE_PRIMARY].cpus), 63);
+	off = (size_t)snprintf(want, sizeof(want), "--lcores=");
+	for (unsigned int l = 0; l < GS_CFG_MAX_LCORES; l++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, "%s%u@(%s)", l ? "," : "",
+			1 + l, cfg.proc[GS_ROLE_PRIMARY].cpus);
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
+		sizeof(eal_buf));
+	/* either the whole list or -ENOSPC: never a silently cut --lcores */
+	if (argc == -ENOSPC)
+		return;
+	CU_ASSERT_FATAL(argc > 0);
+	i = find_prefix(argc, "--lcores=");
+	CU_ASSERT_FATAL(i > 0);
+	CU_ASSERT_STRING_EQUAL(eal_argv[i], want);
+}
+
+static void
+test_handler_eal_args_are_secondary_on_its_own_lcore(void)
+{
+	int argc;
+
+	gs_cfg_defaults(&cfg);
+	snprintf(cfg.vdevs[0], sizeof(cfg.vdevs[0]), "net_null0");
+	argc = gs_cfg_eal_args(
+		&cfg, GS_ROLE_MOVE, 2, "gs-move", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT_STRING_EQUAL(eal_argv[0], "gs-move");
+	CU_ASSERT(find_arg(argc, "--proc-type=secondary") > 0);
+	CU_ASSERT(find_arg(argc, "--file-prefix=gsnet") > 0);
+	CU_ASSERT(find_arg(argc, "--lcores=22@(1)") > 0); /* lcore_first 20 + instance 2 */
+	CU_ASSERT(find_arg(argc, "--no-pci") > 0);
+	CU_ASSERT_EQUAL(find_prefix(argc, "--vdev"), -1);
+	CU_ASSERT_EQUAL(find_arg(argc, "-m"), -1);
+	CU_ASSERT_EQUAL(find_prefix(argc, "--main-lcore"), -1);
+}
+
+static void
+test_handler_instance_beyond_lcore_count_is_erange(void)
+{
+	gs_cfg_defaults(&cfg);
+	CU_ASSERT(gs_cfg_eal_args(&cfg, GS_ROLE_SESSION, 3, "gs-session", eal_argv, MAX_ARGS,
+			  eal_buf, sizeof(eal_buf)) > 0);
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_SESSION, 4, "gs-session", eal_argv, MAX_ARGS,
+				eal_buf, sizeof(eal_buf)),
+		-ERANGE);
+}
+
+static void
+test_pci_allow_list_replaces_no_pci(void)
+{
+	int argc;
+
+	gs_cfg_defaults(&cfg);
+	snprintf(cfg.allow[0], sizeof(cfg.allow[0]), "0000:3b:00.0");
+	cfg.n_allow = 1;
+	argc = gs_cfg_eal_args(
+		&cfg, GS_ROLE_COMBAT, 0, "gs-combat", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT(find_arg(argc, "--allow=0000:3b:00.0") > 0);
+	CU_ASSERT_EQUAL(find_arg(argc, "--no-pci"), -1);
+}
+
+static void
+test_log_level_gives_one_arg_per_word(void)
+{
+	int argc;
+
+	gs_cfg_defaults(&cfg);
+	snprintf(cfg.log_level, sizeof(cfg.log_level), "gs.*:info lib.eal:debug");
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
+		sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT(find_arg(argc, "--log-level=gs.*:info") > 0);
+	CU_ASSERT(find_arg(argc, "--log-level=lib.eal:debug") > 0);
+}
+
+static void
+test_eal_args_too_small_is_enospc(void)
+{
+	gs_cfg_defaults(&cfg);
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, 3,
+				eal_buf, sizeof(eal_buf)),
+		-ENOSPC);
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS,
+				eal_buf, 40),
+		-ENOSPC);
+}
+
+static CU_TestInfo load_tests[] = {
+	{ "deploy/gsnet.ini loads and matches the defaults",
+		test_deploy_ini_loads_and_matches_the_defaults },
+	{ "empty file gives the defaults", test_empty_file_gives_the_defaults },
+	{ "empty vdev0 removes the built-in tap", test_empty_vdev0_removes_the_built_in_tap },
+	{ "absent keys keep their defaults", test_absent_keys_keep_their_defaults },
+	{ "built-in defaults are the documented values",
+		test_builtin_defaults_are_the_documented_values },
+	{ "every kind of value is parsed", test_every_kind_of_value_is_parsed },
+	{ "missing file is -ENOENT", test_missing_file_is_enoent },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo error_tests[] = {
+	{ "bad uint names file, line, section, key, value",
+		test_bad_uint_names_file_line_section_key_value },
+	{ "negative uint is refused", test_negative_uint_is_refused },
+	{ "uint out of range names file, line, section, key, value",
+		test_uint_out_of_range_names_file_line_section_key_value },
+	{ "port out of range is refused", test_port_out_of_range_is_refused },
+	{ "bad bool names file, line, section, key, value",
+		test_bad_bool_names_file_line_section_key_value },
+	{ "bad ip names file, line, section, key, value",
+		test_bad_ip_names_file_line_section_key_value },
+	{ "unspecified ip is refused", test_unspecified_ip_is_refused },
+	{ "bad idle mode names file, line, section, key, value",
+		test_bad_idle_mode_names_file_line_section_key_value },
+	{ "unknown class in start_after names file, line, section, key, value",
+		test_unknown_class_in_start_after_names_file_line_section_key_value },
+	{ "bad cpus names file, line, section, key, value",
+		test_bad_cpus_names_file_line_section_key_value },
+	{ "same key in another section does not move the line",
+		test_same_key_in_another_section_does_not_move_the_line },
+	{ "unknown section is refused", test_unknown_section_is_refused },
+	{ "unknown key names file, line, section, key, value",
+		test_unknown_key_names_file_line_section_key_value },
+	{ "primary keys are unknown in handler sections",
+		test_primary_keys_are_unknown_in_handler_sections },
+	{ "overlapping lcore ranges name both sections",
+		test_overlapping_lcore_ranges_name_both_sections },
+	{ "overlap from file values is not blamed on the command line",
+		test_overlap_from_file_values_is_not_blamed_on_the_command_line },
+	{ "more instances than lcores is refused", test_more_instances_than_lcores_is_refused },
+	{ "bad file prefix is refused", test_bad_file_prefix_is_refused },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo override_tests[] = {
+	{ "override replaces a file value", test_override_replaces_a_file_value },
+	{ "override adds a key and section absent from the file",
+		test_override_adds_a_key_and_section_absent_from_the_file },
+	{ "bad override of a new key is named as command line",
+		test_bad_override_of_a_new_key_is_named_as_command_line },
+	{ "bad override of a file key is named as command line",
+		test_bad_override_of_a_file_key_is_named_as_command_line },
+	{ "malformed override is refused", test_malformed_override_is_refused },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo eal_tests[] = {
+	{ "primary args have prefix, lcores, memory and vdevs",
+		test_primary_eal_args_have_prefix_lcores_memory_and_vdevs },
+	{ "primary with several lcores lists them all",
+		test_primary_with_several_lcores_lists_them_all },
+	{ "primary lcores with long cpu list are not truncated",
+		test_primary_lcores_with_long_cpu_list_are_not_truncated },
+	{ "handler args are secondary on its own lcore",
+		test_handler_eal_args_are_secondary_on_its_own_lcore },
+	{ "handler instance beyond lcore_count is -ERANGE",
+		test_handler_instance_beyond_lcore_count_is_erange },
+	{ "pci allow list replaces --no-pci", test_pci_allow_list_replaces_no_pci },
+	{ "log_level gives one arg per word", test_log_level_gives_one_arg_per_word },
+	{ "too small argv or buffer is -ENOSPC", test_eal_args_too_small_is_enospc },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{ .pName = "cfg load", .pTests = load_tests },
+	{ .pName = "cfg errors", .pTests = error_tests },
+	{ .pName = "cfg overrides", .pTests = override_tests },
+	{ .pName = "cfg eal args", .pTests = eal_tests },
+	CU_SUITE_INFO_NULL,
+};
+
+/* usage: cfg_test [path/to/deploy/gsnet.ini]; else $GS_SOURCE_DIR/deploy/gsnet.ini */
+int
+main(int argc, char **argv)
+{
+	static char from_env[PATH_MAX];
+	const char *src = getenv("GS_SOURCE_DIR");
+
+	if (argc > 1) {
+		deploy_ini = argv[1];
+	} else if (src != NULL && src[0] != '\0') {
+		snprintf(from_env, sizeof(from_env), "%s/%s", src, GS_CFG_DEFAULT_PATH);
+		deploy_ini = from_env;
+	}
+	return gs_test_run(suites);
+}
