@@ -120,13 +120,23 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 	gs_ctr_add(&lc->st->dispatched[cls], 1);
 }
 
+/* Send back the received mbuf, rewritten in place into a reply of @p len bytes. */
+static inline void
+send_in_place(
+	struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m, uint32_t len, uint64_t *counter)
+{
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	gs_ctr_add(counter, 1);
+	tx_enqueue(lc, port, m);
+}
+
 static void
 handle_frame(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m, uint64_t now)
 {
 	const struct frame_cfg *fc = &lc->p->fcfg[port];
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	struct frame_info fi;
-	uint32_t len;
 
 	gs_ctr_add(&lc->st->rx_bytes, m->pkt_len);
 	if (m->nb_segs > 1) {
@@ -142,18 +152,12 @@ handle_frame(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m, uint64_t n
 		dispatch(lc, frame, &fi, port, now);
 		break;
 	case FRAME_ARP_REQUEST:
-		len = frame_arp_reply(frame, m->data_len, fc, &fi);
-		m->data_len = (uint16_t)len;
-		m->pkt_len = len;
-		gs_ctr_add(&lc->st->arp_replies, 1);
-		tx_enqueue(lc, port, m);
+		send_in_place(lc, port, m, frame_arp_reply(frame, m->data_len, fc, &fi),
+			&lc->st->arp_replies);
 		return; /* the mbuf goes back out */
 	case FRAME_ICMP_ECHO:
-		len = frame_icmp_reply(frame, m->data_len, fc, &fi);
-		m->data_len = (uint16_t)len;
-		m->pkt_len = len;
-		gs_ctr_add(&lc->st->icmp_replies, 1);
-		tx_enqueue(lc, port, m);
+		send_in_place(lc, port, m, frame_icmp_reply(frame, m->data_len, fc, &fi),
+			&lc->st->icmp_replies);
 		return;
 	}
 	rte_pktmbuf_free(m);

@@ -311,6 +311,21 @@ gs_stop() {
     return "$rc"
 }
 
+# gs_stop_group HANDLER... : stop the handlers (they must leave first: the
+# primary closes its ports only without secondaries), then the process named
+# "primary" with its log primary.log; every exit code must be 0 and the
+# primary must have printed its stats line.
+gs_stop_group() {
+    local name rc
+    for name in "$@" primary; do
+        gs_stop "$name" "$([ "$name" = primary ] && echo 20 || echo 10)"
+        rc=$?
+        gs_check "$name exit code" "$rc" -eq 0
+    done
+    grep -q 'gs-primary stats:' "$GS_WORK/primary.log" || gs_fail "no 'gs-primary stats:' line"
+    gs_log "$(grep -a 'gs-primary stats:' "$GS_WORK/primary.log" | tail -n 1)"
+}
+
 # gs_kill9 NAME: SIGKILL the process NAME itself (not its wrapper) and reap it.
 gs_kill9() {
     local name=$1 t pid

@@ -112,14 +112,7 @@ PI_RX2=$(sed -n 's/^ *RX-packets: *\([0-9][0-9]*\) .*/\1/p' "$GS_WORK/procinfo2.
 gs_check "port RX-packets after the restart (was $PI_RX)" "${PI_RX2:-0}" -gt "$PI_RX"
 
 # --- stop: handlers first, then the primary ----------------------------------
-gs_stop session2 10
-rc=$?
-gs_check "gs-session exit code" "$rc" -eq 0
-gs_stop primary 20
-rc=$?
-gs_check "gs-primary exit code" "$rc" -eq 0
-grep -q 'gs-primary stats:' "$GS_WORK/primary.log" || gs_fail "no 'gs-primary stats:' line"
-gs_log "$(grep -a 'gs-primary stats:' "$GS_WORK/primary.log" | tail -n 1)"
+gs_stop_group session2
 
 # every counter of the interface is present
 for d in $(gs_drop_names); do
