@@ -149,9 +149,10 @@ session_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned
 
 		gs_pb_arena_reset(&ctx->arena);
 		if (m->hdr.type != GS_MSG_CONNECT) {
-			/* the primary checked it; it may have closed since */
-			s = gs_session_find(&ctx->tbl, m->hdr.session_id);
-			if (s == NULL || s->peer.ip != m->peer.ip || s->peer.port != m->peer.port) {
+			/* the primary found it (slot and id); it may have closed since */
+			s = gs_session_at(&ctx->tbl, m->session_slot, m->hdr.session_id);
+			if (s == NULL || s->state != GS_SESS_ACTIVE || s->peer.ip != m->peer.ip ||
+				s->peer.port != m->peer.port) {
 				gs_handler_reject(ctx->h, GS_REJECT_NOT_CONNECTED);
 				continue;
 			}

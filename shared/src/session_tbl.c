@@ -42,16 +42,11 @@ peer_key_init(struct peer_key *k, const struct gs_peer *peer)
 	k->port = peer->port;
 }
 
+/* Both tables hash their 16-byte keys the same way, in every process. */
 static inline uint32_t
-peer_sig(const struct peer_key *k)
+sig16(const void *k)
 {
-	return rte_hash_crc(k, sizeof(*k), SESSION_HASH_SEED);
-}
-
-static inline uint32_t
-key_sig(const struct session_key *k)
-{
-	return rte_hash_crc(k, sizeof(*k), SESSION_HASH_SEED);
+	return rte_hash_crc(k, sizeof(struct session_key), SESSION_HASH_SEED);
 }
 
 static inline void
@@ -163,7 +158,7 @@ gs_session_find(const struct gs_session_tbl *t, uint32_t id)
 	if (id == 0)
 		return NULL;
 	key_init(&k, id);
-	pos = rte_hash_lookup_with_hash(t->hash, &k, key_sig(&k));
+	pos = rte_hash_lookup_with_hash(t->hash, &k, sig16(&k));
 	if (pos < 0 || (uint32_t)pos >= t->max)
 		return NULL;
 	s = &t->s[pos];
@@ -180,7 +175,7 @@ gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer)
 	void *data;
 
 	peer_key_init(&k, peer);
-	if (rte_hash_lookup_with_hash_data(t->peers, &k, peer_sig(&k), &data) < 0)
+	if (rte_hash_lookup_with_hash_data(t->peers, &k, sig16(&k), &data) < 0)
 		return NULL;
 	if ((uintptr_t)data >= t->max)
 		return NULL;
@@ -210,20 +205,20 @@ gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t p
 	do {
 		id = (uint32_t)rte_rand();
 		key_init(&k, id);
-	} while (id == 0 || rte_hash_lookup_with_hash(t->hash, &k, key_sig(&k)) >= 0);
+	} while (id == 0 || rte_hash_lookup_with_hash(t->hash, &k, sig16(&k)) >= 0);
 
-	pos = rte_hash_add_key_with_hash(t->hash, &k, key_sig(&k));
+	pos = rte_hash_add_key_with_hash(t->hash, &k, sig16(&k));
 	if (pos < 0)
 		return pos == -ENOSPC ? -ENOSPC : pos;
 	if ((uint32_t)pos >= t->max) { /* cannot happen without multi-writer caches */
-		rte_hash_del_key_with_hash(t->hash, &k, key_sig(&k));
+		rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
 		rte_hash_free_key_with_position(t->hash, pos);
 		return -ENOSPC;
 	}
 	peer_key_init(&pk, peer);
-	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, peer_sig(&pk), (void *)(uintptr_t)pos);
+	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, sig16(&pk), (void *)(uintptr_t)pos);
 	if (ret < 0) {
-		rte_hash_del_key_with_hash(t->hash, &k, key_sig(&k));
+		rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
 		rte_hash_free_key_with_position(t->hash, pos);
 		return -ENOSPC;
 	}
@@ -256,8 +251,8 @@ gs_session_close(struct gs_session_tbl *t, struct gs_session *s, uint64_t now)
 	s->last_seen_tsc = now;
 	__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
 	/* the position stays reserved (no free on delete) until the sweep frees it */
-	rte_hash_del_key_with_hash(t->hash, &k, key_sig(&k));
-	pos = rte_hash_del_key_with_hash(t->peers, &pk, peer_sig(&pk));
+	rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
+	pos = rte_hash_del_key_with_hash(t->peers, &pk, sig16(&pk));
 	s->peer_pos = pos >= 0 ? (uint32_t)pos + 1 : 0; /* the peer slot to free later */
 	return 0;
 }
@@ -315,7 +310,7 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 		if (s != NULL && s->state == GS_SESS_ACTIVE && s->session_id == k->id)
 			continue;
 		/* added by a writer that died before publishing the session */
-		rte_hash_del_key_with_hash(t->hash, &copy, key_sig(&copy));
+		rte_hash_del_key_with_hash(t->hash, &copy, sig16(&copy));
 		if (s != NULL) {
 			s->last_seen_tsc = 0;
 			__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
@@ -331,7 +326,7 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 		if (s != NULL && s->state == GS_SESS_ACTIVE && s->peer.ip == copy.ip &&
 			s->peer.port == copy.port)
 			continue;
-		rte_hash_del_key_with_hash(t->peers, &copy, peer_sig(&copy));
+		rte_hash_del_key_with_hash(t->peers, &copy, sig16(&copy));
 		rte_hash_free_key_with_position(t->peers, pos);
 		removed++;
 	}
