@@ -25,6 +25,7 @@ struct primary {
 	struct rte_mempool *pool;
 	struct gs_session_tbl sessions;
 	bool sessions_ok;
+	struct gs_world *world;
 	struct classify_table classify;
 
 	uint16_t ports[RTE_MAX_ETHPORTS];

@@ -17,6 +17,7 @@
 
 #include "gs_log.h"
 #include "gs_names.h"
+#include "gs_world_shm.h"
 
 #include "primary.h"
 
@@ -147,10 +148,14 @@ shm_create(struct primary *p)
 	if (ret < 0)
 		return ret;
 	p->sessions_ok = true;
+	p->world = gs_world_create(cfg, socket);
+	if (p->world == NULL)
+		return -ENOMEM;
 	GS_LOG(NOTICE,
-		"shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions",
+		"shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions, %u entities (%zu MiB)",
 		socket, cfg->mbufs, p->n_lcores * (GS_CLASS_MAX - 1) * GS_MAX_INSTANCES, 2u,
-		cfg->ring_size, sizeof(struct gs_msg), cfg->max_sessions);
+		cfg->ring_size, sizeof(struct gs_msg), cfg->max_sessions, cfg->max_entities,
+		gs_world_size(cfg->max_entities) >> 20);
 	return 0;
 }
 
@@ -163,6 +168,9 @@ shm_free(struct primary *p)
 	if (p->sessions_ok)
 		gs_session_tbl_free(&p->sessions);
 	p->sessions_ok = false;
+	if (p->world != NULL)
+		gs_world_free();
+	p->world = NULL;
 	rings_free(p);
 	rte_mempool_free(p->pool);
 	p->pool = NULL;

@@ -8,6 +8,7 @@
 #include <rte_cycles.h>
 
 #include "gs_log.h"
+#include "gs_world_shm.h"
 
 #include "session.pb-c.h"
 
@@ -32,6 +33,7 @@ int
 session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg *cfg)
 {
 	unsigned int repaired;
+	char err[256];
 	int ret;
 
 	memset(ctx, 0, offsetof(struct session_ctx, arena_buf));
@@ -40,6 +42,16 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	if (ret < 0) {
 		GS_LOG(ERR, "the primary has no session table");
 		return ret;
+	}
+	ctx->world = gs_world_attach(err, sizeof(err));
+	if (ctx->world == NULL) {
+		GS_LOG(ERR, "%s", err);
+		return -EPROTO;
+	}
+	if (ctx->world->max_entities < ctx->tbl.max) {
+		GS_LOG(ERR, "the world has %u entities for %u sessions", ctx->world->max_entities,
+			ctx->tbl.max);
+		return -EPROTO;
 	}
 	ctx->tsc_hz = h->tsc_hz;
 	ctx->idle_timeout_ms = cfg->idle_timeout_ms;
@@ -79,8 +91,14 @@ accept_session(struct session_ctx *ctx, unsigned int lcore, const struct gs_sess
 	uint64_t client_time_ns)
 {
 	Gs__ConnectAccept acc = GS__CONNECT_ACCEPT__INIT;
+	float spawn[3];
 
+	gs_world_spawn_point(ctx->world, s->entity_id, 0, spawn);
 	acc.session_id = s->session_id;
+	acc.entity_id = s->entity_id;
+	acc.spawn_x = spawn[0];
+	acc.spawn_y = spawn[1];
+	acc.spawn_z = spawn[2];
 	acc.client_time_ns = client_time_ns;
 	acc.server_time_ns = wall_ns();
 	acc.heartbeat_interval_ms = ctx->heartbeat_interval_ms;
@@ -150,9 +168,8 @@ session_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned
 		gs_pb_arena_reset(&ctx->arena);
 		if (m->hdr.type != GS_MSG_CONNECT) {
 			/* the primary found it (slot and id); it may have closed since */
-			s = gs_session_at(&ctx->tbl, m->session_slot, m->hdr.session_id);
-			if (s == NULL || s->state != GS_SESS_ACTIVE || s->peer.ip != m->peer.ip ||
-				s->peer.port != m->peer.port) {
+			s = gs_session_of_msg(&ctx->tbl, m);
+			if (s == NULL) {
 				gs_handler_reject(ctx->h, GS_REJECT_NOT_CONNECTED);
 				continue;
 			}
@@ -177,15 +194,23 @@ session_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned
 	}
 }
 
-static void
-on_expire(void *arg, const struct gs_session *s)
+static bool
+on_expire(void *arg, struct gs_session *s)
 {
 	struct session_ctx *ctx = arg;
 	Gs__Disconnect d = GS__DISCONNECT__INIT;
+	uint64_t seen = gs_world_last_activity(ctx->world, s->entity_id, s->session_id);
 
+	if (seen > s->last_seen_tsc) {
+		/* moved or fought since: gs-move and gs-combat keep their time in the world */
+		s->last_seen_tsc = seen;
+		if ((int64_t)(rte_get_timer_cycles() - seen) <= (int64_t)ctx->idle_cycles)
+			return false;
+	}
 	ctx->stats.expired++;
 	d.reason = GS__DISCONNECT__REASON__IDLE_TIMEOUT;
 	reply(ctx, s->session_id % ctx->h->n_lcores, s, NULL, GS_MSG_DISCONNECT, &d.base);
+	return true;
 }
 
 void

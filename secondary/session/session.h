@@ -12,6 +12,7 @@
 #include "gs_handler.h"
 #include "gs_pb_arena.h"
 #include "gs_session_tbl.h"
+#include "gs_world.h"
 
 struct session_stats {
 	uint64_t connects;
@@ -24,6 +25,7 @@ struct session_stats {
 struct session_ctx {
 	struct gs_handler *h;
 	struct gs_session_tbl tbl;
+	struct gs_world *world; /* for each session's entity: spawn point, activity */
 	uint64_t tsc_hz;
 	uint64_t idle_cycles;
 	uint64_t grace_cycles;
@@ -38,10 +40,10 @@ struct session_ctx {
 };
 
 /**
- * Set up against an attached handler: attach the session table and repair
- * what a killed predecessor may have left half-written.
+ * Set up against an attached handler: attach the session table and the
+ * world, and repair what a killed predecessor may have left half-written.
  *
- * @return 0, -ENOENT (no session table).
+ * @return 0, -ENOENT (no session table), -EPROTO (no usable world).
  */
 int session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg *cfg);
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "gs_class.h"
+#include "gs_world.h"
 
 #define GS_CFG_DEFAULT_PATH "deploy/gsnet.ini"
 #define GS_CFG_MAX_VDEVS    8
@@ -28,6 +29,7 @@ enum gs_role {
 	GS_ROLE_MOVE,
 	GS_ROLE_COMBAT,
 	GS_ROLE_STATS,
+	GS_ROLE_CTL, /* gs-ctl: operator commands, one at a time */
 	GS_ROLE_MAX
 };
 
@@ -84,8 +86,21 @@ struct gs_cfg {
 	unsigned int idle_timeout_ms;
 	unsigned int heartbeat_interval_ms;
 
+	/* [world], [skill.N] */
+	unsigned int max_entities;
+	struct gs_world_rules world;
+	uint32_t spawn_mask; /* spawnN keys given in the file or on the command line */
+	uint32_t skill_mask; /* [skill.N] sections given */
+
 	struct gs_cfg_proc proc[GS_ROLE_MAX];
 };
+
+/** True for the roles that consume a handler class (session, move, combat). */
+static inline bool
+gs_role_is_handler(enum gs_role role)
+{
+	return role == GS_ROLE_SESSION || role == GS_ROLE_MOVE || role == GS_ROLE_COMBAT;
+}
 
 /** Section name of a role ("primary", "session", ...). */
 const char *gs_role_name(enum gs_role role);

@@ -10,6 +10,7 @@
  * primary goes away.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gs_app.h"
@@ -79,5 +80,25 @@ void gs_handler_reject(struct gs_handler *h, enum gs_reject why);
 
 /** Release the slot (clean exit). */
 void gs_handler_detach(struct gs_handler *h);
+
+/** A handler program: what gs_handler_main() runs. */
+struct gs_handler_prog {
+	const char *name; /* "gs-move" */
+	enum gs_class cls;
+	bool single_instance; /* only instance 0 may run (a single writer) */
+	/* set up @p ctx once attached; < 0 ends the program */
+	int (*init)(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg);
+	/* log the exit summary; @p why is gs_handler_run()'s result */
+	void (*report)(void *ctx, int why);
+	struct gs_handler_ops ops;
+};
+
+/**
+ * The whole main() of a handler secondary: options, config and EAL
+ * (gs_app_init), SIGINT/SIGTERM, attach, init, run, report, detach.
+ *
+ * @return the process exit code (enum gs_exit).
+ */
+int gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void *ctx);
 
 #endif /* GS_HANDLER_H */

@@ -8,6 +8,7 @@
 /* Names of every DPDK object a gsnet group shares. */
 #define GS_MZ_CTL	 "gs_ctl"    /* struct gs_ctl */
 #define GS_MZ_SESSIONS	 "gs_sess"   /* struct gs_session[max_sessions] */
+#define GS_MZ_WORLD	 "gs_world"  /* struct gs_world + entities */
 #define GS_HASH_SESSIONS "gs_sess_h" /* rte_hash: session id -> index */
 #define GS_HASH_PEERS	 "gs_peer_h" /* rte_hash: client address -> index */
 #define GS_POOL_PKT	 "gs_pkt"    /* the primary's mbufs: never leaves the primary */
@@ -18,6 +19,7 @@
 
 _Static_assert(sizeof(GS_MZ_CTL) <= RTE_MEMZONE_NAMESIZE, "memzone name too long");
 _Static_assert(sizeof(GS_MZ_SESSIONS) <= RTE_MEMZONE_NAMESIZE, "memzone name too long");
+_Static_assert(sizeof(GS_MZ_WORLD) <= RTE_MEMZONE_NAMESIZE, "memzone name too long");
 /* rte_hash prefixes its own objects' names with 3 characters */
 _Static_assert(sizeof(GS_HASH_SESSIONS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(sizeof(GS_HASH_PEERS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");

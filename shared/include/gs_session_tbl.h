@@ -10,6 +10,7 @@
  * a 16-byte key are used, so no function pointer stored in the shared hash is
  * ever called from another binary.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gs_shm_types.h"
@@ -23,8 +24,15 @@ struct gs_session_tbl {
 	uint32_t max;
 };
 
-/** Called by gs_session_sweep() for a session that went idle, before it is closed. */
-typedef void gs_session_expire_fn(void *arg, const struct gs_session *s);
+/**
+ * Called by gs_session_sweep() for a session idle by its own last_seen_tsc,
+ * before it is closed. The callback may know of activity the table does not
+ * (moves and attacks live in the world): it then refreshes s->last_seen_tsc
+ * and returns false to keep the session.
+ *
+ * @return true to close the session.
+ */
+typedef bool gs_session_expire_fn(void *arg, struct gs_session *s);
 
 /**
  * Create the table (primary), or reset a stale one of the same name.
@@ -78,6 +86,42 @@ gs_session_at(const struct gs_session_tbl *t, uint32_t slot, uint32_t id)
 }
 
 /**
+ * The active session that owns entity @p entity (its position + 1), for
+ * readers: lock-free.
+ *
+ * @return the session, or NULL when no active session owns it.
+ */
+static inline struct gs_session *
+gs_session_of_entity(const struct gs_session_tbl *t, uint32_t entity)
+{
+	struct gs_session *s;
+
+	if (entity == 0 || entity > t->max)
+		return NULL;
+	s = &t->s[entity - 1];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE)
+		return NULL;
+	return s;
+}
+
+/**
+ * The active session a handler message names (slot and id found by the
+ * primary) and that still belongs to the message's sender.
+ *
+ * @return the session, or NULL: closed since, or another address.
+ */
+static inline struct gs_session *
+gs_session_of_msg(const struct gs_session_tbl *t, const struct gs_msg *m)
+{
+	struct gs_session *s = gs_session_at(t, m->session_slot, m->hdr.session_id);
+
+	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE ||
+		s->peer.ip != m->peer.ip || s->peer.port != m->peer.port)
+		return NULL;
+	return s;
+}
+
+/**
  * Find the active session of a client address (ip and port of @p peer).
  *
  * @return the session, or NULL.
@@ -103,7 +147,7 @@ int gs_session_close(struct gs_session_tbl *t, struct gs_session *s, uint64_t no
 
 /**
  * Visit up to @p budget slots from *cursor (writer only): close sessions idle
- * for more than @p idle_cycles (calling @p expire first), and release closed
+ * for more than @p idle_cycles (unless @p expire, called first, keeps them), and release closed
  * slots older than @p grace_cycles.
  *
  * @return the number of sessions expired.

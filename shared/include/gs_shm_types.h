@@ -17,7 +17,7 @@
 #include "gs_wire.h"
 
 #define GS_SHM_MAGIC	      0x47534e4554435431ull /* "GSNETCT1" */
-#define GS_SHM_VERSION	      1u
+#define GS_SHM_VERSION	      2u
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_VERSION_STR_LEN    32
 
@@ -55,12 +55,25 @@ enum gs_slot_state {
 	GS_SLOT_DEAD,	   /* the primary found it gone (pid or heartbeat) */
 };
 
+/* Append only: the numbering is part of the layout. */
 #define GS_FOREACH_REJECT(_)              \
 	_(BAD_PAYLOAD, "bad_payload")     \
 	_(BAD_TYPE, "bad_type")           \
 	_(NOT_CONNECTED, "not_connected") \
 	_(TABLE_FULL, "table_full")       \
-	_(REPLY_FULL, "reply_full")
+	_(REPLY_FULL, "reply_full")       \
+	_(NOT_OWNER, "not_owner")         \
+	_(BUSY, "busy")                   \
+	_(STALE, "stale")                 \
+	_(OUT_OF_BOUNDS, "out_of_bounds") \
+	_(TOO_FAST, "too_fast")           \
+	_(DEAD, "dead")                   \
+	_(OUT_OF_RANGE, "out_of_range")   \
+	_(COOLDOWN, "cooldown")           \
+	_(ATTACKER_DEAD, "attacker_dead") \
+	_(TARGET_DEAD, "target_dead")     \
+	_(NO_TARGET, "no_target")         \
+	_(BAD_SKILL, "bad_skill")
 
 /** Why a handler refused a message it received (counted per instance). */
 enum gs_reject {
@@ -156,7 +169,7 @@ struct gs_session {
 	uint64_t last_seen_tsc; /* or the time it was closed */
 	uint32_t rx_seq;	/* last sequence seen from the client */
 	uint32_t tx_seq;	/* next sequence to the client: the primary's, atomic */
-	uint32_t entity_id;
+	uint32_t entity_id; /* the entity it owns: its position + 1 */
 	uint32_t peer_pos; /* gs-session's: peer-hash slot + 1, freed with the session */
 };
 

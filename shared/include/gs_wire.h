@@ -24,8 +24,14 @@ enum gs_msg_type {
 	GS_MSG_DISCONNECT = 5,
 	GS_MSG_SESSION_ERROR = 6,
 	GS_MSG_MOVE_FIRST = 16,
+	GS_MSG_MOVE = 16,	 /* client -> server: Move */
+	GS_MSG_MOVE_ACK = 17,	 /* server -> client: MoveAck */
+	GS_MSG_MOVE_REJECT = 18, /* server -> client: MoveReject */
 	GS_MSG_MOVE_LAST = 31,
 	GS_MSG_COMBAT_FIRST = 32,
+	GS_MSG_ATTACK = 32,	   /* client -> server: Attack */
+	GS_MSG_ATTACK_RESULT = 33, /* server -> attacker: AttackResult */
+	GS_MSG_DAMAGED = 34,	   /* server -> target: Damaged */
 	GS_MSG_COMBAT_LAST = 47,
 };
 
@@ -71,7 +77,7 @@ size_t gs_hdr_encode(const struct gs_hdr *h, uint8_t *buf, size_t cap);
 /** Human-readable name of a header error, for logs and tests. */
 const char *gs_hdr_err_str(enum gs_hdr_err err);
 
-/** Name of a message type ("CONNECT"; "MOVE" and "COMBAT" for their ranges; "?"). */
+/** Name of a message type ("CONNECT"; "MOVE_RANGE", "COMBAT_RANGE" for unassigned types of a class; "?"). */
 const char *gs_msg_type_str(uint8_t type);
 
 #endif /* GS_WIRE_H */

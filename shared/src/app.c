@@ -22,9 +22,9 @@ usage(const char *prog, enum gs_role role)
 		"  -o S.K=V  override key K of section [S], e.g. -o eal.file_prefix=gs1\n"
 		"%s"
 		"  -h        this help\n",
-		prog, role == GS_ROLE_PRIMARY || role == GS_ROLE_STATS ? "" : " [-i INSTANCE]",
+		prog, !gs_role_is_handler(role) ? "" : " [-i INSTANCE]",
 		GS_CFG_DEFAULT_PATH,
-		role == GS_ROLE_PRIMARY || role == GS_ROLE_STATS ?
+		!gs_role_is_handler(role) ?
 			"" :
 			"  -i N      handler instance, 0 .. lcore_count-1 of the role (default 0)\n");
 }

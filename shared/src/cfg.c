@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ enum key_type {
 	KT_IDLE,
 	KT_CLASSES,
 	KT_CPUS,
+	KT_FLOAT,
+	KT_POINT, /* "x,y,z" */
 };
 
 struct key_def {
@@ -82,6 +85,35 @@ static const struct key_def session_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
+#define WORLD_F(k, field)                                         \
+	{                                                         \
+		k, KT_FLOAT, offsetof(struct gs_cfg, field), 0, 0, 0 \
+	}
+
+static const struct key_def world_keys[] = {
+	CFG_U("max_entities", max_entities, 16, 1u << 24),
+	WORLD_F("min_x", world.min[0]),
+	WORLD_F("max_x", world.max[0]),
+	WORLD_F("min_y", world.min[1]),
+	WORLD_F("max_y", world.max[1]),
+	WORLD_F("min_z", world.min[2]),
+	WORLD_F("max_z", world.max[2]),
+	WORLD_F("max_speed", world.max_speed),
+	CFG_U("speed_slack_ms", world.speed_slack_ms, 0, 10000),
+	CFG_U("max_hp", world.max_hp, 1, 1000000),
+	CFG_U("respawn_ms", world.respawn_ms, 0, 3600000),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+/* Keys of a [skill.N] section (offsets in struct gs_skill). */
+static const struct key_def skill_keys[] = {
+	{ "name", KT_STR, offsetof(struct gs_skill, name), GS_SKILL_NAME, 0, 0 },
+	{ "range", KT_FLOAT, offsetof(struct gs_skill, range), 0, 0, 0 },
+	{ "damage", KT_UINT, offsetof(struct gs_skill, damage), 0, 1, 1000000 },
+	{ "cooldown_ms", KT_UINT, offsetof(struct gs_skill, cooldown_ms), 0, 0, 3600000 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
 static const struct key_def primary_keys[] = {
 	CFG_U("burst", burst, 1, 64),
 	CFG_U("rx_desc", rx_desc, 64, 16384),
@@ -112,6 +144,7 @@ static const char *const role_names[GS_ROLE_MAX] = {
 	[GS_ROLE_MOVE] = "move",
 	[GS_ROLE_COMBAT] = "combat",
 	[GS_ROLE_STATS] = "stats",
+	[GS_ROLE_CTL] = "ctl",
 };
 
 const char *
@@ -138,14 +171,14 @@ gs_role_of_class(enum gs_class cls)
 void
 gs_cfg_defaults(struct gs_cfg *cfg)
 {
-	static const unsigned int first[GS_ROLE_MAX] = { 1, 10, 20, 30, 60 };
-	static const unsigned int count[GS_ROLE_MAX] = { 1, 4, 4, 4, 1 };
+	static const unsigned int first[GS_ROLE_MAX] = { 1, 10, 20, 30, 60, 62 };
+	static const unsigned int count[GS_ROLE_MAX] = { 1, 4, 4, 4, 1, 1 };
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", GS_CFG_DEFAULT_PATH);
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "gsnet");
 	snprintf(cfg->base_virtaddr, sizeof(cfg->base_virtaddr), "0x200000000000");
-	cfg->memory_mb = 256;
+	cfg->memory_mb = 512;
 	snprintf(cfg->vdevs[0], sizeof(cfg->vdevs[0]), "net_tap0,iface=gs0"); /* built-in NIC */
 	cfg->ip = htonl(0xc6120002);					      /* 198.18.0.2 */
 	cfg->udp_port = 7777;
@@ -160,13 +193,15 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	cfg->max_sessions = 65536;
 	cfg->idle_timeout_ms = 10000;
 	cfg->heartbeat_interval_ms = 100;
+	cfg->max_entities = 1000000;
+	gs_world_rules_default(&cfg->world);
 	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
 		struct gs_cfg_proc *p = &cfg->proc[r];
 
 		p->lcore_first = first[r];
 		p->lcore_count = count[r];
 		snprintf(p->cpus, sizeof(p->cpus), "%s", r == GS_ROLE_PRIMARY ? "0" : "1");
-		p->instances = (r == GS_ROLE_PRIMARY || r == GS_ROLE_STATS) ? 0 : 1;
+		p->instances = gs_role_is_handler((enum gs_role)r) ? 1 : 0;
 		p->idle = GS_IDLE_BACKOFF;
 		p->idle_max_us = r == GS_ROLE_PRIMARY ? 100 : 200;
 	}
@@ -275,6 +310,37 @@ parse_uint(const char *s, unsigned long *out)
 	return 0;
 }
 
+/* "1.5" or "x,y,z": @p n finite numbers separated by commas. */
+static int
+parse_floats(const char *s, float *out, unsigned int n)
+{
+	const char *p = s;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char *end;
+		double v;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			return -EINVAL;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno != 0 || !isfinite(v) || v > 3.0e38 || v < -3.0e38)
+			return -EINVAL;
+		out[i] = (float)v;
+		p = end;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (i + 1 < n) {
+			if (*p != ',')
+				return -EINVAL;
+			p++;
+		}
+	}
+	return *p == '\0' ? 0 : -EINVAL;
+}
+
 static int
 parse_cpus(const char *s)
 {
@@ -341,6 +407,18 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		*(uint32_t *)field = a.s_addr;
 		return 0;
 	}
+	case KT_FLOAT: {
+		float f;
+
+		if (parse_floats(value, &f, 1) < 0)
+			return bad(lc, section, d->key, value, "not a finite number");
+		*(float *)field = f;
+		return 0;
+	}
+	case KT_POINT:
+		if (parse_floats(value, field, 3) < 0)
+			return bad(lc, section, d->key, value, "expected x,y,z (three numbers)");
+		return 0;
 	case KT_IDLE:
 		if (strcmp(value, "poll") == 0)
 			*(enum gs_idle *)field = GS_IDLE_POLL;
@@ -425,6 +503,21 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 		defs = ring_keys;
 	else if (strcmp(section, "sessions") == 0)
 		defs = session_keys;
+	else if (strcmp(section, "world") == 0)
+		defs = world_keys;
+	else if (strncmp(section, "skill.", 6) == 0) {
+		unsigned long k;
+
+		if (parse_uint(section + 6, &k) < 0 || k < 1 || k > GS_MAX_SKILLS) {
+			snprintf(lc->err, lc->err_len,
+				"%s: section [%s]: skills are numbered [skill.1] .. [skill.%d]",
+				lc->path, section, GS_MAX_SKILLS);
+			return -EINVAL;
+		}
+		defs = skill_keys;
+		base = &cfg->world.skills[k - 1];
+		cfg->skill_mask |= 1u << (k - 1);
+	}
 	for (unsigned int r = 0; defs == NULL && r < GS_ROLE_MAX; r++)
 		if (strcmp(section, role_names[r]) == 0) {
 			defs = role_keys;
@@ -451,6 +544,14 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			ret = apply_key(lc, base, section, d, e[i].value);
 		else if (defs == eal_keys)
 			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
+		else if (defs == world_keys && indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS) >= 0) {
+			int k = indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS);
+
+			if (parse_floats(e[i].value, cfg->world.spawns[k], 3) < 0)
+				ret = bad(lc, section, e[i].name, e[i].value,
+					"expected x,y,z (three numbers)");
+			cfg->spawn_mask |= 1u << k;
+		}
 		else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
 			 (d = find_key(primary_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cfg, section, d, e[i].value);
@@ -485,10 +586,77 @@ apply_override(struct load_ctx *lc, struct rte_cfgfile *f, const char *ov)
 	return rte_cfgfile_add_entry(f, sec, key, eq + 1) < 0 ? -ENOMEM : 0;
 }
 
-/* Cross-key checks: lcore ranges, instance counts. */
+static const char *const axis[3] = { "x", "y", "z" };
+
+/* The world's rules: bounds, spawn points, skills. */
+static int
+validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
+{
+	struct gs_world_rules *w = &cfg->world;
+	char v[64], k[16];
+
+	for (int i = 0; i < 3; i++)
+		if (!(w->min[i] < w->max[i])) {
+			snprintf(k, sizeof(k), "max_%s", axis[i]);
+			snprintf(v, sizeof(v), "%g", (double)w->max[i]);
+			return bad(lc, "world", k, v, "must be greater than min_%s (%g)", axis[i],
+				(double)w->min[i]);
+		}
+	if (!(w->max_speed > 0.0f)) {
+		snprintf(v, sizeof(v), "%g", (double)w->max_speed);
+		return bad(lc, "world", "max_speed", v, "must be greater than 0");
+	}
+	if (cfg->max_entities < cfg->max_sessions) {
+		snprintf(v, sizeof(v), "%u", cfg->max_entities);
+		return bad(lc, "world", "max_entities", v,
+			"must be at least [sessions] max (%u): every session owns an entity",
+			cfg->max_sessions);
+	}
+	if (cfg->spawn_mask != 0) {
+		/* the file's spawn points replace the built-in ones: spawn0 .. spawnN-1 */
+		unsigned int n = 32u - (unsigned int)__builtin_clz(cfg->spawn_mask);
+
+		if (cfg->spawn_mask != (1u << n) - 1u) {
+			snprintf(k, sizeof(k), "spawn%u", n - 1);
+			return bad(lc, "world", k, "", "spawn points are numbered from spawn0 without gaps");
+		}
+		w->n_spawns = n;
+	}
+	for (unsigned int s = 0; s < w->n_spawns; s++)
+		for (int i = 0; i < 3; i++)
+			if (!(w->spawns[s][i] >= w->min[i] && w->spawns[s][i] <= w->max[i])) {
+				snprintf(k, sizeof(k), "spawn%u", s);
+				snprintf(v, sizeof(v), "%g,%g,%g", (double)w->spawns[s][0],
+					(double)w->spawns[s][1], (double)w->spawns[s][2]);
+				return bad(lc, "world", k, v, "outside the world's bounds on %s",
+					axis[i]);
+			}
+	if (cfg->skill_mask != 0) {
+		unsigned int n = 32u - (unsigned int)__builtin_clz(cfg->skill_mask);
+
+		if (n > w->n_skills)
+			w->n_skills = n;
+	}
+	for (unsigned int s = 0; s < w->n_skills; s++) {
+		char sec[32];
+
+		snprintf(sec, sizeof(sec), "skill.%u", s + 1);
+		if (!(w->skills[s].range > 0.0f)) {
+			snprintf(v, sizeof(v), "%g", (double)w->skills[s].range);
+			return bad(lc, sec, "range", v, "every skill needs a range greater than 0");
+		}
+		if (w->skills[s].damage <= 0)
+			return bad(lc, sec, "damage", "0", "every skill needs damage greater than 0");
+	}
+	return 0;
+}
+
+/* Cross-key checks: lcore ranges, instance counts, the world. */
 static int
 validate(struct load_ctx *lc, struct gs_cfg *cfg)
 {
+	int ret;
+
 	cfg->n_vdevs = 0;
 	for (unsigned int i = 0; i < GS_CFG_MAX_VDEVS; i++)
 		if (cfg->vdevs[i][0] != '\0')
@@ -536,7 +704,8 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 			}
 		}
 	}
-	return 0;
+	ret = validate_world(lc, cfg);
+	return ret;
 }
 
 int

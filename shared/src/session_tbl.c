@@ -231,7 +231,7 @@ gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t p
 	s->last_seen_tsc = now;
 	s->rx_seq = 0;
 	__atomic_store_n(&s->tx_seq, 0, __ATOMIC_RELAXED);
-	s->entity_id = 0;
+	s->entity_id = (uint32_t)pos + 1; /* a session owns one entity: world e[pos] */
 	__atomic_store_n(&s->state, GS_SESS_ACTIVE, __ATOMIC_RELEASE);
 	*out = s;
 	return 0;
@@ -276,8 +276,8 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 		age = (int64_t)(now - s->last_seen_tsc) > 0 ? now - s->last_seen_tsc : 0;
 
 		if (s->state == GS_SESS_ACTIVE && age > idle_cycles) {
-			if (expire != NULL)
-				expire(arg, s);
+			if (expire != NULL && !expire(arg, s))
+				continue;
 			gs_session_close(t, s, now);
 			expired++;
 		} else if (s->state == GS_SESS_CLOSED && age > grace_cycles) {

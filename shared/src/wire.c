@@ -102,13 +102,19 @@ gs_msg_type_str(uint8_t type)
 		[GS_MSG_HEARTBEAT_ACK] = "HEARTBEAT_ACK",
 		[GS_MSG_DISCONNECT] = "DISCONNECT",
 		[GS_MSG_SESSION_ERROR] = "SESSION_ERROR",
+		[GS_MSG_MOVE] = "MOVE",
+		[GS_MSG_MOVE_ACK] = "MOVE_ACK",
+		[GS_MSG_MOVE_REJECT] = "MOVE_REJECT",
+		[GS_MSG_ATTACK] = "ATTACK",
+		[GS_MSG_ATTACK_RESULT] = "ATTACK_RESULT",
+		[GS_MSG_DAMAGED] = "DAMAGED",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type] != NULL)
 		return names[type];
 	if (type >= GS_MSG_MOVE_FIRST && type <= GS_MSG_MOVE_LAST)
-		return "MOVE";
+		return "MOVE_RANGE";
 	if (type >= GS_MSG_COMBAT_FIRST && type <= GS_MSG_COMBAT_LAST)
-		return "COMBAT";
+		return "COMBAT_RANGE";
 	return "?";
 }

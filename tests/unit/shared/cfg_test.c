@@ -88,6 +88,8 @@ assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
 	CU_ASSERT_EQUAL(a->max_sessions, b->max_sessions);
 	CU_ASSERT_EQUAL(a->idle_timeout_ms, b->idle_timeout_ms);
 	CU_ASSERT_EQUAL(a->heartbeat_interval_ms, b->heartbeat_interval_ms);
+	CU_ASSERT_EQUAL(a->max_entities, b->max_entities);
+	CU_ASSERT_EQUAL(memcmp(&a->world, &b->world, sizeof(a->world)), 0);
 	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
 		const struct gs_cfg_proc *p = &a->proc[r], *q = &b->proc[r];
 
@@ -166,7 +168,7 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_EQUAL(def.ip, htonl(0xc6120002)); /* 198.18.0.2 */
 	CU_ASSERT_EQUAL(def.udp_port, 7777);
 	CU_ASSERT_EQUAL(def.vlan, 0);
-	CU_ASSERT_EQUAL(def.memory_mb, 256);
+	CU_ASSERT_EQUAL(def.memory_mb, 512);
 	CU_ASSERT_EQUAL(def.ring_size, 1024);
 	CU_ASSERT_EQUAL(def.max_sessions, 65536);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_PRIMARY].lcore_first, 1);
@@ -473,7 +475,7 @@ test_primary_eal_args_have_prefix_lcores_memory_and_vdevs(void)
 	CU_ASSERT(find_arg(argc, "--vdev=net_null0") > 0);
 	m = find_arg(argc, "-m");
 	CU_ASSERT_FATAL(m > 0 && m + 1 < argc);
-	CU_ASSERT_STRING_EQUAL(eal_argv[m + 1], "256");
+	CU_ASSERT_STRING_EQUAL(eal_argv[m + 1], "512");
 }
 
 static void

@@ -299,8 +299,8 @@ struct expired {
 	uint32_t states[8];
 };
 
-static void
-record_expiry(void *arg, const struct gs_session *s)
+static bool
+record_expiry(void *arg, struct gs_session *s)
 {
 	struct expired *e = arg;
 
@@ -309,6 +309,7 @@ record_expiry(void *arg, const struct gs_session *s)
 		e->states[e->calls] = s->state;
 	}
 	e->calls++;
+	return true;
 }
 
 static void

@@ -246,10 +246,17 @@ test_msg_type_str_names_session_types_and_ranges(void)
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(4), "HEARTBEAT_ACK");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(5), "DISCONNECT");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(6), "SESSION_ERROR");
-	for (unsigned int ty = 16; ty <= 31; ty++)
-		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "MOVE");
-	for (unsigned int ty = 32; ty <= 47; ty++)
-		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "COMBAT");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(16), "MOVE");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(17), "MOVE_ACK");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(18), "MOVE_REJECT");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(32), "ATTACK");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(33), "ATTACK_RESULT");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(34), "DAMAGED");
+	/* the rest of each class's range: named by the range */
+	for (unsigned int ty = 19; ty <= 31; ty++)
+		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "MOVE_RANGE");
+	for (unsigned int ty = 35; ty <= 47; ty++)
+		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "COMBAT_RANGE");
 }
 
 static void

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "combat.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gs_log.h"
+#include "gs_world_shm.h"
+
+#include "combat.pb-c.h"
+
+GS_LOG_REGISTER(gs_combat_logtype, gs.combat);
+#define GS_LOGTYPE gs_combat_logtype
+
+int
+combat_init(struct combat_ctx *ctx, struct gs_handler *h)
+{
+	memset(ctx, 0, offsetof(struct combat_ctx, arena_buf));
+	ctx->h = h;
+	ctx->pid = (int32_t)getpid();
+	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
+	return gs_world_attach_game("gs-combat", &ctx->tbl, &ctx->world);
+}
+
+static enum gs_reject
+reject_of(enum gs_attack_result r)
+{
+	switch (r) {
+	case GS_ATTACK_OUT_OF_RANGE:
+		return GS_REJECT_OUT_OF_RANGE;
+	case GS_ATTACK_COOLDOWN:
+		return GS_REJECT_COOLDOWN;
+	case GS_ATTACK_ATTACKER_DEAD:
+		return GS_REJECT_ATTACKER_DEAD;
+	case GS_ATTACK_TARGET_DEAD:
+		return GS_REJECT_TARGET_DEAD;
+	case GS_ATTACK_NO_TARGET:
+		return GS_REJECT_NO_TARGET;
+	case GS_ATTACK_BAD_SKILL:
+		return GS_REJECT_BAD_SKILL;
+	case GS_ATTACK_NOT_OWNER:
+		return GS_REJECT_NOT_OWNER;
+	default:
+		return GS_REJECT_BUSY;
+	}
+}
+
+/* Pack @p pb straight into the reply slot and queue it for session @p s. */
+static void
+reply(struct combat_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
+	const ProtobufCMessage *pb)
+{
+	struct gs_msg *r = &ctx->reply;
+
+	memset(&r->hdr, 0, sizeof(r->hdr));
+	r->peer = s->peer;
+	r->session_slot = gs_session_slot(&ctx->tbl, s);
+	r->hdr.type = type;
+	r->hdr.session_id = s->session_id;
+	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
+	gs_handler_reply(ctx->h, lcore, r);
+}
+
+/* Tell the target's session it was hit. */
+static void
+send_damaged(struct combat_ctx *ctx, unsigned int lcore, const struct gs_session *target,
+	const Gs__Attack *at, enum gs_attack_result res, const struct gs_attack_out *out)
+{
+	Gs__Damaged d = GS__DAMAGED__INIT;
+
+	d.target = at->target;
+	d.attacker = at->attacker;
+	d.skill = at->skill;
+	d.damage = out->damage;
+	d.hp = out->target_hp;
+	d.killed = res == GS_ATTACK_KILLED;
+	if (d.killed) {
+		d.respawn_in_ms = out->respawn_ms;
+		d.respawn_x = out->respawn_pos[0];
+		d.respawn_y = out->respawn_pos[1];
+		d.respawn_z = out->respawn_pos[2];
+	}
+	reply(ctx, lcore, target, GS_MSG_DAMAGED, &d.base);
+	ctx->damaged_sent++;
+}
+
+static void
+on_attack(struct combat_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
+	const struct gs_session *s)
+{
+	Gs__Attack *at = gs__attack__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
+	Gs__AttackResult ar = GS__ATTACK_RESULT__INIT;
+	const struct gs_session *target = NULL;
+	struct gs_attack_out out = { 0 };
+	enum gs_attack_result res;
+
+	if (at == NULL) {
+		gs_handler_reject(ctx->h, GS_REJECT_BAD_PAYLOAD);
+		return;
+	}
+	if (at->attacker != s->entity_id) {
+		res = GS_ATTACK_NOT_OWNER;
+	} else {
+		struct gs_attack_req req = {
+			.attacker = at->attacker,
+			.attacker_owner = s->session_id,
+			.target = at->target,
+			.skill = at->skill,
+			.now = m->rx_tsc,
+		};
+
+		target = gs_session_of_entity(&ctx->tbl, at->target);
+		req.target_owner = target != NULL ? target->session_id : 0;
+		res = gs_world_attack(ctx->world, &req, ctx->pid, &out);
+	}
+	ctx->results[res]++;
+	if (res != GS_ATTACK_HIT && res != GS_ATTACK_KILLED)
+		gs_handler_reject(ctx->h, reject_of(res));
+
+	ar.attacker = at->attacker;
+	ar.target = at->target;
+	ar.skill = at->skill;
+	ar.seq = at->seq;
+	ar.result = (Gs__AttackResult__Result)res; /* numbered alike */
+	ar.damage = out.damage;
+	ar.target_hp = out.target_hp;
+	ar.cooldown_ms = out.cooldown_ms;
+	ar.client_time_ns = at->client_time_ns;
+	reply(ctx, lcore, s, GS_MSG_ATTACK_RESULT, &ar.base);
+	if (res == GS_ATTACK_HIT || res == GS_ATTACK_KILLED)
+		send_damaged(ctx, lcore, target, at, res, &out);
+}
+
+void
+combat_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned int n)
+{
+	struct combat_ctx *ctx = arg;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct gs_msg *m = &msgs[i];
+		const struct gs_session *s = gs_session_of_msg(&ctx->tbl, m);
+
+		gs_pb_arena_reset(&ctx->arena);
+		if (s == NULL) {
+			gs_handler_reject(ctx->h, GS_REJECT_NOT_CONNECTED);
+			continue;
+		}
+		if (m->hdr.type != GS_MSG_ATTACK) {
+			gs_handler_reject(ctx->h, GS_REJECT_BAD_TYPE);
+			continue;
+		}
+		on_attack(ctx, lcore, m, s);
+	}
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "move.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gs_log.h"
+#include "gs_world_shm.h"
+
+#include "move.pb-c.h"
+
+GS_LOG_REGISTER(gs_move_logtype, gs.move);
+#define GS_LOGTYPE gs_move_logtype
+
+int
+move_init(struct move_ctx *ctx, struct gs_handler *h)
+{
+	memset(ctx, 0, offsetof(struct move_ctx, arena_buf));
+	ctx->h = h;
+	ctx->pid = (int32_t)getpid();
+	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
+	return gs_world_attach_game("gs-move", &ctx->tbl, &ctx->world);
+}
+
+static enum gs_reject
+reject_of(enum gs_move_result r)
+{
+	switch (r) {
+	case GS_MOVE_STALE:
+		return GS_REJECT_STALE;
+	case GS_MOVE_OUT_OF_BOUNDS:
+		return GS_REJECT_OUT_OF_BOUNDS;
+	case GS_MOVE_TOO_FAST:
+		return GS_REJECT_TOO_FAST;
+	case GS_MOVE_DEAD:
+		return GS_REJECT_DEAD;
+	default:
+		return GS_REJECT_BUSY;
+	}
+}
+
+static Gs__MoveReject__Reason
+reason_of(enum gs_move_result r)
+{
+	switch (r) {
+	case GS_MOVE_OUT_OF_BOUNDS:
+		return GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS;
+	case GS_MOVE_TOO_FAST:
+		return GS__MOVE_REJECT__REASON__TOO_FAST;
+	case GS_MOVE_DEAD:
+		return GS__MOVE_REJECT__REASON__DEAD;
+	case GS_MOVE_BUSY:
+		return GS__MOVE_REJECT__REASON__BUSY;
+	default:
+		return GS__MOVE_REJECT__REASON__UNKNOWN;
+	}
+}
+
+/* Pack @p pb straight into the reply slot and queue it for session @p s. */
+static void
+reply(struct move_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
+	const ProtobufCMessage *pb)
+{
+	struct gs_msg *r = &ctx->reply;
+
+	memset(&r->hdr, 0, sizeof(r->hdr));
+	r->peer = s->peer;
+	r->session_slot = gs_session_slot(&ctx->tbl, s);
+	r->hdr.type = type;
+	r->hdr.session_id = s->session_id;
+	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
+	gs_handler_reply(ctx->h, lcore, r);
+}
+
+static void
+send_reject(struct move_ctx *ctx, unsigned int lcore, const struct gs_session *s,
+	const Gs__Move *mv, Gs__MoveReject__Reason why, const float pos[3])
+{
+	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+
+	rej.entity_id = mv->entity_id;
+	rej.x = pos[0];
+	rej.y = pos[1];
+	rej.z = pos[2];
+	rej.seq = mv->seq;
+	rej.reason = why;
+	rej.client_time_ns = mv->client_time_ns;
+	reply(ctx, lcore, s, GS_MSG_MOVE_REJECT, &rej.base);
+}
+
+static void
+on_move(struct move_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
+	const struct gs_session *s)
+{
+	Gs__Move *mv = gs__move__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
+	struct gs_move_req req;
+	enum gs_move_result res;
+	float pos[3];
+
+	if (mv == NULL) {
+		gs_handler_reject(ctx->h, GS_REJECT_BAD_PAYLOAD);
+		return;
+	}
+	if (mv->entity_id != s->entity_id) {
+		static const float none[3];
+
+		ctx->not_owner++;
+		gs_handler_reject(ctx->h, GS_REJECT_NOT_OWNER);
+		send_reject(ctx, lcore, s, mv, GS__MOVE_REJECT__REASON__NOT_OWNER, none);
+		return;
+	}
+	req.entity = mv->entity_id;
+	req.owner = s->session_id;
+	req.seq = mv->seq;
+	req.pos[0] = mv->x;
+	req.pos[1] = mv->y;
+	req.pos[2] = mv->z;
+	req.client_time_ns = mv->client_time_ns;
+	req.now = m->rx_tsc;
+	res = gs_world_move(ctx->world, &req, ctx->pid, pos);
+	ctx->results[res]++;
+	if (res == GS_MOVE_ACCEPTED) {
+		Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+
+		ack.entity_id = mv->entity_id;
+		ack.x = pos[0];
+		ack.y = pos[1];
+		ack.z = pos[2];
+		ack.seq = mv->seq;
+		ack.client_time_ns = mv->client_time_ns;
+		reply(ctx, lcore, s, GS_MSG_MOVE_ACK, &ack.base);
+		return;
+	}
+	gs_handler_reject(ctx->h, reject_of(res));
+	if (res != GS_MOVE_STALE) /* late and duplicate moves are ignored */
+		send_reject(ctx, lcore, s, mv, reason_of(res), pos);
+}
+
+void
+move_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned int n)
+{
+	struct move_ctx *ctx = arg;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct gs_msg *m = &msgs[i];
+		const struct gs_session *s = gs_session_of_msg(&ctx->tbl, m);
+
+		gs_pb_arena_reset(&ctx->arena);
+		if (s == NULL) {
+			gs_handler_reject(ctx->h, GS_REJECT_NOT_CONNECTED);
+			continue;
+		}
+		if (m->hdr.type != GS_MSG_MOVE) {
+			gs_handler_reject(ctx->h, GS_REJECT_BAD_TYPE);
+			continue;
+		}
+		on_move(ctx, lcore, m, s);
+	}
+}

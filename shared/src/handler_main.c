@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "gs_handler.h"
+#include "gs_log.h"
+
+#define ATTACH_WAIT_MS 10000
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int
+gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void *ctx)
+{
+	static struct gs_handler handler;
+	struct gs_app app;
+	int ret;
+
+	ret = gs_app_init(&app, argc, argv, gs_role_of_class(prog->cls));
+	if (ret != GS_EXIT_OK)
+		return ret < 0 ? GS_EXIT_OK : ret;
+	if (prog->single_instance && app.instance != 0) {
+		fprintf(stderr, "%s: only instance 0 exists (its state has one writer)\n",
+			prog->name);
+		gs_app_fini(&app);
+		return GS_EXIT_CONFIG;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	ret = gs_handler_attach(&handler, &app, prog->cls, ATTACH_WAIT_MS);
+	if (ret < 0) {
+		gs_app_fini(&app);
+		return GS_EXIT_FAILURE;
+	}
+	ret = prog->init(ctx, &handler, &app.cfg);
+	if (ret == 0)
+		ret = gs_handler_run(&handler, &prog->ops, ctx, &stop_requested);
+	prog->report(ctx, ret);
+	gs_handler_detach(&handler);
+	gs_app_fini(&app);
+	return ret == 0 || ret == -ESHUTDOWN ? GS_EXIT_OK : GS_EXIT_FAILURE;
+}
