@@ -6,9 +6,12 @@
  * a struct gsc_session. One epoll loop drives them all with a min-heap of
  * per-player timers: CONNECT (retransmitted every 250 ms until accepted or
  * the connect timeout), then a HEARTBEAT every interval for the duration, then
- * DISCONNECT. After the last DISCONNECT the loop lingers up to 200 ms for
- * HEARTBEAT_ACKs still in flight. A hard deadline of connect-timeout +
- * duration + 1.5 s bounds the whole run.
+ * DISCONNECT. With --move a player also sends MOVEs on its own grid, walking to
+ * random waypoints around its spawn (--cheat-every: some of them invalid on
+ * purpose); --fight pairs players up to walk to and ATTACK each other. After
+ * the last DISCONNECT the loop lingers up to 200 ms for answers (HEARTBEAT_ACK,
+ * MOVE_ACK/REJECT, ATTACK_RESULT) still in flight. A hard deadline of
+ * connect-timeout + duration + 1.5 s bounds the whole run.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -41,9 +44,16 @@
 #define EXIT_LOSS      1
 #define EXIT_USAGE     2
 
+#define WAYPOINT_RADIUS 40.0	 /* --move: waypoints this close to the spawn */
+#define FIGHT_NEAR	2.0	 /* --fight: close enough to the partner */
+#define CHEAT_TELEPORT	1000.0f	 /* --cheat-every: a jump the speed check refuses */
+#define CHEAT_OUT_X	20000.0f /* ... and an x beyond the default bounds */
+#define REASONS		(GS__MOVE_REJECT__REASON__BUSY + 1)
+#define RESULTS		(GS__ATTACK_RESULT__RESULT__BUSY + 1)
+
 enum phase {
 	PHASE_CONNECTING, /* timer: next CONNECT (re)transmission */
-	PHASE_PLAYING,	  /* timer: next HEARTBEAT, then DISCONNECT */
+	PHASE_PLAYING,	  /* timer: next HEARTBEAT, MOVE or ATTACK, then DISCONNECT */
 	PHASE_DONE,	  /* no timer */
 };
 
@@ -54,8 +64,25 @@ struct player {
 	bool failed;	     /* never connected */
 	uint32_t heap_pos;   /* index in client.heap while it has a timer */
 	uint32_t hb_done;    /* heartbeats attempted */
-	uint64_t due_ns;     /* when the timer fires */
+	uint64_t due_ns;     /* when the timer fires: the earliest of the three below */
+	uint64_t hb_due;     /* next HEARTBEAT, after the last one the end of play */
+	uint64_t move_due;   /* next MOVE (UINT64_MAX without --move) */
+	uint64_t attack_due; /* next ATTACK (UINT64_MAX without --fight) */
 	uint64_t play_start; /* when CONNECT_ACCEPT arrived */
+	/* --move, --fight */
+	float pos[3];		 /* where the player is: the next MOVE's position */
+	float goal[3];		 /* the waypoint it walks to */
+	float auth[3];		 /* the last position the server told us (the spawn at first) */
+	uint32_t auth_seq;	 /* the MOVE seq of that answer, 0 for the spawn */
+	uint32_t move_seq;	 /* MOVEs sent, numbered 1, 2, ... */
+	uint32_t move_answers;	 /* MOVE_ACKs and MOVE_REJECTs */
+	uint32_t attack_seq;	 /* ATTACKs sent, numbered 1, 2, ... */
+	uint32_t attack_answers; /* ATTACK_RESULTs */
+	int32_t hp;		 /* from the last DAMAGED, -1 before any */
+	bool killed;		 /* the last DAMAGED killed the player ... */
+	bool dead;		 /* ... and it has not resumed since */
+	uint64_t respawn_ns;	 /* killed: when the entity respawns ... */
+	float respawn[3];	 /* ... and where */
 };
 
 struct opts {
@@ -68,6 +95,14 @@ struct opts {
 	unsigned int connect_timeout_ms;
 	bool quiet;
 	bool json;
+	bool move;  /* --move, or implied by --fight */
+	bool fight; /* --fight */
+	unsigned int move_hz;
+	double speed;		  /* units per second */
+	unsigned int cheat_every; /* 0: no cheats */
+	unsigned int attack_ms;
+	unsigned int skill;
+	const char *world_out; /* NULL: no --world-out */
 };
 
 struct counters {
@@ -80,6 +115,20 @@ struct counters {
 	uint64_t icmp_refused;	/* ECONNREFUSED from recv(): nobody at the server port */
 	uint64_t recv_fail;	/* other recv() errors */
 	uint64_t server_closed; /* DISCONNECTs from the server */
+};
+
+struct move_counters {
+	uint64_t acked;
+	uint64_t rejected;
+	uint64_t by_reason[REASONS]; /* reasons this client does not know count as UNKNOWN */
+	uint64_t cheats;	     /* invalid on purpose */
+	uint64_t cheats_rejected;    /* ... and rejected for the expected reason */
+};
+
+struct combat_counters {
+	uint64_t results[RESULTS + 1]; /* the last: results this client does not know */
+	uint64_t damaged;	       /* DAMAGED received */
+	uint64_t damaged_killed;       /* ... with killed set */
 };
 
 /* Everything the run needs: one instance, in main(). */
@@ -98,8 +147,13 @@ struct client {
 	unsigned int failed;
 	unsigned int done;
 	struct counters c;
+	struct move_counters mv;
+	struct combat_counters cb;
 	struct gsc_hist rtt;
 	struct gsc_hist connect;
+	struct gsc_hist move_rtt;
+	uint64_t move_period_ns;
+	uint64_t rng; /* xorshift64* state: waypoints */
 	/* progress lines */
 	uint64_t next_progress;
 	uint64_t sec_rtt_sum;
@@ -199,19 +253,33 @@ usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [options]\n"
 		"Simulate players against a gsnet server: CONNECT, HEARTBEAT every interval for\n"
-		"the duration, DISCONNECT; then print a summary.\n"
+		"the duration (and MOVE, ATTACK with --move, --fight), DISCONNECT; then print a\n"
+		"summary.\n"
 		"  --server IP:PORT       server address (default " DEFAULT_SERVER ")\n"
 		"  --players N            players, one UDP socket each (default 10, max %u)\n"
-		"  --duration SEC         heartbeating time after connect (default 20)\n"
+		"  --duration SEC         playing time after connect (default 20)\n"
 		"  --interval MS          heartbeat interval (default 100)\n"
 		"  --connect-timeout MS   give up connecting after this; CONNECT is resent\n"
 		"                         every 250 ms until then (default 2000)\n"
 		"  --bind IP              source address\n"
+		"  --move                 players also walk: MOVE at --move-hz towards random\n"
+		"                         waypoints within 40 units of their spawn\n"
+		"  --move-hz N            moves per second (default 20)\n"
+		"  --speed U              walking speed in units/s (default 10)\n"
+		"  --cheat-every N        with --move: every Nth move is invalid, by turns a\n"
+		"                         1000-unit teleport (TOO_FAST) and x=20000 (OUT_OF_BOUNDS)\n"
+		"  --fight                implies --move: players 0+1, 2+3, ... walk to within 2\n"
+		"                         units of each other and attack their partner\n"
+		"  --attack-ms N          attack interval (default 600)\n"
+		"  --skill K              skill to attack with (default 1)\n"
+		"  --world-out FILE       at the end write one JSON line per connected player:\n"
+		"                         the last position and seq the server answered, hp,\n"
+		"                         killed, respawned\n"
 		"  --quiet                no progress lines\n"
 		"  --json                 print the summary as one JSON object\n"
 		"  -h, --help             this text\n"
-		"Exit status: 0 all players connected and no loss, 1 loss, failed connects or a\n"
-		"runtime error, 2 bad usage.\n",
+		"Exit status: 0 all players connected and no loss, 1 loss (heartbeats, moves or\n"
+		"attacks left unanswered), failed connects or a runtime error, 2 bad usage.\n",
 		prog, MAX_PLAYERS);
 }
 
@@ -228,6 +296,20 @@ parse_uint(const char *s, unsigned long min, unsigned long max, unsigned int *ou
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return -EINVAL;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_double(const char *s, double min, double max, double *out)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max))
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 
@@ -265,6 +347,14 @@ enum {
 	OPT_BIND,
 	OPT_QUIET,
 	OPT_JSON,
+	OPT_MOVE,
+	OPT_MOVE_HZ,
+	OPT_SPEED,
+	OPT_CHEAT_EVERY,
+	OPT_FIGHT,
+	OPT_ATTACK_MS,
+	OPT_SKILL,
+	OPT_WORLD_OUT,
 };
 
 /* @return 0, 1 (help printed: exit 0) or -EINVAL (message printed). */
@@ -280,6 +370,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "bind", required_argument, NULL, OPT_BIND },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "move", no_argument, NULL, OPT_MOVE },
+		{ "move-hz", required_argument, NULL, OPT_MOVE_HZ },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "cheat-every", required_argument, NULL, OPT_CHEAT_EVERY },
+		{ "fight", no_argument, NULL, OPT_FIGHT },
+		{ "attack-ms", required_argument, NULL, OPT_ATTACK_MS },
+		{ "skill", required_argument, NULL, OPT_SKILL },
+		{ "world-out", required_argument, NULL, OPT_WORLD_OUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -291,6 +389,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->duration_s = 20;
 	o->interval_ms = 100;
 	o->connect_timeout_ms = 2000;
+	o->move_hz = 20;
+	o->speed = 10.0;
+	o->attack_ms = 600;
+	o->skill = 1;
 	parse_server(DEFAULT_SERVER, &o->server);
 
 	while (bad == NULL && (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -326,6 +428,36 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_MOVE:
+			o->move = true;
+			break;
+		case OPT_MOVE_HZ:
+			if (parse_uint(optarg, 1, 1000, &o->move_hz) < 0)
+				bad = "--move-hz wants 1..1000";
+			break;
+		case OPT_SPEED:
+			if (parse_double(optarg, 0.0, 1000.0, &o->speed) < 0)
+				bad = "--speed wants 0..1000 units/s";
+			break;
+		case OPT_CHEAT_EVERY:
+			if (parse_uint(optarg, 1, 1000000, &o->cheat_every) < 0)
+				bad = "--cheat-every wants 1..1000000";
+			break;
+		case OPT_FIGHT:
+			o->fight = true;
+			o->move = true;
+			break;
+		case OPT_ATTACK_MS:
+			if (parse_uint(optarg, 1, 60000, &o->attack_ms) < 0)
+				bad = "--attack-ms wants 1..60000";
+			break;
+		case OPT_SKILL:
+			if (parse_uint(optarg, 0, 255, &o->skill) < 0)
+				bad = "--skill wants 0..255";
+			break;
+		case OPT_WORLD_OUT:
+			o->world_out = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 1;
@@ -336,6 +468,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (bad == NULL && optind < argc)
 		bad = "unexpected argument";
+	if (bad == NULL && o->cheat_every > 0 && !o->move)
+		bad = "--cheat-every needs --move or --fight";
 	if (bad != NULL) {
 		fprintf(stderr, "gs-client: %s (try --help)\n", bad);
 		return -EINVAL;
@@ -448,8 +582,173 @@ client_init(struct client *c)
 	}
 	gsc_hist_reset(&c->rtt);
 	gsc_hist_reset(&c->connect);
+	gsc_hist_reset(&c->move_rtt);
 	c->hb_per_player = (uint64_t)c->o.duration_s * 1000 / c->o.interval_ms;
+	c->move_period_ns = NS_PER_S / c->o.move_hz;
+	c->rng = UINT64_C(0x9e3779b97f4a7c15); /* fixed: runs are repeatable */
 	return 0;
+}
+
+/* --- movement and combat -------------------------------------------------------------- */
+
+/* xorshift64*, uniform in [0, 1). */
+static double
+rnd(struct client *c)
+{
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double)((c->rng * UINT64_C(2685821657736338717)) >> 11) / 9007199254740992.0;
+}
+
+/* sqrt() without libm, which the client does not link: Newton's method from above. */
+static double
+root(double v)
+{
+	double r = v > 1.0 ? v : 1.0, next;
+
+	if (v <= 0.0)
+		return 0.0;
+	for (;;) {
+		next = 0.5 * (r + v / r);
+		if (next >= r)
+			return r;
+		r = next;
+	}
+}
+
+static double
+distance(const float a[3], const float b[3])
+{
+	double d2 = 0.0, d;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		d = (double)b[i] - (double)a[i];
+		d2 += d * d;
+	}
+	return root(d2);
+}
+
+/*
+ * Step player @p p at most @p step units towards @p goal, stopping @p near
+ * short of it. @return true when it is (now) within @p near of @p goal.
+ */
+static bool
+walk(struct player *p, const float goal[3], double step, double near)
+{
+	double d = distance(p->pos, goal), f;
+	int i;
+
+	if (d <= near)
+		return true;
+	f = d - near > step ? step / d : (d - near) / d;
+	for (i = 0; i < 3; i++)
+		p->pos[i] = (float)(p->pos[i] + ((double)goal[i] - p->pos[i]) * f);
+	return d - near <= step;
+}
+
+/* A new waypoint for @p p, uniform in the disc of WAYPOINT_RADIUS around its spawn. */
+static void
+pick_waypoint(struct client *c, struct player *p)
+{
+	double dx, dy;
+
+	do {
+		dx = (2.0 * rnd(c) - 1.0) * WAYPOINT_RADIUS;
+		dy = (2.0 * rnd(c) - 1.0) * WAYPOINT_RADIUS;
+	} while (dx * dx + dy * dy > WAYPOINT_RADIUS * WAYPOINT_RADIUS);
+	p->goal[0] = (float)(p->s.spawn[0] + dx);
+	p->goal[1] = (float)(p->s.spawn[1] + dy);
+	p->goal[2] = p->s.spawn[2];
+}
+
+/*
+ * --cheat-every: the reason MOVE @p seq is expected to be rejected for. Every
+ * Nth move cheats, by turns a teleport (TOO_FAST) and a leap out of the world
+ * (OUT_OF_BOUNDS); UNKNOWN for an honest move.
+ */
+static Gs__MoveReject__Reason
+cheat_of(const struct client *c, uint32_t seq)
+{
+	if (c->o.cheat_every == 0 || seq % c->o.cheat_every != 0)
+		return GS__MOVE_REJECT__REASON__UNKNOWN;
+	return (seq / c->o.cheat_every) % 2 == 1 ? GS__MOVE_REJECT__REASON__TOO_FAST :
+						   GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS;
+}
+
+/* --fight: player @p p's partner (0 with 1, 2 with 3, ...) while that one plays, else NULL. */
+static const struct player *
+partner(const struct client *c, const struct player *p)
+{
+	uint32_t i = (uint32_t)(p - c->p) ^ 1u;
+
+	if (!c->o.fight || i >= c->o.players || c->p[i].phase != PHASE_PLAYING)
+		return NULL;
+	return &c->p[i];
+}
+
+/* Not killed, or its respawn time has come. */
+static bool
+alive(const struct player *p, uint64_t now)
+{
+	return !p->dead || now >= p->respawn_ns;
+}
+
+/* The server answered MOVE @p seq: the entity is at @p x, @p y, @p z. */
+static void
+move_answered(struct client *c, struct player *p, uint64_t rtt_ns, uint32_t seq, float x, float y,
+	float z, bool snap)
+{
+	p->move_answers++;
+	gsc_hist_add(&c->move_rtt, rtt_ns);
+	if (seq <= p->auth_seq)
+		return; /* overtaken by the answer to a later move */
+	p->auth_seq = seq;
+	p->auth[0] = x;
+	p->auth[1] = y;
+	p->auth[2] = z;
+	if (snap)
+		memcpy(p->pos, p->auth, sizeof(p->pos));
+}
+
+static void
+on_move_reject(struct client *c, struct player *p, const struct gsc_event *ev)
+{
+	const Gs__MoveReject *r = ev->u.move_reject;
+	Gs__MoveReject__Reason cheat = cheat_of(c, r->seq);
+	unsigned int why = (unsigned int)r->reason;
+
+	c->mv.rejected++;
+	c->mv.by_reason[why < REASONS ? why : GS__MOVE_REJECT__REASON__UNKNOWN]++;
+	if (cheat != GS__MOVE_REJECT__REASON__UNKNOWN && r->reason == cheat)
+		c->mv.cheats_rejected++;
+	move_answered(c, p, ev->rtt_ns, r->seq, r->x, r->y, r->z, true);
+}
+
+static void
+on_attack_result(struct client *c, struct player *p, const Gs__AttackResult *r)
+{
+	unsigned int res = (unsigned int)r->result;
+
+	c->cb.results[res < RESULTS ? res : RESULTS]++;
+	p->attack_answers++;
+}
+
+static void
+on_damaged(struct client *c, struct player *p, const Gs__Damaged *d, uint64_t now)
+{
+	c->cb.damaged++;
+	p->hp = d->hp;
+	p->killed = d->killed;
+	if (!d->killed)
+		return;
+	c->cb.damaged_killed++;
+	p->dead = true;
+	p->respawn_ns = now + d->respawn_in_ms * NS_PER_MS;
+	p->respawn[0] = d->respawn_x;
+	p->respawn[1] = d->respawn_y;
+	p->respawn[2] = d->respawn_z;
 }
 
 /* --- the run --------------------------------------------------------------------------- */
@@ -480,14 +779,97 @@ finish(struct client *c, struct player *p)
 }
 
 static void
+player_move(struct client *c, struct player *p, uint64_t now)
+{
+	const struct player *q = partner(c, p);
+	uint8_t buf[GSC_DATAGRAM_MAX];
+	Gs__MoveReject__Reason cheat;
+	uint32_t seq = p->move_seq + 1;
+	double step = c->o.speed / c->o.move_hz;
+	float at[3];
+	size_t len;
+
+	if (!alive(p, now))
+		return;
+	if (p->dead) { /* respawned */
+		p->dead = false;
+		memcpy(p->pos, p->respawn, sizeof(p->pos));
+	}
+	cheat = cheat_of(c, seq);
+	if (cheat == GS__MOVE_REJECT__REASON__UNKNOWN) {
+		if (q != NULL)
+			walk(p, q->auth, step, FIGHT_NEAR);
+		else if (walk(p, p->goal, step, 0.0))
+			pick_waypoint(c, p);
+	}
+	memcpy(at, p->pos, sizeof(at));
+	if (cheat == GS__MOVE_REJECT__REASON__TOO_FAST) /* towards the centre: stays in bounds */
+		at[0] += at[0] > 0.0f ? -CHEAT_TELEPORT : CHEAT_TELEPORT;
+	else if (cheat == GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS)
+		at[0] = CHEAT_OUT_X;
+
+	if (gsc_session_move(&p->s, now, p->s.entity_id, at[0], at[1], at[2], seq, buf, sizeof(buf),
+		    &len) != 0)
+		return;
+	p->move_seq = seq;
+	if (cheat != GS__MOVE_REJECT__REASON__UNKNOWN)
+		c->mv.cheats++;
+	send_datagram(c, p, buf, len);
+}
+
+static void
+player_attack(struct client *c, struct player *p, uint64_t now)
+{
+	const struct player *q = partner(c, p);
+	uint8_t buf[GSC_DATAGRAM_MAX];
+	size_t len;
+
+	if (q == NULL || !alive(p, now) || !alive(q, now))
+		return;
+	if (gsc_session_attack(&p->s, now, q->s.entity_id, c->o.skill, p->attack_seq + 1, buf,
+		    sizeof(buf), &len) != 0)
+		return;
+	p->attack_seq++;
+	send_datagram(c, p, buf, len);
+}
+
+/* Player @p p's timer: the earliest of its heartbeat, move and attack times. */
+static void
+set_due(struct client *c, struct player *p)
+{
+	p->due_ns = p->hb_due;
+	if (p->move_due < p->due_ns)
+		p->due_ns = p->move_due;
+	if (p->attack_due < p->due_ns)
+		p->due_ns = p->attack_due;
+	heap_fix(c, (uint32_t)(p - c->p));
+}
+
+/* The tick after @p due on its grid of @p period, skipping those a late loop missed. */
+static uint64_t
+next_tick(uint64_t due, uint64_t period, uint64_t now)
+{
+	do
+		due += period;
+	while (due <= now);
+	return due;
+}
+
+static void
 start_playing(struct client *c, struct player *p, uint64_t now)
 {
 	p->phase = PHASE_PLAYING;
 	p->play_start = now;
 	p->hb_done = 0;
-	p->due_ns = now + (c->hb_per_player > 0 ? c->o.interval_ms * NS_PER_MS :
+	p->hb_due = now + (c->hb_per_player > 0 ? c->o.interval_ms * NS_PER_MS :
 						  c->o.duration_s * NS_PER_S);
-	heap_fix(c, (uint32_t)(p - c->p));
+	p->move_due = c->o.move ? now + c->move_period_ns : UINT64_MAX;
+	p->attack_due = c->o.fight ? now + c->o.attack_ms * NS_PER_MS : UINT64_MAX;
+	memcpy(p->pos, p->s.spawn, sizeof(p->pos));
+	memcpy(p->auth, p->s.spawn, sizeof(p->auth));
+	p->hp = -1;
+	pick_waypoint(c, p);
+	set_due(c, p);
 }
 
 static void
@@ -525,20 +907,31 @@ player_timer(struct client *c, struct player *p, uint64_t now)
 			finish(c, p);
 			return;
 		}
-		if (p->hb_done >= c->hb_per_player) {
-			player_disconnect(c, p);
-			return;
+		if (now >= p->hb_due) {
+			if (p->hb_done >= c->hb_per_player) {
+				player_disconnect(c, p);
+				return;
+			}
+			if (gsc_session_heartbeat(&p->s, now, buf, sizeof(buf), &len) == 0)
+				send_datagram(c, p, buf, len);
+			p->hb_done++;
+			/* On the original grid: a late loop catches up instead of drifting. */
+			if (p->hb_done < c->hb_per_player)
+				p->hb_due = p->play_start + ((uint64_t)p->hb_done + 1) *
+								    c->o.interval_ms * NS_PER_MS;
+			else
+				p->hb_due = p->play_start + c->o.duration_s * NS_PER_S;
 		}
-		if (gsc_session_heartbeat(&p->s, now, buf, sizeof(buf), &len) == 0)
-			send_datagram(c, p, buf, len);
-		p->hb_done++;
-		/* On the original grid: a late loop catches up instead of drifting. */
-		if (p->hb_done < c->hb_per_player)
-			p->due_ns = p->play_start +
-				    ((uint64_t)p->hb_done + 1) * c->o.interval_ms * NS_PER_MS;
-		else
-			p->due_ns = p->play_start + c->o.duration_s * NS_PER_S;
-		break;
+		if (now >= p->move_due) {
+			player_move(c, p, now);
+			p->move_due = next_tick(p->move_due, c->move_period_ns, now);
+		}
+		if (now >= p->attack_due) {
+			player_attack(c, p, now);
+			p->attack_due = next_tick(p->attack_due, c->o.attack_ms * NS_PER_MS, now);
+		}
+		set_due(c, p);
+		return;
 	case PHASE_DONE:
 		return;
 	}
@@ -571,6 +964,20 @@ on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_
 	case GSC_EVENT_ERROR:
 		c->c.errors++;
 		finish(c, p);
+		break;
+	case GSC_EVENT_MOVE_ACK:
+		c->mv.acked++;
+		move_answered(c, p, ev->rtt_ns, ev->u.move_ack->seq, ev->u.move_ack->x,
+			ev->u.move_ack->y, ev->u.move_ack->z, false);
+		break;
+	case GSC_EVENT_MOVE_REJECT:
+		on_move_reject(c, p, ev);
+		break;
+	case GSC_EVENT_ATTACK_RESULT:
+		on_attack_result(c, p, ev->u.attack_result);
+		break;
+	case GSC_EVENT_DAMAGED:
+		on_damaged(c, p, ev->u.damaged, now);
 		break;
 	case GSC_EVENT_NONE:
 		break;
@@ -627,14 +1034,26 @@ stop_all(struct client *c)
 	}
 }
 
+/* Requests sent and not answered (yet): @p sent - @p answered, never negative. */
+static uint64_t
+unanswered(uint32_t sent, uint32_t answered)
+{
+	return sent > answered ? sent - answered : 0;
+}
+
+/* Heartbeats, moves and attacks still waiting for their answer. */
 static uint64_t
 outstanding(const struct client *c)
 {
+	const struct player *p;
 	uint64_t n = 0;
 	unsigned int i;
 
-	for (i = 0; i < c->o.players; i++)
-		n += c->p[i].s.hb_outstanding;
+	for (i = 0; i < c->o.players; i++) {
+		p = &c->p[i];
+		n += p->s.hb_outstanding + unanswered(p->move_seq, p->move_answers) +
+		     unanswered(p->attack_seq, p->attack_answers);
+	}
 	return n;
 }
 
@@ -730,22 +1149,32 @@ struct totals {
 	uint64_t hb_sent;
 	uint64_t hb_lost;
 	uint64_t connect_retx;
+	uint64_t moves;
+	uint64_t moves_lost;
+	uint64_t attacks;
+	uint64_t attacks_lost;
 	uint64_t lost;
 };
 
 static void
 sum_up(const struct client *c, struct totals *t)
 {
+	const struct player *p;
 	const struct gsc_stats *s;
 	unsigned int i, k;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < c->o.players; i++) {
-		s = &c->p[i].s.stats;
-		t->hb_sent += c->p[i].s.hb_sent;
+		p = &c->p[i];
+		s = &p->s.stats;
+		t->moves += p->move_seq;
+		t->moves_lost += unanswered(p->move_seq, p->move_answers);
+		t->attacks += p->attack_seq;
+		t->attacks_lost += unanswered(p->attack_seq, p->attack_answers);
+		t->hb_sent += p->s.hb_sent;
 		if (s->tx_by_type[GS_MSG_CONNECT] > 0)
 			t->connect_retx += s->tx_by_type[GS_MSG_CONNECT] - 1;
-		t->hb_lost += c->p[i].s.hb_sent - s->hb_acked - s->hb_late;
+		t->hb_lost += p->s.hb_sent - s->hb_acked - s->hb_late;
 		for (k = 0; k < GSC_MSG_TYPES; k++)
 			t->s.rx_by_type[k] += s->rx_by_type[k];
 		t->s.rx_bad += s->rx_bad;
@@ -759,7 +1188,7 @@ sum_up(const struct client *c, struct totals *t)
 		t->s.hb_late += s->hb_late;
 		t->s.session_errors += s->session_errors;
 	}
-	t->lost = t->hb_lost + c->failed;
+	t->lost = t->hb_lost + c->failed + t->moves_lost + t->attacks_lost;
 }
 
 static double
@@ -772,6 +1201,7 @@ static void
 print_text(const struct client *c, const struct totals *t)
 {
 	const struct counters *k = &c->c;
+	const uint64_t *r = c->cb.results;
 
 	printf("gs-client: players=%u connected=%u sent=%" PRIu64 " received=%" PRIu64
 	       " lost=%" PRIu64 " rtt_us p50=%.1f p90=%.1f p99=%.1f max=%.1f errors=%" PRIu64 "\n",
@@ -802,6 +1232,35 @@ print_text(const struct client *c, const struct totals *t)
 		pct_us(&c->connect, 100));
 	printf("  rtt_us     min=%.1f avg=%.1f samples=%" PRIu64 "\n", (double)c->rtt.min / 1e3,
 		c->rtt.count ? (double)c->rtt.sum / (double)c->rtt.count / 1e3 : 0.0, c->rtt.count);
+	if (c->o.move)
+		printf("  moves:     sent=%" PRIu64 " acked=%" PRIu64 " rejected=%" PRIu64
+		       " lost=%" PRIu64 " rtt_us p50=%.1f p99=%.1f reject too_fast=%" PRIu64
+		       " out_of_bounds=%" PRIu64 " dead=%" PRIu64 " not_owner=%" PRIu64
+		       " busy=%" PRIu64 " cheats=%" PRIu64 " cheats_rejected=%" PRIu64 "\n",
+			t->moves, c->mv.acked, c->mv.rejected, t->moves_lost,
+			pct_us(&c->move_rtt, 50), pct_us(&c->move_rtt, 99),
+			c->mv.by_reason[GS__MOVE_REJECT__REASON__TOO_FAST],
+			c->mv.by_reason[GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS],
+			c->mv.by_reason[GS__MOVE_REJECT__REASON__DEAD],
+			c->mv.by_reason[GS__MOVE_REJECT__REASON__NOT_OWNER],
+			c->mv.by_reason[GS__MOVE_REJECT__REASON__BUSY], c->mv.cheats,
+			c->mv.cheats_rejected);
+	if (c->o.fight)
+		printf("  combat:    attacks=%" PRIu64 " hit=%" PRIu64 " killed=%" PRIu64
+		       " out_of_range=%" PRIu64 " cooldown=%" PRIu64 " target_dead=%" PRIu64
+		       " other=%" PRIu64 " lost=%" PRIu64 " damaged_received=%" PRIu64
+		       " damaged_killed=%" PRIu64 "\n",
+			t->attacks, r[GS__ATTACK_RESULT__RESULT__HIT],
+			r[GS__ATTACK_RESULT__RESULT__KILLED],
+			r[GS__ATTACK_RESULT__RESULT__OUT_OF_RANGE],
+			r[GS__ATTACK_RESULT__RESULT__COOLDOWN],
+			r[GS__ATTACK_RESULT__RESULT__TARGET_DEAD],
+			r[GS__ATTACK_RESULT__RESULT__ATTACKER_DEAD] +
+				r[GS__ATTACK_RESULT__RESULT__NO_TARGET] +
+				r[GS__ATTACK_RESULT__RESULT__BAD_SKILL] +
+				r[GS__ATTACK_RESULT__RESULT__NOT_OWNER] +
+				r[GS__ATTACK_RESULT__RESULT__BUSY] + r[RESULTS],
+			t->attacks_lost, c->cb.damaged, c->cb.damaged_killed);
 }
 
 static void
@@ -811,6 +1270,62 @@ print_hist_json(const char *name, const struct gsc_hist *h)
 	       "\"p99\":%.1f,\"max\":%.1f}",
 		name, h->count, (double)h->min / 1e3, pct_us(h, 50), pct_us(h, 90), pct_us(h, 99),
 		pct_us(h, 100));
+}
+
+/* Print "name":count for each of @p n counters, comma-separated. */
+static void
+print_counts_json(const char *const *names, const uint64_t *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		printf("%s\"%s\":%" PRIu64, i > 0 ? "," : "", names[i], v[i]);
+}
+
+static void
+print_moves_json(const struct client *c, const struct totals *t)
+{
+	static const char *const reasons[REASONS] = {
+		[GS__MOVE_REJECT__REASON__UNKNOWN] = "unknown",
+		[GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS] = "out_of_bounds",
+		[GS__MOVE_REJECT__REASON__TOO_FAST] = "too_fast",
+		[GS__MOVE_REJECT__REASON__DEAD] = "dead",
+		[GS__MOVE_REJECT__REASON__NOT_OWNER] = "not_owner",
+		[GS__MOVE_REJECT__REASON__BUSY] = "busy",
+	};
+
+	printf(",\"moves\":{\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"rejected\":%" PRIu64
+	       ",\"lost\":%" PRIu64 ",\"rejected_by_reason\":{",
+		t->moves, c->mv.acked, c->mv.rejected, t->moves_lost);
+	print_counts_json(reasons, c->mv.by_reason, REASONS);
+	printf("},\"cheats\":%" PRIu64 ",\"cheats_rejected\":%" PRIu64 ",", c->mv.cheats,
+		c->mv.cheats_rejected);
+	print_hist_json("rtt_us", &c->move_rtt);
+	putchar('}');
+}
+
+static void
+print_combat_json(const struct client *c, const struct totals *t)
+{
+	static const char *const results[RESULTS + 1] = {
+		[GS__ATTACK_RESULT__RESULT__HIT] = "hit",
+		[GS__ATTACK_RESULT__RESULT__KILLED] = "killed",
+		[GS__ATTACK_RESULT__RESULT__OUT_OF_RANGE] = "out_of_range",
+		[GS__ATTACK_RESULT__RESULT__COOLDOWN] = "cooldown",
+		[GS__ATTACK_RESULT__RESULT__ATTACKER_DEAD] = "attacker_dead",
+		[GS__ATTACK_RESULT__RESULT__TARGET_DEAD] = "target_dead",
+		[GS__ATTACK_RESULT__RESULT__NO_TARGET] = "no_target",
+		[GS__ATTACK_RESULT__RESULT__BAD_SKILL] = "bad_skill",
+		[GS__ATTACK_RESULT__RESULT__NOT_OWNER] = "not_owner",
+		[GS__ATTACK_RESULT__RESULT__BUSY] = "busy",
+		[RESULTS] = "unknown",
+	};
+
+	printf(",\"combat\":{\"attacks\":%" PRIu64 ",\"results\":{", t->attacks);
+	print_counts_json(results, c->cb.results, RESULTS + 1);
+	printf("},\"lost\":%" PRIu64 ",\"damaged_received\":%" PRIu64 ",\"damaged_killed\":%" PRIu64
+	       "}",
+		t->attacks_lost, c->cb.damaged, c->cb.damaged_killed);
 }
 
 static void
@@ -843,15 +1358,54 @@ print_json(const struct client *c, const struct totals *t)
 		k->oversize, t->s.rx_dup_accept, t->s.session_errors, k->server_closed);
 	printf(",\"server_seq\":{\"gaps\":%" PRIu64 ",\"reordered\":%" PRIu64
 	       "},\"send_fail\":%" PRIu64 ",\"icmp_refused\":%" PRIu64 ",\"recv_fail\":%" PRIu64
-	       ",\"duration_s\":%u,\"interval_ms\":%u}\n",
+	       ",\"duration_s\":%u,\"interval_ms\":%u",
 		t->s.seq_gaps, t->s.seq_reordered, k->send_fail, k->icmp_refused, k->recv_fail,
 		c->o.duration_s, c->o.interval_ms);
+	if (c->o.move)
+		print_moves_json(c, t);
+	if (c->o.fight)
+		print_combat_json(c, t);
+	puts("}");
+}
+
+/*
+ * --world-out: one JSON line per connected player with the last position the
+ * server answered (and that answer's MOVE seq), its hp from the last DAMAGED
+ * (-1: never hit), whether that killed it and whether it has respawned by @p now.
+ */
+static int
+write_world(const struct client *c, uint64_t now)
+{
+	const struct player *p;
+	unsigned int i;
+	FILE *f;
+
+	f = fopen(c->o.world_out, "w");
+	if (f == NULL)
+		goto fail;
+	for (i = 0; i < c->o.players; i++) {
+		p = &c->p[i];
+		if (p->failed)
+			continue;
+		fprintf(f,
+			"{\"player\":%u,\"session\":%" PRIu32 ",\"entity\":%" PRIu32
+			",\"x\":%.9g,\"y\":%.9g,\"z\":%.9g,\"seq\":%" PRIu32 ",\"hp\":%" PRId32
+			",\"killed\":%s,\"respawned\":%s}\n",
+			i, p->s.session_id, p->s.entity_id, (double)p->auth[0], (double)p->auth[1],
+			(double)p->auth[2], p->auth_seq, p->hp, p->killed ? "true" : "false",
+			p->killed && now >= p->respawn_ns ? "true" : "false");
+	}
+	if (fclose(f) == 0)
+		return 0;
+fail:
+	fprintf(stderr, "gs-client: --world-out %s: %s\n", c->o.world_out, strerror(errno));
+	return -EIO;
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct client c; /* two 59 KB histograms: not on the stack */
+	static struct client c; /* 59 KB histograms: not on the stack */
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct totals t;
 	int ret;
@@ -873,6 +1427,8 @@ main(int argc, char **argv)
 		return EXIT_LOSS;
 	}
 	run(&c);
+	if (c.o.world_out != NULL && write_world(&c, gsc_now_ns()) < 0)
+		ret = -EIO;
 
 	sum_up(&c, &t);
 	if (c.o.json)
@@ -881,5 +1437,5 @@ main(int argc, char **argv)
 		print_text(&c, &t);
 	fflush(stdout);
 	client_free(&c);
-	return c.connected == c.o.players && t.lost == 0 ? EXIT_SUCCESS : EXIT_LOSS;
+	return c.connected == c.o.players && t.lost == 0 && ret == 0 ? EXIT_SUCCESS : EXIT_LOSS;
 }

@@ -3,10 +3,10 @@
 #define GSCLIENT_H
 
 /*
- * libgsclient: the client side of the gsnet session protocol over plain kernel
- * UDP sockets, with no DPDK. It frames datagrams (game header + protobuf-c
- * payload), parses them without malloc, and runs one player's session state
- * machine. It does no I/O itself: the caller owns sockets and clocks, passes
+ * libgsclient: the client side of the gsnet protocol (session, movement and
+ * combat messages) over plain kernel UDP sockets, with no DPDK. It frames
+ * datagrams (game header + protobuf-c payload), parses them without malloc,
+ * and runs one player's session state machine. It does no I/O itself: the caller owns sockets and clocks, passes
  * every received datagram to gsc_session_input() and sends what the
  * gsc_session_*() producers write into its buffer.
  *
@@ -23,13 +23,15 @@
 #include "gs_pb_arena.h"
 #include "gs_wire.h"
 
+#include "combat.pb-c.h"
+#include "move.pb-c.h"
 #include "session.pb-c.h"
 
 /** Largest datagram the library builds or accepts (header + max payload). */
 #define GSC_DATAGRAM_MAX (GS_WIRE_HDR_LEN + GS_WIRE_MAX_PAYLOAD)
 
 /*
- * Bytes of unpack arena in each struct gsc_msg. The largest session message
+ * Bytes of unpack arena in each struct gsc_msg. The largest known message
  * (a SessionError with a 1200-byte detail) needs about 1.3 KB; the rest leaves
  * room for unknown fields from newer servers. A payload that needs more is
  * refused as malformed.
@@ -39,8 +41,11 @@
 /** Heartbeats a session remembers while waiting for their HEARTBEAT_ACK. */
 #define GSC_HB_RING 64u
 
-/** Size of per-type counter arrays: indexed by enum gs_msg_type, session types only. */
-#define GSC_MSG_TYPES (GS_MSG_SESSION_ERROR + 1)
+/**
+ * Size of per-type counter arrays, indexed by enum gs_msg_type: covers every
+ * type the library knows (session, movement and combat messages).
+ */
+#define GSC_MSG_TYPES (GS_MSG_DAMAGED + 1)
 
 /** A datagram decoded by gsc_frame_parse(): the unpacked message u lives in mem. */
 struct gsc_msg {
@@ -49,13 +54,19 @@ struct gsc_msg {
 	const uint8_t *payload;	 /* raw payload bytes, inside the parsed datagram */
 
 	union {
-		ProtobufCMessage *base; /* NULL unless a session type unpacked */
+		ProtobufCMessage *base; /* NULL unless a known type unpacked */
 		Gs__Connect *connect;
 		Gs__ConnectAccept *accept;
 		Gs__Heartbeat *heartbeat;
 		Gs__HeartbeatAck *heartbeat_ack;
 		Gs__Disconnect *disconnect;
 		Gs__SessionError *error;
+		Gs__Move *move;
+		Gs__MoveAck *move_ack;
+		Gs__MoveReject *move_reject;
+		Gs__Attack *attack;
+		Gs__AttackResult *attack_result;
+		Gs__Damaged *damaged;
 	} u;
 	struct gs_pb_arena arena;
 	alignas(16) uint8_t mem[GSC_MSG_ARENA_SIZE];
@@ -75,6 +86,10 @@ enum gsc_event_type {
 	GSC_EVENT_HEARTBEAT_ACK, /* rtt_ns and late are set */
 	GSC_EVENT_DISCONNECTED,	 /* the server sent DISCONNECT; code is its reason */
 	GSC_EVENT_ERROR,	 /* SESSION_ERROR; code is its Gs__SessionError__Code */
+	GSC_EVENT_MOVE_ACK,	 /* u.move_ack and rtt_ns are set */
+	GSC_EVENT_MOVE_REJECT,	 /* u.move_reject and rtt_ns are set */
+	GSC_EVENT_ATTACK_RESULT, /* u.attack_result and rtt_ns are set */
+	GSC_EVENT_DAMAGED,	 /* u.damaged is set: our entity was hit */
 };
 
 struct gsc_event {
@@ -83,6 +98,14 @@ struct gsc_event {
 	uint64_t elapsed_ns; /* CONNECTED: time since the first CONNECT */
 	bool late;	     /* HEARTBEAT_ACK for a heartbeat that left the ring */
 	int code;	     /* DISCONNECTED reason or SESSION_ERROR code */
+
+	/* The unpacked payload, in the session: valid until its next gsc_session_input(). */
+	union {
+		const Gs__MoveAck *move_ack;
+		const Gs__MoveReject *move_reject;
+		const Gs__AttackResult *attack_result;
+		const Gs__Damaged *damaged;
+	} u;
 };
 
 /** Per-session counters. A received datagram counts in rx_pkts or one refusal counter. */
@@ -92,7 +115,7 @@ struct gsc_stats {
 	uint64_t rx_pkts;		    /* datagrams accepted */
 	uint64_t rx_by_type[GSC_MSG_TYPES]; /* ... by type */
 	uint64_t rx_bad;		    /* -EBADMSG: header or payload refused */
-	uint64_t rx_not_session;	    /* -ENOMSG: not a session message type */
+	uint64_t rx_not_session;	    /* -ENOMSG: a message type the library does not know */
 	uint64_t rx_wrong_session;	    /* -ESTALE: header session_id not ours */
 	uint64_t rx_unexpected;		    /* -EPROTO: not valid in this state */
 	uint64_t rx_dup_accept;		    /* CONNECT_ACCEPT again (CONNECT retransmits) */
@@ -109,6 +132,8 @@ struct gsc_session {
 	enum gsc_state state;
 	uint64_t player_id;
 	uint32_t session_id; /* 0 until CONNECT_ACCEPT */
+	uint32_t entity_id;  /* from CONNECT_ACCEPT: the player's entity */
+	float spawn[3];	     /* from CONNECT_ACCEPT: where that entity starts (x, y, z) */
 	uint32_t tx_seq;     /* sequence number of the next datagram we produce */
 	uint32_t rx_seq_next;
 	bool rx_seq_valid;		/* rx_seq_next is set (a server datagram was accepted) */
@@ -126,6 +151,7 @@ struct gsc_session {
 	uint64_t hb_evict_max;	 /* newest send time evicted unacked */
 	uint32_t hb_outstanding; /* used ring slots */
 	struct gsc_stats stats;
+	struct gsc_msg rx; /* the last datagram gsc_session_input() parsed */
 };
 
 /*
@@ -152,24 +178,25 @@ uint64_t gsc_now_ns(void);
  * @p seq, the payload length, flags 0 and a zero auth tag.
  *
  * @param payload  a message whose descriptor matches @p type (e.g. Gs__Connect for
- *                 GS_MSG_CONNECT)
+ *                 GS_MSG_CONNECT, Gs__MoveAck for GS_MSG_MOVE_ACK)
  * @param len      set to the datagram length on success
- * @return 0, or -EINVAL (NULL argument, not a session type, or payload of another
- *         type), -EMSGSIZE (payload longer than GS_WIRE_MAX_PAYLOAD),
+ * @return 0, or -EINVAL (NULL argument, a type the library does not know, or a
+ *         payload of another type), -EMSGSIZE (payload longer than GS_WIRE_MAX_PAYLOAD),
  *         -ENOSPC (@p cap too small for header + payload).
  */
 int gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
 	const ProtobufCMessage *payload, size_t *len);
 
 /**
- * Decode a received datagram: validate the game header, then unpack a session
- * payload into @p out's arena (no malloc). @p out must stay where it is while
+ * Decode a received datagram: validate the game header, then unpack the
+ * payload of a known type into @p out's arena (no malloc). @p out must stay where it is while
  * the unpacked message is in use, and @p buf must outlive out->payload.
  *
  * @return 0 (out->hdr and out->u are set), or -EINVAL (NULL argument),
  *         -EBADMSG (header refused: out->hdr_err says why; or the payload does
  *         not unpack or does not fit the arena), -ENOMSG (a valid header of a
- *         non-session type: out->hdr and out->payload are set, out->u.base is NULL).
+ *         type the library does not know: out->hdr and out->payload are set,
+ *         out->u.base is NULL).
  */
 int gsc_frame_parse(const uint8_t *buf, size_t len, struct gsc_msg *out);
 
@@ -209,24 +236,51 @@ int gsc_session_heartbeat(
 int gsc_session_disconnect(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len);
 
 /**
+ * Produce a MOVE{entity_id @p entity, @p x, @p y, @p z, @p seq, client_time_ns =
+ * @p now_ns} into @p buf. The server answers MOVE_ACK or MOVE_REJECT, or
+ * nothing when @p seq is not above the last one it saw for the entity.
+ *
+ * @param entity  normally s->entity_id; another one is refused with NOT_OWNER
+ * @return 0 and *len, or -ENOTCONN (not CONNECTED), -ENOSPC (@p cap too small),
+ *         -EINVAL.
+ */
+int gsc_session_move(struct gsc_session *s, uint64_t now_ns, uint32_t entity, float x, float y,
+	float z, uint32_t seq, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Produce an ATTACK{attacker = s->entity_id, @p target, @p skill, @p seq,
+ * client_time_ns = @p now_ns} into @p buf. The server answers ATTACK_RESULT.
+ *
+ * @return 0 and *len, or -ENOTCONN (not CONNECTED), -ENOSPC (@p cap too small),
+ *         -EINVAL.
+ */
+int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, uint32_t skill,
+	uint32_t seq, uint8_t *buf, size_t cap, size_t *len);
+
+/**
  * Feed one received datagram to the session, at time @p now_ns.
  *
  * Accepted:
  * - CONNECT_ACCEPT while CONNECTING: the header and payload session ids must be
- *   equal and non-zero; stores them, the heartbeat interval and idle timeout;
- *   CONNECTED. Again while CONNECTED with the same id: a duplicate (no event).
+ *   equal and non-zero; stores them, the heartbeat interval, idle timeout,
+ *   entity and spawn position; CONNECTED. Again while CONNECTED with the same id: a duplicate (no event).
  * - HEARTBEAT_ACK while CONNECTED or CLOSED by us: matched to its heartbeat by
  *   the echoed client_time_ns; rtt_ns = now - echo.
  * - DISCONNECT while CONNECTED: CLOSED, reason recorded.
  * - SESSION_ERROR (header session_id ours or 0) while CONNECTING or CONNECTED:
  *   CLOSED, code recorded.
+ * - MOVE_ACK, MOVE_REJECT, ATTACK_RESULT (rtt_ns = now - echoed client_time_ns)
+ *   and DAMAGED once the session was accepted, also after it CLOSED (answers
+ *   still in flight): ev->u points at the payload, which stays in @p s until
+ *   the next call. Their seq, entity and contents are the caller's to check.
  * Every accepted datagram updates the server sequence tracking (gaps, reorders).
  *
  * @return 0 and @p ev, or (the datagram is counted in stats and otherwise
- *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (not a
- *         session message type), -ESTALE (header session_id is not this
- *         session's), -EPROTO (type not expected in this state, or an ack that
- *         echoes no heartbeat of ours), -EINVAL (NULL argument, not counted).
+ *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (a
+ *         message type the library does not know), -ESTALE (header session_id
+ *         is not this session's), -EPROTO (type not expected in this state, an
+ *         ack that echoes no heartbeat of ours, or an echoed client time in the
+ *         future), -EINVAL (NULL argument, not counted).
  */
 int gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_t now_ns,
 	struct gsc_event *ev);

@@ -14,6 +14,12 @@ static const ProtobufCMessageDescriptor *const payload_desc[GSC_MSG_TYPES] = {
 	[GS_MSG_HEARTBEAT_ACK] = &gs__heartbeat_ack__descriptor,
 	[GS_MSG_DISCONNECT] = &gs__disconnect__descriptor,
 	[GS_MSG_SESSION_ERROR] = &gs__session_error__descriptor,
+	[GS_MSG_MOVE] = &gs__move__descriptor,
+	[GS_MSG_MOVE_ACK] = &gs__move_ack__descriptor,
+	[GS_MSG_MOVE_REJECT] = &gs__move_reject__descriptor,
+	[GS_MSG_ATTACK] = &gs__attack__descriptor,
+	[GS_MSG_ATTACK_RESULT] = &gs__attack_result__descriptor,
+	[GS_MSG_DAMAGED] = &gs__damaged__descriptor,
 };
 
 uint64_t
@@ -26,9 +32,9 @@ gsc_now_ns(void)
 }
 
 static bool
-is_session_type(uint8_t type)
+is_known_type(uint8_t type)
 {
-	return type >= GS_MSG_CONNECT && type <= GS_MSG_SESSION_ERROR;
+	return type < GSC_MSG_TYPES && payload_desc[type] != NULL;
 }
 
 int
@@ -44,7 +50,7 @@ gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uin
 	};
 	size_t plen;
 
-	if (buf == NULL || payload == NULL || len == NULL || !is_session_type(type) ||
+	if (buf == NULL || payload == NULL || len == NULL || !is_known_type(type) ||
 		payload->descriptor != payload_desc[type])
 		return -EINVAL;
 
@@ -76,7 +82,7 @@ gsc_frame_parse(const uint8_t *buf, size_t len, struct gsc_msg *out)
 		return -EBADMSG;
 
 	out->payload = buf + GS_WIRE_HDR_LEN;
-	if (!is_session_type(out->hdr.type))
+	if (!is_known_type(out->hdr.type))
 		return -ENOMSG;
 
 	/* The arena is per message: whatever the last parse allocated is forgotten. */
@@ -175,6 +181,45 @@ gsc_session_heartbeat(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size
 }
 
 int
+gsc_session_move(struct gsc_session *s, uint64_t now_ns, uint32_t entity, float x, float y, float z,
+	uint32_t seq, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__Move msg = GS__MOVE__INIT;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+
+	msg.entity_id = entity;
+	msg.x = x;
+	msg.y = y;
+	msg.z = z;
+	msg.seq = seq;
+	msg.client_time_ns = now_ns;
+	return produce(s, GS_MSG_MOVE, &msg.base, buf, cap, len);
+}
+
+int
+gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, uint32_t skill,
+	uint32_t seq, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__Attack msg = GS__ATTACK__INIT;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+
+	msg.attacker = s->entity_id;
+	msg.target = target;
+	msg.skill = skill;
+	msg.seq = seq;
+	msg.client_time_ns = now_ns;
+	return produce(s, GS_MSG_ATTACK, &msg.base, buf, cap, len);
+}
+
+int
 gsc_session_disconnect(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len)
 {
 	Gs__Disconnect msg = GS__DISCONNECT__INIT;
@@ -232,6 +277,10 @@ on_accept(struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struc
 	s->session_id = a->session_id;
 	s->heartbeat_interval_ms = a->heartbeat_interval_ms;
 	s->idle_timeout_ms = a->idle_timeout_ms;
+	s->entity_id = a->entity_id;
+	s->spawn[0] = a->spawn_x;
+	s->spawn[1] = a->spawn_y;
+	s->spawn[2] = a->spawn_z;
 	s->connected_ns = now_ns;
 	s->state = GSC_STATE_CONNECTED;
 	ev->type = GSC_EVENT_CONNECTED;
@@ -310,6 +359,47 @@ on_session_error(struct gsc_session *s, const struct gsc_msg *m, struct gsc_even
 	return 0;
 }
 
+/*
+ * MOVE_ACK, MOVE_REJECT, ATTACK_RESULT, DAMAGED: for an accepted session (its id
+ * is non-zero), and like heartbeat acks still welcome once it CLOSED.
+ */
+static int
+on_game(struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struct gsc_event *ev)
+{
+	uint64_t echo;
+
+	if (s->session_id == 0)
+		return -EPROTO;
+	if (m->hdr.session_id != s->session_id)
+		return -ESTALE;
+
+	switch (m->hdr.type) {
+	case GS_MSG_MOVE_ACK:
+		ev->type = GSC_EVENT_MOVE_ACK;
+		ev->u.move_ack = m->u.move_ack;
+		echo = m->u.move_ack->client_time_ns;
+		break;
+	case GS_MSG_MOVE_REJECT:
+		ev->type = GSC_EVENT_MOVE_REJECT;
+		ev->u.move_reject = m->u.move_reject;
+		echo = m->u.move_reject->client_time_ns;
+		break;
+	case GS_MSG_ATTACK_RESULT:
+		ev->type = GSC_EVENT_ATTACK_RESULT;
+		ev->u.attack_result = m->u.attack_result;
+		echo = m->u.attack_result->client_time_ns;
+		break;
+	default: /* DAMAGED: news, no echo */
+		ev->type = GSC_EVENT_DAMAGED;
+		ev->u.damaged = m->u.damaged;
+		return 0;
+	}
+	if (echo > now_ns)
+		return -EPROTO;
+	ev->rtt_ns = now_ns - echo;
+	return 0;
+}
+
 static void
 count_refused(struct gsc_session *s, int ret)
 {
@@ -333,29 +423,36 @@ int
 gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_t now_ns,
 	struct gsc_event *ev)
 {
-	struct gsc_msg m;
+	struct gsc_msg *m;
 	int ret;
 
 	if (s == NULL || buf == NULL || ev == NULL)
 		return -EINVAL;
 	memset(ev, 0, sizeof(*ev));
 
-	ret = gsc_frame_parse(buf, len, &m);
+	m = &s->rx;
+	ret = gsc_frame_parse(buf, len, m);
 	if (ret == 0) {
-		switch (m.hdr.type) {
+		switch (m->hdr.type) {
 		case GS_MSG_CONNECT_ACCEPT:
-			ret = on_accept(s, &m, now_ns, ev);
+			ret = on_accept(s, m, now_ns, ev);
 			break;
 		case GS_MSG_HEARTBEAT_ACK:
-			ret = on_heartbeat_ack(s, &m, now_ns, ev);
+			ret = on_heartbeat_ack(s, m, now_ns, ev);
 			break;
 		case GS_MSG_DISCONNECT:
-			ret = on_disconnect(s, &m, ev);
+			ret = on_disconnect(s, m, ev);
 			break;
 		case GS_MSG_SESSION_ERROR:
-			ret = on_session_error(s, &m, ev);
+			ret = on_session_error(s, m, ev);
 			break;
-		default: /* CONNECT, HEARTBEAT: client-to-server only */
+		case GS_MSG_MOVE_ACK:
+		case GS_MSG_MOVE_REJECT:
+		case GS_MSG_ATTACK_RESULT:
+		case GS_MSG_DAMAGED:
+			ret = on_game(s, m, now_ns, ev);
+			break;
+		default: /* CONNECT, HEARTBEAT, MOVE, ATTACK: client-to-server only */
 			ret = -EPROTO;
 			break;
 		}
@@ -366,9 +463,9 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 		return ret;
 	}
 
-	track_seq(s, m.hdr.sequence);
+	track_seq(s, m->hdr.sequence);
 	s->stats.rx_pkts++;
-	s->stats.rx_by_type[m.hdr.type]++;
+	s->stats.rx_by_type[m->hdr.type]++;
 	return 0;
 }
 

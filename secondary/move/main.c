@@ -23,8 +23,8 @@ report(void *arg, int why)
 
 	GS_LOG(NOTICE,
 		"gs-move exiting (%s): %" PRIu64 " accepted, %" PRIu64 " stale, %" PRIu64
-		" out of bounds, %" PRIu64 " too fast, %" PRIu64 " dead, %" PRIu64
-		" busy, %" PRIu64 " not owner",
+		" out of bounds, %" PRIu64 " too fast, %" PRIu64 " dead, %" PRIu64 " busy, %" PRIu64
+		" not owner",
 		why == 0 ? "stop requested" : strerror(-why), ctx->results[GS_MOVE_ACCEPTED],
 		ctx->results[GS_MOVE_STALE], ctx->results[GS_MOVE_OUT_OF_BOUNDS],
 		ctx->results[GS_MOVE_TOO_FAST], ctx->results[GS_MOVE_DEAD],

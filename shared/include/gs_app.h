@@ -32,6 +32,8 @@ struct gs_app {
 	const char *cfg_path;
 	char *overrides[GS_APP_MAX_OVERRIDES];
 	unsigned int n_over;
+	char **args; /* GS_ROLE_CTL: the command and its arguments after the options */
+	int n_args;
 };
 
 /**

@@ -48,6 +48,16 @@ struct gs_handler {
 };
 
 /**
+ * Wait up to @p wait_ms for a ready primary of the group and check that its
+ * shared-memory layout is this build's (any secondary: handlers, tools).
+ * Errors are logged with what to do about them.
+ *
+ * @return 0 and *@p out, -ENOTCONN (no live primary), -ETIMEDOUT (never
+ *         ready), -EPROTO (layout or DPDK version differs: says what).
+ */
+int gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out);
+
+/**
  * Attach as instance @p app->instance of @p cls: wait up to @p wait_ms for
  * a ready primary, check the layout, claim the slot, look the rings up.
  * Errors are logged with what to do about them.

@@ -15,11 +15,12 @@
  * holder's pid gone takes it over: a killed writer never blocks anyone for
  * longer than one liveness check. DPDK-free.
  */
+#include <sys/types.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

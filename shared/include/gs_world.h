@@ -31,11 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_WORLD_MAGIC	 0x47534e4554574c44ull /* "GSNETWLD" */
-#define GS_WORLD_VERSION 1u
-#define GS_MAX_SKILLS	 6
-#define GS_MAX_SPAWNS	 8
-#define GS_SKILL_NAME	 16
+#define GS_WORLD_MAGIC	   0x47534e4554574c44ull /* "GSNETWLD" */
+#define GS_WORLD_VERSION   1u
+#define GS_MAX_SKILLS	   6
+#define GS_MAX_SPAWNS	   8
+#define GS_SKILL_NAME	   16
+#define GS_MAX_COOLDOWN_MS 3600000u /* the longest skill cooldown the config accepts */
 
 struct gs_skill {
 	char name[GS_SKILL_NAME];
@@ -78,10 +79,10 @@ struct gs_ent_combat {
 	uint32_t owner;
 	uint32_t life; /* deaths of this owner's entity: +1 at each death */
 	int32_t hp;
-	uint32_t dead;	      /* 1 from death until respawn_tsc */
-	uint64_t respawn_tsc; /* when a dead entity comes back */
-	uint64_t tsc;	      /* last attack made or taken */
-	uint32_t ready_ms[GS_MAX_SKILLS]; /* world ms when each skill is ready; 0: ready */
+	uint32_t dead;			  /* 1 from death until respawn_tsc */
+	uint64_t respawn_tsc;		  /* when a dead entity comes back */
+	uint64_t tsc;			  /* last attack made or taken */
+	uint32_t ready_ms[GS_MAX_SKILLS]; /* world ms (wrapping) when each skill is ready */
 };
 
 struct gs_entity {

@@ -36,7 +36,8 @@ parse_args(struct gs_app *app, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "c:o:i:h")) != -1) {
+	/* "+": stop at the first non-option (gs-ctl's command) */
+	while ((c = getopt(argc, argv, "+c:o:i:h")) != -1) {
 		switch (c) {
 		case 'c':
 			app->cfg_path = optarg;
@@ -65,6 +66,11 @@ parse_args(struct gs_app *app, int argc, char **argv)
 			usage(argv[0], app->role);
 			return GS_EXIT_CONFIG;
 		}
+	}
+	if (app->role == GS_ROLE_CTL) {
+		app->args = argv + optind;
+		app->n_args = argc - optind;
+		return GS_EXIT_OK;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);

@@ -85,8 +85,8 @@ static const struct key_def session_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
-#define WORLD_F(k, field)                                         \
-	{                                                         \
+#define WORLD_F(k, field)                                            \
+	{                                                            \
 		k, KT_FLOAT, offsetof(struct gs_cfg, field), 0, 0, 0 \
 	}
 
@@ -110,7 +110,8 @@ static const struct key_def skill_keys[] = {
 	{ "name", KT_STR, offsetof(struct gs_skill, name), GS_SKILL_NAME, 0, 0 },
 	{ "range", KT_FLOAT, offsetof(struct gs_skill, range), 0, 0, 0 },
 	{ "damage", KT_UINT, offsetof(struct gs_skill, damage), 0, 1, 1000000 },
-	{ "cooldown_ms", KT_UINT, offsetof(struct gs_skill, cooldown_ms), 0, 0, 3600000 },
+	{ "cooldown_ms", KT_UINT, offsetof(struct gs_skill, cooldown_ms), 0, 0,
+		GS_MAX_COOLDOWN_MS },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -271,6 +272,13 @@ is_override(const struct load_ctx *lc, const char *section, const char *key)
 			return true;
 	}
 	return false;
+}
+
+/* Whether @p key of @p section was set in the file or by an override. */
+static bool
+key_given(const struct load_ctx *lc, const char *section, const char *key)
+{
+	return is_override(lc, section, key) || find_line(lc->path, section, key) > 0;
 }
 
 static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *section, const char *key,
@@ -544,16 +552,16 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			ret = apply_key(lc, base, section, d, e[i].value);
 		else if (defs == eal_keys)
 			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
-		else if (defs == world_keys && indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS) >= 0) {
+		else if (defs == world_keys &&
+			 indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS) >= 0) {
 			int k = indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS);
 
 			if (parse_floats(e[i].value, cfg->world.spawns[k], 3) < 0)
 				ret = bad(lc, section, e[i].name, e[i].value,
 					"expected x,y,z (three numbers)");
 			cfg->spawn_mask |= 1u << k;
-		}
-		else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
-			 (d = find_key(primary_keys, e[i].name)) != NULL)
+		} else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
+			   (d = find_key(primary_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cfg, section, d, e[i].value);
 		else
 			ret = bad(lc, section, e[i].name, e[i].value, "unknown key");
@@ -597,7 +605,18 @@ validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
 
 	for (int i = 0; i < 3; i++)
 		if (!(w->min[i] < w->max[i])) {
+			/* blame the bound the operator set (max_ when both or neither) */
 			snprintf(k, sizeof(k), "max_%s", axis[i]);
+			if (!key_given(lc, "world", k)) {
+				snprintf(k, sizeof(k), "min_%s", axis[i]);
+				if (key_given(lc, "world", k)) {
+					snprintf(v, sizeof(v), "%g", (double)w->min[i]);
+					return bad(lc, "world", k, v,
+						"must be less than max_%s (%g)", axis[i],
+						(double)w->max[i]);
+				}
+				snprintf(k, sizeof(k), "max_%s", axis[i]);
+			}
 			snprintf(v, sizeof(v), "%g", (double)w->max[i]);
 			return bad(lc, "world", k, v, "must be greater than min_%s (%g)", axis[i],
 				(double)w->min[i]);
@@ -618,7 +637,8 @@ validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
 
 		if (cfg->spawn_mask != (1u << n) - 1u) {
 			snprintf(k, sizeof(k), "spawn%u", n - 1);
-			return bad(lc, "world", k, "", "spawn points are numbered from spawn0 without gaps");
+			return bad(lc, "world", k, "",
+				"spawn points are numbered from spawn0 without gaps");
 		}
 		w->n_spawns = n;
 	}
@@ -646,7 +666,8 @@ validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
 			return bad(lc, sec, "range", v, "every skill needs a range greater than 0");
 		}
 		if (w->skills[s].damage <= 0)
-			return bad(lc, sec, "damage", "0", "every skill needs damage greater than 0");
+			return bad(
+				lc, sec, "damage", "0", "every skill needs damage greater than 0");
 	}
 	return 0;
 }

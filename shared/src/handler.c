@@ -67,8 +67,8 @@ check_layout(const struct gs_ctl *ctl)
 	return bad ? -EPROTO : 0;
 }
 
-static int
-wait_ready(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out)
+int
+gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out)
 {
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * wait_ms / 1000;
 	const struct rte_memzone *mz;
@@ -148,7 +148,7 @@ gs_handler_attach(
 			GS_MAX_INSTANCES);
 		return -ERANGE;
 	}
-	ret = wait_ready(app, wait_ms, &h->ctl);
+	ret = gs_ctl_attach(app, wait_ms, &h->ctl);
 	if (ret < 0)
 		return ret;
 	h->epoch = __atomic_load_n(&h->ctl->epoch, __ATOMIC_ACQUIRE);

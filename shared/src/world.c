@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "gs_world.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gs_seqlock.h"
+#include "gs_world.h"
 
 void
 gs_world_rules_default(struct gs_world_rules *r)
@@ -267,9 +266,9 @@ gs_world_move(struct gs_world *w, const struct gs_move_req *req, int32_t me, flo
 	move_view(w, req->entity, &e->m, req->owner, cv.life, &mv);
 	res = gs_move_check(&w->rules, w->tsc_hz, &mv, req->seq, req->pos, req->now);
 	if (res == GS_MOVE_ACCEPTED) {
-		double dt = !mv.fresh && req->now > mv.tsc
-			? (double)(req->now - mv.tsc) / (double)w->tsc_hz
-			: 0.0;
+		double dt = !mv.fresh && req->now > mv.tsc ?
+				    (double)(req->now - mv.tsc) / (double)w->tsc_hz :
+				    0.0;
 
 		for (int i = 0; i < 3; i++)
 			e->m.vel[i] = dt > 0.0 ? (float)((req->pos[i] - mv.pos[i]) / dt) : 0.0f;
@@ -316,6 +315,25 @@ distance(const float a[3], const float b[3])
 	return (float)sqrt(d2);
 }
 
+/*
+ * Milliseconds until @p skill is ready for the attacker line @p c. World ms
+ * are 32 bits and wrap every 49.7 days: ready times compare as signed
+ * differences, which holds for cooldowns up to 24 days (the config allows 1 h),
+ * and a line idle for longer than the longest cooldown has none running.
+ */
+static uint32_t
+cooldown_left(const struct gs_world *w, const struct gs_ent_combat *c, uint32_t owner,
+	uint32_t skill, uint64_t now, uint32_t now_ms)
+{
+	int32_t left;
+
+	if (c->owner != owner ||
+		(int64_t)(now - c->tsc) > (int64_t)ms_to_tsc(w, GS_MAX_COOLDOWN_MS))
+		return 0;
+	left = (int32_t)(c->ready_ms[skill - 1] - now_ms);
+	return left > 0 ? (uint32_t)left : 0;
+}
+
 /* Both lines locked (attacker and target combat): decide and apply. */
 static enum gs_attack_result
 attack_locked(struct gs_world *w, const struct gs_attack_req *req, struct gs_entity *a,
@@ -331,9 +349,9 @@ attack_locked(struct gs_world *w, const struct gs_attack_req *req, struct gs_ent
 	out->target_hp = tv.hp;
 	if (!av.alive)
 		return GS_ATTACK_ATTACKER_DEAD;
-	ready = a->c.owner == req->attacker_owner ? a->c.ready_ms[req->skill - 1] : 0;
-	if (ready > now_ms) {
-		out->cooldown_ms = ready - now_ms;
+	ready = cooldown_left(w, &a->c, req->attacker_owner, req->skill, req->now, now_ms);
+	if (ready > 0) {
+		out->cooldown_ms = ready;
 		return GS_ATTACK_COOLDOWN;
 	}
 	if (!tv.alive) {
@@ -348,7 +366,7 @@ attack_locked(struct gs_world *w, const struct gs_attack_req *req, struct gs_ent
 		return GS_ATTACK_OUT_OF_RANGE;
 
 	combat_normalise(&a->c, req->attacker_owner, &av);
-	a->c.ready_ms[req->skill - 1] = now_ms + sk->cooldown_ms + 1u;
+	a->c.ready_ms[req->skill - 1] = now_ms + sk->cooldown_ms;
 	a->c.tsc = req->now;
 	out->cooldown_ms = sk->cooldown_ms;
 

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "gs_world_shm.h"
-
 #include <errno.h>
 #include <stdio.h>
 
@@ -10,6 +8,7 @@
 
 #include "gs_log.h"
 #include "gs_names.h"
+#include "gs_world_shm.h"
 
 GS_LOG_REGISTER(gs_world_logtype, gs.world);
 #define GS_LOGTYPE gs_world_logtype
@@ -31,7 +30,8 @@ gs_world_create(const struct gs_cfg *cfg, int socket_id)
 		return NULL;
 	}
 	w = mz->addr;
-	gs_world_init(w, cfg->max_entities, &cfg->world, rte_get_timer_hz(), rte_get_timer_cycles());
+	gs_world_init(
+		w, cfg->max_entities, &cfg->world, rte_get_timer_hz(), rte_get_timer_cycles());
 	return w;
 }
 

@@ -11,6 +11,9 @@
 
 #define MS UINT64_C(1000000) /* ns */
 
+/* A type number the library does not know: unassigned in the movement range. */
+#define UNKNOWN_TYPE (GS_MSG_MOVE_REJECT + 1)
+
 static uint8_t buf[GSC_DATAGRAM_MAX];
 static struct gsc_msg msg;
 
@@ -36,6 +39,10 @@ accept_frame(uint8_t *out, uint32_t hdr_id, uint32_t body_id, uint64_t echo, uin
 	a.server_time_ns = 42;
 	a.heartbeat_interval_ms = 100;
 	a.idle_timeout_ms = 5000;
+	a.entity_id = 40 + body_id;
+	a.spawn_x = -50.0f;
+	a.spawn_y = 50.25f;
+	a.spawn_z = 1.5f;
 	return server_frame(out, GS_MSG_CONNECT_ACCEPT, hdr_id, seq, &a.base);
 }
 
@@ -131,6 +138,51 @@ test_frame_roundtrip_every_session_type(void)
 }
 
 static void
+test_frame_roundtrip_game_types(void)
+{
+	Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+	Gs__AttackResult res = GS__ATTACK_RESULT__INIT;
+	Gs__Damaged dmg = GS__DAMAGED__INIT;
+	size_t len;
+
+	ack.entity_id = 3;
+	ack.x = -9999.5f;
+	ack.seq = 70000;
+	ack.client_time_ns = 8;
+	len = server_frame(buf, GS_MSG_MOVE_ACK, 1, 0, &ack.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.move_ack->entity_id, 3);
+	CU_ASSERT_EQUAL(msg.u.move_ack->x, -9999.5f);
+	CU_ASSERT_EQUAL(msg.u.move_ack->seq, 70000);
+	CU_ASSERT_EQUAL(msg.u.move_ack->client_time_ns, 8);
+
+	rej.reason = GS__MOVE_REJECT__REASON__BUSY;
+	rej.z = 0.125f;
+	len = server_frame(buf, GS_MSG_MOVE_REJECT, 1, 1, &rej.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.move_reject->reason, GS__MOVE_REJECT__REASON__BUSY);
+	CU_ASSERT_EQUAL(msg.u.move_reject->z, 0.125f);
+
+	res.result = GS__ATTACK_RESULT__RESULT__COOLDOWN;
+	res.cooldown_ms = 499;
+	res.target_hp = -1;
+	len = server_frame(buf, GS_MSG_ATTACK_RESULT, 1, 2, &res.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.attack_result->result, GS__ATTACK_RESULT__RESULT__COOLDOWN);
+	CU_ASSERT_EQUAL(msg.u.attack_result->cooldown_ms, 499);
+	CU_ASSERT_EQUAL(msg.u.attack_result->target_hp, -1);
+
+	dmg.killed = 1;
+	dmg.respawn_y = 50.0f;
+	len = server_frame(buf, GS_MSG_DAMAGED, 1, 3, &dmg.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_DAMAGED);
+	CU_ASSERT_TRUE(msg.u.damaged->killed);
+	CU_ASSERT_EQUAL(msg.u.damaged->respawn_y, 50.0f);
+}
+
+static void
 test_frame_empty_payload_has_zero_length(void)
 {
 	Gs__Disconnect d = GS__DISCONNECT__INIT; /* CLIENT_QUIT = 0: packs to nothing */
@@ -155,7 +207,9 @@ test_frame_build_refuses_bad_arguments(void)
 	CU_ASSERT_EQUAL(
 		gsc_frame_build(buf, sizeof(buf), GS_MSG_CONNECT, 0, 0, &h.base, &len), -EINVAL);
 	CU_ASSERT_EQUAL(
-		gsc_frame_build(buf, sizeof(buf), GS_MSG_MOVE_FIRST, 0, 0, &h.base, &len), -EINVAL);
+		gsc_frame_build(buf, sizeof(buf), GS_MSG_MOVE, 0, 0, &h.base, &len), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build(buf, sizeof(buf), UNKNOWN_TYPE, 0, 0, &h.base, &len), -EINVAL);
 	CU_ASSERT_EQUAL(gsc_frame_build(buf, sizeof(buf), 0, 0, 0, &h.base, &len), -EINVAL);
 	CU_ASSERT_EQUAL(
 		gsc_frame_build(buf, sizeof(buf), GS_MSG_HEARTBEAT, 0, 0, NULL, &len), -EINVAL);
@@ -226,16 +280,16 @@ test_frame_parse_refuses_garbage_payload(void)
 }
 
 static void
-test_frame_parse_reports_non_session_type(void)
+test_frame_parse_reports_unknown_type(void)
 {
 	Gs__Heartbeat h = GS__HEARTBEAT__INIT;
 	size_t len;
 
 	h.client_time_ns = 1;
 	len = server_frame(buf, GS_MSG_HEARTBEAT, 3, 0, &h.base);
-	buf[3] = GS_MSG_MOVE_FIRST;
+	buf[3] = UNKNOWN_TYPE;
 	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -ENOMSG);
-	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_MOVE_FIRST);
+	CU_ASSERT_EQUAL(msg.hdr.type, UNKNOWN_TYPE);
 	CU_ASSERT_PTR_EQUAL(msg.payload, buf + GS_WIRE_HDR_LEN);
 	CU_ASSERT_PTR_NULL(msg.u.base);
 }
@@ -297,6 +351,10 @@ test_session_full_lifecycle(void)
 	CU_ASSERT_EQUAL(s.session_id, 0xabcd);
 	CU_ASSERT_EQUAL(s.heartbeat_interval_ms, 100);
 	CU_ASSERT_EQUAL(s.idle_timeout_ms, 5000);
+	CU_ASSERT_EQUAL(s.entity_id, 40 + 0xabcd);
+	CU_ASSERT_EQUAL(s.spawn[0], -50.0f);
+	CU_ASSERT_EQUAL(s.spawn[1], 50.25f);
+	CU_ASSERT_EQUAL(s.spawn[2], 1.5f);
 	CU_ASSERT_EQUAL(gsc_session_connect(&s, 104 * MS, buf, sizeof(buf), &len), -EISCONN);
 
 	/* heartbeat: our session id, next sequence number, the send time */
@@ -447,7 +505,7 @@ test_session_unexpected_types_are_refused(void)
 	len = ack_frame(buf, 5, 999 * MS, 2); /* echoes a heartbeat never sent */
 	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
 	len = server_frame(buf, GS_MSG_DISCONNECT, 5, 3, &d.base);
-	buf[3] = GS_MSG_COMBAT_FIRST;
+	buf[3] = GS_MSG_COMBAT_LAST;
 	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ENOMSG);
 	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, 3, 1001 * MS, &ev), -EBADMSG);
 	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 2);
@@ -568,6 +626,187 @@ test_session_heartbeat_ring_evicts_and_accepts_late(void)
 	CU_ASSERT_EQUAL(s.hb_sent - s.stats.hb_acked - s.stats.hb_late, GSC_HB_RING - 1);
 }
 
+/* --- movement and combat ------------------------------------------------------------- */
+
+static void
+test_session_move_and_attack_produce(void)
+{
+	struct gsc_session s;
+	size_t len;
+
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL(
+		gsc_session_move(&s, 1 * MS, 0, 0, 0, 0, 1, buf, sizeof(buf), &len), -ENOTCONN);
+	CU_ASSERT_EQUAL(gsc_session_attack(&s, 1 * MS, 5, 1, 1, buf, sizeof(buf), &len), -ENOTCONN);
+
+	connected_session(&s, 12);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_move(&s, 2000 * MS, s.entity_id, 1.5f, -2.25f, 1e-3f, 9,
+				      buf, sizeof(buf), &len),
+		0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_MOVE);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 12);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	CU_ASSERT_EQUAL(msg.u.move->entity_id, 52);
+	CU_ASSERT_EQUAL(msg.u.move->x, 1.5f);
+	CU_ASSERT_EQUAL(msg.u.move->y, -2.25f);
+	CU_ASSERT_EQUAL(msg.u.move->z, 1e-3f);
+	CU_ASSERT_EQUAL(msg.u.move->seq, 9);
+	CU_ASSERT_EQUAL(msg.u.move->client_time_ns, 2000 * MS);
+
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_session_attack(&s, 2001 * MS, 77, 2, 4, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.type, GS_MSG_ATTACK);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 2);
+	CU_ASSERT_EQUAL(msg.u.attack->attacker, 52);
+	CU_ASSERT_EQUAL(msg.u.attack->target, 77);
+	CU_ASSERT_EQUAL(msg.u.attack->skill, 2);
+	CU_ASSERT_EQUAL(msg.u.attack->seq, 4);
+	CU_ASSERT_EQUAL(msg.u.attack->client_time_ns, 2001 * MS);
+
+	CU_ASSERT_EQUAL(gsc_session_move(&s, 1 * MS, 52, 0, 0, 0, 10, buf, 20, &len), -ENOSPC);
+	CU_ASSERT_EQUAL(s.stats.tx_by_type[GS_MSG_MOVE], 1);
+	CU_ASSERT_EQUAL(s.stats.tx_by_type[GS_MSG_ATTACK], 1);
+	CU_ASSERT_EQUAL(s.tx_seq, 3);
+}
+
+static void
+test_session_game_answers_are_events(void)
+{
+	Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+	Gs__AttackResult res = GS__ATTACK_RESULT__INIT;
+	Gs__Damaged dmg = GS__DAMAGED__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	connected_session(&s, 12); /* server seq 0 */
+
+	ack.entity_id = 52;
+	ack.x = 3.0f;
+	ack.seq = 1;
+	ack.client_time_ns = 1010 * MS;
+	len = server_frame(buf, GS_MSG_MOVE_ACK, 12, 1, &ack.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1012 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_MOVE_ACK);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 2 * MS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev.u.move_ack);
+	CU_ASSERT_EQUAL(ev.u.move_ack->x, 3.0f);
+	CU_ASSERT_EQUAL(ev.u.move_ack->seq, 1);
+
+	rej.entity_id = 52;
+	rej.x = -50.0f;
+	rej.y = 50.0f;
+	rej.seq = 2;
+	rej.reason = GS__MOVE_REJECT__REASON__TOO_FAST;
+	rej.client_time_ns = 1011 * MS;
+	len = server_frame(buf, GS_MSG_MOVE_REJECT, 12, 2, &rej.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1014 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_MOVE_REJECT);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 3 * MS);
+	CU_ASSERT_EQUAL(ev.u.move_reject->reason, GS__MOVE_REJECT__REASON__TOO_FAST);
+	CU_ASSERT_EQUAL(ev.u.move_reject->x, -50.0f);
+	CU_ASSERT_EQUAL(ev.u.move_reject->y, 50.0f);
+
+	res.attacker = 52;
+	res.target = 53;
+	res.skill = 1;
+	res.seq = 1;
+	res.result = GS__ATTACK_RESULT__RESULT__KILLED;
+	res.damage = 25;
+	res.client_time_ns = 1013 * MS;
+	len = server_frame(buf, GS_MSG_ATTACK_RESULT, 12, 3, &res.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1014 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ATTACK_RESULT);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 1 * MS);
+	CU_ASSERT_EQUAL(ev.u.attack_result->result, GS__ATTACK_RESULT__RESULT__KILLED);
+	CU_ASSERT_EQUAL(ev.u.attack_result->damage, 25);
+	CU_ASSERT_EQUAL(ev.u.attack_result->target, 53);
+
+	dmg.target = 52;
+	dmg.attacker = 53;
+	dmg.skill = 2;
+	dmg.damage = 15;
+	dmg.killed = 1;
+	dmg.respawn_in_ms = 3000;
+	dmg.respawn_x = 50.0f;
+	dmg.respawn_y = -50.0f;
+	len = server_frame(buf, GS_MSG_DAMAGED, 12, 4, &dmg.base);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1015 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_DAMAGED);
+	CU_ASSERT_EQUAL(ev.rtt_ns, 0);
+	CU_ASSERT_EQUAL(ev.u.damaged->attacker, 53);
+	CU_ASSERT_EQUAL(ev.u.damaged->hp, 0);
+	CU_ASSERT_TRUE(ev.u.damaged->killed);
+	CU_ASSERT_EQUAL(ev.u.damaged->respawn_in_ms, 3000);
+	CU_ASSERT_EQUAL(ev.u.damaged->respawn_x, 50.0f);
+	CU_ASSERT_EQUAL(ev.u.damaged->respawn_y, -50.0f);
+
+	CU_ASSERT_EQUAL(s.stats.rx_by_type[GS_MSG_MOVE_ACK], 1);
+	CU_ASSERT_EQUAL(s.stats.rx_by_type[GS_MSG_MOVE_REJECT], 1);
+	CU_ASSERT_EQUAL(s.stats.rx_by_type[GS_MSG_ATTACK_RESULT], 1);
+	CU_ASSERT_EQUAL(s.stats.rx_by_type[GS_MSG_DAMAGED], 1);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 5);
+	CU_ASSERT_EQUAL(s.stats.seq_gaps, 0);
+
+	/* After our DISCONNECT, answers in flight are still accepted. */
+	CU_ASSERT_EQUAL_FATAL(gsc_session_disconnect(&s, buf, sizeof(buf), &len), 0);
+	len = server_frame(buf, GS_MSG_MOVE_ACK, 12, 5, &ack.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1016 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_MOVE_ACK);
+	CU_ASSERT_EQUAL(s.stats.seq_gaps, 0);
+}
+
+static void
+test_session_game_answers_are_checked(void)
+{
+	Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+	Gs__AttackResult res = GS__ATTACK_RESULT__INIT;
+	Gs__Damaged dmg = GS__DAMAGED__INIT;
+	Gs__Move mv = GS__MOVE__INIT;
+	Gs__Attack at = GS__ATTACK__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	/* Not accepted yet: nothing to answer. */
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	len = server_frame(buf, GS_MSG_DAMAGED, 0, 0, &dmg.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 1);
+
+	/* Another session's answers are refused, whatever their type. */
+	connected_session(&s, 12);
+	len = server_frame(buf, GS_MSG_MOVE_ACK, 13, 1, &ack.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ESTALE);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	CU_ASSERT_PTR_NULL(ev.u.move_ack);
+	len = server_frame(buf, GS_MSG_MOVE_REJECT, 13, 1, &rej.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ESTALE);
+	len = server_frame(buf, GS_MSG_ATTACK_RESULT, 0, 1, &res.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ESTALE);
+	len = server_frame(buf, GS_MSG_DAMAGED, 11, 1, &dmg.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -ESTALE);
+	CU_ASSERT_EQUAL(s.stats.rx_wrong_session, 4);
+
+	/* An echo from the future is not ours; client-to-server types are unexpected. */
+	ack.client_time_ns = 1002 * MS;
+	len = server_frame(buf, GS_MSG_MOVE_ACK, 12, 1, &ack.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	len = server_frame(buf, GS_MSG_MOVE, 12, 1, &mv.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	len = server_frame(buf, GS_MSG_ATTACK, 12, 1, &at.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 3);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 1); /* the accept */
+	CU_ASSERT_EQUAL(s.stats.rx_not_session, 0);
+}
+
 /* --- histogram ------------------------------------------------------------------------- */
 
 static void
@@ -610,11 +849,12 @@ test_hist_percentiles_within_one_percent(void)
 
 static CU_TestInfo frame_tests[] = {
 	{ "round trip of every session type", test_frame_roundtrip_every_session_type },
+	{ "round trip of the server's game types", test_frame_roundtrip_game_types },
 	{ "empty payload has zero length", test_frame_empty_payload_has_zero_length },
 	{ "build refuses bad arguments", test_frame_build_refuses_bad_arguments },
 	{ "parse refuses a bad header", test_frame_parse_refuses_bad_header },
 	{ "parse refuses a garbage payload", test_frame_parse_refuses_garbage_payload },
-	{ "parse reports a non-session type", test_frame_parse_reports_non_session_type },
+	{ "parse reports an unknown type", test_frame_parse_reports_unknown_type },
 	CU_TEST_INFO_NULL,
 };
 
@@ -632,6 +872,14 @@ static CU_TestInfo session_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo game_tests[] = {
+	{ "MOVE and ATTACK producers", test_session_move_and_attack_produce },
+	{ "MOVE_ACK, MOVE_REJECT, ATTACK_RESULT, DAMAGED are events",
+		test_session_game_answers_are_events },
+	{ "game answers are checked", test_session_game_answers_are_checked },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo hist_tests[] = {
 	{ "percentiles within 1%", test_hist_percentiles_within_one_percent },
 	CU_TEST_INFO_NULL,
@@ -640,6 +888,7 @@ static CU_TestInfo hist_tests[] = {
 static CU_SuiteInfo suites[] = {
 	{ .pName = "frame", .pTests = frame_tests },
 	{ .pName = "session", .pTests = session_tests },
+	{ .pName = "game", .pTests = game_tests },
 	{ .pName = "hist", .pTests = hist_tests },
 	CU_SUITE_INFO_NULL,
 };

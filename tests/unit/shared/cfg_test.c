@@ -176,6 +176,7 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_MOVE].lcore_first, 20);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_COMBAT].lcore_first, 30);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_STATS].lcore_first, 60);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_first, 62);
 }
 
 static void
@@ -217,6 +218,151 @@ test_missing_file_is_enoent(void)
 }
 
 /* --- bad values -------------------------------------------------------------------------- */
+static void
+test_min_x_not_below_max_x_names_world_max_x_and_its_line(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nmin_x = 5\nmax_x = 5\n"), -EINVAL);
+	assert_err_names(3, "world", "max_x", "5");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "min_x"));
+	CU_ASSERT_EQUAL(load("[world]\nmax_x = -20000\n"), -EINVAL);
+	assert_err_names(2, "world", "max_x", "-20000");
+	CU_ASSERT_EQUAL(load("[world]\nmax_y = 1\nmin_y = 2\n"), -EINVAL);
+	assert_err_names(2, "world", "max_y", "1");
+	CU_ASSERT_EQUAL(load("[world]\n; flat\nmin_z = 0\nmax_z = 0\n"), -EINVAL);
+	assert_err_names(4, "world", "max_z", "0");
+}
+
+static void
+test_max_speed_not_above_0_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nmax_speed = 0\n"), -EINVAL);
+	assert_err_names(2, "world", "max_speed", "0");
+	CU_ASSERT_EQUAL(load("[world]\nmax_speed = -1\n"), -EINVAL);
+	assert_err_names(2, "world", "max_speed", "-1");
+}
+
+static void
+test_spawn_outside_the_bounds_names_the_spawn(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = 0,0,0\nspawn1 = 0,20000,0\n"), -EINVAL);
+	assert_err_names(3, "world", "spawn1", "0,20000,0");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, " y"));
+	CU_ASSERT_EQUAL(load("[world]\nmin_z = 0\nspawn0 = 0,0,-1\n"), -EINVAL);
+	assert_err_names(3, "world", "spawn0", "0,0,-1");
+}
+
+static void
+test_default_spawn_outside_shrunk_bounds_is_refused(void)
+{
+	/* the built-in (50,-50,0) is beyond max_x = 10 */
+	CU_ASSERT_EQUAL(load("[world]\nmax_x = 10\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[world] spawn1 = \"50,-50,0\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "built-in default"));
+}
+
+static void
+test_spawn_gap_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = 0,0,0\nspawn2 = 1,1,0\n"), -EINVAL);
+	assert_err_names(3, "world", "spawn2", "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "spawn0"));
+	/* no spawn0 at all */
+	CU_ASSERT_EQUAL(load("[world]\nspawn1 = 1,1,0\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn1", "");
+}
+
+static void
+test_skill_section_beyond_1_to_6_is_refused_naming_it(void)
+{
+	CU_ASSERT_EQUAL(load("[skill.7]\nname = x\nrange = 1\ndamage = 1\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ini_path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.7]"));
+	CU_ASSERT_EQUAL(load("[skill.0]\nname = x\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.0]"));
+	CU_ASSERT_EQUAL(load("[skill.x]\nname = x\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.x]"));
+	CU_ASSERT_EQUAL(load("[skill.]\nname = x\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.]"));
+	/* [skill.6] is the last one */
+	CU_ASSERT_EQUAL(
+		load("[skill.3]\nrange = 1\ndamage = 1\n[skill.4]\nrange = 1\ndamage = 1\n"
+		     "[skill.5]\nrange = 1\ndamage = 1\n[skill.6]\nrange = 1\ndamage = 1\n"),
+		0);
+	CU_ASSERT_EQUAL(cfg.world.n_skills, 6);
+}
+
+static void
+test_skill_with_range_0_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[skill.1]\nrange = 0\n"), -EINVAL);
+	assert_err_names(2, "skill.1", "range", "0");
+	CU_ASSERT_EQUAL(load("[skill.2]\nname = zap\nrange = -3\n"), -EINVAL);
+	assert_err_names(3, "skill.2", "range", "-3");
+}
+
+static void
+test_skill_with_damage_0_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[skill.1]\ndamage = 0\n"), -EINVAL);
+	assert_err_names(2, "skill.1", "damage", "0");
+}
+
+static void
+test_new_skill_without_range_or_damage_is_refused(void)
+{
+	/* a new skill starts with nothing: range and damage must be given */
+	CU_ASSERT_EQUAL(load("[skill.3]\nname = poke\ndamage = 5\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.3] range"));
+	CU_ASSERT_EQUAL(load("[skill.3]\nname = poke\nrange = 5\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.3] damage"));
+	/* skills are numbered without gaps: [skill.4] alone leaves [skill.3] empty */
+	CU_ASSERT_EQUAL(load("[skill.4]\nname = poke\nrange = 5\ndamage = 5\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[skill.3]"));
+}
+
+static void
+test_max_entities_below_sessions_max_is_refused_naming_max_entities(void)
+{
+	CU_ASSERT_EQUAL(load("[sessions]\nmax = 1024\n[world]\nmax_entities = 1000\n"), -EINVAL);
+	assert_err_names(4, "world", "max_entities", "1000");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "1024"));
+	/* equal is enough */
+	CU_ASSERT_EQUAL(load("[sessions]\nmax = 1024\n[world]\nmax_entities = 1024\n"), 0);
+}
+
+static void
+test_bad_float_or_point_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nmax_speed = abc\n"), -EINVAL);
+	assert_err_names(2, "world", "max_speed", "abc");
+	CU_ASSERT_EQUAL(load("[world]\nmin_x = 1,5\n"), -EINVAL);
+	assert_err_names(2, "world", "min_x", "1,5");
+	CU_ASSERT_EQUAL(load("[world]\nmax_speed = nan\n"), -EINVAL);
+	assert_err_names(2, "world", "max_speed", "nan");
+	CU_ASSERT_EQUAL(load("[world]\nmax_x = inf\n"), -EINVAL);
+	assert_err_names(2, "world", "max_x", "inf");
+	CU_ASSERT_EQUAL(load("[world]\nmax_x = 1e39\n"), -EINVAL);
+	assert_err_names(2, "world", "max_x", "1e39");
+	CU_ASSERT_EQUAL(load("[skill.1]\nrange = 5m\n"), -EINVAL);
+	assert_err_names(2, "skill.1", "range", "5m");
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = 1,2\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn0", "1,2");
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = 1,2,3,4\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn0", "1,2,3,4");
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = 1,,3\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn0", "1,,3");
+	CU_ASSERT_EQUAL(load("[world]\nspawn0 = x,y,z\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn0", "x,y,z");
+}
+
+static void
+test_unknown_world_key_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[world]\nspawn8 = 0,0,0\n"), -EINVAL);
+	assert_err_names(2, "world", "spawn8", "0,0,0");
+	CU_ASSERT_EQUAL(load("[skill.1]\nspeed = 3\n"), -EINVAL);
+	assert_err_names(2, "skill.1", "speed", "3");
+}
 
 static void
 test_bad_uint_names_file_line_section_key_value(void)
@@ -592,6 +738,148 @@ test_eal_args_too_small_is_enospc(void)
 		-ENOSPC);
 }
 
+/* --- world and ctl ----------------------------------------------------------------------- */
+
+static void
+test_builtin_world_defaults_are_the_documented_values(void)
+{
+	struct gs_cfg def;
+
+	gs_cfg_defaults(&def);
+	CU_ASSERT_EQUAL(def.max_entities, 1000000);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.min[0], -10000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.max[0], 10000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.min[1], -10000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.max[1], 10000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.min[2], -1000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.max[2], 1000.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.max_speed, 20.0, 0.0);
+	CU_ASSERT_EQUAL(def.world.speed_slack_ms, 100);
+	CU_ASSERT_EQUAL(def.world.max_hp, 100);
+	CU_ASSERT_EQUAL(def.world.respawn_ms, 3000);
+	CU_ASSERT_EQUAL(def.world.n_skills, 2);
+	CU_ASSERT_STRING_EQUAL(def.world.skills[0].name, "slash");
+	CU_ASSERT_DOUBLE_EQUAL(def.world.skills[0].range, 5.0, 0.0);
+	CU_ASSERT_EQUAL(def.world.skills[0].damage, 25);
+	CU_ASSERT_EQUAL(def.world.skills[0].cooldown_ms, 500);
+	CU_ASSERT_STRING_EQUAL(def.world.skills[1].name, "fireball");
+	CU_ASSERT_DOUBLE_EQUAL(def.world.skills[1].range, 30.0, 0.0);
+	CU_ASSERT_EQUAL(def.world.skills[1].damage, 15);
+	CU_ASSERT_EQUAL(def.world.skills[1].cooldown_ms, 1500);
+	CU_ASSERT_EQUAL(def.world.n_spawns, 4);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.spawns[0][0], -50.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(def.world.spawns[2][1], 50.0, 0.0);
+	CU_ASSERT_EQUAL(def.spawn_mask, 0);
+	CU_ASSERT_EQUAL(def.skill_mask, 0);
+	CU_ASSERT(def.max_entities >= def.max_sessions);
+}
+
+static void
+test_ctl_role_has_its_own_section_and_lcore(void)
+{
+	struct gs_cfg def;
+	int argc;
+
+	gs_cfg_defaults(&def);
+	CU_ASSERT_STRING_EQUAL(gs_role_name(GS_ROLE_CTL), "ctl");
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_first, 62);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_count, 1);
+	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].instances, 0);
+	CU_ASSERT_FALSE(gs_role_is_handler(GS_ROLE_CTL));
+	CU_ASSERT_EQUAL_FATAL(load("[ctl]\nidle = poll\nlcore_first = 63\n"), 0);
+	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_CTL].idle, GS_IDLE_POLL);
+	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_CTL].lcore_first, 63);
+	argc = gs_cfg_eal_args(
+		&cfg, GS_ROLE_CTL, 0, "gs-ctl", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT(find_arg(argc, "--proc-type=secondary") > 0);
+	CU_ASSERT(find_arg(argc, "--lcores=63@(1)") > 0);
+	/* its lcore ids are checked against the others' like any role */
+	CU_ASSERT_EQUAL(load("[ctl]\nlcore_first = 60\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[stats]"));
+	assert_err_names(2, "ctl", "lcore_first", "60");
+}
+
+static void
+test_world_and_skill_3_sections_load(void)
+{
+	const struct gs_world_rules *w = &cfg.world;
+
+	CU_ASSERT_EQUAL_FATAL(load("[sessions]\n"
+				   "max = 1024\n"
+				   "[world]\n"
+				   "max_entities = 2048\n"
+				   "min_x = -500.5\n"
+				   "max_x = 500.5\n"
+				   "min_z = -10\n"
+				   "max_z = 10\n"
+				   "max_speed = 12.5\n"
+				   "speed_slack_ms = 50\n"
+				   "max_hp = 250\n"
+				   "respawn_ms = 0\n"
+				   "[skill.3]\n"
+				   "name = bite\n"
+				   "range = 1.5\n"
+				   "damage = 40\n"
+				   "cooldown_ms = 2000\n"),
+		0);
+	CU_ASSERT_EQUAL(cfg.max_entities, 2048);
+	CU_ASSERT_DOUBLE_EQUAL(w->min[0], -500.5, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(w->max[0], 500.5, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(w->min[1], -10000.0, 0.0); /* absent: default */
+	CU_ASSERT_DOUBLE_EQUAL(w->min[2], -10.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(w->max[2], 10.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(w->max_speed, 12.5, 0.0);
+	CU_ASSERT_EQUAL(w->speed_slack_ms, 50);
+	CU_ASSERT_EQUAL(w->max_hp, 250);
+	CU_ASSERT_EQUAL(w->respawn_ms, 0);
+	CU_ASSERT_EQUAL(w->n_skills, 3);
+	CU_ASSERT_STRING_EQUAL(w->skills[2].name, "bite");
+	CU_ASSERT_DOUBLE_EQUAL(w->skills[2].range, 1.5, 0.0);
+	CU_ASSERT_EQUAL(w->skills[2].damage, 40);
+	CU_ASSERT_EQUAL(w->skills[2].cooldown_ms, 2000);
+	/* skills 1 and 2 keep the built-in ones */
+	CU_ASSERT_STRING_EQUAL(w->skills[0].name, "slash");
+	CU_ASSERT_STRING_EQUAL(w->skills[1].name, "fireball");
+	/* the default spawn points are inside the new bounds and stay */
+	CU_ASSERT_EQUAL(w->n_spawns, 4);
+}
+
+static void
+test_skill_section_changes_only_the_keys_it_gives(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("[skill.1]\ndamage = 30\n"), 0);
+	CU_ASSERT_EQUAL(cfg.world.n_skills, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.world.skills[0].name, "slash");
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.skills[0].range, 5.0, 0.0);
+	CU_ASSERT_EQUAL(cfg.world.skills[0].damage, 30);
+	CU_ASSERT_EQUAL(cfg.world.skills[0].cooldown_ms, 500);
+}
+
+static void
+test_spawn0_alone_replaces_the_default_spawn_points(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("[world]\nspawn0 = 1.5, -2,3\n"), 0);
+	CU_ASSERT_EQUAL(cfg.world.n_spawns, 1);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.spawns[0][0], 1.5, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.spawns[0][1], -2.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.spawns[0][2], 3.0, 0.0);
+	CU_ASSERT_EQUAL_FATAL(load("[world]\nspawn0 = 0,0,0\nspawn1 = 1,1,1\nspawn2 = 2,2,2\n"), 0);
+	CU_ASSERT_EQUAL(cfg.world.n_spawns, 3);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.spawns[2][1], 2.0, 0.0);
+}
+
+static void
+test_world_override_sets_a_spawn_point(void)
+{
+	char *ov[] = { "world.spawn0=7,8,9", "world.max_speed=3" };
+
+	CU_ASSERT_EQUAL_FATAL(load_text("[world]\nmax_speed = 20\n", ov, 2), 0);
+	CU_ASSERT_EQUAL(cfg.world.n_spawns, 1);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.spawns[0][2], 9.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.max_speed, 3.0, 0.0);
+}
+
 static CU_TestInfo load_tests[] = {
 	{ "deploy/gsnet.ini loads and matches the defaults",
 		test_deploy_ini_loads_and_matches_the_defaults },
@@ -602,6 +890,37 @@ static CU_TestInfo load_tests[] = {
 		test_builtin_defaults_are_the_documented_values },
 	{ "every kind of value is parsed", test_every_kind_of_value_is_parsed },
 	{ "missing file is -ENOENT", test_missing_file_is_enoent },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo world_tests[] = {
+	{ "built-in world defaults are the documented values",
+		test_builtin_world_defaults_are_the_documented_values },
+	{ "ctl role has its own section and lcore", test_ctl_role_has_its_own_section_and_lcore },
+	{ "[world] and [skill.3] sections load", test_world_and_skill_3_sections_load },
+	{ "skill section changes only the keys it gives",
+		test_skill_section_changes_only_the_keys_it_gives },
+	{ "spawn0 alone replaces the default spawn points",
+		test_spawn0_alone_replaces_the_default_spawn_points },
+	{ "world override sets a spawn point", test_world_override_sets_a_spawn_point },
+	{ "min_x not below max_x names [world] max_x and its line",
+		test_min_x_not_below_max_x_names_world_max_x_and_its_line },
+	{ "max_speed not above 0 is refused", test_max_speed_not_above_0_is_refused },
+	{ "spawn outside the bounds names the spawn",
+		test_spawn_outside_the_bounds_names_the_spawn },
+	{ "default spawn outside shrunk bounds is refused",
+		test_default_spawn_outside_shrunk_bounds_is_refused },
+	{ "spawn gap is refused", test_spawn_gap_is_refused },
+	{ "skill section beyond 1..6 is refused naming it",
+		test_skill_section_beyond_1_to_6_is_refused_naming_it },
+	{ "skill with range 0 is refused", test_skill_with_range_0_is_refused },
+	{ "skill with damage 0 is refused", test_skill_with_damage_0_is_refused },
+	{ "new skill without range or damage is refused",
+		test_new_skill_without_range_or_damage_is_refused },
+	{ "max_entities below [sessions] max is refused naming max_entities",
+		test_max_entities_below_sessions_max_is_refused_naming_max_entities },
+	{ "bad float or point is refused", test_bad_float_or_point_is_refused },
+	{ "unknown world key is refused", test_unknown_world_key_is_refused },
 	CU_TEST_INFO_NULL,
 };
 
@@ -671,6 +990,7 @@ static CU_TestInfo eal_tests[] = {
 static CU_SuiteInfo suites[] = {
 	{ .pName = "cfg load", .pTests = load_tests },
 	{ .pName = "cfg errors", .pTests = error_tests },
+	{ .pName = "cfg world", .pTests = world_tests },
 	{ .pName = "cfg overrides", .pTests = override_tests },
 	{ .pName = "cfg eal args", .pTests = eal_tests },
 	CU_SUITE_INFO_NULL,

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gs-ctl: the operator's command tool. A short-lived secondary (its own
+ * lcore id, [ctl]) that reads the group's shared memory and never writes it.
+ *
+ *   gs-ctl [-c FILE] [-o S.K=V]... status
+ *   gs-ctl [-c FILE] [-o S.K=V]... world [--json] [--all] [ENTITY...]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
+#include "gs_app.h"
+#include "gs_handler.h"
+#include "gs_session_tbl.h"
+#include "gs_world_shm.h"
+
+#define ATTACH_WAIT_MS 2000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gs-ctl [-c FILE] [-o section.key=value]... COMMAND\n"
+		"Commands:\n"
+		"  status                       the primary, every handler instance, sessions\n"
+		"  world [--json] [--all] [ENTITY...]\n"
+		"                               entities of the live sessions (or those given;\n"
+		"                               --all: every entity that has state), one line each\n");
+}
+
+static const char *
+slot_state_str(uint32_t st)
+{
+	static const char *const names[] = { "free", "attaching", "running", "stopping", "dead" };
+
+	return st < RTE_DIM(names) ? names[st] : "?";
+}
+
+static int
+cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	printf("primary: pid %d, gsnet %.*s, %.*s, epoch %016" PRIx64
+	       ", %u lcores, ports started %u%s\n",
+		ctl->primary_pid, GS_VERSION_STR_LEN, ctl->gsnet_version, GS_VERSION_STR_LEN,
+		ctl->dpdk_version, ctl->epoch, ctl->n_lcores, ctl->ports_started,
+		ctl->stopping ? ", stopping" : "");
+	printf("sessions: %u of %u slots in use\n", gs_session_count(tbl), tbl->max);
+	printf("%-8s %4s %-9s %8s %5s %8s %11s %12s %12s %12s\n", "class", "inst", "state", "pid",
+		"gen", "restarts", "heartbeat", "processed", "replied", "rejected");
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			const struct gs_handler_slot *s = &ctl->handlers[c][i];
+			uint64_t rejected = 0,
+				 hb = __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE);
+			char age[32];
+
+			if (s->generation == 0)
+				continue; /* never used */
+			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+				rejected += s->rejected[r];
+			snprintf(age, sizeof(age), "%" PRIu64 " ms ago",
+				now > hb ? (now - hb) * 1000 / ctl->tsc_hz : 0);
+			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
+			       " %12" PRIu64 "\n",
+				gs_class_name((enum gs_class)c), i, slot_state_str(s->state),
+				s->pid, s->generation, s->restarts, age, s->processed, s->replied,
+				rejected);
+		}
+	return GS_EXIT_OK;
+}
+
+/* Print entity @p id as owned by @p owner (the live session's id, or the lines' own). */
+static void
+print_entity(const struct gs_world *w, uint32_t id, uint32_t session, bool json)
+{
+	const struct gs_entity *e = gs_world_entity(w, id);
+	uint32_t owner = session != 0 ? session : e->m.owner != 0 ? e->m.owner : e->c.owner;
+	struct gs_combat_view cv;
+	struct gs_move_view mv;
+
+	if (gs_world_read_combat(w, id, owner, rte_get_timer_cycles(), &cv) < 0 ||
+		gs_world_read_move(w, id, owner, cv.life, &mv) < 0) {
+		fprintf(stderr, "gs-ctl: entity %u stayed locked (a writer died inside it?)\n", id);
+		return;
+	}
+	if (json)
+		printf("{\"entity\":%u,\"session\":%u,\"owner\":%u,\"x\":%.9g,\"y\":%.9g,\"z\":%.9g,"
+		       "\"seq\":%u,\"moves\":%u,\"hp\":%d,\"alive\":%s,\"life\":%u}\n",
+			id, session, owner, (double)mv.pos[0], (double)mv.pos[1], (double)mv.pos[2],
+			mv.seq, mv.moves, cv.hp, cv.alive ? "true" : "false", cv.life);
+	else
+		printf("entity %-8u session %08x  pos %10.3f %10.3f %8.3f  seq %-8u hp %4d %s life %u\n",
+			id, session, (double)mv.pos[0], (double)mv.pos[1], (double)mv.pos[2],
+			mv.seq, cv.hp, cv.alive ? "alive" : "dead ", cv.life);
+}
+
+static int
+cmd_world(const struct gs_session_tbl *tbl, int argc, char **argv)
+{
+	bool json = false, all = false, listed = false;
+	struct gs_world *w;
+	char err[256];
+
+	w = gs_world_attach(err, sizeof(err));
+	if (w == NULL) {
+		fprintf(stderr, "gs-ctl: %s\n", err);
+		return GS_EXIT_FAILURE;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--all") == 0) {
+			all = true;
+		} else {
+			char *end;
+			unsigned long id = strtoul(argv[i], &end, 0);
+			const struct gs_session *s;
+
+			if (*argv[i] == '\0' || *end != '\0' || id == 0 || id > w->max_entities) {
+				fprintf(stderr, "gs-ctl: world: '%s' is not an entity id (1..%u)\n",
+					argv[i], w->max_entities);
+				return GS_EXIT_CONFIG;
+			}
+			s = gs_session_of_entity(tbl, (uint32_t)id);
+			print_entity(w, (uint32_t)id, s != NULL ? s->session_id : 0, json);
+			listed = true;
+		}
+	}
+	if (listed)
+		return GS_EXIT_OK;
+	for (uint32_t id = 1; id <= w->max_entities; id++) {
+		const struct gs_session *s = gs_session_of_entity(tbl, id);
+		const struct gs_entity *e = gs_world_entity(w, id);
+
+		if (s != NULL)
+			print_entity(w, id, s->session_id, json);
+		else if (all && (e->m.owner != 0 || e->c.owner != 0))
+			print_entity(w, id, 0, json);
+	}
+	return GS_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gs_session_tbl tbl;
+	struct gs_ctl *ctl;
+	struct gs_app app;
+	int ret;
+
+	ret = gs_app_init(&app, argc, argv, GS_ROLE_CTL);
+	if (ret != GS_EXIT_OK)
+		return ret < 0 ? GS_EXIT_OK : ret;
+	if (app.n_args == 0) {
+		usage(stderr);
+		ret = GS_EXIT_CONFIG;
+	} else if (gs_ctl_attach(&app, ATTACH_WAIT_MS, &ctl) < 0 ||
+		   gs_session_tbl_attach(&tbl) < 0) {
+		ret = GS_EXIT_FAILURE;
+	} else if (strcmp(app.args[0], "status") == 0) {
+		ret = cmd_status(ctl, &tbl);
+	} else if (strcmp(app.args[0], "world") == 0) {
+		ret = cmd_world(&tbl, app.n_args, app.args);
+	} else {
+		fprintf(stderr, "gs-ctl: unknown command '%s'\n", app.args[0]);
+		usage(stderr);
+		ret = GS_EXIT_CONFIG;
+	}
+	gs_app_fini(&app);
+	return ret;
+}
