@@ -69,6 +69,7 @@ struct player {
 	uint64_t move_due;   /* next MOVE (UINT64_MAX without --move) */
 	uint64_t attack_due; /* next ATTACK (UINT64_MAX without --fight) */
 	uint64_t play_start; /* when CONNECT_ACCEPT arrived */
+	uint64_t drain_end;  /* end of play: wait for answers until then, then DISCONNECT */
 	/* --move, --fight */
 	float pos[3];		 /* where the player is: the next MOVE's position */
 	float goal[3];		 /* the waypoint it walks to */
@@ -749,6 +750,10 @@ on_damaged(struct client *c, struct player *p, const Gs__Damaged *d, uint64_t no
 	p->respawn[0] = d->respawn_x;
 	p->respawn[1] = d->respawn_y;
 	p->respawn[2] = d->respawn_z;
+	/* the server's word on the position is now the respawn point: answers to
+	 * moves sent before the death no longer say where the entity is */
+	memcpy(p->auth, p->respawn, sizeof(p->auth));
+	p->auth_seq = p->move_seq;
 }
 
 /* --- the run --------------------------------------------------------------------------- */
@@ -872,6 +877,13 @@ start_playing(struct client *c, struct player *p, uint64_t now)
 	set_due(c, p);
 }
 
+/* Requests sent and not answered (yet): @p sent - @p answered, never negative. */
+static uint64_t
+unanswered(uint32_t sent, uint32_t answered)
+{
+	return sent > answered ? sent - answered : 0;
+}
+
 static void
 player_disconnect(struct client *c, struct player *p)
 {
@@ -909,6 +921,21 @@ player_timer(struct client *c, struct player *p, uint64_t now)
 		}
 		if (now >= p->hb_due) {
 			if (p->hb_done >= c->hb_per_player) {
+				/* the last moves' and attacks' answers come before DISCONNECT
+				 * closes the session (the server drops requests of closed ones) */
+				if (p->drain_end == 0) {
+					p->drain_end = now + LINGER_NS;
+					p->move_due = p->attack_due = UINT64_MAX;
+				}
+				if (now < p->drain_end &&
+					unanswered(p->move_seq, p->move_answers) +
+							unanswered(
+								p->attack_seq, p->attack_answers) >
+						0) {
+					p->hb_due = now + NS_PER_MS;
+					set_due(c, p);
+					return;
+				}
 				player_disconnect(c, p);
 				return;
 			}
@@ -1032,13 +1059,6 @@ stop_all(struct client *c)
 		else
 			finish(c, &c->p[i]);
 	}
-}
-
-/* Requests sent and not answered (yet): @p sent - @p answered, never negative. */
-static uint64_t
-unanswered(uint32_t sent, uint32_t answered)
-{
-	return sent > answered ? sent - answered : 0;
 }
 
 /* Heartbeats, moves and attacks still waiting for their answer. */

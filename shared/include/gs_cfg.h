@@ -90,6 +90,7 @@ struct gs_cfg {
 	unsigned int max_entities;
 	struct gs_world_rules world;
 	uint32_t spawn_mask; /* spawnN keys given in the file or on the command line */
+	bool spawns_given;   /* any spawnN key, even an empty one */
 	uint32_t skill_mask; /* [skill.N] sections given */
 
 	struct gs_cfg_proc proc[GS_ROLE_MAX];

@@ -556,6 +556,12 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			 indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS) >= 0) {
 			int k = indexed_key(e[i].name, "spawn", GS_MAX_SPAWNS);
 
+			cfg->spawns_given = true;
+			if (e[i].value[0] == '\0') { /* "spawnN =" removes it */
+				memset(cfg->world.spawns[k], 0, sizeof(cfg->world.spawns[k]));
+				cfg->spawn_mask &= ~(1u << k);
+				continue;
+			}
 			if (parse_floats(e[i].value, cfg->world.spawns[k], 3) < 0)
 				ret = bad(lc, section, e[i].name, e[i].value,
 					"expected x,y,z (three numbers)");
@@ -631,8 +637,11 @@ validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
 			"must be at least [sessions] max (%u): every session owns an entity",
 			cfg->max_sessions);
 	}
+	if (cfg->spawns_given && cfg->spawn_mask == 0)
+		return bad(lc, "world", "spawn0", "", "the world needs at least one spawn point");
 	if (cfg->spawn_mask != 0) {
-		/* the file's spawn points replace the built-in ones: spawn0 .. spawnN-1 */
+		/* the file's spawn points replace the built-in ones: spawn0 .. spawnN-1
+		 * (an empty "spawnN =" removes one) */
 		unsigned int n = 32u - (unsigned int)__builtin_clz(cfg->spawn_mask);
 
 		if (cfg->spawn_mask != (1u << n) - 1u) {

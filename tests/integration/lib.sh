@@ -20,7 +20,7 @@
 # lines with a time limit, never by fixed sleeps.
 #
 # Environment: GS_BUILD_DIR (default ./build), GS_SOURCE_DIR, GS_CONFIG,
-# GS_PRIMARY / GS_SESSION / GS_CLIENT (binaries; found in GS_BUILD_DIR
+# GS_PRIMARY / GS_SESSION / GS_MOVE / GS_COMBAT / GS_CTL / GS_CLIENT (binaries; found in GS_BUILD_DIR
 # otherwise), GS_TEST_TIMEOUT (whole test, s, default 130; cleanup gets 40 s
 # more, within ctest's TIMEOUT 180), GS_KEEP_LOGS=1.
 
@@ -83,6 +83,9 @@ gs_init() {
     GS_PRIMARY=${GS_PRIMARY:-$(gs_bin gs-primary primary/gs-primary)}
     GS_SESSION=${GS_SESSION:-$(gs_bin gs-session secondary/session/gs-session)}
     GS_CLIENT=${GS_CLIENT:-$(gs_bin gs-client client/gs-client)}
+    GS_MOVE=${GS_MOVE:-$(gs_bin gs-move secondary/move/gs-move)}
+    GS_COMBAT=${GS_COMBAT:-$(gs_bin gs-combat secondary/combat/gs-combat)}
+    GS_CTL=${GS_CTL:-$(gs_bin gs-ctl secondary/ctl/gs-ctl)}
 }
 
 # gs_bin NAME RELPATH: path of a built binary (RELPATH in the build dir, or
