@@ -3,10 +3,12 @@
 #
 # gsnet in one command (as root): set the machine up, build, start the group
 # on the default config (deploy/gsnet.ini: prefix gsnet, tap interface gs0,
-# server 198.18.0.2:7777), run 50 players from a network namespace for 20 s,
-# print what happened, tear everything down and check that nothing is left.
+# server 198.18.0.2:7777) with gs-session, gs-move and gs-combat, run 50
+# players from a network namespace for 20 s (they walk to a partner and fight,
+# and now and then cheat), print what happened and the world, tear everything
+# down and check that nothing is left.
 #
-#   deploy/demo.sh [--players N] [--duration SEC] [--no-setup]
+#   deploy/demo.sh [--players N] [--duration SEC] [--scenario heartbeat|move|fight] [--no-setup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,15 +16,24 @@ ROOT=$PWD
 PLAYERS=50
 DURATION=20
 SETUP=1
+SCENARIO=fight
 while [ $# -gt 0 ]; do
     case $1 in
+    --scenario) SCENARIO=$2; shift 2 ;;
     --players) PLAYERS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --no-setup) SETUP=0; shift ;;
-    -h | --help) sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
+
+case $SCENARIO in
+heartbeat) SCENARIO_ARGS=() ;;
+move) SCENARIO_ARGS=(--move --cheat-every 20) ;;
+fight) SCENARIO_ARGS=(--fight --speed 15 --cheat-every 20) ;;
+*) echo "demo: --scenario is heartbeat, move or fight" >&2; exit 2 ;;
+esac
 
 CONFIG=deploy/gsnet.ini
 BUILD=build
@@ -35,6 +46,9 @@ PORT=7777
 HUGE_DIR=${GSNET_HUGE_DIR:-/dev/hugepages}
 PRIMARY=$BUILD/primary/gs-primary
 SESSION=$BUILD/secondary/session/gs-session
+MOVE=$BUILD/secondary/move/gs-move
+COMBAT=$BUILD/secondary/combat/gs-combat
+CTL=$BUILD/secondary/ctl/gs-ctl
 CLIENT=$BUILD/client/gs-client
 
 say() { printf '\n== %s\n' "$*"; }
@@ -51,7 +65,7 @@ if [ "$SETUP" -eq 1 ]; then
     ./deploy/setup.sh hugepages
     ./deploy/setup.sh build "$BUILD"
 fi
-for b in "$PRIMARY" "$SESSION" "$CLIENT"; do
+for b in "$PRIMARY" "$SESSION" "$MOVE" "$COMBAT" "$CTL" "$CLIENT"; do
     [ -x "$b" ] || die "$b is not built (deploy/setup.sh build)"
 done
 
@@ -179,24 +193,38 @@ ip -n "$NS" addr add "$CLIENT_ADDR" dev "$IFACE"
 ip -n "$NS" link set "$IFACE" up
 ip -n "$NS" -brief addr show dev "$IFACE"
 
-say "gs-session"
-timeout -k 5 "$LIMIT" stdbuf -oL -eL "$SESSION" -c "$CONFIG" >"$LOGS/session.log" 2>&1 </dev/null &
-PIDS+=($!)
-wait_log "$LOGS/session.log" 'gs-session attached' 30 "${PIDS[1]}"
-grep -a 'gs-session attached' "$LOGS/session.log"
+# handler NAME BINARY: start instance 0 of a handler and wait for it to attach.
+handler() {
+    say "$1"
+    timeout -k 5 "$LIMIT" stdbuf -oL -eL "$2" -c "$CONFIG" >"$LOGS/$1.log" 2>&1 </dev/null &
+    PIDS+=($!)
+    wait_log "$LOGS/$1.log" "$1 attached" 30 "${PIDS[-1]}"
+    grep -a "$1 attached" "$LOGS/$1.log"
+}
+handler gs-session "$SESSION"
+handler gs-move "$MOVE"
+handler gs-combat "$COMBAT"
 
 say "ping $SERVER from $NS (ARP and ICMP answered by gs-primary)"
 timeout -k 2 15 ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 "$SERVER"
 
-say "gs-client: $PLAYERS players for $DURATION s from $NS"
+say "gs-client: $PLAYERS players for $DURATION s from $NS (scenario $SCENARIO: ${SCENARIO_ARGS[*]})"
 set +e
 timeout -k 5 $((DURATION + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server "$SERVER:$PORT" \
-    --players "$PLAYERS" --duration "$DURATION" 2>&1 | tee "$LOGS/client.log"
+    --players "$PLAYERS" --duration "$DURATION" "${SCENARIO_ARGS[@]}" 2>&1 | tee "$LOGS/client.log"
 client_rc=${PIPESTATUS[0]}
 set -e
 
-say "stop: gs-session, then gs-primary"
-stop "${PIDS[1]}" || echo "demo: gs-session exited with $?"
+say "gs-ctl status: the handlers, read from shared memory"
+"$CTL" -c "$CONFIG" status 2>/dev/null
+say "gs-ctl world --all: the first entities (positions, HP)"
+"$CTL" -c "$CONFIG" world --all >"$LOGS/world.txt" 2>/dev/null || echo "demo: gs-ctl world failed"
+head -n 10 "$LOGS/world.txt"
+
+say "stop: the handlers, then gs-primary"
+for ((i = ${#PIDS[@]} - 1; i >= 1; i--)); do
+    stop "${PIDS[i]}" || echo "demo: a handler exited with $?"
+done
 stop "${PIDS[0]}" || echo "demo: gs-primary exited with $?"
 PIDS=()
 
