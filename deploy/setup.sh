@@ -24,10 +24,11 @@ HUGE_DIR=${GSNET_HUGE_DIR:-/dev/hugepages}
 DPDK_RUN_DIR=/var/run/dpdk
 
 # Everything gsnet needs to build, run and test on Debian 12. psmisc gives
-# fuser; tshark, scapy and libpcap-dev are for the replay tests.
+# fuser; tshark, scapy and libpcap-dev are for the replay tests; libmicrohttpd
+# serves gs-stats; prometheus gives promtool, curl scrapes in the tests.
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
     libcunit1-dev pkg-config cmake gcc make iproute2 ethtool iputils-ping
-    python3-scapy tshark libpcap-dev procps psmisc)
+    python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl)
 # shellcheck disable=SC2206 # word splitting of the extra list is intended
 PKGS+=(${GSNET_EXTRA_PKGS:-})
 

@@ -115,9 +115,11 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
 	if (rte_ring_enqueue_elem(p->p2h[lc->idx][cls][inst], msg, sizeof(*msg)) < 0) {
 		count_drop(lc, GS_DROP_RING_FULL, 1);
+		gs_ctr_add(&lc->st->ring_full[cls][inst], 1);
 		return;
 	}
 	gs_ctr_add(&lc->st->dispatched[cls], 1);
+	gs_ctr_add(&lc->st->ring_enq[cls][inst], 1);
 }
 
 /* Send back the received mbuf, rewritten in place into a reply of @p len bytes. */

@@ -17,7 +17,7 @@
 #include "gs_wire.h"
 
 #define GS_SHM_MAGIC	      0x47534e4554435431ull /* "GSNETCT1" */
-#define GS_SHM_VERSION	      2u
+#define GS_SHM_VERSION	      3u
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_VERSION_STR_LEN    32
 
@@ -120,6 +120,9 @@ struct gs_lcore_stats {
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];
+	/* per request ring of this lcore (primary -> handler instance) */
+	uint64_t ring_enq[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint64_t ring_full[GS_CLASS_MAX][GS_MAX_INSTANCES];
 } __rte_cache_aligned;
 
 /** The control memzone (GS_MZ_CTL), published by the primary. */
