@@ -4,8 +4,12 @@
  * dpdk input): telemetry commands can only be registered in the primary.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ring.h>
 #include <rte_telemetry.h>
 
 #include "gs_log.h"
@@ -91,6 +95,162 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static const char *
+slot_state_name(uint32_t st)
+{
+	static const char *const names[] = {
+		[GS_SLOT_FREE] = "free",
+		[GS_SLOT_ATTACHING] = "attaching",
+		[GS_SLOT_RUNNING] = "running",
+		[GS_SLOT_STOPPING] = "stopping",
+		[GS_SLOT_DEAD] = "dead",
+	};
+
+	return st < RTE_DIM(names) && names[st] != NULL ? names[st] : "unknown";
+}
+
+/*
+ * Copy the handler's counters (stats_seq up to the primary's line) the way
+ * its seq lock expects, into the same offsets of @p copy.
+ */
+static void
+slot_counters_read(const struct gs_handler_slot *s, struct gs_handler_slot *copy)
+{
+	gs_stats_read(&s->stats_seq, &copy->stats_seq,
+		offsetof(struct gs_handler_slot, down_since_tsc) -
+			offsetof(struct gs_handler_slot, stats_seq));
+}
+
+/* Milliseconds from @p then to @p now without overflowing the multiplication. */
+static uint64_t
+tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
+{
+	uint64_t age;
+
+	if (hz == 0 || now <= then)
+		return 0;
+	age = now - then;
+	return age / hz * 1000 + age % hz * 1000 / hz;
+}
+
+/* Add @p sub under @p key, or free it: the library frees only what it holds. */
+static int
+add_container(struct rte_tel_data *d, const char *key, struct rte_tel_data *sub)
+{
+	int ret = rte_tel_data_add_dict_container(d, key, sub, 0);
+
+	if (ret < 0)
+		rte_tel_data_free(sub);
+	return ret;
+}
+
+/*
+ * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
+ * '/': keys are "<class>/<instance>" and "<lcore>/<class>/<instance>".
+ */
+static int
+tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
+	const struct gs_ctl *ctl;
+	uint64_t now;
+	char key[64];
+
+	(void)cmd;
+	(void)params;
+	if (p == NULL)
+		return -ENODEV;
+	ctl = p->ctl;
+	now = rte_get_timer_cycles();
+	rte_tel_data_start_dict(d);
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			const struct gs_handler_slot *s = &ctl->handlers[c][i];
+			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
+			struct gs_handler_slot copy;
+			struct rte_tel_data *h;
+			uint64_t rejected = 0;
+
+			if (gen == 0)
+				continue; /* never used */
+			h = rte_tel_data_alloc();
+			if (h == NULL)
+				return -ENOMEM;
+			slot_counters_read(s, &copy);
+			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+				rejected += copy.rejected[r];
+			rte_tel_data_start_dict(h);
+			rte_tel_data_add_dict_string(h, "state",
+				slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
+			rte_tel_data_add_dict_u64(
+				h, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
+			rte_tel_data_add_dict_int(
+				h, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
+			rte_tel_data_add_dict_u64(h, "generation", gen);
+			rte_tel_data_add_dict_u64(
+				h, "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
+			rte_tel_data_add_dict_u64(
+				h, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
+			rte_tel_data_add_dict_u64(h, "heartbeat_age_ms",
+				tsc_age_ms(now,
+					__atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
+					ctl->tsc_hz));
+			rte_tel_data_add_dict_u64(h, "processed", copy.processed);
+			rte_tel_data_add_dict_u64(h, "replied", copy.replied);
+			rte_tel_data_add_dict_u64(h, "rejected", rejected);
+			snprintf(key, sizeof(key), "%s/%u", gs_class_name((enum gs_class)c), i);
+			if (add_container(d, key, h) < 0)
+				return -ENOSPC;
+		}
+	return 0;
+}
+
+static int
+tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
+	struct gs_lcore_stats st;
+	char key[64];
+
+	(void)cmd;
+	(void)params;
+	if (p == NULL)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	for (unsigned int l = 0; l < p->n_lcores; l++) {
+		gs_stats_read(&p->ctl->lcores[l], &st, sizeof(st));
+		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				const struct rte_ring *to_h = p->p2h[l][c][i],
+						      *to_p = p->h2p[l][c][i];
+				struct rte_tel_data *r;
+
+				if (__atomic_load_n(&p->ctl->handlers[c][i].generation,
+					    __ATOMIC_ACQUIRE) == 0 ||
+					to_h == NULL || to_p == NULL)
+					continue; /* instance never used */
+				r = rte_tel_data_alloc();
+				if (r == NULL)
+					return -ENOMEM;
+				rte_tel_data_start_dict(r);
+				rte_tel_data_add_dict_u64(
+					r, "to_handler_depth", rte_ring_count(to_h));
+				rte_tel_data_add_dict_u64(
+					r, "to_handler_enqueued", st.ring_enq[c][i]);
+				rte_tel_data_add_dict_u64(r, "to_handler_full", st.ring_full[c][i]);
+				rte_tel_data_add_dict_u64(
+					r, "to_primary_depth", rte_ring_count(to_p));
+				rte_tel_data_add_dict_u64(
+					r, "capacity", rte_ring_get_capacity(to_h));
+				snprintf(key, sizeof(key), "%u/%s/%u", l,
+					gs_class_name((enum gs_class)c), i);
+				if (add_container(d, key, r) < 0)
+					return -ENOSPC;
+			}
+	}
+	return 0;
+}
+
 int
 telemetry_register(struct primary *p)
 {
@@ -102,6 +262,16 @@ telemetry_register(struct primary *p)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/drops", tel_drops,
 			"gsnet frames dropped, by reason. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/gsnet/handlers", tel_handlers,
+			"gsnet handler instances ever attached, keyed <class>/<instance>: state, "
+			"up, pid, generation, restarts, downs, heartbeat_age_ms, processed, "
+			"replied, rejected. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/gsnet/rings", tel_rings,
+			"gsnet ring pairs of used handler instances, keyed "
+			"<lcore>/<class>/<instance>: to_handler_depth, to_handler_enqueued, "
+			"to_handler_full, to_primary_depth, capacity. No parameters");
 	return ret;
 }
 

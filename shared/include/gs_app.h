@@ -32,7 +32,7 @@ struct gs_app {
 	const char *cfg_path;
 	char *overrides[GS_APP_MAX_OVERRIDES];
 	unsigned int n_over;
-	char **args; /* GS_ROLE_CTL: the command and its arguments after the options */
+	char **args; /* tools (ctl, stats): their own arguments after the common options */
 	int n_args;
 };
 

@@ -86,6 +86,10 @@ struct gs_cfg {
 	unsigned int idle_timeout_ms;
 	unsigned int heartbeat_interval_ms;
 
+	/* [stats] */
+	uint32_t stats_ip;	 /* network byte order: gs-stats' HTTP address */
+	uint16_t stats_port; /* host byte order */
+
 	/* [world], [skill.N] */
 	unsigned int max_entities;
 	struct gs_world_rules world;

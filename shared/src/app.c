@@ -22,8 +22,7 @@ usage(const char *prog, enum gs_role role)
 		"  -o S.K=V  override key K of section [S], e.g. -o eal.file_prefix=gs1\n"
 		"%s"
 		"  -h        this help\n",
-		prog, !gs_role_is_handler(role) ? "" : " [-i INSTANCE]",
-		GS_CFG_DEFAULT_PATH,
+		prog, !gs_role_is_handler(role) ? "" : " [-i INSTANCE]", GS_CFG_DEFAULT_PATH,
 		!gs_role_is_handler(role) ?
 			"" :
 			"  -i N      handler instance, 0 .. lcore_count-1 of the role (default 0)\n");
@@ -32,12 +31,19 @@ usage(const char *prog, enum gs_role role)
 static int
 parse_args(struct gs_app *app, int argc, char **argv)
 {
+	bool tool = app->role == GS_ROLE_CTL || app->role == GS_ROLE_STATS;
+	int n_common = argc, c;
 	char *end;
-	int c;
 
+	/* tools: their own "--long" options and command words follow the common ones */
+	for (int i = 1; tool && i < argc; i++)
+		if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+			n_common = i;
+			break;
+		}
 	optind = 1;
 	/* "+": stop at the first non-option (gs-ctl's command) */
-	while ((c = getopt(argc, argv, "+c:o:i:h")) != -1) {
+	while ((c = getopt(n_common, argv, "+c:o:i:h")) != -1) {
 		switch (c) {
 		case 'c':
 			app->cfg_path = optarg;
@@ -67,7 +73,7 @@ parse_args(struct gs_app *app, int argc, char **argv)
 			return GS_EXIT_CONFIG;
 		}
 	}
-	if (app->role == GS_ROLE_CTL) {
+	if (tool) {
 		app->args = argv + optind;
 		app->n_args = argc - optind;
 		return GS_EXIT_OK;

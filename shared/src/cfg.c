@@ -115,6 +115,12 @@ static const struct key_def skill_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
+static const struct key_def stats_keys[] = {
+	{ "http_ip", KT_IPV4, offsetof(struct gs_cfg, stats_ip), 0, 0, 0 },
+	{ "http_port", KT_PORT, offsetof(struct gs_cfg, stats_port), 0, 1, 65535 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
 static const struct key_def primary_keys[] = {
 	CFG_U("burst", burst, 1, 64),
 	CFG_U("rx_desc", rx_desc, 64, 16384),
@@ -195,6 +201,8 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	cfg->idle_timeout_ms = 10000;
 	cfg->heartbeat_interval_ms = 100;
 	cfg->max_entities = 1000000;
+	cfg->stats_ip = htonl(0x7f000001); /* 127.0.0.1: never exposed by default */
+	cfg->stats_port = 9477;
 	gs_world_rules_default(&cfg->world);
 	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
 		struct gs_cfg_proc *p = &cfg->proc[r];
@@ -568,6 +576,9 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			cfg->spawn_mask |= 1u << k;
 		} else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
 			   (d = find_key(primary_keys, e[i].name)) != NULL)
+			ret = apply_key(lc, cfg, section, d, e[i].value);
+		else if (base == &cfg->proc[GS_ROLE_STATS] &&
+			 (d = find_key(stats_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cfg, section, d, e[i].value);
 		else
 			ret = bad(lc, section, e[i].name, e[i].value, "unknown key");

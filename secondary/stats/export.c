@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* gs-stats' three outputs of a snapshot: Prometheus text, JSON, a table. */
+#include <inttypes.h>
+
+#include "snapshot.h"
+
+static const char *const reject_names[GS_REJECT_MAX] = {
+#define REJECT_NAME(sym, name) name,
+	GS_FOREACH_REJECT(REJECT_NAME)
+#undef REJECT_NAME
+};
+
+static const char *const state_names[] = { "free", "attaching", "running", "stopping", "dead" };
+
+static const char *
+state_str(uint32_t st)
+{
+	return st < RTE_DIM(state_names) ? state_names[st] : "?";
+}
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP gsnet_%s %s\n# TYPE gsnet_%s %s\n", name, help, name, type);
+}
+
+/* --- Prometheus ------------------------------------------------------------------------ */
+
+#define FOR_LCORES(s, l) for (unsigned int l = 0; l < (s)->n_lcores; l++)
+#define FOR_SLOTS(s, c, i)                                          \
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)             \
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) \
+			if (snap_slot_used(s, c, i))
+
+static void
+lcore_counter(FILE *f, const struct snapshot *s, const char *name, const char *help, size_t off)
+{
+	family(f, name, "counter", help);
+	FOR_LCORES(s, l)
+	fprintf(f, "gsnet_%s{lcore=\"%u\"} %" PRIu64 "\n", name, l,
+		*(const uint64_t *)((const char *)&s->lc[l] + off));
+}
+
+static void
+port_counter(FILE *f, const struct snapshot *s, const char *name, const char *help, size_t off)
+{
+	family(f, name, "counter", help);
+	for (unsigned int k = 0; k < s->n_ports; k++)
+		if (s->ports[k].ok)
+			fprintf(f, "gsnet_%s{port=\"%u\",name=\"%s\"} %" PRIu64 "\n", name,
+				s->ports[k].id, s->ports[k].name,
+				*(const uint64_t *)((const char *)&s->ports[k].st + off));
+}
+
+#define SLOT_LABELS "class=\"%s\",instance=\"%u\""
+
+void
+export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
+{
+	family(f, "primary_info", "gauge", "The running primary: version, DPDK, pid.");
+	fprintf(f, "gsnet_primary_info{version=\"%s\",dpdk=\"%s\",pid=\"%d\"} 1\n",
+		s->gsnet_version, s->dpdk_version, s->primary_pid);
+	family(f, "primary_ports_started", "gauge",
+		"rte_eth_dev_start calls that succeeded since the primary started (1 per port: never restarted).");
+	fprintf(f, "gsnet_primary_ports_started %u\n", s->ports_started);
+
+	lcore_counter(f, s, "rx_packets_total", "Frames received by a primary lcore.",
+		offsetof(struct gs_lcore_stats, rx_packets));
+	lcore_counter(f, s, "rx_bytes_total", "Bytes received by a primary lcore.",
+		offsetof(struct gs_lcore_stats, rx_bytes));
+	lcore_counter(f, s, "tx_packets_total", "Frames sent by a primary lcore.",
+		offsetof(struct gs_lcore_stats, tx_packets));
+	lcore_counter(f, s, "tx_bytes_total", "Bytes sent by a primary lcore.",
+		offsetof(struct gs_lcore_stats, tx_bytes));
+	lcore_counter(f, s, "arp_replies_total", "ARP requests answered.",
+		offsetof(struct gs_lcore_stats, arp_replies));
+	lcore_counter(f, s, "icmp_replies_total", "ICMP echo requests answered.",
+		offsetof(struct gs_lcore_stats, icmp_replies));
+
+	family(f, "drops_total", "counter", "Frames and messages dropped, by reason.");
+	FOR_LCORES(s, l)
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+		fprintf(f, "gsnet_drops_total{lcore=\"%u\",reason=\"%s\"} %" PRIu64 "\n", l,
+			gs_drop_name(d), s->lc[l].drops[d]);
+	family(f, "dispatched_total", "counter", "Messages queued to a handler class.");
+	FOR_LCORES(s, l)
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		fprintf(f, "gsnet_dispatched_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
+			gs_class_name(c), s->lc[l].dispatched[c]);
+	family(f, "replies_total", "counter", "Replies of a handler class framed and sent.");
+	FOR_LCORES(s, l)
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		fprintf(f, "gsnet_replies_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
+			gs_class_name(c), s->lc[l].replies[c]);
+
+	family(f, "ring_enqueued_total", "counter",
+		"Messages the primary queued on a handler instance's ring.");
+	FOR_LCORES(s, l)
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_ring_enqueued_total{lcore=\"%u\"," SLOT_LABELS "} %" PRIu64 "\n", l,
+		gs_class_name(c), i, s->lc[l].ring_enq[c][i]);
+	family(f, "ring_full_total", "counter",
+		"Messages dropped because a handler instance's ring was full.");
+	FOR_LCORES(s, l)
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_ring_full_total{lcore=\"%u\"," SLOT_LABELS "} %" PRIu64 "\n", l,
+		gs_class_name(c), i, s->lc[l].ring_full[c][i]);
+	family(f, "ring_depth", "gauge", "Messages waiting in a ring.");
+	FOR_LCORES(s, l)
+	FOR_SLOTS(s, c, i)
+	{
+		fprintf(f,
+			"gsnet_ring_depth{lcore=\"%u\"," SLOT_LABELS
+			",direction=\"to_handler\"} %u\n",
+			l, gs_class_name(c), i, s->depth_p2h[l][c][i]);
+		fprintf(f,
+			"gsnet_ring_depth{lcore=\"%u\"," SLOT_LABELS
+			",direction=\"to_primary\"} %u\n",
+			l, gs_class_name(c), i, s->depth_h2p[l][c][i]);
+	}
+	family(f, "ring_capacity", "gauge", "Slots of every ring.");
+	fprintf(f, "gsnet_ring_capacity %u\n", s->ring_capacity);
+
+	family(f, "handler_up", "gauge", "1 while the primary dispatches to the instance.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_up{" SLOT_LABELS "} %u\n", gs_class_name(c), i, s->hs[c][i].up);
+	family(f, "handler_state", "gauge", "The instance's state (1 for the current one).");
+	FOR_SLOTS(s, c, i)
+	for (unsigned int st = 0; st < RTE_DIM(state_names); st++)
+		fprintf(f, "gsnet_handler_state{" SLOT_LABELS ",state=\"%s\"} %d\n",
+			gs_class_name(c), i, state_names[st], s->hs[c][i].state == st);
+	family(f, "handler_pid", "gauge", "Process id of the instance.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_pid{" SLOT_LABELS "} %d\n", gs_class_name(c), i, s->hs[c][i].pid);
+	family(f, "handler_generation", "gauge",
+		"Attaches of the instance since the primary started.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_generation{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
+		s->hs[c][i].generation);
+	family(f, "handler_restarts_total", "counter", "Attaches after the first one.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_restarts_total{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
+		s->hs[c][i].restarts);
+	family(f, "handler_downs_total", "counter", "Times the primary found the instance gone.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_downs_total{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
+		s->hs[c][i].downs);
+	family(f, "handler_heartbeat_age_seconds", "gauge",
+		"Time since the instance's last heartbeat.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_heartbeat_age_seconds{" SLOT_LABELS "} %.6f\n", gs_class_name(c),
+		i, s->hb_age[c][i]);
+	family(f, "handler_processed_total", "counter", "Messages the instance consumed.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
+		i, s->hs[c][i].processed);
+	family(f, "handler_replied_total", "counter", "Replies the instance queued.");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
+		i, s->hs[c][i].replied);
+	family(f, "handler_rejected_total", "counter", "Messages the instance refused, by reason.");
+	FOR_SLOTS(s, c, i)
+	for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+		fprintf(f,
+			"gsnet_handler_rejected_total{" SLOT_LABELS ",reason=\"%s\"} %" PRIu64 "\n",
+			gs_class_name(c), i, reject_names[r], s->hs[c][i].rejected[r]);
+
+	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
+	fprintf(f, "gsnet_mempool_size{pool=\"gs_pkt\"} %u\n", s->pool_size);
+	family(f, "mempool_available", "gauge", "Mbufs free (ring and lcore caches).");
+	fprintf(f, "gsnet_mempool_available{pool=\"gs_pkt\"} %u\n", s->pool_avail);
+	family(f, "mempool_in_use", "gauge", "Mbufs held (ports' rings, the primary's bursts).");
+	fprintf(f, "gsnet_mempool_in_use{pool=\"gs_pkt\"} %u\n", s->pool_in_use);
+	family(f, "sessions", "gauge", "Session slots in use (active or closing).");
+	fprintf(f, "gsnet_sessions %u\n", s->sessions);
+	family(f, "sessions_max", "gauge", "Session slots.");
+	fprintf(f, "gsnet_sessions_max %u\n", s->sessions_max);
+
+	port_counter(f, s, "port_rx_packets_total", "Packets the port received (ethdev).",
+		offsetof(struct rte_eth_stats, ipackets));
+	port_counter(f, s, "port_tx_packets_total", "Packets the port sent (ethdev).",
+		offsetof(struct rte_eth_stats, opackets));
+	port_counter(f, s, "port_rx_bytes_total", "Bytes the port received (ethdev).",
+		offsetof(struct rte_eth_stats, ibytes));
+	port_counter(f, s, "port_tx_bytes_total", "Bytes the port sent (ethdev).",
+		offsetof(struct rte_eth_stats, obytes));
+	port_counter(f, s, "port_rx_missed_total", "Packets the port dropped: RX queue full.",
+		offsetof(struct rte_eth_stats, imissed));
+	port_counter(f, s, "port_rx_errors_total", "Erroneous packets received.",
+		offsetof(struct rte_eth_stats, ierrors));
+	port_counter(f, s, "port_tx_errors_total", "Packets the port failed to send.",
+		offsetof(struct rte_eth_stats, oerrors));
+	port_counter(f, s, "port_rx_nombuf_total", "RX mbuf allocation failures.",
+		offsetof(struct rte_eth_stats, rx_nombuf));
+
+	family(f, "exporter_scrape_duration_seconds", "gauge", "Time gs-stats took to collect.");
+	fprintf(f, "gsnet_exporter_scrape_duration_seconds %.6f\n", scrape_s);
+}
+
+/* --- JSON -------------------------------------------------------------------------------- */
+
+void
+export_json(FILE *f, const struct snapshot *s)
+{
+	fprintf(f,
+		"{\"primary\":{\"pid\":%d,\"version\":\"%s\",\"dpdk\":\"%s\",\"ports_started\":%u},",
+		s->primary_pid, s->gsnet_version, s->dpdk_version, s->ports_started);
+	fputs("\"lcores\":[", f);
+	FOR_LCORES(s, l)
+	{
+		const struct gs_lcore_stats *c = &s->lc[l];
+
+		fprintf(f,
+			"%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64 ",\"drops\":{",
+			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
+			c->arp_replies, c->icmp_replies);
+		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
+				c->drops[d]);
+		fputs("},\"dispatched\":{", f);
+		for (unsigned int k = 1; k < GS_CLASS_MAX; k++)
+			fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", gs_class_name(k),
+				c->dispatched[k]);
+		fputs("},\"replies\":{", f);
+		for (unsigned int k = 1; k < GS_CLASS_MAX; k++)
+			fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", gs_class_name(k),
+				c->replies[k]);
+		fputs("}}", f);
+	}
+	fputs("],\"handlers\":[", f);
+	bool first = true;
+
+	FOR_SLOTS(s, c, i)
+	{
+		const struct gs_handler_slot *h = &s->hs[c][i];
+
+		fprintf(f,
+			"%s{\"class\":\"%s\",\"instance\":%u,\"state\":\"%s\",\"up\":%u,\"pid\":%d,"
+			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
+			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"rejected\":{",
+			first ? "" : ",", gs_class_name(c), i, state_str(h->state), h->up, h->pid,
+			h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
+			h->replied);
+		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", reject_names[r],
+				h->rejected[r]);
+		fputs("},\"rings\":[", f);
+		FOR_LCORES(s, l)
+		fprintf(f,
+			"%s{\"lcore\":%u,\"enqueued\":%" PRIu64 ",\"full\":%" PRIu64
+			",\"depth_to_handler\":%u,\"depth_to_primary\":%u}",
+			l ? "," : "", l, s->lc[l].ring_enq[c][i], s->lc[l].ring_full[c][i],
+			s->depth_p2h[l][c][i], s->depth_h2p[l][c][i]);
+		fputs("]}", f);
+		first = false;
+	}
+	fprintf(f,
+		"],\"mempool\":{\"size\":%u,\"available\":%u,\"in_use\":%u},"
+		"\"sessions\":{\"used\":%u,\"max\":%u},\"ring_capacity\":%u,\"ports\":[",
+		s->pool_size, s->pool_avail, s->pool_in_use, s->sessions, s->sessions_max,
+		s->ring_capacity);
+	for (unsigned int k = 0; k < s->n_ports; k++) {
+		const struct rte_eth_stats *st = &s->ports[k].st;
+
+		fprintf(f,
+			"%s{\"port\":%u,\"name\":\"%s\",\"ok\":%s,\"rx_packets\":%" PRIu64
+			",\"tx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+			",\"rx_missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
+			",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}",
+			k ? "," : "", s->ports[k].id, s->ports[k].name,
+			s->ports[k].ok ? "true" : "false", st->ipackets, st->opackets, st->ibytes,
+			st->obytes, st->imissed, st->ierrors, st->oerrors, st->rx_nombuf);
+	}
+	fputs("]}\n", f);
+}
+
+/* --- the operator's table ---------------------------------------------------------------- */
+
+static double
+rate(uint64_t now, uint64_t before, double dt)
+{
+	return dt > 0 && now >= before ? (double)(now - before) / dt : 0.0;
+}
+
+void
+export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
+{
+	double dt = prev != NULL ? s->t - prev->t : 0.0;
+	const struct snapshot *p = prev != NULL ? prev : s;
+
+	fprintf(f,
+		"gsnet %s on %s, primary pid %d, ports started %u, sessions %u/%u, mbufs in use %u/%u\n",
+		s->gsnet_version, s->dpdk_version, s->primary_pid, s->ports_started, s->sessions,
+		s->sessions_max, s->pool_in_use, s->pool_size);
+	fprintf(f, "\n%-6s %-16s %12s %10s %12s %10s %10s %8s\n", "port", "name", "rx", "rx/s",
+		"tx", "tx/s", "missed", "errors");
+	for (unsigned int k = 0; k < s->n_ports; k++) {
+		const struct rte_eth_stats *a = &s->ports[k].st, *b = &p->ports[k].st;
+
+		fprintf(f,
+			"%-6u %-16.16s %12" PRIu64 " %10.0f %12" PRIu64 " %10.0f %10" PRIu64
+			" %8" PRIu64 "\n",
+			s->ports[k].id, s->ports[k].name, a->ipackets,
+			rate(a->ipackets, b->ipackets, dt), a->opackets,
+			rate(a->opackets, b->opackets, dt), a->imissed, a->ierrors + a->oerrors);
+	}
+	fprintf(f, "\n%-6s %12s %10s %12s %10s %12s %10s\n", "lcore", "rx", "rx/s", "tx", "tx/s",
+		"dropped", "drop/s");
+	FOR_LCORES(s, l)
+	{
+		uint64_t d = 0, pd = 0;
+
+		for (unsigned int r = 1; r < GS_DROP_MAX; r++) {
+			d += s->lc[l].drops[r];
+			pd += p->lc[l].drops[r];
+		}
+		fprintf(f, "%-6u %12" PRIu64 " %10.0f %12" PRIu64 " %10.0f %12" PRIu64 " %10.0f\n",
+			l, s->lc[l].rx_packets, rate(s->lc[l].rx_packets, p->lc[l].rx_packets, dt),
+			s->lc[l].tx_packets, rate(s->lc[l].tx_packets, p->lc[l].tx_packets, dt), d,
+			rate(d, pd, dt));
+	}
+	fputs("\ndrops by reason (non-zero):", f);
+	for (unsigned int r = 1; r < GS_DROP_MAX; r++) {
+		uint64_t d = 0;
+
+		FOR_LCORES(s, l)
+		d += s->lc[l].drops[r];
+		if (d != 0)
+			fprintf(f, " %s=%" PRIu64, gs_drop_name(r), d);
+	}
+	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
+		"inst", "state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s",
+		"rejected", "ring", "full");
+	FOR_SLOTS(s, c, i)
+	{
+		const struct gs_handler_slot *h = &s->hs[c][i];
+		uint64_t rej = 0, full = 0;
+		uint32_t depth = 0;
+
+		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+			rej += h->rejected[r];
+		FOR_LCORES(s, l)
+		{
+			depth += s->depth_p2h[l][c][i];
+			full += s->lc[l].ring_full[c][i];
+		}
+		fprintf(f,
+			"%-8s %4u %-9s %3s %8d %4u %4u %7.0fms %12" PRIu64 " %10.0f %10" PRIu64
+			" %4u/%-4u %6" PRIu64 "\n",
+			gs_class_name(c), i, state_str(h->state), h->up ? "yes" : "no", h->pid,
+			h->generation, h->restarts, s->hb_age[c][i] * 1e3, h->processed,
+			rate(h->processed, p->hs[c][i].processed, dt), rej, depth, s->ring_capacity,
+			full);
+	}
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "gs_log.h"
+#include "gs_names.h"
+#include "gs_stats.h"
+
+GS_LOG_REGISTER(gs_stats_snap_logtype, gs.stats);
+#define GS_LOGTYPE gs_stats_snap_logtype
+
+int
+stats_src_init(struct stats_src *src, struct gs_ctl *ctl)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	memset(src, 0, sizeof(*src));
+	src->ctl = ctl;
+	src->epoch = __atomic_load_n(&ctl->epoch, __ATOMIC_ACQUIRE);
+	src->n_lcores = ctl->n_lcores;
+	if (gs_session_tbl_attach(&src->sessions) < 0) {
+		GS_LOG(ERR, "the primary has no session table");
+		return -ENOENT;
+	}
+	src->pool = rte_mempool_lookup(GS_POOL_PKT);
+	if (src->pool == NULL) {
+		GS_LOG(ERR, "the primary has no mempool %s", GS_POOL_PKT);
+		return -ENOENT;
+	}
+	for (unsigned int l = 0; l < src->n_lcores; l++)
+		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, c, i);
+				src->p2h[l][c][i] = rte_ring_lookup(name);
+				snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, c, i);
+				src->h2p[l][c][i] = rte_ring_lookup(name);
+				if (src->p2h[l][c][i] == NULL || src->h2p[l][c][i] == NULL) {
+					GS_LOG(ERR, "ring %s of the primary is missing", name);
+					return -ENOENT;
+				}
+			}
+	return 0;
+}
+
+/* Copy a handler slot: identity fields as they are, counters seq-consistent. */
+static void
+copy_slot(const struct gs_handler_slot *from, struct gs_handler_slot *to)
+{
+	const size_t ctr = offsetof(struct gs_handler_slot, stats_seq);
+	const size_t ctr_len = offsetof(struct gs_handler_slot, down_since_tsc) - ctr;
+
+	memcpy(to, from, sizeof(*to));
+	gs_stats_read((const char *)from + ctr, (char *)to + ctr, ctr_len);
+}
+
+void
+snapshot_take(const struct stats_src *src, struct snapshot *s)
+{
+	const struct gs_ctl *ctl = src->ctl;
+	uint64_t now = rte_get_timer_cycles();
+	struct timespec ts;
+	uint16_t port;
+
+	memset(s, 0, sizeof(*s));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->primary_pid = ctl->primary_pid;
+	s->ports_started = __atomic_load_n(&ctl->ports_started, __ATOMIC_RELAXED);
+	memcpy(s->gsnet_version, ctl->gsnet_version, GS_VERSION_STR_LEN);
+	memcpy(s->dpdk_version, ctl->dpdk_version, GS_VERSION_STR_LEN);
+	s->n_lcores = src->n_lcores;
+	for (unsigned int l = 0; l < s->n_lcores; l++)
+		gs_stats_read(&ctl->lcores[l], &s->lc[l], sizeof(s->lc[l]));
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			uint64_t hb;
+
+			copy_slot(&ctl->handlers[c][i], &s->hs[c][i]);
+			hb = s->hs[c][i].heartbeat_tsc;
+			s->hb_age[c][i] = now > hb ? (double)(now - hb) / (double)ctl->tsc_hz : 0.0;
+			for (unsigned int l = 0; l < s->n_lcores; l++) {
+				s->depth_p2h[l][c][i] = rte_ring_count(src->p2h[l][c][i]);
+				s->depth_h2p[l][c][i] = rte_ring_count(src->h2p[l][c][i]);
+			}
+		}
+	s->ring_capacity = rte_ring_get_capacity(src->p2h[0][1][0]);
+	s->pool_size = src->pool->size;
+	s->pool_avail = rte_mempool_avail_count(src->pool);
+	s->pool_in_use = rte_mempool_in_use_count(src->pool);
+	s->sessions = gs_session_count(&src->sessions);
+	s->sessions_max = src->sessions.max;
+	RTE_ETH_FOREACH_DEV(port) {
+		struct port_snap *p;
+
+		if (s->n_ports == SNAP_MAX_PORTS)
+			break;
+		p = &s->ports[s->n_ports++];
+		p->id = port;
+		rte_eth_dev_get_name_by_port(port, p->name);
+		p->ok = rte_eth_stats_get(port, &p->st) == 0;
+	}
+}

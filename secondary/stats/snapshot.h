@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_STATS_SNAPSHOT_H
+#define GS_STATS_SNAPSHOT_H
+
+/*
+ * One consistent copy of every figure of a gsnet group, taken by gs-stats
+ * from shared memory (seq-locked counter blocks, ring counts, the mempool)
+ * and from ethdev. Taking it never writes shared memory and never takes a
+ * lock another process could hold.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+
+#include "gs_session_tbl.h"
+#include "gs_shm_types.h"
+
+#define SNAP_MAX_PORTS 8
+
+struct rte_mempool;
+struct rte_ring;
+
+/** What gs-stats looked up once at start. */
+struct stats_src {
+	struct gs_ctl *ctl;
+	uint64_t epoch;
+	struct gs_session_tbl sessions;
+	struct rte_mempool *pool;
+	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	unsigned int n_lcores;
+};
+
+struct port_snap {
+	uint16_t id;
+	bool ok; /* stats read */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct rte_eth_stats st;
+};
+
+struct snapshot {
+	double t; /* CLOCK_MONOTONIC seconds */
+	int32_t primary_pid;
+	uint32_t ports_started;
+	char gsnet_version[GS_VERSION_STR_LEN + 1];
+	char dpdk_version[GS_VERSION_STR_LEN + 1];
+	unsigned int n_lcores;
+	struct gs_lcore_stats lc[GS_MAX_PRIMARY_LCORES];
+	struct gs_handler_slot hs[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	double hb_age[GS_CLASS_MAX][GS_MAX_INSTANCES]; /* seconds */
+	uint32_t depth_p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint32_t depth_h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint32_t ring_capacity;
+	uint32_t pool_size, pool_avail, pool_in_use;
+	uint32_t sessions, sessions_max;
+	unsigned int n_ports;
+	struct port_snap ports[SNAP_MAX_PORTS];
+};
+
+/**
+ * Look up everything a snapshot reads (after gs_ctl_attach()).
+ *
+ * @return 0, -ENOENT (an object of the primary is missing: logged).
+ */
+int stats_src_init(struct stats_src *src, struct gs_ctl *ctl);
+
+/** Take a snapshot now. */
+void snapshot_take(const struct stats_src *src, struct snapshot *s);
+
+/** Whether a handler slot was ever used (has something to report). */
+static inline bool
+snap_slot_used(const struct snapshot *s, unsigned int c, unsigned int i)
+{
+	return s->hs[c][i].generation != 0;
+}
+
+/** Prometheus text format 0.0.4. @p scrape_s: the time the snapshot took. */
+void export_prometheus(FILE *f, const struct snapshot *s, double scrape_s);
+
+/** The same figures as one JSON object. */
+void export_json(FILE *f, const struct snapshot *s);
+
+/** An operator's table; rates per second against @p prev (NULL: totals only). */
+void export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev);
+
+#endif /* GS_STATS_SNAPSHOT_H */
