@@ -134,14 +134,23 @@ tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
 }
 
 /* Add @p sub under @p key, or free it: the library frees only what it holds. */
-static int
-add_container(struct rte_tel_data *d, const char *key, struct rte_tel_data *sub)
+/* d["<prefix>_<name>"] = v: telemetry in DPDK 22.11 cannot nest dicts. */
+static void
+put_u64(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
 {
-	int ret = rte_tel_data_add_dict_container(d, key, sub, 0);
+	char k[RTE_TEL_MAX_STRING_LEN];
 
-	if (ret < 0)
-		rte_tel_data_free(sub);
-	return ret;
+	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	rte_tel_data_add_dict_u64(d, k, v);
+}
+
+static void
+put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char *v)
+{
+	char k[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	rte_tel_data_add_dict_string(d, k, v);
 }
 
 /*
@@ -168,39 +177,29 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
 			struct gs_handler_slot copy;
-			struct rte_tel_data *h;
 			uint64_t rejected = 0;
 
 			if (gen == 0)
 				continue; /* never used */
-			h = rte_tel_data_alloc();
-			if (h == NULL)
-				return -ENOMEM;
+			snprintf(key, sizeof(key), "%s_%u", gs_class_name((enum gs_class)c), i);
 			slot_counters_read(s, &copy);
 			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 				rejected += copy.rejected[r];
-			rte_tel_data_start_dict(h);
-			rte_tel_data_add_dict_string(h, "state",
+			put_str(d, key, "state",
 				slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
-			rte_tel_data_add_dict_u64(
-				h, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
-			rte_tel_data_add_dict_int(
-				h, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
-			rte_tel_data_add_dict_u64(h, "generation", gen);
-			rte_tel_data_add_dict_u64(
-				h, "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
-			rte_tel_data_add_dict_u64(
-				h, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
-			rte_tel_data_add_dict_u64(h, "heartbeat_age_ms",
+			put_u64(d, key, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
+			put_u64(d, key, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
+			put_u64(d, key, "generation", gen);
+			put_u64(d, key, "restarts",
+				__atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
+			put_u64(d, key, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
+			put_u64(d, key, "heartbeat_age_ms",
 				tsc_age_ms(now,
 					__atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
 					ctl->tsc_hz));
-			rte_tel_data_add_dict_u64(h, "processed", copy.processed);
-			rte_tel_data_add_dict_u64(h, "replied", copy.replied);
-			rte_tel_data_add_dict_u64(h, "rejected", rejected);
-			snprintf(key, sizeof(key), "%s/%u", gs_class_name((enum gs_class)c), i);
-			if (add_container(d, key, h) < 0)
-				return -ENOSPC;
+			put_u64(d, key, "processed", copy.processed);
+			put_u64(d, key, "replied", copy.replied);
+			put_u64(d, key, "rejected", rejected);
 		}
 	return 0;
 }
@@ -223,29 +222,18 @@ tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 				const struct rte_ring *to_h = p->p2h[l][c][i],
 						      *to_p = p->h2p[l][c][i];
-				struct rte_tel_data *r;
 
 				if (__atomic_load_n(&p->ctl->handlers[c][i].generation,
 					    __ATOMIC_ACQUIRE) == 0 ||
 					to_h == NULL || to_p == NULL)
 					continue; /* instance never used */
-				r = rte_tel_data_alloc();
-				if (r == NULL)
-					return -ENOMEM;
-				rte_tel_data_start_dict(r);
-				rte_tel_data_add_dict_u64(
-					r, "to_handler_depth", rte_ring_count(to_h));
-				rte_tel_data_add_dict_u64(
-					r, "to_handler_enqueued", st.ring_enq[c][i]);
-				rte_tel_data_add_dict_u64(r, "to_handler_full", st.ring_full[c][i]);
-				rte_tel_data_add_dict_u64(
-					r, "to_primary_depth", rte_ring_count(to_p));
-				rte_tel_data_add_dict_u64(
-					r, "capacity", rte_ring_get_capacity(to_h));
-				snprintf(key, sizeof(key), "%u/%s/%u", l,
+				snprintf(key, sizeof(key), "%u_%s_%u", l,
 					gs_class_name((enum gs_class)c), i);
-				if (add_container(d, key, r) < 0)
-					return -ENOSPC;
+				put_u64(d, key, "to_handler_depth", rte_ring_count(to_h));
+				put_u64(d, key, "to_handler_enqueued", st.ring_enq[c][i]);
+				put_u64(d, key, "to_handler_full", st.ring_full[c][i]);
+				put_u64(d, key, "to_primary_depth", rte_ring_count(to_p));
+				put_u64(d, key, "capacity", rte_ring_get_capacity(to_h));
 			}
 	}
 	return 0;
@@ -264,14 +252,10 @@ telemetry_register(struct primary *p)
 			"gsnet frames dropped, by reason. No parameters");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/handlers", tel_handlers,
-			"gsnet handler instances ever attached, keyed <class>/<instance>: state, "
-			"up, pid, generation, restarts, downs, heartbeat_age_ms, processed, "
-			"replied, rejected. No parameters");
+			"gsnet handler instances: <class>_<instance>_<field>. No parameters");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/rings", tel_rings,
-			"gsnet ring pairs of used handler instances, keyed "
-			"<lcore>/<class>/<instance>: to_handler_depth, to_handler_enqueued, "
-			"to_handler_full, to_primary_depth, capacity. No parameters");
+			"gsnet rings: <lcore>_<class>_<instance>_<field>. No parameters");
 	return ret;
 }
 

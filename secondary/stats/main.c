@@ -64,9 +64,12 @@ usage(FILE *f)
 static const char *
 primary_gone(void)
 {
-	if (__atomic_load_n(&src.ctl->stopping, __ATOMIC_ACQUIRE))
+	uint64_t epoch = __atomic_load_n(&src.ctl->epoch, __ATOMIC_ACQUIRE);
+
+	/* a stopping primary clears its epoch */
+	if (__atomic_load_n(&src.ctl->stopping, __ATOMIC_ACQUIRE) || epoch == 0)
 		return "the primary is stopping";
-	if (__atomic_load_n(&src.ctl->epoch, __ATOMIC_ACQUIRE) != src.epoch)
+	if (epoch != src.epoch)
 		return "the primary restarted (new epoch)";
 	if (!rte_eal_primary_proc_alive(NULL))
 		return "the primary is gone";
