@@ -51,15 +51,8 @@ static void
 reply(struct combat_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
 	const ProtobufCMessage *pb)
 {
-	struct gs_msg *r = &ctx->reply;
-
-	memset(&r->hdr, 0, sizeof(r->hdr));
-	r->peer = s->peer;
-	r->session_slot = gs_session_slot(&ctx->tbl, s);
-	r->hdr.type = type;
-	r->hdr.session_id = s->session_id;
-	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
-	gs_handler_reply(ctx->h, lcore, r);
+	gs_handler_reply_pb(ctx->h, lcore, &ctx->reply, &s->peer, gs_session_slot(&ctx->tbl, s),
+		s->session_id, type, pb);
 }
 
 /* Tell the target's session it was hit. */

@@ -72,18 +72,8 @@ static int
 reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_session *s,
 	const struct gs_peer *peer, uint8_t type, const ProtobufCMessage *pb)
 {
-	struct gs_msg *r = &ctx->reply;
-	size_t len = protobuf_c_message_get_packed_size(pb);
-
-	if (len > GS_WIRE_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	memset(&r->hdr, 0, sizeof(r->hdr));
-	r->peer = s != NULL ? s->peer : *peer;
-	r->session_slot = gs_session_slot(&ctx->tbl, s);
-	r->hdr.type = type;
-	r->hdr.session_id = s != NULL ? s->session_id : 0;
-	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
-	return gs_handler_reply(ctx->h, lcore, r);
+	return gs_handler_reply_pb(ctx->h, lcore, &ctx->reply, s != NULL ? &s->peer : peer,
+		gs_session_slot(&ctx->tbl, s), s != NULL ? s->session_id : 0, type, pb);
 }
 
 static void

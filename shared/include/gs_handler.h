@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "gs_app.h"
 #include "gs_idle.h"
 #include "gs_shm_types.h"
@@ -84,6 +86,17 @@ int gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void 
  * @return 0, -ENOBUFS (reply ring full: counted as reply_full).
  */
 int gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *reply);
+
+/**
+ * Pack protobuf message @p pb straight into @p r's payload as a reply of
+ * @p type to @p peer (session @p session_id at table slot @p slot; 0, 0 for
+ * no session) and queue it for primary lcore @p lcore.
+ *
+ * @return 0, -EMSGSIZE (payload over GS_WIRE_MAX_PAYLOAD), -ENOBUFS (ring full).
+ */
+int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, struct gs_msg *r,
+	const struct gs_peer *peer, uint32_t slot, uint32_t session_id, uint8_t type,
+	const ProtobufCMessage *pb);
 
 /** Count a rejected message (handler-side validation). */
 void gs_handler_reject(struct gs_handler *h, enum gs_reject why);

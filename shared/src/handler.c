@@ -262,6 +262,22 @@ gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *
 	return 0;
 }
 
+int
+gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, struct gs_msg *r,
+	const struct gs_peer *peer, uint32_t slot, uint32_t session_id, uint8_t type,
+	const ProtobufCMessage *pb)
+{
+	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	memset(&r->hdr, 0, sizeof(r->hdr));
+	r->peer = *peer;
+	r->session_slot = slot;
+	r->hdr.type = type;
+	r->hdr.session_id = session_id;
+	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
+	return gs_handler_reply(h, lcore, r);
+}
+
 void
 gs_handler_reject(struct gs_handler *h, enum gs_reject why)
 {
