@@ -193,6 +193,16 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	port_counter(f, s, "port_rx_nombuf_total", "RX mbuf allocation failures.",
 		offsetof(struct rte_eth_stats, rx_nombuf));
 
+	family(f, "port_xstat", "untyped",
+		"The driver's extended statistics (rte_eth_xstats), by name.");
+	for (unsigned int k = 0; k < s->n_ports; k++)
+		for (unsigned int x = 0; x < s->ports[k].n_xstats; x++)
+			fprintf(f,
+				"gsnet_port_xstat{port=\"%u\",name=\"%s\",stat=\"%s\"} %" PRIu64
+				"\n",
+				s->ports[k].id, s->ports[k].name, s->ports[k].xname[x].name,
+				s->ports[k].xvalue[x]);
+
 	family(f, "exporter_scrape_duration_seconds", "gauge", "Time gs-stats took to collect.");
 	fprintf(f, "gsnet_exporter_scrape_duration_seconds %.6f\n", scrape_s);
 }

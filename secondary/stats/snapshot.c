@@ -61,6 +61,25 @@ copy_slot(const struct gs_handler_slot *from, struct gs_handler_slot *to)
 	gs_stats_read((const char *)from + ctr, (char *)to + ctr, ctr_len);
 }
 
+/* The driver's extended statistics of @p port: the first SNAP_MAX_XSTATS, by id. */
+static void
+read_xstats(uint16_t port, struct port_snap *p)
+{
+	uint64_t ids[SNAP_MAX_XSTATS];
+	int total = rte_eth_xstats_get_names(port, NULL, 0);
+	unsigned int n;
+
+	if (total <= 0)
+		return;
+	n = (unsigned int)total < SNAP_MAX_XSTATS ? (unsigned int)total : SNAP_MAX_XSTATS;
+	for (unsigned int k = 0; k < n; k++)
+		ids[k] = k;
+	if (rte_eth_xstats_get_names_by_id(port, p->xname, n, ids) != (int)n ||
+		rte_eth_xstats_get_by_id(port, ids, p->xvalue, n) != (int)n)
+		return;
+	p->n_xstats = n;
+}
+
 void
 snapshot_take(const struct stats_src *src, struct snapshot *s)
 {
@@ -106,5 +125,6 @@ snapshot_take(const struct stats_src *src, struct snapshot *s)
 		p->id = port;
 		rte_eth_dev_get_name_by_port(port, p->name);
 		p->ok = rte_eth_stats_get(port, &p->st) == 0;
+		read_xstats(port, p);
 	}
 }

@@ -17,7 +17,8 @@
 #include "gs_session_tbl.h"
 #include "gs_shm_types.h"
 
-#define SNAP_MAX_PORTS 8
+#define SNAP_MAX_PORTS	8
+#define SNAP_MAX_XSTATS 128 /* per port; a driver's further xstats are not exported */
 
 struct rte_mempool;
 struct rte_ring;
@@ -38,6 +39,9 @@ struct port_snap {
 	bool ok; /* stats read */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_eth_stats st;
+	unsigned int n_xstats;
+	struct rte_eth_xstat_name xname[SNAP_MAX_XSTATS];
+	uint64_t xvalue[SNAP_MAX_XSTATS];
 };
 
 struct snapshot {

@@ -88,6 +88,7 @@ done
 gs_check "rx_packets grew by at least sent + malformed" \
     "$(metric "$M" 'gsnet_rx_packets_total{')" -ge "$((RX0 + SENT + 20))"
 gs_check "port rx_packets" "$(metric "$M" 'gsnet_port_rx_packets_total{port="0"')" -ge "$((SENT + 20))"
+gs_check "port xstats exported" "$(grep -c "^gsnet_port_xstat{port=\"0\"" "$M")" -gt 0
 gs_check "ports started" "$(metric "$M" 'gsnet_primary_ports_started')" -eq 1
 for c in session move combat; do
     gs_check "$c up" "$(metric "$M" "gsnet_handler_up{class=\"$c\",instance=\"0\"}")" -eq 1
