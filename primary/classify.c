@@ -32,18 +32,24 @@ mix32(uint32_t x)
 int
 classify_instance(uint32_t session_id, uint32_t src_ip, uint16_t src_port, uint32_t live)
 {
-	unsigned int n = (unsigned int)__builtin_popcount(live), pick;
-	uint32_t key = session_id != 0 ? session_id : mix32(src_ip) ^ src_port;
+	uint32_t key = session_id != 0 ? session_id : mix32(src_ip) ^ src_port, best = 0;
+	int pick = -1;
 
-	if (n == 0)
-		return -1;
-	/* the pick-th live instance: stable while the set of live instances is */
-	pick = mix32(key) % n;
-	for (unsigned int i = 0; i < 32; i++) {
+	/*
+	 * Rendezvous hashing: the live instance with the highest weight for the
+	 * key. When an instance comes or goes, only the sessions it wins or
+	 * held move; every other session stays where it was.
+	 */
+	for (unsigned int i = 0; i < 32 && (live >> i) != 0; i++) {
+		uint32_t w;
+
 		if ((live & (1u << i)) == 0)
 			continue;
-		if (pick-- == 0)
-			return (int)i;
+		w = mix32(key ^ mix32(i + 1u));
+		if (pick < 0 || w > best) {
+			best = w;
+			pick = (int)i;
+		}
 	}
-	return -1;
+	return pick;
 }

@@ -27,7 +27,8 @@ classify_type(const struct classify_table *t, uint8_t type)
 /**
  * Pick the instance of a class for a message: by session so one session's
  * messages stay in order on one instance; a CONNECT (session 0) by its
- * source address.
+ * source address. Rendezvous hashing: a change of the live set moves only
+ * the sessions of the instance that left (or that the new one wins).
  *
  * @param live  bit mask of live instances of the class
  * @return the instance, or -1 when none is live.

@@ -26,6 +26,7 @@ struct lcore_ctx {
 	unsigned int idx; /* 0 .. n_lcores-1: RX/TX queue and ring index */
 	struct gs_lcore_stats *st;
 	uint16_t ip_id;
+	uint32_t retire_seen; /* p->retire_seq when this lcore last looked */
 	uint16_t ntx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
 	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
@@ -199,29 +200,74 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	tx_enqueue(lc, port, mb);
 }
 
+/* Frame and send one burst of replies from handler instance (c, i). */
 static unsigned int
-drain_replies(struct lcore_ctx *lc)
+drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 {
 	struct primary *p = lc->p;
 	struct rte_mbuf *mbufs[MAX_BURST];
+	unsigned int n = rte_ring_dequeue_burst_elem(
+		p->h2p[lc->idx][c][i], lc->replies, sizeof(struct gs_msg), MAX_BURST, NULL);
+
+	if (n == 0)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(p->pool, mbufs, n) < 0) {
+		count_drop(lc, GS_DROP_TX_NOMBUF, n);
+		return n;
+	}
+	for (unsigned int k = 0; k < n; k++)
+		send_reply(lc, (enum gs_class)c, &lc->replies[k], mbufs[k]);
+	return n;
+}
+
+static unsigned int
+drain_replies(struct lcore_ctx *lc)
+{
 	unsigned int total = 0;
 
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-			unsigned int n = rte_ring_dequeue_burst_elem(p->h2p[lc->idx][c][i],
-				lc->replies, sizeof(struct gs_msg), MAX_BURST, NULL);
-
-			if (n == 0)
-				continue;
-			total += n;
-			if (rte_pktmbuf_alloc_bulk(p->pool, mbufs, n) < 0) {
-				count_drop(lc, GS_DROP_TX_NOMBUF, n);
-				continue;
-			}
-			for (unsigned int k = 0; k < n; k++)
-				send_reply(lc, (enum gs_class)c, &lc->replies[k], mbufs[k]);
-		}
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
+			total += drain_ring(lc, c, i);
 	return total;
+}
+
+/*
+ * Carry out the main lcore's retire requests for this lcore's rings. This
+ * lcore is the only producer of its request rings and the only consumer of
+ * its reply rings, and it no longer dispatches to a retired instance (the
+ * live mask was cleared before the request), so after a death it can send
+ * the dead instance's finished replies, count its unconsumed requests as
+ * handler_down and reset both rings: whatever a half-done enqueue or dequeue
+ * of the dead process left is gone, and its successor starts clean.
+ */
+static void
+retire_rings(struct lcore_ctx *lc)
+{
+	struct primary *p = lc->p;
+	uint32_t seq = __atomic_load_n(&p->retire_seq, __ATOMIC_ACQUIRE);
+
+	if (seq == lc->retire_seen)
+		return;
+	lc->retire_seen = seq;
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			uint32_t req = __atomic_load_n(
+				&p->ctl->handlers[c][i].retire_req, __ATOMIC_ACQUIRE);
+			uint32_t *done = &p->retire_done[lc->idx][c][i];
+
+			if (req == 0 || req == *done)
+				continue;
+			if (req & 1u) {
+				struct rte_ring *to_h = p->p2h[lc->idx][c][i];
+
+				while (drain_ring(lc, c, i) > 0)
+					;
+				count_drop(lc, GS_DROP_HANDLER_DOWN, rte_ring_count(to_h));
+				rte_ring_reset(to_h);
+				rte_ring_reset(p->h2p[lc->idx][c][i]);
+			}
+			__atomic_store_n(done, req, __ATOMIC_RELEASE);
+		}
 }
 
 static unsigned int
@@ -246,6 +292,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 		work += n;
 	}
 	work += drain_replies(lc);
+	retire_rings(lc);
 	for (unsigned int i = 0; i < p->n_ports; i++)
 		tx_flush(lc, p->ports[i]);
 	gs_stats_end(&lc->st->seq);

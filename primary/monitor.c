@@ -13,6 +13,59 @@ GS_LOG_REGISTER(gs_primary_monitor_logtype, gs.primary.monitor);
  * slot says RUNNING, its pid exists and its heartbeat is fresh. The data
  * path dispatches only to instances in p->live.
  */
+/* Whether every primary lcore has carried out retire request @p req of slot (c, i). */
+static bool
+all_lcores_retired(const struct primary *p, unsigned int c, unsigned int i, uint32_t req)
+{
+	for (unsigned int l = 0; l < p->n_lcores; l++)
+		if (__atomic_load_n(&p->retire_done[l][c][i], __ATOMIC_ACQUIRE) != req)
+			return false;
+	return true;
+}
+
+/*
+ * Retiring (after the live masks are published): an instance that leaves
+ * cleanly (STOPPING, process alive) is retired without touching its rings,
+ * it drains them itself; one whose process is gone, or that left without
+ * the primary's acknowledgement, is marked DEAD and its rings are reset by
+ * the lcores that own them. Its slot can be claimed again once retired.
+ */
+static void
+retire_tick(struct primary *p, unsigned int c, unsigned int i)
+{
+	struct gs_handler_slot *slot = &p->ctl->handlers[c][i];
+	uint32_t gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
+	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+	uint32_t req = slot->retire_req, done = slot->retired_req, want = 0;
+	bool alive;
+
+	if (gen == 0)
+		return;
+	if (req != 0 && done != req && all_lcores_retired(p, c, i, req)) {
+		__atomic_store_n(&slot->retired_req, req, __ATOMIC_RELEASE);
+		GS_LOG(NOTICE, "%s instance %u generation %u retired%s", gs_class_name(c), i, gen,
+			(req & 1u) ? ": rings reset" : " (it drains its rings)");
+		done = req;
+	}
+	alive = gs_pid_alive(slot->pid);
+	if (state == GS_SLOT_STOPPING && alive) {
+		want = GS_RETIRE(gen, false);
+	} else if (state == GS_SLOT_FREE || state == GS_SLOT_DEAD || !alive) {
+		if (state == GS_SLOT_FREE && done == GS_RETIRE(gen, false))
+			return; /* left cleanly, acknowledged */
+		if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD &&
+			__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD, false,
+				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			GS_LOG(WARNING, "%s instance %u (pid %d) is gone: reclaiming its rings",
+				gs_class_name(c), i, slot->pid);
+		want = GS_RETIRE(gen, true);
+	}
+	if (want > req) {
+		__atomic_store_n(&slot->retire_req, want, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&p->retire_seq, 1, __ATOMIC_RELEASE);
+	}
+}
+
 void
 monitor_tick(struct primary *p, uint64_t now)
 {
@@ -55,6 +108,8 @@ monitor_tick(struct primary *p, uint64_t now)
 			}
 		}
 		__atomic_store_n(&p->live[c], mask, __ATOMIC_RELEASE);
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
+			retire_tick(p, c, i);
 	}
 	__atomic_store_n(&ctl->heartbeat_tsc, now, __ATOMIC_RELEASE);
 }

@@ -40,6 +40,10 @@ struct primary {
 
 	/* live instances per class (bit mask): written by the main lcore, read by all */
 	uint32_t live[GS_CLASS_MAX];
+	/* retiring handler instances: the main lcore bumps retire_seq after a new
+	 * request; each lcore records the request it carried out per instance */
+	uint32_t retire_seq;
+	uint32_t retire_done[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
 	/* the signal handler's flag, and the stop every lcore reads */
 	volatile sig_atomic_t *sig_stop;
 	uint32_t stop;

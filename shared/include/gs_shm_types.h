@@ -17,7 +17,7 @@
 #include "gs_wire.h"
 
 #define GS_SHM_MAGIC	      0x47534e4554435431ull /* "GSNETCT1" */
-#define GS_SHM_VERSION	      3u
+#define GS_SHM_VERSION	      4u
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_VERSION_STR_LEN    32
 
@@ -93,7 +93,7 @@ struct gs_handler_slot {
 	uint64_t heartbeat_tsc;
 	uint64_t attach_tsc;
 	uint32_t restarts; /* claims after the first */
-	uint32_t reserved;
+	uint32_t stop_req; /* = generation: asked (gs-ctl stop) to drain and leave */
 	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
 
 	/* handler's counters: seq is odd while the handler updates them */
@@ -106,7 +106,19 @@ struct gs_handler_slot {
 	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */
 	uint32_t up;				     /* 1 while dispatched to */
 	uint32_t downs;				     /* times it was found dead */
+	/*
+	 * Retiring a generation: GS_RETIRE(gen, reset). Once retired_req equals
+	 * retire_req, no primary lcore enqueues to the instance any more and,
+	 * with reset (the instance died), its rings are empty and reset: what
+	 * it had not consumed is counted as handler_down, its finished replies
+	 * were sent. A new process claims the slot only then.
+	 */
+	uint32_t retire_req;
+	uint32_t retired_req;
 } __rte_cache_aligned;
+
+/** The retire request of generation @p gen; @p reset for an instance that died. */
+#define GS_RETIRE(gen, reset) (((gen) << 1) | ((reset) ? 1u : 0u))
 
 /** Counters of one primary lcore; seq is odd while the lcore updates them. */
 struct gs_lcore_stats {

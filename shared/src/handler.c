@@ -22,8 +22,9 @@
 GS_LOG_REGISTER(gs_shared_handler_logtype, gs.shared.handler);
 #define GS_LOGTYPE gs_shared_handler_logtype
 
-#define TICKS_PER_SEC	  100 /* heartbeat and housekeeping */
-#define ALIVE_CHECK_TICKS 10  /* rte_eal_primary_proc_alive is a syscall */
+#define TICKS_PER_SEC	  100  /* heartbeat and housekeeping */
+#define ALIVE_CHECK_TICKS 10   /* rte_eal_primary_proc_alive is a syscall */
+#define LEAVE_WAIT_MS	  1000 /* the primary acknowledges within a tick (10 ms) */
 
 /* Every way the primary's layout can differ from this binary's, said plainly. */
 static int
@@ -101,29 +102,58 @@ gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **ou
 	}
 }
 
+/*
+ * Claim the slot: only a free or dead one whose last generation the primary
+ * has retired (its rings clean). A predecessor killed a moment ago is waited
+ * for: the primary notices within handler_timeout_ms and resets its rings.
+ */
 static int
-claim_slot(struct gs_handler *h)
+claim_slot(struct gs_handler *h, unsigned int wait_ms)
 {
 	struct gs_handler_slot *slot = h->slot;
-	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-	int32_t holder = slot->pid;
+	uint64_t deadline = rte_get_timer_cycles() + h->tsc_hz * wait_ms / 1000;
+	bool told = false;
 
-	if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD && holder != getpid() &&
-		gs_pid_alive(holder)) {
-		GS_LOG(ERR, "instance %u of class %s is held by running pid %d", h->instance,
-			gs_class_name(h->cls), holder);
-		return -EBUSY;
-	}
-	if (!__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_ATTACHING, false,
-		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		GS_LOG(ERR, "instance %u of class %s was claimed concurrently", h->instance,
-			gs_class_name(h->cls));
-		return -EBUSY;
+	for (;;) {
+		uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+		uint32_t gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
+		uint32_t done = __atomic_load_n(&slot->retired_req, __ATOMIC_ACQUIRE);
+		int32_t holder = slot->pid;
+
+		if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD && holder != getpid() &&
+			gs_pid_alive(holder)) {
+			GS_LOG(ERR, "instance %u of class %s is held by running pid %d",
+				h->instance, gs_class_name(h->cls), holder);
+			return -EBUSY;
+		}
+		if ((state == GS_SLOT_FREE || state == GS_SLOT_DEAD) &&
+			(gen == 0 || done >> 1 == gen)) {
+			if (__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_ATTACHING,
+				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				break;
+			GS_LOG(ERR, "instance %u of class %s was claimed concurrently", h->instance,
+				gs_class_name(h->cls));
+			return -EBUSY;
+		}
+		if (!told) {
+			GS_LOG(NOTICE,
+				"instance %u of class %s: waiting for the primary to retire generation %u (pid %d gone)",
+				h->instance, gs_class_name(h->cls), gen, holder);
+			told = true;
+		}
+		if (rte_get_timer_cycles() > deadline) {
+			GS_LOG(ERR,
+				"the primary did not retire generation %u of %s instance %u within %u ms",
+				gen, gs_class_name(h->cls), h->instance, wait_ms);
+			return -ETIMEDOUT;
+		}
+		usleep(5000);
 	}
 	h->generation = slot->generation + 1;
 	if (h->generation > 1)
 		slot->restarts++;
 	slot->pid = getpid();
+	slot->stop_req = 0;
 	slot->lcore_id = rte_lcore_id();
 	slot->attach_tsc = rte_get_timer_cycles();
 	__atomic_store_n(&slot->heartbeat_tsc, slot->attach_tsc, __ATOMIC_RELEASE);
@@ -169,7 +199,7 @@ gs_handler_attach(
 			return -ENOENT;
 		}
 	}
-	ret = claim_slot(h);
+	ret = claim_slot(h, wait_ms);
 	if (ret < 0)
 		return ret;
 	__atomic_store_n(&h->slot->state, GS_SLOT_RUNNING, __ATOMIC_RELEASE);
@@ -194,11 +224,75 @@ check_still_valid(struct gs_handler *h, unsigned int tick)
 			h->slot->pid);
 		return -EOWNERDEAD;
 	}
+	if (__atomic_load_n(&h->slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_RUNNING) {
+		GS_LOG(WARNING, "the primary retired instance %u: exiting", h->instance);
+		return -EOWNERDEAD;
+	}
+	if (__atomic_load_n(&h->slot->stop_req, __ATOMIC_ACQUIRE) == h->generation) {
+		GS_LOG(NOTICE, "asked to stop (gs-ctl stop): draining, then exiting");
+		return -ECANCELED;
+	}
 	if (tick % ALIVE_CHECK_TICKS == 0 && !rte_eal_primary_proc_alive(NULL)) {
 		GS_LOG(ERR, "the primary died: exiting (restart the group with the primary)");
 		return -ENOTCONN;
 	}
 	return 0;
+}
+
+/* Consume one burst from each ring; returns the messages handled. */
+static unsigned int
+consume(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
+{
+	unsigned int got = 0;
+
+	for (unsigned int l = 0; l < h->n_lcores; l++) {
+		unsigned int n = rte_ring_dequeue_burst_elem(
+			h->rx[l], h->burst, sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
+
+		if (n == 0)
+			continue;
+		gs_stats_begin(&h->slot->stats_seq);
+		ops->burst(arg, l, h->burst, n);
+		gs_ctr_add(&h->slot->processed, n);
+		gs_stats_end(&h->slot->stats_seq);
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * Leave without losing a message: say STOPPING, wait until the primary has
+ * retired this generation (no lcore enqueues to us any more; bounded), then
+ * handle what is still in the rings. Skipped when the primary is going away.
+ */
+static void
+leave(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
+{
+	const uint32_t want = GS_RETIRE(h->generation, false);
+	uint64_t deadline = rte_get_timer_cycles() + h->tsc_hz * LEAVE_WAIT_MS / 1000;
+	uint32_t running = GS_SLOT_RUNNING;
+	unsigned int drained = 0, n;
+
+	if (!__atomic_compare_exchange_n(&h->slot->state, &running, GS_SLOT_STOPPING, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	while (__atomic_load_n(&h->slot->retired_req, __ATOMIC_ACQUIRE) != want) {
+		if (__atomic_load_n(&h->ctl->stopping, __ATOMIC_ACQUIRE) ||
+			!rte_eal_primary_proc_alive(NULL))
+			return;
+		if (rte_get_timer_cycles() > deadline) {
+			GS_LOG(WARNING, "the primary did not acknowledge within %d ms: leaving",
+				LEAVE_WAIT_MS);
+			break;
+		}
+		/* keep consuming meanwhile: dispatch may still be on its way */
+		drained += consume(h, ops, arg);
+		usleep(1000);
+	}
+	while ((n = consume(h, ops, arg)) > 0)
+		drained += n;
+	GS_LOG(NOTICE, "left instance %u cleanly: %u messages handled while leaving", h->instance,
+		drained);
 }
 
 int
@@ -211,23 +305,9 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 	int ret = 0;
 
 	while (!*stop) {
-		unsigned int got = 0;
-		uint64_t now;
+		unsigned int got = consume(h, ops, arg);
+		uint64_t now = rte_get_timer_cycles();
 
-		for (unsigned int l = 0; l < h->n_lcores; l++) {
-			unsigned int n = rte_ring_dequeue_burst_elem(
-				h->rx[l], h->burst, sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
-
-			if (n == 0)
-				continue;
-			gs_stats_begin(&h->slot->stats_seq);
-			ops->burst(arg, l, h->burst, n);
-			gs_ctr_add(&h->slot->processed, n);
-			gs_stats_end(&h->slot->stats_seq);
-			got += n;
-		}
-
-		now = rte_get_timer_cycles();
 		if (now >= next) {
 			next = now + tick_cycles;
 			__atomic_store_n(&h->slot->heartbeat_tsc, now, __ATOMIC_RELEASE);
@@ -237,6 +317,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 				gs_stats_end(&h->slot->stats_seq);
 			}
 			ret = check_still_valid(h, ++tick);
+			if (ret == -ECANCELED)
+				break;
 			if (ret < 0)
 				return ret;
 		}
@@ -246,7 +328,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 		else
 			gs_idle_wait(&h->idle);
 	}
-	return ret;
+	leave(h, ops, arg);
+	return 0;
 }
 
 int
@@ -288,15 +371,16 @@ gs_handler_reject(struct gs_handler *h, enum gs_reject why)
 void
 gs_handler_detach(struct gs_handler *h)
 {
-	uint32_t running = GS_SLOT_RUNNING;
+	uint32_t state;
 
-	if (h->slot == NULL || h->slot->pid != getpid())
+	if (h->slot == NULL || h->slot->pid != getpid() ||
+		__atomic_load_n(&h->slot->generation, __ATOMIC_ACQUIRE) != h->generation)
 		return;
 	/* a slot the primary already marked dead stays as it is */
-	if (!__atomic_compare_exchange_n(&h->slot->state, &running, GS_SLOT_STOPPING, false,
-		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	state = __atomic_load_n(&h->slot->state, __ATOMIC_ACQUIRE);
+	if (state != GS_SLOT_RUNNING && state != GS_SLOT_STOPPING && state != GS_SLOT_ATTACHING)
 		return;
-	h->slot->pid = 0;
-	__atomic_store_n(&h->slot->state, GS_SLOT_FREE, __ATOMIC_RELEASE);
-	GS_LOG(NOTICE, "gs-%s instance %u detached", gs_class_name(h->cls), h->instance);
+	/* the pid stays: the last holder, for gs-ctl status */
+	__atomic_compare_exchange_n(
+		&h->slot->state, &state, GS_SLOT_FREE, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }

@@ -169,7 +169,35 @@ static CU_TestInfo table_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* An instance leaving moves only its own sessions; one coming back takes only its own. */
+static void
+test_live_set_change_moves_only_the_changed_instances_sessions(void)
+{
+	unsigned int moved_from_others = 0, moved_from_gone = 0, took = 0;
+
+	for (uint32_t id = 1; id <= 20000; id++) {
+		int all = classify_instance(id, 0, 0, 0xfu);
+		int without2 = classify_instance(id, 0, 0, 0xfu & ~(1u << 2));
+
+		if (all == 2) {
+			moved_from_gone++;
+			CU_ASSERT_NOT_EQUAL(without2, 2);
+		} else if (without2 != all) {
+			moved_from_others++;
+		}
+		/* instance 2 back: exactly its sessions return to it */
+		if (classify_instance(id, 0, 0, 0xfu) == 2 && without2 != 2)
+			took++;
+	}
+	CU_ASSERT_EQUAL(moved_from_others, 0);
+	CU_ASSERT_EQUAL(took, moved_from_gone);
+	/* about a quarter of the sessions were instance 2's */
+	CU_ASSERT(moved_from_gone > 4000 && moved_from_gone < 6000);
+}
+
 static CU_TestInfo instance_tests[] = {
+	{ "live set change moves only the changed instance's sessions",
+		test_live_set_change_moves_only_the_changed_instances_sessions },
 	{ "no live instance gives -1", test_no_live_instance_gives_minus_one },
 	{ "pick is always a live instance", test_pick_is_always_a_live_instance },
 	{ "single live instance takes everything", test_single_live_instance_takes_everything },
