@@ -5,6 +5,10 @@
  *
  *   gs-ctl [-c FILE] [-o S.K=V]... status
  *   gs-ctl [-c FILE] [-o S.K=V]... world [--json] [--all] [ENTITY...]
+ *   gs-ctl [-c FILE] [-o S.K=V]... stop CLASS INSTANCE
+ *
+ * `stop` is its only write: a request in the instance's slot, which the
+ * handler carries out itself (drain, then exit).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,9 +18,11 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 
 #include "gs_app.h"
 #include "gs_handler.h"
+#include "gs_names.h"
 #include "gs_session_tbl.h"
 #include "gs_world_shm.h"
 
@@ -31,7 +37,10 @@ usage(FILE *f)
 		"  status                       the primary, every handler instance, sessions\n"
 		"  world [--json] [--all] [ENTITY...]\n"
 		"                               entities of the live sessions (or those given;\n"
-		"                               --all: every entity that has state), one line each\n");
+		"                               --all: every entity that has state), one line each\n"
+		"  stop CLASS INSTANCE          ask a handler instance to leave without losing a\n"
+		"                               message: the primary stops dispatching to it, it\n"
+		"                               handles what its rings hold, then exits\n");
 }
 
 static const char *
@@ -45,6 +54,7 @@ slot_state_str(uint32_t st)
 static int
 cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 {
+	const struct rte_mempool *pool = rte_mempool_lookup(GS_POOL_PKT);
 	uint64_t now = rte_get_timer_cycles();
 
 	printf("primary: pid %d, gsnet %.*s, %.*s, epoch %016" PRIx64
@@ -53,6 +63,9 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 		ctl->dpdk_version, ctl->epoch, ctl->n_lcores, ctl->ports_started,
 		ctl->stopping ? ", stopping" : "");
 	printf("sessions: %u of %u slots in use\n", gs_session_count(tbl), tbl->max);
+	if (pool != NULL)
+		printf("mbufs: %u in use, %u available, %u in the pool\n",
+			rte_mempool_in_use_count(pool), rte_mempool_avail_count(pool), pool->size);
 	printf("%-8s %4s %-9s %8s %5s %8s %11s %12s %12s %12s\n", "class", "inst", "state", "pid",
 		"gen", "restarts", "heartbeat", "processed", "replied", "rejected");
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
@@ -148,6 +161,53 @@ cmd_world(const struct gs_session_tbl *tbl, int argc, char **argv)
 	return GS_EXIT_OK;
 }
 
+static int
+cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
+{
+	struct gs_handler_slot *slot;
+	enum gs_class cls;
+	uint64_t deadline;
+	unsigned long inst;
+	uint32_t gen;
+	char *end;
+
+	if (argc != 3) {
+		usage(stderr);
+		return GS_EXIT_CONFIG;
+	}
+	cls = gs_class_from_name(argv[1]);
+	inst = strtoul(argv[2], &end, 10);
+	if (cls == GS_CLASS_NONE || *argv[2] == '\0' || *end != '\0' || inst >= GS_MAX_INSTANCES) {
+		fprintf(stderr,
+			"gs-ctl: stop: expected a class (session, move, combat) and an instance 0..%d\n",
+			GS_MAX_INSTANCES - 1);
+		return GS_EXIT_CONFIG;
+	}
+	slot = &ctl->handlers[cls][inst];
+	gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_RUNNING) {
+		fprintf(stderr, "gs-ctl: %s instance %lu is not running (%s)\n", argv[1], inst,
+			slot_state_str(slot->state));
+		return GS_EXIT_FAILURE;
+	}
+	__atomic_store_n(&slot->stop_req, gen, __ATOMIC_RELEASE);
+	deadline = rte_get_timer_cycles() + ctl->tsc_hz * 5;
+	while (__atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE) == gen &&
+		__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_FREE &&
+		__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_DEAD) {
+		if (rte_get_timer_cycles() > deadline) {
+			fprintf(stderr,
+				"gs-ctl: %s instance %lu (pid %d) did not leave within 5 s\n",
+				argv[1], inst, slot->pid);
+			return GS_EXIT_FAILURE;
+		}
+		usleep(10000);
+	}
+	printf("%s instance %lu (pid %d, generation %u) left: %s\n", argv[1], inst, slot->pid, gen,
+		slot->state == GS_SLOT_FREE ? "cleanly" : "the primary found it dead");
+	return slot->state == GS_SLOT_FREE ? GS_EXIT_OK : GS_EXIT_FAILURE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +227,8 @@ main(int argc, char **argv)
 		ret = GS_EXIT_FAILURE;
 	} else if (strcmp(app.args[0], "status") == 0) {
 		ret = cmd_status(ctl, &tbl);
+	} else if (strcmp(app.args[0], "stop") == 0) {
+		ret = cmd_stop(ctl, app.n_args, app.args);
 	} else if (strcmp(app.args[0], "world") == 0) {
 		ret = cmd_world(&tbl, app.n_args, app.args);
 	} else {
