@@ -7,7 +7,8 @@
 # instance, and `gs-ctl stop` makes the old one leave (the primary stops
 # dispatching to it, it handles what its rings hold, then exits). Then back
 # again. The players lose no move and no heartbeat; the primary dropped
-# nothing as handler_down.
+# nothing as handler_down. Last, a gs-move built for another shared-memory
+# layout refuses to attach with a message saying what differs.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gs_init "$@"
@@ -75,6 +76,16 @@ gs_check "moves lost across two upgrades" "$(val 'j["moves"]["lost"]')" -eq 0
 gs_check "moves refused" "$(val 'j["moves"]["rejected"]')" -eq 0
 gs_check "heartbeats lost" "$(val 'j["heartbeats"]["lost"]')" -eq 0
 gs_check "gs-client exit code" "$RC" -eq 0
+# a gs-move built for another shared-memory layout refuses to attach, and says why
+OTHER=${GS_MOVE_OTHER_LAYOUT:-$(gs_bin gs-move-other-layout tests/gs-move-other-layout)}
+gs_require_bin "$OTHER"
+timeout -k 3 30 "$OTHER" "${OPTS[@]}" -i 2 >"$GS_WORK/other_layout.log" 2>&1
+RC=$?
+gs_check "gs-move of another layout: exit code" "$RC" -eq 1
+grep -q 'refusing to attach: shared-memory layout version is 0x63 in this binary but 0x4 in the running primary' \
+    "$GS_WORK/other_layout.log" || gs_fail "no clear refusal: $(grep -a refus "$GS_WORK/other_layout.log")"
+gs_log "$(grep -a -o 'refusing to attach: .*' "$GS_WORK/other_layout.log" | head -n 1)"
+gs_check "move instances up after the refusal" "$(ctl status | awk '$1 == "move" && $3 == "running"' | wc -l)" -eq 1
 gs_stop_group session move_c
 gs_check_stat primary.log drop_handler_down -eq 0
 gs_check_stat primary.log drop_ring_full -eq 0
