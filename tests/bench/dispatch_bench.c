@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gs-bench-dispatch: what the primary's dispatch stage costs per packet, and
+ * how the session table and the world scale.
+ *
+ * One process, one lcore (EAL --in-memory, no NIC). Game frames (70% MOVE,
+ * 20% HEARTBEAT, 10% ATTACK, each from its own session's address, sessions
+ * drawn at random) sit in mbufs that circulate through a net_ring port: RX
+ * burst, then the same steps as the primary's dispatch (frame_parse, the
+ * type table, the session lookup and address check, the instance choice,
+ * the message copy into an SP/SC ring), then the mbufs go back to the port.
+ * The baseline in the same run is the loop without the dispatch steps (RX
+ * burst and recycling only); the handler's dequeue is timed apart and left
+ * out. Then at table sizes of --small and --large sessions: cycles per
+ * session lookup, cycles per world move, bytes per session and per entity.
+ *
+ *   gs-bench-dispatch [--cpu N] [--small N] [--large N] [--frames N] [--packets N]
+ * prints one line per table size: key=value pairs.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "gs_session_tbl.h"
+#include "gs_world.h"
+
+#include "classify.h"
+#include "combat.pb-c.h"
+#include "frame.h"
+#include "move.pb-c.h"
+#include "session.pb-c.h"
+
+#define BURST	    32
+#define SERVER_IP   0xc6120002u /* 198.18.0.2 */
+#define SERVER_PORT 7777
+
+struct opts {
+	unsigned int cpu;
+	unsigned int small;
+	unsigned int large;
+	unsigned int frames;
+	unsigned long packets;
+};
+
+struct result {
+	double baseline;    /* cycles per packet: RX burst + recycle */
+	double loop;	    /* ... + dispatch */
+	double parse;	    /* cycles per frame_parse (checksums included) */
+	double enqueue;	    /* cycles per message copy into the ring (gs_msg element) */
+	double lookup;	    /* cycles per gs_session_find */
+	double world_move;  /* cycles per gs_world_move */
+	double per_session; /* bytes of hugepage memory per session */
+	double per_entity;
+	uint64_t dispatched, dropped;
+};
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &st);
+	return st.heap_allocsz_bytes;
+}
+
+/* A request of @p type from @p peer to the server, framed like a client's. */
+static uint32_t
+build_frame(uint8_t *buf, uint32_t cap, const struct gs_peer *peer, uint32_t session_id,
+	uint32_t entity, uint8_t type, uint32_t seq)
+{
+	struct frame_cfg client = { .ip = peer->ip, .udp_port = peer->port };
+	struct gs_peer server = { .ip = rte_cpu_to_be_32(SERVER_IP),
+		.port = rte_cpu_to_be_16(SERVER_PORT) };
+	uint8_t payload[64];
+	struct gs_hdr h = { .type = type, .session_id = session_id, .sequence = seq };
+
+	memcpy(client.mac, peer->mac, 6);
+	if (type == GS_MSG_MOVE) {
+		Gs__Move m = GS__MOVE__INIT;
+
+		m.entity_id = entity;
+		m.x = 12.5f;
+		m.y = -40.25f;
+		m.seq = seq;
+		m.client_time_ns = 123456789012345ull;
+		h.payload_len = (uint16_t)gs__move__pack(&m, payload);
+	} else if (type == GS_MSG_ATTACK) {
+		Gs__Attack a = GS__ATTACK__INIT;
+
+		a.attacker = entity;
+		a.target = entity + 1;
+		a.skill = 1;
+		a.seq = seq;
+		a.client_time_ns = 123456789012345ull;
+		h.payload_len = (uint16_t)gs__attack__pack(&a, payload);
+	} else {
+		Gs__Heartbeat hb = GS__HEARTBEAT__INIT;
+
+		hb.client_time_ns = 123456789012345ull;
+		h.payload_len = (uint16_t)gs__heartbeat__pack(&hb, payload);
+	}
+	h.magic = GS_WIRE_MAGIC;
+	h.version = GS_WIRE_VERSION;
+	return frame_build_udp(buf, cap, &client, &server, (uint16_t)seq, &h, payload);
+}
+
+/* The primary's dispatch steps for one frame (primary/dataplane.c, dispatch()). */
+static inline bool
+dispatch_one(const uint8_t *frame, uint32_t len, const struct frame_cfg *fc,
+	const struct classify_table *ct, const struct gs_session_tbl *t, struct rte_ring *ring,
+	struct gs_msg *msg, uint64_t now)
+{
+	struct frame_info fi;
+	const struct gs_session *s;
+	enum gs_class cls;
+	int inst;
+
+	if (frame_parse(frame, len, fc, &fi) != FRAME_GAME)
+		return false;
+	cls = classify_type(ct, fi.hdr.type);
+	if (cls == GS_CLASS_NONE)
+		return false;
+	s = gs_session_find(t, fi.hdr.session_id);
+	if (s == NULL || s->peer.ip != fi.peer.ip || s->peer.port != fi.peer.port)
+		return false;
+	inst = classify_instance(fi.hdr.session_id, fi.peer.ip, fi.peer.port, 1u);
+	if (inst < 0)
+		return false;
+	msg->peer = fi.peer;
+	msg->rx_tsc = now;
+	msg->session_slot = gs_session_slot(t, s);
+	msg->hdr = fi.hdr;
+	memcpy(msg->payload, frame + fi.payload_off, fi.hdr.payload_len);
+	return rte_ring_enqueue_elem(ring, msg, sizeof(*msg)) == 0;
+}
+
+static int
+run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rte_ring *port_ring,
+	struct rte_mempool *pool, struct result *r)
+{
+	static struct gs_msg msg, drain[BURST];
+	struct frame_cfg fc = { .ip = rte_cpu_to_be_32(SERVER_IP),
+		.udp_port = rte_cpu_to_be_16(SERVER_PORT) };
+	struct classify_table ct;
+	struct gs_session_tbl t;
+	struct rte_ring *to_h;
+	struct rte_mbuf *pkts[BURST];
+	struct gs_world *w;
+	uint32_t *ids = malloc(sizeof(uint32_t) * n_sessions);
+	uint64_t t0, cycles = 0, drain_cycles = 0, n = 0;
+	size_t before;
+
+	classify_init(&ct);
+	memset(r, 0, sizeof(*r));
+	before = heap_used();
+	if (ids == NULL || gs_session_tbl_create(&t, n_sessions, (int)rte_socket_id()) < 0)
+		return -1;
+	r->per_session = (double)(heap_used() - before) / n_sessions;
+	for (uint32_t i = 0; i < n_sessions; i++) {
+		struct gs_peer p = { .ip = rte_cpu_to_be_32(0xc6130000u + i),
+			.port = rte_cpu_to_be_16((uint16_t)(1024 + i % 60000)) };
+		struct gs_session *s;
+
+		p.mac[0] = 0x02;
+		if (gs_session_open(&t, &p, i, 0, &s) != 0)
+			return -1;
+		ids[i] = s->session_id;
+	}
+
+	/* the frames: random sessions, the mix of a game */
+	rte_ring_reset(port_ring);
+	for (unsigned int k = 0; k < o->frames; k++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t j = (uint32_t)(rte_rand() % n_sessions);
+		const struct gs_session *s = gs_session_find(&t, ids[j]);
+		unsigned int pick = (unsigned int)(rte_rand() % 10);
+		uint8_t type = pick < 7 ? GS_MSG_MOVE : pick < 9 ? GS_MSG_HEARTBEAT : GS_MSG_ATTACK;
+		uint32_t len;
+
+		if (m == NULL || s == NULL)
+			return -1;
+		len = build_frame(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), &s->peer,
+			ids[j], s->entity_id, type, k + 1);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		if (rte_ring_enqueue(port_ring, m) < 0)
+			return -1;
+	}
+	to_h = rte_ring_create_elem("bench_p2h", sizeof(struct gs_msg), 1024, (int)rte_socket_id(),
+		RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (to_h == NULL)
+		return -1;
+
+	/* baseline: RX burst and recycling only */
+	while (n < o->packets) {
+		uint16_t got;
+
+		t0 = rte_rdtsc();
+		got = rte_eth_rx_burst(port, 0, pkts, BURST);
+		rte_eth_tx_burst(port, 0, pkts, got);
+		cycles += rte_rdtsc() - t0;
+		n += got;
+	}
+	r->baseline = (double)cycles / (double)n;
+
+	/* the dispatch stage on top; the handler's dequeue is timed apart */
+	cycles = n = 0;
+	while (n < o->packets) {
+		uint64_t now = rte_rdtsc(), t1;
+		uint16_t got = rte_eth_rx_burst(port, 0, pkts, BURST);
+
+		for (uint16_t k = 0; k < got; k++) {
+			if (dispatch_one(rte_pktmbuf_mtod(pkts[k], uint8_t *), pkts[k]->data_len,
+				    &fc, &ct, &t, to_h, &msg, now))
+				r->dispatched++;
+			else
+				r->dropped++;
+		}
+		rte_eth_tx_burst(port, 0, pkts, got);
+		t1 = rte_rdtsc();
+		cycles += t1 - now;
+		n += got;
+		if (rte_ring_count(to_h) >= 512) {
+			while (rte_ring_dequeue_burst_elem(
+				       to_h, drain, sizeof(struct gs_msg), BURST, NULL) > 0)
+				;
+			drain_cycles += rte_rdtsc() - t1;
+		}
+	}
+	r->loop = (double)cycles / (double)n;
+	(void)drain_cycles;
+
+	/* where the cycles go: the parser alone, and the ring copy alone */
+	{
+		struct frame_info fi;
+		uint64_t ok = 0;
+
+		t0 = rte_rdtsc();
+		for (n = 0; n < o->packets;) {
+			uint16_t got = rte_eth_rx_burst(port, 0, pkts, BURST);
+
+			for (uint16_t k = 0; k < got; k++)
+				ok += frame_parse(rte_pktmbuf_mtod(pkts[k], uint8_t *),
+					      pkts[k]->data_len, &fc, &fi) == FRAME_GAME;
+			rte_eth_tx_burst(port, 0, pkts, got);
+			n += got;
+		}
+		r->parse = (double)(rte_rdtsc() - t0) / (double)n - r->baseline;
+		if (ok != n)
+			return -1;
+		cycles = 0;
+		for (n = 0; n < o->packets; n++) {
+			if ((n & 511) == 0)
+				while (rte_ring_dequeue_burst_elem(
+					       to_h, drain, sizeof(struct gs_msg), BURST, NULL) > 0)
+					;
+			t0 = rte_rdtsc();
+			rte_ring_enqueue_elem(to_h, &msg, sizeof(msg));
+			cycles += rte_rdtsc() - t0;
+		}
+		r->enqueue = (double)cycles / (double)n;
+	}
+
+	/* the session lookup alone, random sessions */
+	t0 = rte_rdtsc();
+	for (uint64_t k = 0; k < o->packets; k++)
+		if (gs_session_find(&t, ids[(k * 2654435761u) % n_sessions]) == NULL)
+			return -1;
+	r->lookup = (double)(rte_rdtsc() - t0) / (double)o->packets;
+
+	/* the world at the same size: one valid move per entity, then random moves */
+	before = heap_used();
+	w = rte_malloc("bench_world", gs_world_size(n_sessions), 64);
+	if (w == NULL)
+		return -1;
+	r->per_entity = (double)(heap_used() - before) / n_sessions;
+	{
+		struct gs_world_rules rules;
+		struct gs_move_req req = { .seq = 0 };
+		uint64_t moves = 0;
+
+		gs_world_rules_default(&rules);
+		gs_world_init(w, n_sessions, &rules, rte_get_tsc_hz(), rte_rdtsc());
+		t0 = rte_rdtsc();
+		for (uint64_t k = 0; k < o->packets; k++) {
+			uint32_t e = (uint32_t)((k * 2654435761u) % n_sessions) + 1;
+			float out[3];
+
+			req.entity = e;
+			req.owner = ids[e - 1];
+			req.seq = (uint32_t)(k / n_sessions) + 1;
+			gs_world_spawn_point(w, e, 0, req.pos);
+			req.now = rte_rdtsc();
+			moves += gs_world_move(w, &req, 1, out) == GS_MOVE_ACCEPTED;
+		}
+		r->world_move = (double)(rte_rdtsc() - t0) / (double)o->packets;
+		if (moves == 0)
+			return -1;
+	}
+	rte_free(w);
+
+	/* give the mbufs back */
+	{
+		void *m = NULL;
+
+		while (rte_ring_dequeue(port_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+	}
+	rte_ring_free(to_h);
+	gs_session_tbl_free(&t);
+	free(ids);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "small", required_argument, NULL, 's' },
+		{ "large", required_argument, NULL, 'l' },
+		{ "frames", required_argument, NULL, 'f' },
+		{ "packets", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.cpu = 1, .small = 1000, .large = 1000000, .frames = 16384, .packets = 20000000
+	};
+	char lcores[32];
+	char *eal[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry", lcores,
+		"--log-level=*:warning", NULL };
+	struct rte_mempool *pool;
+	struct rte_ring *port_ring;
+	struct result small, large;
+	int c, port;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.cpu = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			o.small = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			o.large = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			o.frames = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			o.packets = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr,
+				"usage: %s [--cpu N] [--small N] [--large N] [--frames N] [--packets N]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (o.small < 16 || o.large < o.small || o.frames < BURST || o.frames > 32768) {
+		fprintf(stderr, "%s: need 16 <= small <= large, 32 <= frames <= 32768\n", argv[0]);
+		return 2;
+	}
+	snprintf(lcores, sizeof(lcores), "--lcores=0@%u", o.cpu);
+	if (rte_eal_init(6, eal) < 0) {
+		fprintf(stderr, "%s: rte_eal_init failed\n", argv[0]);
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("bench_pkt", o.frames + 1024, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	port_ring = rte_ring_create(
+		"bench_port", 32768, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (pool == NULL || port_ring == NULL) {
+		fprintf(stderr, "%s: no hugepage memory for the pool or ring\n", argv[0]);
+		return 1;
+	}
+	port = rte_eth_from_rings(
+		"net_ring_bench", &port_ring, 1, &port_ring, 1, (unsigned int)rte_socket_id());
+	if (port < 0 ||
+		rte_eth_dev_configure((uint16_t)port, 1, 1, &(struct rte_eth_conf){ 0 }) < 0 ||
+		rte_eth_rx_queue_setup((uint16_t)port, 0, 1024, rte_socket_id(), NULL, pool) < 0 ||
+		rte_eth_tx_queue_setup((uint16_t)port, 0, 1024, rte_socket_id(), NULL) < 0 ||
+		rte_eth_dev_start((uint16_t)port) < 0) {
+		fprintf(stderr, "%s: cannot set the net_ring port up\n", argv[0]);
+		return 1;
+	}
+	if (run_size(&o, o.small, (uint16_t)port, port_ring, pool, &small) < 0 ||
+		run_size(&o, o.large, (uint16_t)port, port_ring, pool, &large) < 0) {
+		fprintf(stderr, "%s: a benchmark step failed\n", argv[0]);
+		return 1;
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct result *r = k == 0 ? &small : &large;
+
+		printf("dispatch sessions=%u baseline_cycles=%.1f loop_cycles=%.1f dispatch_cycles=%.1f "
+		       "parse_cycles=%.1f ring_copy_cycles=%.1f lookup_cycles=%.1f "
+		       "world_move_cycles=%.1f bytes_per_session=%.1f "
+		       "bytes_per_entity=%.1f dispatched=%lu dropped=%lu tsc_hz=%lu\n",
+			k == 0 ? o.small : o.large, r->baseline, r->loop, r->loop - r->baseline,
+			r->parse, r->enqueue, r->lookup, r->world_move, r->per_session,
+			r->per_entity, (unsigned long)r->dispatched, (unsigned long)r->dropped,
+			(unsigned long)rte_get_tsc_hz());
+	}
+	rte_eal_cleanup();
+	return 0;
+}
