@@ -25,10 +25,12 @@ DPDK_RUN_DIR=/var/run/dpdk
 
 # Everything gsnet needs to build, run and test on Debian 12. psmisc gives
 # fuser; tshark, scapy and libpcap-dev are for the replay tests; libmicrohttpd
-# serves gs-stats; prometheus gives promtool, curl scrapes in the tests.
+# serves gs-stats; prometheus gives promtool, curl scrapes in the tests;
+# libsystemd-dev gives gs-primary sd_notify() (deploy/systemd/).
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
     libcunit1-dev pkg-config cmake gcc make iproute2 ethtool iputils-ping
-    python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl)
+    python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl
+    libsystemd-dev)
 # shellcheck disable=SC2206 # word splitting of the extra list is intended
 PKGS+=(${GSNET_EXTRA_PKGS:-})
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -63,6 +64,9 @@ wait_start_after(struct primary *p)
 	if (cfg->start_after == 0)
 		return 0;
 	GS_LOG(NOTICE, "ports held until the start_after classes attach (%u ms at most)",
+		cfg->start_timeout_ms);
+	/* not READY yet: units ordered After= this one wait (see deploy/systemd/) */
+	sd_notifyf(0, "STATUS=ports held until the start_after classes attach (%u ms at most)",
 		cfg->start_timeout_ms);
 	while (!stop_requested) {
 		uint32_t missing = 0;
@@ -198,6 +202,9 @@ main(int argc, char **argv)
 	if (ret == 0) {
 		GS_LOG(NOTICE, "gs-primary ready: prefix %s, %u lcores, %u ports, game port %u",
 			p->app.cfg.file_prefix, p->n_lcores, p->n_ports, p->app.cfg.udp_port);
+		/* systemd Type=notify: the handler units may start now (no-op elsewhere) */
+		sd_notifyf(0, "READY=1\nSTATUS=ready: prefix %s, %u lcores, %u ports, game port %u",
+			p->app.cfg.file_prefix, p->n_lcores, p->n_ports, p->app.cfg.udp_port);
 		rte_eal_mp_remote_launch(dataplane_lcore, p, CALL_MAIN);
 		rte_eal_mp_wait_lcore();
 		GS_LOG(NOTICE, "stopping");
@@ -205,6 +212,7 @@ main(int argc, char **argv)
 		rc = GS_EXIT_FAILURE;
 	}
 
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: waiting for the handlers to leave");
 	stop_handlers(p);
 	port_stop_all(p);
 	print_stats(p);
