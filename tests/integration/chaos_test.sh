@@ -20,7 +20,6 @@ gs_require_cmd ip dpdk-proc-info /usr/bin/python3
 gs_require_bin "$GS_PRIMARY" "$GS_SESSION" "$GS_MOVE" "$GS_COMBAT" "$GS_CTL" "$GS_CLIENT"
 
 KILLS_PER_CLASS=${GS_CHAOS_KILLS:-17}
-ROUND_S=26 # the client's play time per round; the kills fit in it
 SERVER=198.18.0.2
 CLIENT=198.18.0.1
 PORT=7777
@@ -42,10 +41,12 @@ ctl() { timeout -k 3 20 "$GS_CTL" "${OPTS[@]}" "$@" 2>>"$GS_WORK/ctl.err"; }
 # start_handler CLASS INSTANCE: start it and wait until it attached (bounded).
 start_handler() {
     local name=${1}${2}_$((SEQ++))
+    START_MS=$(date +%s%3N)
     gs_start "$name" "$name.log" "${BIN[$1]}" "${OPTS[@]}" -i "$2"
     gs_wait_log "$name.log" 'attached: instance' 10 "$name" ||
         gs_fail "$1 instance $2 did not attach within 10 s (hung?)"
     CUR["$1 $2"]=$name
+    START_MS=$(($(date +%s%3N) - START_MS))
 }
 
 port_rx() {
@@ -66,6 +67,9 @@ ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
 for c in session move combat; do
     for ((i = 0; i < INSTANCES[$c]; i++)); do start_handler "$c" "$i"; done
 done
+# a round lasts as long as its kills take on this build (sanitizers start slower)
+ROUND_S=$((3 + (KILLS_PER_CLASS * (START_MS * 3 / 2 + 400) + 999) / 1000))
+gs_log "a handler attaches in $START_MS ms: rounds of $ROUND_S s"
 sleep 0.5
 BASE_MBUFS=$(mbufs_in_use)
 [ -n "$BASE_MBUFS" ] || gs_fail "gs-ctl status shows no mbuf count"
@@ -86,9 +90,9 @@ for victim in move combat session; do
         i=$((RANDOM % INSTANCES[$victim]))
         gs_kill9 "${CUR["$victim $i"]}"
         TOTAL_KILLS=$((TOTAL_KILLS + 1))
-        sleep "0.$((RANDOM % 3))$((RANDOM % 10))" # down for 0 .. 0.3 s before the restart
+        sleep "0.$((RANDOM % 2))$((RANDOM % 10))" # down for 0 .. 0.2 s before the restart
         start_handler "$victim" "$i"
-        sleep "0.$((RANDOM % 2))$((RANDOM % 10))"
+        sleep "0.0$((RANDOM % 10))"
     done
     wait "$CLIENT_PID"
     J=$GS_WORK/client_$victim.json
