@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 
 #include "gs_idle.h"
 #include "gs_log.h"
@@ -30,8 +31,6 @@ struct lcore_ctx {
 	uint16_t ntx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
 	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
-	struct gs_msg msg;			  /* staging for one request */
-	struct gs_msg replies[MAX_BURST];	  /* a burst of replies */
 };
 
 static inline void
@@ -77,8 +76,10 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 	struct primary *p = lc->p;
 	const struct gs_hdr *h = &fi->hdr;
 	enum gs_class cls = classify_type(&p->classify, h->type);
-	struct gs_msg *msg = &lc->msg;
 	const struct gs_session *s = NULL;
+	struct rte_ring_zc_data zcd;
+	struct rte_ring *ring;
+	struct gs_msg *msg;
 	int inst;
 
 	if (cls == GS_CLASS_NONE) {
@@ -108,17 +109,21 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 		return;
 	}
 
+	/* written in place in the ring slot: only the bytes the message has */
+	ring = p->p2h[lc->idx][cls][inst];
+	if (rte_ring_enqueue_zc_burst_elem_start(ring, sizeof(*msg), 1, &zcd, NULL) == 0) {
+		count_drop(lc, GS_DROP_RING_FULL, 1);
+		gs_ctr_add(&lc->st->ring_full[cls][inst], 1);
+		return;
+	}
+	msg = zcd.ptr1;
 	msg->peer = fi->peer;
 	msg->peer.eth_port = port;
 	msg->rx_tsc = now;
 	msg->session_slot = gs_session_slot(&p->sessions, s);
 	msg->hdr = *h;
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
-	if (rte_ring_enqueue_elem(p->p2h[lc->idx][cls][inst], msg, sizeof(*msg)) < 0) {
-		count_drop(lc, GS_DROP_RING_FULL, 1);
-		gs_ctr_add(&lc->st->ring_full[cls][inst], 1);
-		return;
-	}
+	rte_ring_enqueue_zc_elem_finish(ring, 1);
 	gs_ctr_add(&lc->st->dispatched[cls], 1);
 	gs_ctr_add(&lc->st->ring_enq[cls][inst], 1);
 }
@@ -200,23 +205,30 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	tx_enqueue(lc, port, mb);
 }
 
-/* Frame and send one burst of replies from handler instance (c, i). */
+/* Frame and send one burst of replies from handler instance (c, i), read in place. */
 static unsigned int
 drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 {
 	struct primary *p = lc->p;
+	struct rte_ring *ring = p->h2p[lc->idx][c][i];
 	struct rte_mbuf *mbufs[MAX_BURST];
-	unsigned int n = rte_ring_dequeue_burst_elem(
-		p->h2p[lc->idx][c][i], lc->replies, sizeof(struct gs_msg), MAX_BURST, NULL);
+	struct rte_ring_zc_data zcd;
+	unsigned int n = rte_ring_dequeue_zc_burst_elem_start(
+		ring, sizeof(struct gs_msg), MAX_BURST, &zcd, NULL);
 
 	if (n == 0)
 		return 0;
 	if (rte_pktmbuf_alloc_bulk(p->pool, mbufs, n) < 0) {
 		count_drop(lc, GS_DROP_TX_NOMBUF, n);
-		return n;
+	} else {
+		for (unsigned int k = 0; k < n; k++) {
+			struct gs_msg *r = k < zcd.n1 ? (struct gs_msg *)zcd.ptr1 + k :
+							(struct gs_msg *)zcd.ptr2 + (k - zcd.n1);
+
+			send_reply(lc, (enum gs_class)c, r, mbufs[k]);
+		}
 	}
-	for (unsigned int k = 0; k < n; k++)
-		send_reply(lc, (enum gs_class)c, &lc->replies[k], mbufs[k]);
+	rte_ring_dequeue_zc_elem_finish(ring, n);
 	return n;
 }
 

@@ -51,8 +51,8 @@ static void
 reply(struct combat_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
 	const ProtobufCMessage *pb)
 {
-	gs_handler_reply_pb(ctx->h, lcore, &ctx->reply, &s->peer, gs_session_slot(&ctx->tbl, s),
-		s->session_id, type, pb);
+	gs_handler_reply_pb(
+		ctx->h, lcore, &s->peer, gs_session_slot(&ctx->tbl, s), s->session_id, type, pb);
 }
 
 /* Tell the target's session it was hit. */

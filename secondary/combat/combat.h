@@ -24,7 +24,6 @@ struct combat_ctx {
 	uint64_t damaged_sent;
 	struct gs_pb_arena arena;
 	uint8_t arena_buf[1024];
-	struct gs_msg reply;
 };
 
 /**

@@ -25,7 +25,6 @@ struct move_ctx {
 	uint64_t not_owner;
 	struct gs_pb_arena arena;
 	uint8_t arena_buf[1024];
-	struct gs_msg reply;
 };
 
 /**

@@ -72,7 +72,7 @@ static int
 reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_session *s,
 	const struct gs_peer *peer, uint8_t type, const ProtobufCMessage *pb)
 {
-	return gs_handler_reply_pb(ctx->h, lcore, &ctx->reply, s != NULL ? &s->peer : peer,
+	return gs_handler_reply_pb(ctx->h, lcore, s != NULL ? &s->peer : peer,
 		gs_session_slot(&ctx->tbl, s), s != NULL ? s->session_id : 0, type, pb);
 }
 

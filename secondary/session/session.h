@@ -36,7 +36,6 @@ struct session_ctx {
 	struct session_stats stats;
 	struct gs_pb_arena arena;
 	uint8_t arena_buf[2048];
-	struct gs_msg reply;
 };
 
 /**

@@ -46,7 +46,6 @@ struct gs_handler {
 	struct gs_idle_state idle;
 	struct rte_ring *rx[GS_MAX_PRIMARY_LCORES]; /* primary -> handler */
 	struct rte_ring *tx[GS_MAX_PRIMARY_LCORES]; /* handler -> primary */
-	struct gs_msg burst[GS_HANDLER_BURST];
 };
 
 /**
@@ -81,22 +80,16 @@ int gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void 
 	volatile sig_atomic_t *stop);
 
 /**
- * Queue @p reply for primary lcore @p lcore to frame and send.
+ * Reply with protobuf message @p pb as a message of @p type to @p peer
+ * (session @p session_id at table slot @p slot; 0, 0 for no session), for
+ * primary lcore @p lcore to frame and send. The payload is packed straight
+ * into the reply ring's slot.
  *
- * @return 0, -ENOBUFS (reply ring full: counted as reply_full).
+ * @return 0, -EMSGSIZE (payload over GS_WIRE_MAX_PAYLOAD), -ENOBUFS (reply
+ *         ring full: counted as reply_full).
  */
-int gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *reply);
-
-/**
- * Pack protobuf message @p pb straight into @p r's payload as a reply of
- * @p type to @p peer (session @p session_id at table slot @p slot; 0, 0 for
- * no session) and queue it for primary lcore @p lcore.
- *
- * @return 0, -EMSGSIZE (payload over GS_WIRE_MAX_PAYLOAD), -ENOBUFS (ring full).
- */
-int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, struct gs_msg *r,
-	const struct gs_peer *peer, uint32_t slot, uint32_t session_id, uint8_t type,
-	const ProtobufCMessage *pb);
+int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
+	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb);
 
 /** Count a rejected message (handler-side validation). */
 void gs_handler_reject(struct gs_handler *h, enum gs_reject why);

@@ -12,6 +12,7 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 #include <rte_version.h>
 
 #include "gs_handler.h"
@@ -170,7 +171,7 @@ gs_handler_attach(
 	char name[RTE_RING_NAMESIZE];
 	int ret;
 
-	memset(h, 0, offsetof(struct gs_handler, burst));
+	memset(h, 0, sizeof(*h));
 	h->cls = cls;
 	h->instance = app->instance;
 	if (h->instance >= GS_MAX_INSTANCES) {
@@ -239,20 +240,24 @@ check_still_valid(struct gs_handler *h, unsigned int tick)
 	return 0;
 }
 
-/* Consume one burst from each ring; returns the messages handled. */
+/* Consume one burst from each ring, in place; returns the messages handled. */
 static unsigned int
 consume(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
 {
 	unsigned int got = 0;
 
 	for (unsigned int l = 0; l < h->n_lcores; l++) {
-		unsigned int n = rte_ring_dequeue_burst_elem(
-			h->rx[l], h->burst, sizeof(struct gs_msg), GS_HANDLER_BURST, NULL);
+		struct rte_ring_zc_data zcd;
+		unsigned int n = rte_ring_dequeue_zc_burst_elem_start(
+			h->rx[l], sizeof(struct gs_msg), GS_HANDLER_BURST, &zcd, NULL);
 
 		if (n == 0)
 			continue;
 		gs_stats_begin(&h->slot->stats_seq);
-		ops->burst(arg, l, h->burst, n);
+		ops->burst(arg, l, zcd.ptr1, zcd.n1);
+		if (n > zcd.n1) /* the burst wraps around the ring's end */
+			ops->burst(arg, l, zcd.ptr2, n - zcd.n1);
+		rte_ring_dequeue_zc_elem_finish(h->rx[l], n);
 		gs_ctr_add(&h->slot->processed, n);
 		gs_stats_end(&h->slot->stats_seq);
 		got += n;
@@ -333,32 +338,32 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 }
 
 int
-gs_handler_reply(struct gs_handler *h, unsigned int lcore, const struct gs_msg *reply)
+gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
+	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb)
 {
+	struct rte_ring_zc_data zcd;
+	struct gs_msg *r;
+
+	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
 	if (lcore >= h->n_lcores)
 		lcore = 0;
-	if (rte_ring_enqueue_elem(h->tx[lcore], (void *)(uintptr_t)reply, sizeof(*reply)) < 0) {
+	/* packed straight into the ring slot: no staging copy */
+	if (rte_ring_enqueue_zc_burst_elem_start(h->tx[lcore], sizeof(*r), 1, &zcd, NULL) == 0) {
 		gs_ctr_add(&h->slot->rejected[GS_REJECT_REPLY_FULL], 1);
 		return -ENOBUFS;
 	}
-	gs_ctr_add(&h->slot->replied, 1);
-	return 0;
-}
-
-int
-gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, struct gs_msg *r,
-	const struct gs_peer *peer, uint32_t slot, uint32_t session_id, uint8_t type,
-	const ProtobufCMessage *pb)
-{
-	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	memset(&r->hdr, 0, sizeof(r->hdr));
+	r = zcd.ptr1;
 	r->peer = *peer;
 	r->session_slot = slot;
+	r->rx_tsc = 0;
+	memset(&r->hdr, 0, sizeof(r->hdr));
 	r->hdr.type = type;
 	r->hdr.session_id = session_id;
 	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
-	return gs_handler_reply(h, lcore, r);
+	rte_ring_enqueue_zc_elem_finish(h->tx[lcore], 1);
+	gs_ctr_add(&h->slot->replied, 1);
+	return 0;
 }
 
 void

@@ -51,7 +51,7 @@ for key, name in [("baseline_cycles", "RX burst + recycle only (baseline), cycle
                   ("loop_cycles", "RX burst + dispatch, cycles/packet"),
                   ("dispatch_cycles", "**dispatch stage** (loop - baseline), cycles/packet"),
                   ("parse_cycles", "  of which frame_parse (checksums), cycles"),
-                  ("ring_copy_cycles", "  of which the ring copy of a gs_msg element, cycles"),
+                  ("ring_write_cycles", "  of which writing the message into its ring slot, cycles"),
                   ("lookup_cycles", "session lookup (random sessions), cycles"),
                   ("world_move_cycles", "world move (random entities), cycles"),
                   ("bytes_per_session", "bytes per session (table + 2 hashes)"),
