@@ -30,6 +30,7 @@ DPDK_RUN_DIR=/var/run/dpdk
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
     libcunit1-dev pkg-config cmake gcc make iproute2 ethtool iputils-ping
     python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl
+    gnuplot-nox
     libsystemd-dev)
 # shellcheck disable=SC2206 # word splitting of the extra list is intended
 PKGS+=(${GSNET_EXTRA_PKGS:-})

@@ -6,9 +6,14 @@
 #     port against the RX-only loop of the same run, with the parser, ring
 #     copy and session lookup apart; at 1,000 and 1,000,000 sessions (and
 #     world entities): lookup and move cycles, bytes per session and entity;
-#  2. the exporter's cost (exporter_cost.sh): the primary's RX rate on
+#  2. the whole pipeline against the kernel (pipeline.sh): gs-loadgen over
+#     net_memif into gs-primary and the handlers, stepping the offered rate
+#     up to the highest lossless one, CPU per request of every gsnet
+#     process, latency at 10/50/90 % of that rate; gs-kserver (kernel
+#     sockets, same protocol and rules) under gs-client players;
+#  3. the exporter's cost (exporter_cost.sh): the primary's RX rate on
 #     net_memif without and with gs-stats scraped every second.
-# Writes tests/bench/results/<date>.md (and the parts' own files) and prints it.
+# Writes tests/bench/results/<date>.md and <date>-latency.png, and prints the table.
 # Timing thresholds never go into the test suite: these figures are reported.
 #
 #   tests/bench/run.sh [--quick]
@@ -61,6 +66,72 @@ for key, name in [("baseline_cycles", "RX burst + recycle only (baseline), cycle
 print(f"\nTSC {int(small['tsc_hz']) / 1e9:.2f} GHz. Every frame dispatched: "
       f"{small['dispatched']} and {large['dispatched']}, dropped {small['dropped']} and {large['dropped']}.")
 PY
+{
+    echo
+    echo "## Whole pipeline and the kernel baseline (pipeline.sh, $([ "$QUICK" -eq 1 ] && echo 2 || echo 3) s per step)"
+    echo
+} >>"$OUT"
+tests/bench/pipeline.sh "$([ "$QUICK" -eq 1 ] && echo 2 || echo 3)" >"$OUT.pipeline.txt" 2>"$OUT.steps.txt"
+PNG=${OUT%.md}-latency.png
+/usr/bin/python3 - "$OUT.pipeline.txt" "$OUT.steps.txt" "$PNG" >>"$OUT" <<'PY'
+import subprocess, sys
+kv, lat = {}, {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if parts[0].startswith("gsnet_latency_"):
+        lat[parts[0][len("gsnet_latency_"):-3]] = dict(p.split("=") for p in parts[1:])
+    elif "=" in parts[0]:
+        k, v = parts[0].split("=")
+        kv[k] = float(v)
+tsc = 2.1e9
+try:
+    tsc = float(open("/proc/cpuinfo").read().split("cpu MHz")[1].split(":")[1].split()[0]) * 1e6
+except Exception:
+    pass
+g_pps, k_pps = kv["gsnet_sustained_pps"], kv["kernel_sustained_pps"]
+g_cpu, k_cpu = kv["gsnet_cpu_s_per_req"], kv["kernel_cpu_s_per_req"]
+print("| figure | gsnet | kernel baseline | gsnet / kernel |")
+print("|---|---|---|---|")
+print(f"| highest lossless rate on this host, requests/s | {g_pps:,.0f} | {k_pps:,.0f} | {g_pps / k_pps:.2f}x |")
+print(f"| CPU per request, µs (all gsnet processes / the kernel server) | {g_cpu * 1e6:.2f} | {k_cpu * 1e6:.2f} | {g_cpu / k_cpu:.2f}x |")
+print(f"| ... in cycles at {tsc / 1e9:.2f} GHz | {g_cpu * tsc:,.0f} | {k_cpu * tsc:,.0f} | |")
+print(f"| requests per CPU-second (throughput per core) | {1 / g_cpu:,.0f} | {1 / k_cpu:,.0f} | {k_cpu / g_cpu:.2f}x |")
+print()
+print("| gsnet load | offered req/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |")
+print("|---|---|---|---|---|---|---|---|")
+for pct in ("10", "50", "90"):
+    l = lat[pct]
+    print(f"| {pct} % | {int(l['rate']):,} | {l['lost']} | {l['p50_us']} | {l['p90_us']} | {l['p99_us']} | {l['p999_us']} | {l['max_us']} |")
+print("\nRate steps (gsnet, then the kernel):\n")
+for line in open(sys.argv[2]):
+    if line.startswith(("step ", "kstep ")):
+        print("    " + line.rstrip())
+data = "\n".join(f"{pct} {lat[pct]['p50_us']} {lat[pct]['p90_us']} {lat[pct]['p99_us']} {lat[pct]['p999_us']}" for pct in ("10", "50", "90"))
+script = f"""set terminal pngcairo size 800,450 noenhanced
+set output '{sys.argv[3]}'
+set title 'gsnet round-trip latency (gs-loadgen over net_memif), by load'
+set xlabel 'load, % of the highest lossless rate ({g_pps:,.0f} req/s)'
+set ylabel 'microseconds'
+set logscale y
+set key left top
+set xtics ('10 %' 10, '50 %' 50, '90 %' 90)
+plot '-' using 1:2 with linespoints title 'p50', '' using 1:3 with linespoints title 'p90', '' using 1:4 with linespoints title 'p99', '' using 1:5 with linespoints title 'p99.9'
+{data}
+e
+{data}
+e
+{data}
+e
+{data}
+e
+"""
+try:
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    print(f"\n![latency]({sys.argv[3].split('/')[-1]})")
+except (OSError, subprocess.CalledProcessError) as e:
+    print(f"\n(no latency plot: gnuplot failed: {e})")
+PY
+rm -f "$OUT.pipeline.txt" "$OUT.steps.txt"
 {
     echo
     echo "## Exporter cost"

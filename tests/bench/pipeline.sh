@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Benchmark (not a test): the whole pipeline against the kernel, same run.
+#  gsnet:  gs-loadgen (its own DPDK primary, CPU 1) -> net_memif -> gs-primary
+#          (CPU 0, polling) -> gs-session/gs-move/gs-combat (CPU 1) -> replies.
+#          Offered rates step up until a request is lost: the highest
+#          lossless rate is the sustained rate; latency at 10/50/90 % of it;
+#          CPU per request = CPU time of every gsnet process / requests.
+#  kernel: gs-kserver (one thread, recvmmsg/sendmmsg, the same wire protocol
+#          and game rules from shared/, CPU 0) on 127.0.0.1 loaded by
+#          gs-client players (kernel UDP, CPU 1) with the same kind of mix;
+#          CPU per request = the server's CPU time / requests.
+# Prints key=value lines for tests/bench/run.sh.
+#
+#   tests/bench/pipeline.sh [SECONDS per step (3)]
+set -u -o pipefail
+SECS=${1:-3}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${GS_BUILD_DIR:-$ROOT/build}
+WORK=$(mktemp -d /tmp/gsbench_pipe.XXXXXX)
+PREFIX=gsbp$$
+LG_PREFIX=gsbplg$$
+SOCK=$WORK/memif.sock
+HZ=$(getconf CLK_TCK)
+OPTS=(-c "$ROOT/deploy/gsnet.ini" -o "eal.file_prefix=$PREFIX"
+    -o "eal.vdev0=net_memif0,role=server,socket=$SOCK,id=0" -o primary.idle=poll
+    -o primary.cpus=0 -o world.max_entities=65536 -o sessions.idle_timeout_ms=60000)
+MIX=30:63:7 # what gs-client --fight sends: 10 heartbeats, 20 moves, 1.7 attacks per second
+PIDS=()
+
+die() { echo "pipeline: $*" >&2; exit 1; }
+stop_all() {
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${PIDS[i]}" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "${PIDS[i]}" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "${PIDS[i]}" 2>/dev/null
+        wait "${PIDS[i]}" 2>/dev/null
+    done
+    PIDS=()
+    "$ROOT/deploy/setup.sh" clean-prefix "$PREFIX" >/dev/null 2>&1
+    "$ROOT/deploy/setup.sh" clean-prefix "$LG_PREFIX" >/dev/null 2>&1
+}
+trap 'stop_all; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+wait_for() { for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# cpu_ticks PID...: utime + stime of the processes, in clock ticks
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+
+# --- gsnet ----------------------------------------------------------------------------
+"$BUILD/primary/gs-primary" "${OPTS[@]}" >"$WORK/primary.log" 2>&1 &
+PIDS+=($!)
+wait_for "$WORK/primary.log" 'gs-primary ready' 30 || die "gs-primary not ready"
+GS=("${PIDS[0]}")
+for h in session move combat; do
+    "$BUILD/secondary/$h/gs-$h" "${OPTS[@]}" -i 0 >"$WORK/$h.log" 2>&1 &
+    PIDS+=($!)
+    GS+=($!)
+    wait_for "$WORK/$h.log" 'attached: instance' 30 || die "gs-$h did not attach"
+done
+
+# loadgen RATE: one run; prints "sent answered lost p50 p90 p99 p999 max"
+loadgen() {
+    "$BUILD/tests/bench/loadgen/gs-loadgen" --vdev "net_memif0,role=client,socket=$SOCK,id=0" \
+        --file-prefix "$LG_PREFIX" --lcore-cpu 1 --sessions 1000 --rate "$1" --duration "$SECS" \
+        --mix "$MIX" --json --quiet 2>>"$WORK/loadgen.err" |
+        /usr/bin/python3 -c 'import json,sys
+j = json.loads(sys.stdin.read().strip().splitlines()[-1])
+l = j.get("latency_us", {})
+print(j["sent"], j["answered"], j["lost"], l.get("p50", 0), l.get("p90", 0), l.get("p99", 0), l.get("p999", 0), l.get("max", 0))'
+}
+
+best=0
+best_cpu=0
+for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 1000000; do
+    t0=$(cpu_ticks "${GS[@]}")
+    read -r sent answered lost p50 p90 p99 p999 max < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
+    t1=$(cpu_ticks "${GS[@]}")
+    echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99" >&2
+    [ "$lost" -eq 0 ] || break
+    best=$rate
+    # CPU seconds of all gsnet processes per request, in TSC-equivalent cycles later
+    best_cpu=$(/usr/bin/python3 -c "print(($t1 - $t0) / $HZ / $sent)")
+done
+[ "$best" -gt 0 ] || die "no lossless rate found"
+echo "gsnet_sustained_pps=$best"
+echo "gsnet_cpu_s_per_req=$best_cpu"
+for pct in 10 50 90; do
+    read -r sent answered lost p50 p90 p99 p999 max < <(loadgen $((best * pct / 100))) || die "gs-loadgen failed"
+    echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max"
+done
+stop_all
+
+# --- the kernel ---------------------------------------------------------------------------
+"$BUILD/tests/bench/kserver/gs-kserver" --bind 127.0.0.1:17777 --cpu 0 --quiet \
+    >"$WORK/kserver.log" 2>&1 &
+KS=$!
+PIDS+=($KS)
+sleep 0.3
+kbest=0
+kbest_cpu=0
+for players in 250 500 1000 2000 4000; do
+    t0=$(cpu_ticks "$KS")
+    taskset -c 1 "$BUILD/client/gs-client" --server 127.0.0.1:17777 --players "$players" \
+        --duration "$SECS" --fight --json --quiet >"$WORK/kclient.json" 2>/dev/null
+    t1=$(cpu_ticks "$KS")
+    read -r sent lost < <(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["sent"], j["lost"])' "$WORK/kclient.json")
+    rate=$((sent / SECS))
+    echo "kstep players=$players rate=$rate sent=$sent lost=$lost" >&2
+    [ "$lost" -eq 0 ] || break
+    kbest=$rate
+    kbest_cpu=$(/usr/bin/python3 -c "print(($t1 - $t0) / $HZ / $sent)")
+done
+echo "kernel_sustained_pps=$kbest"
+echo "kernel_cpu_s_per_req=$kbest_cpu"
