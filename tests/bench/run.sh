@@ -110,11 +110,11 @@ data = "\n".join(f"{pct} {lat[pct]['p50_us']} {lat[pct]['p90_us']} {lat[pct]['p9
 script = f"""set terminal pngcairo size 800,450 noenhanced
 set output '{sys.argv[3]}'
 set title 'gsnet round-trip latency (gs-loadgen over net_memif), by load'
-set xlabel 'load, % of the highest lossless rate ({g_pps:,.0f} req/s)'
+set xlabel 'load: percent of the highest lossless rate ({g_pps:,.0f} req/s)'
 set ylabel 'microseconds'
 set logscale y
 set key left top
-set xtics ('10 %' 10, '50 %' 50, '90 %' 90)
+set xtics (10, 50, 90)
 plot '-' using 1:2 with linespoints title 'p50', '' using 1:3 with linespoints title 'p90', '' using 1:4 with linespoints title 'p99', '' using 1:5 with linespoints title 'p99.9'
 {data}
 e
