@@ -87,7 +87,7 @@ struct gs_cfg {
 	unsigned int heartbeat_interval_ms;
 
 	/* [stats] */
-	uint32_t stats_ip;	 /* network byte order: gs-stats' HTTP address */
+	uint32_t stats_ip;   /* network byte order: gs-stats' HTTP address */
 	uint16_t stats_port; /* host byte order */
 
 	/* [world], [skill.N] */

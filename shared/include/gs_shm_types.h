@@ -16,8 +16,8 @@
 #include "gs_drop.h"
 #include "gs_wire.h"
 
-#define GS_SHM_MAGIC	      0x47534e4554435431ull /* "GSNETCT1" */
-#ifdef GS_SHM_VERSION_OVERRIDE /* tests: a handler "built for another layout" */
+#define GS_SHM_MAGIC 0x47534e4554435431ull /* "GSNETCT1" */
+#ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
 #define GS_SHM_VERSION 4u
@@ -96,8 +96,8 @@ struct gs_handler_slot {
 	uint32_t lcore_id;
 	uint64_t heartbeat_tsc;
 	uint64_t attach_tsc;
-	uint32_t restarts; /* claims after the first */
-	uint32_t stop_req; /* = generation: asked (gs-ctl stop) to drain and leave */
+	uint32_t restarts;		/* claims after the first */
+	uint32_t stop_req;		/* = generation: asked (gs-ctl stop) to drain and leave */
 	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
 
 	/* handler's counters: seq is odd while the handler updates them */
@@ -188,8 +188,8 @@ struct gs_session {
 	uint64_t last_seen_tsc; /* or the time it was closed */
 	uint32_t rx_seq;	/* last sequence seen from the client */
 	uint32_t tx_seq;	/* next sequence to the client: the primary's, atomic */
-	uint32_t entity_id; /* the entity it owns: its position + 1 */
-	uint32_t peer_pos; /* gs-session's: peer-hash slot + 1, freed with the session */
+	uint32_t entity_id;	/* the entity it owns: its position + 1 */
+	uint32_t peer_pos;	/* gs-session's: peer-hash slot + 1, freed with the session */
 };
 
 _Static_assert(sizeof(struct gs_session) == 64, "a session is one cache line");
