@@ -10,6 +10,9 @@
 # count is back to its idle value exactly; the primary never found a ring
 # full or a reply invalid; and in each round the classes not being killed
 # answered every message (only the killed class lost any).
+# 51 restarts of handlers take a while on a slow or sanitizer build: a longer
+# limit than the other tests (ctest gives it 240 s, tests/CMakeLists.txt)
+GS_TEST_TIMEOUT=${GS_TEST_TIMEOUT:-190}
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gs_init "$@"
