@@ -10,6 +10,8 @@
 # compared: the difference against the run-to-run spread.
 #
 #   tests/bench/exporter_cost.sh [RUNS (3)] [SECONDS per run (5)]
+#   GS_EXPORTER_KINDS="off idle curl on" tests/bench/exporter_cost.sh  # also print
+#     runs with gs-stats attached but never scraped, and with the scraper alone
 # Needs root, hugepages and a build (build/ or GS_BUILD_DIR). Prints a
 # Markdown table; writes it to $GS_BENCH_OUT (default
 # tests/bench/results/exporter_cost.md).
@@ -75,7 +77,7 @@ one_run() {
         --vdev="net_memif0,role=client,socket=$SOCK,id=0" -- --forward-mode=txonly \
         --nb-cores=1 --auto-start --txpkts=64 >"$WORK/gen.log" 2>&1 &
     PIDS+=($!)
-    if [ "$kind" = on ]; then
+    if [ "$kind" = on ] || [ "$kind" = idle ]; then
         "$STATS" "${OPTS[@]}" >"$WORK/stats.log" 2>&1 &
         PIDS+=($!)
         wait_for "$WORK/stats.log" 'gs-stats serving' 30 || die "gs-stats not serving"
@@ -86,12 +88,14 @@ one_run() {
     for ((s = 0; s < SECS; s++)); do
         if [ "$kind" = on ]; then
             curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" >/dev/null && scr=$((scr + 1))
+        elif [ "$kind" = curl ]; then # the scraper alone: nothing listens there
+            curl -s --max-time 2 "http://127.0.0.1:$((HTTP_PORT + 1))/metrics" >/dev/null
         fi
         sleep 1
     done
     read -r b bm < <(rx)
     t1=$(date +%s.%N)
-    [ "$kind" = off ] || [ "$scr" -eq "$SECS" ] || die "only $scr of $SECS scrapes answered"
+    [ "$kind" != on ] || [ "$scr" -eq "$SECS" ] || die "only $scr of $SECS scrapes answered"
     cleanup
     # the generator's share of bursts the full memif ring refused: > 0 means the
     # primary, not the generator, set the rate
@@ -102,10 +106,15 @@ one_run() {
 
 declare -a OFF ON
 for ((r = 1; r <= RUNS; r++)); do
-    for kind in off on; do
+    # GS_EXPORTER_KINDS adds runs to look for the cause of a cost: "idle"
+    # (gs-stats attached, never scraped), "curl" (the scraper alone)
+    for kind in ${GS_EXPORTER_KINDS:-off on}; do
         res=$(one_run "$kind") || die "run $r ($kind) failed"
         echo "run $r exporter $kind: $res (pps, share of generator TX refused: ring full)" >&2
-        if [ "$kind" = off ]; then OFF+=("$res"); else ON+=("$res"); fi
+        case $kind in
+        off) OFF+=("$res") ;;
+        on) ON+=("$res") ;;
+        esac
     done
 done
 
