@@ -31,6 +31,10 @@ struct lcore_ctx {
 	uint16_t ntx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
 	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
+	/* one RX burst, parsed before its session lookups are made together */
+	enum frame_kind kind[MAX_BURST];
+	struct frame_info fi[MAX_BURST];
+	struct gs_session *sess[MAX_BURST];
 };
 
 static inline void
@@ -71,12 +75,11 @@ tx_enqueue(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m)
 
 static void
 dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi, uint16_t port,
-	uint64_t now)
+	uint64_t now, const struct gs_session *s)
 {
 	struct primary *p = lc->p;
 	const struct gs_hdr *h = &fi->hdr;
 	enum gs_class cls = classify_type(&p->classify, h->type);
-	const struct gs_session *s = NULL;
 	struct rte_ring_zc_data zcd;
 	struct rte_ring *ring;
 	struct gs_msg *msg;
@@ -92,8 +95,7 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 			return;
 		}
 	} else {
-		s = gs_session_find(&p->sessions, h->session_id);
-		if (s == NULL) {
+		if (s == NULL) { /* looked up with the rest of the burst */
 			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
 			return;
 		}
@@ -139,36 +141,64 @@ send_in_place(
 	tx_enqueue(lc, port, m);
 }
 
+/*
+ * One RX burst: parse every frame, then look up the sessions of all its game
+ * messages at once (rte_hash_lookup_bulk overlaps the cache misses of a large
+ * table), then dispatch, answer ARP / ICMP in place, or drop.
+ */
 static void
-handle_frame(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m, uint64_t now)
+handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	const struct frame_cfg *fc = &lc->p->fcfg[port];
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	struct frame_info fi;
+	uint32_t ids[MAX_BURST];
+	uint16_t which[MAX_BURST], nl = 0;
+	struct gs_session *found[MAX_BURST];
 
-	gs_ctr_add(&lc->st->rx_bytes, m->pkt_len);
-	if (m->nb_segs > 1) {
-		count_drop(lc, GS_DROP_FRAME_SEGMENTED, 1);
+	for (uint16_t k = 0; k < n; k++) {
+		struct rte_mbuf *m = pkts[k];
+
+		gs_ctr_add(&lc->st->rx_bytes, m->pkt_len);
+		lc->sess[k] = NULL;
+		if (m->nb_segs > 1) {
+			lc->kind[k] = FRAME_DROP;
+			lc->fi[k].drop = GS_DROP_FRAME_SEGMENTED;
+			continue;
+		}
+		lc->kind[k] =
+			frame_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, fc, &lc->fi[k]);
+		if (lc->kind[k] == FRAME_GAME && lc->fi[k].hdr.type != GS_MSG_CONNECT) {
+			ids[nl] = lc->fi[k].hdr.session_id;
+			which[nl++] = k;
+		}
+	}
+	gs_session_find_bulk(&lc->p->sessions, ids, nl, found);
+	for (uint16_t j = 0; j < nl; j++)
+		lc->sess[which[j]] = found[j];
+
+	for (uint16_t k = 0; k < n; k++) {
+		struct rte_mbuf *m = pkts[k];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+		switch (lc->kind[k]) {
+		case FRAME_DROP:
+			count_drop(lc, lc->fi[k].drop, 1);
+			break;
+		case FRAME_GAME:
+			dispatch(lc, frame, &lc->fi[k], port, now, lc->sess[k]);
+			break;
+		case FRAME_ARP_REQUEST:
+			send_in_place(lc, port, m,
+				frame_arp_reply(frame, m->data_len, fc, &lc->fi[k]),
+				&lc->st->arp_replies);
+			continue; /* the mbuf goes back out */
+		case FRAME_ICMP_ECHO:
+			send_in_place(lc, port, m,
+				frame_icmp_reply(frame, m->data_len, fc, &lc->fi[k]),
+				&lc->st->icmp_replies);
+			continue;
+		}
 		rte_pktmbuf_free(m);
-		return;
 	}
-	switch (frame_parse(frame, m->data_len, fc, &fi)) {
-	case FRAME_DROP:
-		count_drop(lc, fi.drop, 1);
-		break;
-	case FRAME_GAME:
-		dispatch(lc, frame, &fi, port, now);
-		break;
-	case FRAME_ARP_REQUEST:
-		send_in_place(lc, port, m, frame_arp_reply(frame, m->data_len, fc, &fi),
-			&lc->st->arp_replies);
-		return; /* the mbuf goes back out */
-	case FRAME_ICMP_ECHO:
-		send_in_place(lc, port, m, frame_icmp_reply(frame, m->data_len, fc, &fi),
-			&lc->st->icmp_replies);
-		return;
-	}
-	rte_pktmbuf_free(m);
 }
 
 /* Frame and queue one handler reply; the mbuf is consumed either way. */
@@ -299,8 +329,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 		if (n == 0)
 			continue;
 		gs_ctr_add(&lc->st->rx_packets, n);
-		for (uint16_t k = 0; k < n; k++)
-			handle_frame(lc, port, pkts[k], now);
+		handle_burst(lc, port, pkts, n, now);
 		work += n;
 	}
 	work += drain_replies(lc);

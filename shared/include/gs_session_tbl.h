@@ -58,6 +58,15 @@ int gs_session_tbl_attach(struct gs_session_tbl *t);
  */
 struct gs_session *gs_session_find(const struct gs_session_tbl *t, uint32_t id);
 
+/**
+ * Find up to RTE_HASH_LOOKUP_BULK_MAX (64) active sessions at once, the hash
+ * lookups overlapped and prefetched: out[i] is the session of ids[i], or
+ * NULL. For the table's creator only (the primary): rte_hash_lookup_bulk()
+ * calls the hash function the creating process stored in the table.
+ */
+void gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
+	struct gs_session **out);
+
 /** The slot number a message carries for @p s (gs_msg.session_slot); 0 for NULL. */
 static inline uint32_t
 gs_session_slot(const struct gs_session_tbl *t, const struct gs_session *s)

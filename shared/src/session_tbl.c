@@ -167,6 +167,38 @@ gs_session_find(const struct gs_session_tbl *t, uint32_t id)
 	return s;
 }
 
+void
+gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
+	struct gs_session **out)
+{
+	struct session_key keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+
+	if (n > RTE_HASH_LOOKUP_BULK_MAX)
+		n = RTE_HASH_LOOKUP_BULK_MAX;
+	for (unsigned int i = 0; i < n; i++) {
+		key_init(&keys[i], ids[i]);
+		kp[i] = &keys[i];
+	}
+	if (n == 0 || rte_hash_lookup_bulk(t->hash, kp, n, pos) != 0) {
+		for (unsigned int i = 0; i < n; i++)
+			out[i] = NULL;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct gs_session *s = NULL;
+
+		if (ids[i] != 0 && pos[i] >= 0 && (uint32_t)pos[i] < t->max) {
+			s = &t->s[pos[i]];
+			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE ||
+				s->session_id != ids[i])
+				s = NULL;
+		}
+		out[i] = s;
+	}
+}
+
 struct gs_session *
 gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer)
 {

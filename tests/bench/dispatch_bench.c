@@ -136,27 +136,40 @@ ring_put(struct rte_ring *ring, const struct frame_info *fi, const uint8_t *fram
 	return true;
 }
 
-/* The primary's dispatch steps for one frame (primary/dataplane.c, dispatch()). */
-static inline bool
-dispatch_one(const uint8_t *frame, uint32_t len, const struct frame_cfg *fc,
+/*
+ * The primary's dispatch steps for one RX burst (primary/dataplane.c,
+ * handle_burst() and dispatch()): parse all, look the sessions up together,
+ * then classify, check the sender, pick the instance, write into the ring.
+ */
+static inline unsigned int
+dispatch_burst(struct rte_mbuf **pkts, uint16_t n, const struct frame_cfg *fc,
 	const struct classify_table *ct, const struct gs_session_tbl *t, struct rte_ring *ring,
 	uint64_t now)
 {
-	struct frame_info fi;
-	const struct gs_session *s;
-	enum gs_class cls;
+	struct frame_info fi[BURST];
+	struct gs_session *sess[BURST];
+	uint32_t ids[BURST];
+	bool game[BURST];
+	unsigned int done = 0;
 
-	if (frame_parse(frame, len, fc, &fi) != FRAME_GAME)
-		return false;
-	cls = classify_type(ct, fi.hdr.type);
-	if (cls == GS_CLASS_NONE)
-		return false;
-	s = gs_session_find(t, fi.hdr.session_id);
-	if (s == NULL || s->peer.ip != fi.peer.ip || s->peer.port != fi.peer.port)
-		return false;
-	if (classify_instance(fi.hdr.session_id, fi.peer.ip, fi.peer.port, 1u) < 0)
-		return false;
-	return ring_put(ring, &fi, frame, gs_session_slot(t, s), now);
+	for (uint16_t k = 0; k < n; k++) {
+		game[k] = frame_parse(rte_pktmbuf_mtod(pkts[k], uint8_t *), pkts[k]->data_len, fc,
+				  &fi[k]) == FRAME_GAME;
+		ids[k] = game[k] ? fi[k].hdr.session_id : 0;
+	}
+	gs_session_find_bulk(t, ids, n, sess);
+	for (uint16_t k = 0; k < n; k++) {
+		const struct gs_session *s = sess[k];
+
+		if (!game[k] || classify_type(ct, fi[k].hdr.type) == GS_CLASS_NONE || s == NULL ||
+			s->peer.ip != fi[k].peer.ip || s->peer.port != fi[k].peer.port ||
+			classify_instance(
+				fi[k].hdr.session_id, fi[k].peer.ip, fi[k].peer.port, 1u) < 0)
+			continue;
+		done += ring_put(ring, &fi[k], rte_pktmbuf_mtod(pkts[k], uint8_t *),
+			gs_session_slot(t, s), now);
+	}
+	return done;
 }
 
 static int
@@ -234,12 +247,11 @@ run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rt
 		uint64_t now = rte_rdtsc(), t1;
 		uint16_t got = rte_eth_rx_burst(port, 0, pkts, BURST);
 
-		for (uint16_t k = 0; k < got; k++) {
-			if (dispatch_one(rte_pktmbuf_mtod(pkts[k], uint8_t *), pkts[k]->data_len,
-				    &fc, &ct, &t, to_h, now))
-				r->dispatched++;
-			else
-				r->dropped++;
+		{
+			unsigned int ok = dispatch_burst(pkts, got, &fc, &ct, &t, to_h, now);
+
+			r->dispatched += ok;
+			r->dropped += got - ok;
 		}
 		rte_eth_tx_burst(port, 0, pkts, got);
 		t1 = rte_rdtsc();

@@ -164,6 +164,38 @@ test_find_of_unknown_id_or_peer_is_null(void)
 	gs_session_tbl_free(&t);
 }
 
+/* The primary's burst lookup agrees with gs_session_find for found, unknown, zero and closed ids. */
+static void
+test_find_bulk_matches_find_one_by_one(void)
+{
+	struct gs_session *s[3], *out[6];
+	uint32_t ids[6];
+
+	tbl_new(64);
+	for (int i = 0; i < 3; i++) {
+		struct gs_peer p = peer_n((unsigned int)i + 1);
+
+		CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, (uint64_t)i, 1, &s[i]), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, s[1], 2), 0);
+	ids[0] = s[0]->session_id;
+	ids[1] = 0;
+	ids[2] = s[2]->session_id;
+	ids[3] = s[0]->session_id ^ 0x5a5a5a5au; /* unknown */
+	ids[4] = s[1]->session_id;		 /* closed */
+	ids[5] = s[2]->session_id;		 /* twice in one burst */
+	gs_session_find_bulk(&t, ids, 6, out);
+	for (int i = 0; i < 6; i++)
+		CU_ASSERT_PTR_EQUAL(out[i], gs_session_find(&t, ids[i]));
+	CU_ASSERT_PTR_EQUAL(out[0], s[0]);
+	CU_ASSERT_PTR_NULL(out[1]);
+	CU_ASSERT_PTR_EQUAL(out[2], s[2]);
+	CU_ASSERT_PTR_NULL(out[3]);
+	CU_ASSERT_PTR_NULL(out[4]);
+	CU_ASSERT_PTR_EQUAL(out[5], s[2]);
+	gs_session_tbl_free(&t);
+}
+
 /* --- close and sweep --------------------------------------------------------------------- */
 
 static void
@@ -549,6 +581,7 @@ static CU_TestInfo open_tests[] = {
 	{ "same ip, other port is another session", test_same_ip_other_port_is_another_session },
 	{ "find of id 0 is NULL", test_find_of_id_zero_is_null },
 	{ "find of unknown id or peer is NULL", test_find_of_unknown_id_or_peer_is_null },
+	{ "find bulk matches find one by one", test_find_bulk_matches_find_one_by_one },
 	{ "full table is -ENOSPC", test_full_table_is_enospc },
 	CU_TEST_INFO_NULL,
 };
