@@ -45,6 +45,7 @@ PACKETS=20000000
 } >"$OUT"
 "$BUILD/tests/gs-bench-dispatch" --cpu 1 --packets "$PACKETS" --small 1000 --large 1000000 \
     >"$OUT.dispatch.txt"
+rm -rf /var/run/dpdk/gsbench_dispatch
 /usr/bin/python3 - "$OUT.dispatch.txt" >>"$OUT" <<'PY'
 import sys
 rows = [dict(kv.split("=") for kv in l.split()[1:]) for l in open(sys.argv[1]) if l.startswith("dispatch ")]
