@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gs_game_pb.h"
 #include "gs_log.h"
 #include "gs_world_shm.h"
 
@@ -60,20 +61,9 @@ static void
 send_damaged(struct combat_ctx *ctx, unsigned int lcore, const struct gs_session *target,
 	const Gs__Attack *at, enum gs_attack_result res, const struct gs_attack_out *out)
 {
-	Gs__Damaged d = GS__DAMAGED__INIT;
+	Gs__Damaged d;
 
-	d.target = at->target;
-	d.attacker = at->attacker;
-	d.skill = at->skill;
-	d.damage = out->damage;
-	d.hp = out->target_hp;
-	d.killed = res == GS_ATTACK_KILLED;
-	if (d.killed) {
-		d.respawn_in_ms = out->respawn_ms;
-		d.respawn_x = out->respawn_pos[0];
-		d.respawn_y = out->respawn_pos[1];
-		d.respawn_z = out->respawn_pos[2];
-	}
+	gs_pb_damaged(&d, at, res, out);
 	reply(ctx, lcore, target, GS_MSG_DAMAGED, &d.base);
 	ctx->damaged_sent++;
 }
@@ -83,8 +73,8 @@ on_attack(struct combat_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
 	const struct gs_session *s)
 {
 	Gs__Attack *at = gs__attack__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
-	Gs__AttackResult ar = GS__ATTACK_RESULT__INIT;
 	const struct gs_session *target = NULL;
+	Gs__AttackResult ar;
 	struct gs_attack_out out = { 0 };
 	enum gs_attack_result res;
 
@@ -111,15 +101,7 @@ on_attack(struct combat_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
 	if (res != GS_ATTACK_HIT && res != GS_ATTACK_KILLED)
 		gs_handler_reject(ctx->h, reject_of(res));
 
-	ar.attacker = at->attacker;
-	ar.target = at->target;
-	ar.skill = at->skill;
-	ar.seq = at->seq;
-	ar.result = (Gs__AttackResult__Result)res; /* numbered alike */
-	ar.damage = out.damage;
-	ar.target_hp = out.target_hp;
-	ar.cooldown_ms = out.cooldown_ms;
-	ar.client_time_ns = at->client_time_ns;
+	gs_pb_attack_result(&ar, at, res, &out);
 	reply(ctx, lcore, s, GS_MSG_ATTACK_RESULT, &ar.base);
 	if (res == GS_ATTACK_HIT || res == GS_ATTACK_KILLED)
 		send_damaged(ctx, lcore, target, at, res, &out);

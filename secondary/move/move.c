@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gs_game_pb.h"
 #include "gs_log.h"
 #include "gs_world_shm.h"
 
@@ -40,23 +41,6 @@ reject_of(enum gs_move_result r)
 	}
 }
 
-static Gs__MoveReject__Reason
-reason_of(enum gs_move_result r)
-{
-	switch (r) {
-	case GS_MOVE_OUT_OF_BOUNDS:
-		return GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS;
-	case GS_MOVE_TOO_FAST:
-		return GS__MOVE_REJECT__REASON__TOO_FAST;
-	case GS_MOVE_DEAD:
-		return GS__MOVE_REJECT__REASON__DEAD;
-	case GS_MOVE_BUSY:
-		return GS__MOVE_REJECT__REASON__BUSY;
-	default:
-		return GS__MOVE_REJECT__REASON__UNKNOWN;
-	}
-}
-
 /* Pack @p pb straight into the reply slot and queue it for session @p s. */
 static void
 reply(struct move_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
@@ -70,15 +54,9 @@ static void
 send_reject(struct move_ctx *ctx, unsigned int lcore, const struct gs_session *s,
 	const Gs__Move *mv, Gs__MoveReject__Reason why, const float pos[3])
 {
-	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+	Gs__MoveReject rej;
 
-	rej.entity_id = mv->entity_id;
-	rej.x = pos[0];
-	rej.y = pos[1];
-	rej.z = pos[2];
-	rej.seq = mv->seq;
-	rej.reason = why;
-	rej.client_time_ns = mv->client_time_ns;
+	gs_pb_move_reject(&rej, mv, why, pos);
 	reply(ctx, lcore, s, GS_MSG_MOVE_REJECT, &rej.base);
 }
 
@@ -103,31 +81,19 @@ on_move(struct move_ctx *ctx, unsigned int lcore, const struct gs_msg *m,
 		send_reject(ctx, lcore, s, mv, GS__MOVE_REJECT__REASON__NOT_OWNER, none);
 		return;
 	}
-	req.entity = mv->entity_id;
-	req.owner = s->session_id;
-	req.seq = mv->seq;
-	req.pos[0] = mv->x;
-	req.pos[1] = mv->y;
-	req.pos[2] = mv->z;
-	req.client_time_ns = mv->client_time_ns;
-	req.now = m->rx_tsc;
+	gs_pb_move_req(&req, mv, s->session_id, m->rx_tsc);
 	res = gs_world_move(ctx->world, &req, ctx->pid, pos);
 	ctx->results[res]++;
 	if (res == GS_MOVE_ACCEPTED) {
-		Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+		Gs__MoveAck ack;
 
-		ack.entity_id = mv->entity_id;
-		ack.x = pos[0];
-		ack.y = pos[1];
-		ack.z = pos[2];
-		ack.seq = mv->seq;
-		ack.client_time_ns = mv->client_time_ns;
+		gs_pb_move_ack(&ack, mv, pos);
 		reply(ctx, lcore, s, GS_MSG_MOVE_ACK, &ack.base);
 		return;
 	}
 	gs_handler_reject(ctx->h, reject_of(res));
 	if (res != GS_MOVE_STALE) /* late and duplicate moves are ignored */
-		send_reject(ctx, lcore, s, mv, reason_of(res), pos);
+		send_reject(ctx, lcore, s, mv, gs_pb_move_reason(res), pos);
 }
 
 void

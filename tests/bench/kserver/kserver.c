@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gs_game_pb.h"
+
 #include "combat.pb-c.h"
 #include "move.pb-c.h"
 #include "session.pb-c.h"
@@ -310,36 +312,13 @@ on_heartbeat(
 
 /* --- movement (gs-move) ------------------------------------------------------------------ */
 
-static Gs__MoveReject__Reason
-move_reason(enum gs_move_result r)
-{
-	switch (r) {
-	case GS_MOVE_OUT_OF_BOUNDS:
-		return GS__MOVE_REJECT__REASON__OUT_OF_BOUNDS;
-	case GS_MOVE_TOO_FAST:
-		return GS__MOVE_REJECT__REASON__TOO_FAST;
-	case GS_MOVE_DEAD:
-		return GS__MOVE_REJECT__REASON__DEAD;
-	case GS_MOVE_BUSY:
-		return GS__MOVE_REJECT__REASON__BUSY;
-	default:
-		return GS__MOVE_REJECT__REASON__UNKNOWN;
-	}
-}
-
 static void
 move_reject(struct ks_server *ks, struct ks_session *s, const Gs__Move *mv,
 	Gs__MoveReject__Reason why, const float pos[3])
 {
-	Gs__MoveReject rej = GS__MOVE_REJECT__INIT;
+	Gs__MoveReject rej;
 
-	rej.entity_id = mv->entity_id;
-	rej.x = pos[0];
-	rej.y = pos[1];
-	rej.z = pos[2];
-	rej.seq = mv->seq;
-	rej.reason = why;
-	rej.client_time_ns = mv->client_time_ns;
+	gs_pb_move_reject(&rej, mv, why, pos);
 	reply(ks, s, NULL, GS_MSG_MOVE_REJECT, &rej.base);
 }
 
@@ -364,30 +343,18 @@ on_move(struct ks_server *ks, struct ks_session *s, const struct gs_hdr *h, cons
 		move_reject(ks, s, mv, GS__MOVE_REJECT__REASON__NOT_OWNER, none);
 		return;
 	}
-	req.entity = entity;
-	req.owner = s->id;
-	req.seq = mv->seq;
-	req.pos[0] = mv->x;
-	req.pos[1] = mv->y;
-	req.pos[2] = mv->z;
-	req.client_time_ns = mv->client_time_ns;
-	req.now = now;
+	gs_pb_move_req(&req, mv, s->id, now);
 	res = gs_world_move(ks->world, &req, ks->pid, pos);
 	ks->st.move_results[res]++;
 	if (res == GS_MOVE_ACCEPTED) {
-		Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+		Gs__MoveAck ack;
 
-		ack.entity_id = mv->entity_id;
-		ack.x = pos[0];
-		ack.y = pos[1];
-		ack.z = pos[2];
-		ack.seq = mv->seq;
-		ack.client_time_ns = mv->client_time_ns;
+		gs_pb_move_ack(&ack, mv, pos);
 		reply(ks, s, NULL, GS_MSG_MOVE_ACK, &ack.base);
 		return;
 	}
 	if (res != GS_MOVE_STALE) /* late and duplicate moves are ignored */
-		move_reject(ks, s, mv, move_reason(res), pos);
+		move_reject(ks, s, mv, gs_pb_move_reason(res), pos);
 }
 
 /* --- combat (gs-combat) ------------------------------------------------------------------ */
@@ -397,8 +364,8 @@ on_attack(struct ks_server *ks, struct ks_session *s, const struct gs_hdr *h,
 	const uint8_t *payload, uint64_t now)
 {
 	Gs__Attack *at = gs__attack__unpack(&ks->arena.alloc, h->payload_len, payload);
-	Gs__AttackResult ar = GS__ATTACK_RESULT__INIT;
 	struct ks_session *target = NULL;
+	Gs__AttackResult ar;
 	struct gs_attack_out out = { 0 };
 	enum gs_attack_result res;
 
@@ -423,31 +390,12 @@ on_attack(struct ks_server *ks, struct ks_session *s, const struct gs_hdr *h,
 		res = gs_world_attack(ks->world, &req, ks->pid, &out);
 	}
 	ks->st.attack_results[res]++;
-	ar.attacker = at->attacker;
-	ar.target = at->target;
-	ar.skill = at->skill;
-	ar.seq = at->seq;
-	ar.result = (Gs__AttackResult__Result)res; /* numbered alike */
-	ar.damage = out.damage;
-	ar.target_hp = out.target_hp;
-	ar.cooldown_ms = out.cooldown_ms;
-	ar.client_time_ns = at->client_time_ns;
+	gs_pb_attack_result(&ar, at, res, &out);
 	reply(ks, s, NULL, GS_MSG_ATTACK_RESULT, &ar.base);
 	if (res == GS_ATTACK_HIT || res == GS_ATTACK_KILLED) {
-		Gs__Damaged d = GS__DAMAGED__INIT;
+		Gs__Damaged d;
 
-		d.target = at->target;
-		d.attacker = at->attacker;
-		d.skill = at->skill;
-		d.damage = out.damage;
-		d.hp = out.target_hp;
-		d.killed = res == GS_ATTACK_KILLED;
-		if (d.killed) {
-			d.respawn_in_ms = out.respawn_ms;
-			d.respawn_x = out.respawn_pos[0];
-			d.respawn_y = out.respawn_pos[1];
-			d.respawn_z = out.respawn_pos[2];
-		}
+		gs_pb_damaged(&d, at, res, &out);
 		reply(ks, target, NULL, GS_MSG_DAMAGED, &d.base);
 		ks->st.damaged++;
 	}
