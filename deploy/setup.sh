@@ -26,12 +26,16 @@ DPDK_RUN_DIR=/var/run/dpdk
 # Everything gsnet needs to build, run and test on Debian 12. psmisc gives
 # fuser; tshark, scapy and libpcap-dev are for the replay tests; libmicrohttpd
 # serves gs-stats; prometheus gives promtool, curl scrapes in the tests;
-# libsystemd-dev gives gs-primary sd_notify() (deploy/systemd/).
+# libsystemd-dev gives gs-primary sd_notify() (deploy/systemd/); libsodium
+# seals connect tokens and authenticates packets; clang-14 and its runtime
+# build the libFuzzer harnesses (tests/fuzz); netcat-openbsd is the TCP peer
+# of the kernel exception-path test; node and npm run the Kubernetes
+# manifest schema check (tests/k8s).
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
     libcunit1-dev pkg-config cmake gcc make iproute2 ethtool iputils-ping
     python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl
     gnuplot-nox
-    libsystemd-dev)
+    libsystemd-dev libsodium-dev clang-14 libclang-rt-14-dev netcat-openbsd)
 # shellcheck disable=SC2206 # word splitting of the extra list is intended
 PKGS+=(${GSNET_EXTRA_PKGS:-})
 
@@ -51,6 +55,10 @@ missing_pkgs() {
         st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
         [ "$st" = installed ] || printf '%s\n' "$p"
     done
+    # node and npm may come from another packaging of Node.js (npm bundled
+    # with it): only a missing command asks for Debian's packages.
+    command -v node >/dev/null 2>&1 || printf '%s\n' nodejs
+    command -v npm >/dev/null 2>&1 || printf '%s\n' npm
 }
 
 cmd_deps() {
