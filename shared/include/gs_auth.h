@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_AUTH_H
+#define GS_AUTH_H
+
+/*
+ * Who may play, and proof of it on every packet (docs/PROTOCOL.md,
+ * "Security"). DPDK-free, on libsodium: the primary, gs-session, gs-token,
+ * the client library and the fuzzers compile it.
+ *
+ * - Connect tokens: a game's backend seals, with a 32-byte key it shares
+ *   with the server only (XChaCha20-Poly1305), the player id, the server's
+ *   address and two fresh per-session packet keys; the player gets the token
+ *   and the packet keys, the server opens the token.
+ * - Packet tags: the 8-byte auth_tag of the game header is SipHash-2-4 under
+ *   the direction's packet key over the whole datagram (header with the tag
+ *   zeroed, then the payload), so session id, type, sequence and payload are
+ *   all authenticated.
+ * - Replay window: the newest sequence number seen and a bitmap of the 256
+ *   before it.
+ * - Cookies: the stateless challenge of the connect handshake.
+ * - GCRA: the token bucket of the rate limits, one 64-bit word each.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_KEY_LEN	   32u /* the server key, shared by backend and server */
+#define GS_PKT_KEY_LEN	   16u /* a per-session, per-direction packet key */
+#define GS_TOKEN_LEN	   120u
+#define GS_TOKEN_NONCE_LEN 24u
+#define GS_TOKEN_ID_LEN	   16u /* the first bytes of the nonce: the "used once" key */
+#define GS_COOKIE_LEN	   24u
+#define GS_COOKIE_KEY_LEN  16u
+#define GS_REPLAY_WINDOW   256u
+#define GS_TOKEN_MAGIC	   "GSTOKEN1"
+
+/** A connect token, opened. Addresses in network byte order. */
+struct gs_token {
+	uint64_t protocol_id; /* the game: a server only accepts its own */
+	uint64_t create_s;    /* Unix seconds */
+	uint64_t expire_s;    /* Unix seconds: refused after this */
+	uint8_t nonce[GS_TOKEN_NONCE_LEN];
+	/* sealed part */
+	uint64_t player_id;
+	uint32_t server_ip;		 /* network order */
+	uint16_t server_port;		 /* network order */
+	uint8_t c2s_key[GS_PKT_KEY_LEN]; /* client -> server packets */
+	uint8_t s2c_key[GS_PKT_KEY_LEN]; /* server -> client packets */
+};
+
+/** Why a token was refused. */
+enum gs_token_err {
+	GS_TOKEN_OK = 0,
+	GS_TOKEN_LENGTH,    /* not GS_TOKEN_LEN bytes */
+	GS_TOKEN_MAGIC_BAD, /* not a gsnet token */
+	GS_TOKEN_FORGED,    /* does not open under the server key (or was altered) */
+	GS_TOKEN_EXPIRED,   /* expire_s is in the past */
+	GS_TOKEN_PROTOCOL,  /* another game's token */
+	GS_TOKEN_SERVER,    /* a token for another server address */
+};
+
+/** Why a cookie was refused. */
+enum gs_cookie_err {
+	GS_COOKIE_OK = 0,
+	GS_COOKIE_LENGTH,  /* not GS_COOKIE_LEN bytes */
+	GS_COOKIE_FORGED,  /* not ours, or for another address or token */
+	GS_COOKIE_EXPIRED, /* older than its time to live, or from the future */
+};
+
+/** Replay window of one direction of one session. Zero-initialised: empty. */
+struct gs_replay {
+	uint32_t top;			      /* newest sequence number accepted */
+	uint32_t any;			      /* 1 once a sequence number was accepted */
+	uint64_t bits[GS_REPLAY_WINDOW / 64]; /* bit i: top - i was accepted */
+};
+
+enum gs_replay_res {
+	GS_REPLAY_NEW = 0,   /* not seen: may be accepted */
+	GS_REPLAY_DUPLICATE, /* seen already */
+	GS_REPLAY_TOO_OLD,   /* more than GS_REPLAY_WINDOW - 1 behind the newest */
+};
+
+/**
+ * Initialise libsodium (idempotent, thread-safe).
+ *
+ * @return 0, or -EIO when libsodium cannot initialise.
+ */
+int gs_auth_init(void);
+
+/**
+ * Read a server key file: 64 hex digits (whitespace around them ignored).
+ * A file that other users may read is refused (chmod 600).
+ *
+ * @return 0, -ENOENT / -EACCES (cannot open), -EPERM (readable by others),
+ *         -EINVAL (not 64 hex digits); @p err says which and names the file.
+ */
+int gs_key_load(const char *path, uint8_t key[GS_KEY_LEN], char *err, size_t err_len);
+
+/**
+ * Write a fresh random server key to @p path (created, mode 0600; an
+ * existing file is not overwritten).
+ *
+ * @return 0, or -errno of open/write (-EEXIST when the file exists).
+ */
+int gs_key_generate(const char *path);
+
+/**
+ * Fill @p t with a fresh token for @p player_id on server @p ip : @p port
+ * (network order): random nonce and packet keys, valid from @p now_s for
+ * @p lifetime_s seconds.
+ */
+void gs_token_new(struct gs_token *t, uint64_t protocol_id, uint64_t player_id, uint32_t ip,
+	uint16_t port, uint64_t now_s, uint32_t lifetime_s);
+
+/** Seal @p t under the server key into the GS_TOKEN_LEN bytes of @p out. */
+void gs_token_seal(
+	const uint8_t key[GS_KEY_LEN], const struct gs_token *t, uint8_t out[GS_TOKEN_LEN]);
+
+/**
+ * Open a token: checks length, magic, the seal, expiry against @p now_s, the
+ * protocol id and the server address (@p ip, @p port in network order).
+ * @p out is filled only for GS_TOKEN_OK, except the public fields (nonce,
+ * times) which are set from GS_TOKEN_FORGED on.
+ */
+enum gs_token_err gs_token_open(const uint8_t key[GS_KEY_LEN], const uint8_t *buf, size_t len,
+	uint64_t now_s, uint64_t protocol_id, uint32_t ip, uint16_t port, struct gs_token *out);
+
+/** Label of a token error ("forged"). */
+const char *gs_token_err_str(enum gs_token_err e);
+
+/**
+ * The auth tag of a whole datagram (game header + payload), computed as if
+ * its auth_tag field (bytes 16..23) were zero. @p dgram is not modified:
+ * callers that own the buffer should prefer gs_tag_sign / gs_tag_verify.
+ */
+void gs_tag_compute(
+	const uint8_t key[GS_PKT_KEY_LEN], const uint8_t *dgram, size_t len, uint8_t tag[8]);
+
+/** Write the auth tag into a datagram built with a zero tag (len >= 24). */
+void gs_tag_sign(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
+
+/**
+ * Check a datagram's auth tag in constant time. The tag bytes are zeroed
+ * while the tag is computed and restored before returning.
+ *
+ * @return true when the tag is right.
+ */
+bool gs_tag_verify(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
+
+/** Where @p seq stands against the window (does not change it). */
+enum gs_replay_res gs_replay_check(const struct gs_replay *r, uint32_t seq);
+
+/** Record @p seq as accepted (after gs_replay_check() said NEW and the tag was right). */
+void gs_replay_accept(struct gs_replay *r, uint32_t seq);
+
+/**
+ * Make the cookie of a challenge: @p now_ms, and a keyed hash of it, the
+ * client's address (network order) and the token's nonce.
+ */
+void gs_cookie_make(const uint8_t key[GS_COOKIE_KEY_LEN], uint64_t now_ms, uint32_t ip,
+	uint16_t port, const uint8_t nonce[GS_TOKEN_NONCE_LEN], uint8_t out[GS_COOKIE_LEN]);
+
+/** Check a cookie returned by the client against the same inputs and its age. */
+enum gs_cookie_err gs_cookie_check(const uint8_t key[GS_COOKIE_KEY_LEN], const uint8_t *cookie,
+	size_t len, uint64_t now_ms, uint32_t ttl_ms, uint32_t ip, uint16_t port,
+	const uint8_t nonce[GS_TOKEN_NONCE_LEN]);
+
+/**
+ * GCRA (the token bucket as one word): may one more event pass at @p now?
+ * @p interval is the time per event (1 / rate), @p tolerance how far ahead of
+ * schedule the bucket may run ((burst - 1) * interval). Updates *tat when it
+ * passes.
+ */
+static inline bool
+gs_gcra_allow(uint64_t *tat, uint64_t now, uint64_t interval, uint64_t tolerance)
+{
+	uint64_t t = *tat > now ? *tat : now;
+
+	if (t - now > tolerance)
+		return false;
+	*tat = t + interval;
+	return true;
+}
+
+/** Hex-encode @p len bytes into @p out (2 * len + 1 bytes). */
+void gs_hex(char *out, const uint8_t *in, size_t len);
+
+/**
+ * Decode exactly @p len bytes of hex from @p in (2 * len digits, nothing after them).
+ *
+ * @return 0, or -EINVAL.
+ */
+int gs_unhex(uint8_t *out, size_t len, const char *in);
+
+#endif /* GS_AUTH_H */
