@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -8,6 +9,7 @@
 #include <rte_ring_elem.h>
 #include <rte_ring_peek_zc.h>
 
+#include "gs_auth.h"
 #include "gs_idle.h"
 #include "gs_log.h"
 #include "gs_stats.h"
@@ -17,9 +19,11 @@
 GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
 #define GS_LOGTYPE gs_primary_dp_logtype
 
-#define MAX_BURST     64
-#define TX_BUF	      64
-#define TICKS_PER_SEC 100
+#define MAX_BURST      64
+#define TX_BUF	       64
+#define TICKS_PER_SEC  100
+/* Source-address rate buckets per lcore: addresses share one when they hash alike. */
+#define SOURCE_BUCKETS (1u << 16)
 
 /* Everything one primary lcore owns: its queues, rings, counters and buffers. */
 struct lcore_ctx {
@@ -28,6 +32,8 @@ struct lcore_ctx {
 	struct gs_lcore_stats *st;
 	uint16_t ip_id;
 	uint32_t retire_seen; /* p->retire_seq when this lcore last looked */
+	uint64_t connect_tat; /* GCRA of [limits] connect_pps */
+	uint64_t *source_tat; /* GCRA of [limits] source_pps, SOURCE_BUCKETS */
 	uint16_t ntx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][TX_BUF];
 	uint32_t txlen[RTE_MAX_ETHPORTS][TX_BUF]; /* lengths, for tx_bytes of what was sent */
@@ -73,8 +79,58 @@ tx_enqueue(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m)
 	lc->tx[port][lc->ntx[port]++] = m;
 }
 
+/* May one more frame from this source address pass? */
+static inline bool
+source_allow(struct lcore_ctx *lc, uint32_t ip, uint64_t now)
+{
+	const struct rate *r = &lc->p->rate_source;
+	uint32_t b;
+
+	if (r->interval == 0)
+		return true;
+	b = rte_hash_crc_4byte(ip, lc->p->source_seed) & (SOURCE_BUCKETS - 1);
+	return gs_gcra_allow(&lc->source_tat[b], now, r->interval, r->tolerance);
+}
+
+/*
+ * A session's packet, before any handler sees it: from the session's
+ * address, a sequence number not seen yet, the right auth tag (then the
+ * number is recorded), and within the session's rate.
+ *
+ * @return GS_DROP_NONE, or why the packet is dropped.
+ */
+static enum gs_drop
+session_check(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
+	const struct gs_session *s, uint64_t now)
+{
+	struct primary *p = lc->p;
+	uint32_t pos = (uint32_t)(s - p->sessions.s);
+	struct sess_rx *rx = &p->rx[pos];
+	const struct gs_hdr *h = &fi->hdr;
+
+	if (s->peer.ip != fi->peer.ip || s->peer.port != fi->peer.port)
+		return GS_DROP_WRONG_ADDRESS;
+	if (rx->session_id != s->session_id) { /* a new session at this position */
+		memset(rx, 0, sizeof(*rx));
+		rx->session_id = s->session_id;
+	}
+	if (p->auth) {
+		if (gs_replay_check(&rx->replay, h->sequence) != GS_REPLAY_NEW)
+			return GS_DROP_REPLAY;
+		if (!gs_tag_verify(p->sessions.keys[pos].c2s,
+			    frame + fi->payload_off - GS_WIRE_HDR_LEN,
+			    GS_WIRE_HDR_LEN + h->payload_len))
+			return GS_DROP_AUTH_TAG;
+		gs_replay_accept(&rx->replay, h->sequence);
+	}
+	if (p->rate_session.interval != 0 &&
+		!gs_gcra_allow(&rx->tat, now, p->rate_session.interval, p->rate_session.tolerance))
+		return GS_DROP_RATE_SESSION;
+	return GS_DROP_NONE;
+}
+
 static void
-dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi, uint16_t port,
+dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint16_t port,
 	uint64_t now, const struct gs_session *s)
 {
 	struct primary *p = lc->p;
@@ -94,13 +150,22 @@ dispatch(struct lcore_ctx *lc, const uint8_t *frame, const struct frame_info *fi
 			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
 			return;
 		}
+		if (p->rate_connect.interval != 0 &&
+			!gs_gcra_allow(&lc->connect_tat, now, p->rate_connect.interval,
+				p->rate_connect.tolerance)) {
+			count_drop(lc, GS_DROP_RATE_CONNECT, 1);
+			return;
+		}
 	} else {
+		enum gs_drop why;
+
 		if (s == NULL) { /* looked up with the rest of the burst */
 			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
 			return;
 		}
-		if (s->peer.ip != fi->peer.ip || s->peer.port != fi->peer.port) {
-			count_drop(lc, GS_DROP_WRONG_ADDRESS, 1);
+		why = session_check(lc, frame, fi, s, now);
+		if (why != GS_DROP_NONE) {
+			count_drop(lc, why, 1);
 			return;
 		}
 	}
@@ -166,6 +231,12 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 		}
 		lc->kind[k] =
 			frame_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, fc, &lc->fi[k]);
+		if ((lc->kind[k] == FRAME_GAME || lc->kind[k] == FRAME_ICMP_ECHO) &&
+			!source_allow(lc, lc->fi[k].peer.ip, now)) {
+			lc->kind[k] = FRAME_DROP;
+			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
+			continue;
+		}
 		if (lc->kind[k] == FRAME_GAME && lc->fi[k].hdr.type != GS_MSG_CONNECT) {
 			ids[nl] = lc->fi[k].hdr.session_id;
 			which[nl++] = k;
@@ -207,6 +278,7 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 {
 	struct primary *p = lc->p;
 	uint16_t port = r->peer.eth_port;
+	const uint8_t *key = NULL;
 	struct gs_session *s;
 	uint32_t len;
 
@@ -219,11 +291,15 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	r->hdr.magic = GS_WIRE_MAGIC;
 	r->hdr.version = GS_WIRE_VERSION;
 	r->hdr.flags = 0;
+	memset(r->hdr.auth_tag, 0, sizeof(r->hdr.auth_tag));
 	s = gs_session_at(&p->sessions, r->session_slot, r->hdr.session_id);
-	if (s != NULL) /* the primary numbers every packet to a session */
+	if (s != NULL) { /* the primary numbers and tags every packet to a session */
 		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);
-	len = frame_build_udp(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
-		&p->fcfg[port], &r->peer, lc->ip_id++, &r->hdr, r->payload);
+		if (p->auth)
+			key = gs_session_keys_of(&p->sessions, s)->s2c;
+	}
+	len = frame_build_udp_tagged(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
+		&p->fcfg[port], &r->peer, lc->ip_id++, &r->hdr, r->payload, key);
 	if (len == 0) {
 		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
 		rte_pktmbuf_free(mb);
@@ -361,6 +437,12 @@ dataplane_lcore(void *arg)
 	lc->p = p;
 	lc->idx = (unsigned int)idx;
 	lc->st = &p->ctl->lcores[idx];
+	lc->source_tat = rte_zmalloc_socket("gs_source_tat", SOURCE_BUCKETS * sizeof(uint64_t),
+		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (lc->source_tat == NULL) {
+		rte_free(lc);
+		return -ENOMEM;
+	}
 	gs_idle_init(&idle, pc->idle, pc->idle_max_us);
 	GS_LOG(NOTICE, "lcore %u (index %u) polling, idle %s", rte_lcore_id(), lc->idx,
 		pc->idle == GS_IDLE_POLL ? "poll" : "backoff");
@@ -379,6 +461,7 @@ dataplane_lcore(void *arg)
 				__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 		}
 	}
+	rte_free(lc->source_tat);
 	rte_free(lc);
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "gs_auth.h"
+
 #define ETH_LEN	  sizeof(struct rte_ether_hdr)
 #define VLAN_LEN  sizeof(struct rte_vlan_hdr)
 #define REPLY_TTL 64
@@ -217,6 +219,14 @@ uint32_t
 frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg, const struct gs_peer *dst,
 	uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload)
 {
+	return frame_build_udp_tagged(buf, cap, cfg, dst, ip_id, hdr, payload, NULL);
+}
+
+uint32_t
+frame_build_udp_tagged(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
+	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload,
+	const uint8_t *tag_key)
+{
 	uint16_t l2 = dst->vlan_tci != 0 ? ETH_LEN + VLAN_LEN : ETH_LEN;
 	uint16_t udp_len =
 		(uint16_t)(sizeof(struct rte_udp_hdr) + GS_WIRE_HDR_LEN + hdr->payload_len);
@@ -260,6 +270,8 @@ frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg, const s
 	gs_hdr_encode(hdr, (uint8_t *)(udp + 1), GS_WIRE_HDR_LEN);
 	if (hdr->payload_len > 0)
 		memcpy((uint8_t *)(udp + 1) + GS_WIRE_HDR_LEN, payload, hdr->payload_len);
+	if (tag_key != NULL) /* over the datagram as sent, before the checksum covers it */
+		gs_tag_sign(tag_key, (uint8_t *)(udp + 1), GS_WIRE_HDR_LEN + hdr->payload_len);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	return total;
 }

@@ -77,4 +77,12 @@ uint32_t frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg
 	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr,
 	const uint8_t *payload);
 
+/**
+ * frame_build_udp() with the game header's auth tag computed under
+ * @p tag_key (GS_PKT_KEY_LEN bytes; NULL: the tag stays zero).
+ */
+uint32_t frame_build_udp_tagged(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
+	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload,
+	const uint8_t *tag_key);
+
 #endif /* GS_PRIMARY_FRAME_H */

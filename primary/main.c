@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,42 @@ remove_runtime_files(const char *prefix, const char *huge_dir, const char *run_d
 	}
 }
 
+/* A rate of @p pps with bursts of @p burst, in TSC cycles; 0 pps: no limit. */
+static struct rate
+rate_of(unsigned int pps, unsigned int burst)
+{
+	struct rate r = { 0, 0 };
+
+	if (pps > 0) {
+		r.interval = rte_get_timer_hz() / pps;
+		if (r.interval == 0)
+			r.interval = 1;
+		r.tolerance = r.interval * (burst > 0 ? burst - 1 : 0);
+	}
+	return r;
+}
+
+static void
+limits_init(struct primary *p)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+
+	p->auth = cfg->auth_mode == GS_AUTH_TOKEN;
+	p->rate_source = rate_of(cfg->source_pps, cfg->source_burst);
+	p->rate_session = rate_of(cfg->session_pps, cfg->session_burst);
+	p->rate_connect = rate_of(cfg->connect_pps, cfg->connect_burst);
+	p->source_seed = (uint32_t)rte_rand();
+	if (p->auth)
+		GS_LOG(NOTICE,
+			"auth: connect tokens for protocol %#" PRIx64
+			", every packet tagged; limits: source %u/s (burst %u), session %u/s (burst %u), connect %u/s (burst %u) per lcore",
+			cfg->protocol_id, cfg->source_pps, cfg->source_burst, cfg->session_pps,
+			cfg->session_burst, cfg->connect_pps, cfg->connect_burst);
+	else
+		GS_LOG(WARNING,
+			"auth: [auth] mode = open: anyone can connect and act as any session from its address; never expose this server to the internet");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -184,6 +221,7 @@ main(int argc, char **argv)
 	p->sig_stop = &stop_requested;
 	p->n_lcores = rte_lcore_count();
 	classify_init(&p->classify);
+	limits_init(p);
 
 	ret = shm_create(p);
 	if (ret < 0)

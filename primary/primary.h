@@ -19,6 +19,24 @@
 struct rte_mempool;
 struct rte_ring;
 
+/*
+ * What the primary keeps per session position, beside the shared table: the
+ * client's replay window and its rate bucket. Written only by the lcore that
+ * receives the session's packets (RSS keeps a client address on one queue).
+ */
+struct sess_rx {
+	uint32_t session_id; /* whose state this is: reset when the position is reused */
+	uint32_t reserved;
+	uint64_t tat; /* GCRA of [limits] session_pps */
+	struct gs_replay replay;
+} __rte_cache_aligned;
+
+/* A rate limit in TSC cycles, for gs_gcra_allow(); interval 0: no limit. */
+struct rate {
+	uint64_t interval;
+	uint64_t tolerance;
+};
+
 struct primary {
 	struct gs_app app;
 	struct gs_ctl *ctl;
@@ -27,6 +45,12 @@ struct primary {
 	bool sessions_ok;
 	struct gs_world *world;
 	struct classify_table classify;
+	struct gs_tokens_used tokens; /* created here, used by gs-session */
+	bool tokens_ok;
+	struct sess_rx *rx; /* rx[position], max_sessions */
+	bool auth;	    /* [auth] mode = token: tags checked and written */
+	struct rate rate_source, rate_session, rate_connect;
+	uint32_t source_seed; /* random: which addresses share a source bucket */
 
 	uint16_t ports[RTE_MAX_ETHPORTS];
 	unsigned int n_ports;

@@ -8,6 +8,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 #include <rte_random.h>
@@ -118,6 +119,7 @@ ctl_create(struct primary *p, int socket)
 	ctl->n_lcores = p->n_lcores;
 	ctl->ring_size = p->app.cfg.ring_size;
 	ctl->max_sessions = p->app.cfg.max_sessions;
+	ctl->auth_mode = p->app.cfg.auth_mode;
 	ctl->tsc_hz = rte_get_timer_hz();
 	p->ctl = ctl;
 	return 0;
@@ -148,6 +150,17 @@ shm_create(struct primary *p)
 	if (ret < 0)
 		return ret;
 	p->sessions_ok = true;
+	ret = gs_tokens_used_create(&p->tokens, cfg->used_tokens, socket);
+	if (ret < 0)
+		return ret;
+	p->tokens_ok = true;
+	p->rx = rte_zmalloc_socket("gs_sess_rx", (size_t)cfg->max_sessions * sizeof(*p->rx),
+		RTE_CACHE_LINE_SIZE, socket);
+	if (p->rx == NULL) {
+		GS_LOG(ERR, "no hugepage memory for the replay windows of %u sessions",
+			cfg->max_sessions);
+		return -ENOMEM;
+	}
 	p->world = gs_world_create(cfg, socket);
 	if (p->world == NULL)
 		return -ENOMEM;
@@ -168,6 +181,11 @@ shm_free(struct primary *p)
 	if (p->sessions_ok)
 		gs_session_tbl_free(&p->sessions);
 	p->sessions_ok = false;
+	if (p->tokens_ok)
+		gs_tokens_used_free(&p->tokens);
+	p->tokens_ok = false;
+	rte_free(p->rx);
+	p->rx = NULL;
 	if (p->world != NULL)
 		gs_world_free();
 	p->world = NULL;

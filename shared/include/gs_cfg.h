@@ -39,6 +39,12 @@ enum gs_idle {
 	GS_IDLE_BACKOFF,  /* rte_pause, then bounded sleeps: small or shared hosts */
 };
 
+/** Who may open a session ([auth] mode). */
+enum gs_auth_mode {
+	GS_AUTH_TOKEN = 0, /* connect tokens, challenge, per-packet tags: the default */
+	GS_AUTH_OPEN,	   /* anyone may connect, no tags: closed test networks only */
+};
+
 struct gs_cfg_proc {
 	unsigned int lcore_first; /* first lcore id of the range */
 	unsigned int lcore_count; /* ids lcore_first .. lcore_first + count - 1 */
@@ -85,6 +91,21 @@ struct gs_cfg {
 	unsigned int max_sessions;
 	unsigned int idle_timeout_ms;
 	unsigned int heartbeat_interval_ms;
+
+	/* [auth] */
+	enum gs_auth_mode auth_mode;
+	char key_file[PATH_MAX];       /* the server key, shared with the game's backend */
+	uint64_t protocol_id;	       /* the game: tokens name it */
+	unsigned int used_tokens;      /* tokens remembered as used until they expire */
+	unsigned int challenge_ttl_ms; /* how long a challenge cookie is good for */
+
+	/* [limits]: rates per second and bursts; a rate of 0 turns the limit off */
+	unsigned int source_pps;
+	unsigned int source_burst;
+	unsigned int session_pps;
+	unsigned int session_burst;
+	unsigned int connect_pps;
+	unsigned int connect_burst;
 
 	/* [stats] */
 	uint32_t stats_ip;   /* network byte order: gs-stats' HTTP address */

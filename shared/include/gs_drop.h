@@ -40,7 +40,12 @@
 	_(REPLY_INVALID, "reply_invalid")     /* a handler's reply failed validation */         \
 	_(TX_NOMBUF, "tx_nombuf")	      /* mempool empty when framing a reply */          \
 	_(TX_FULL, "tx_full")		      /* the port did not take the frame */             \
-	_(FRAME_SEGMENTED, "frame_segmented") /* frame spread over several mbufs */
+	_(FRAME_SEGMENTED, "frame_segmented") /* frame spread over several mbufs */             \
+	_(RATE_SOURCE, "rate_source")	      /* over [limits] source_pps for its address */    \
+	_(RATE_SESSION, "rate_session")	      /* over [limits] session_pps for its session */   \
+	_(RATE_CONNECT, "rate_connect")	      /* CONNECTs over [limits] connect_pps */          \
+	_(AUTH_TAG, "auth_tag")		      /* auth tag wrong for the session's key */        \
+	_(REPLAY, "replay")		      /* sequence number seen already, or too old */
 
 enum gs_drop {
 	GS_DROP_NONE = 0,

@@ -7,10 +7,11 @@
 
 /* Names of every DPDK object a gsnet group shares. */
 #define GS_MZ_CTL	 "gs_ctl"    /* struct gs_ctl */
-#define GS_MZ_SESSIONS	 "gs_sess"   /* struct gs_session[max_sessions] */
+#define GS_MZ_SESSIONS	 "gs_sess"   /* gs_session[max], then gs_session_keys[max] */
 #define GS_MZ_WORLD	 "gs_world"  /* struct gs_world + entities */
 #define GS_HASH_SESSIONS "gs_sess_h" /* rte_hash: session id -> index */
 #define GS_HASH_PEERS	 "gs_peer_h" /* rte_hash: client address -> index */
+#define GS_HASH_TOKENS	 "gs_tok_h"  /* rte_hash: used connect tokens -> expiry */
 #define GS_POOL_PKT	 "gs_pkt"    /* the primary's mbufs: never leaves the primary */
 /* primary lcore index, class, instance */
 #define GS_RING_P2H_FMT	 "gs_p2h_%u_%u_%u" /* primary -> handler: requests */
@@ -23,6 +24,7 @@ _Static_assert(sizeof(GS_MZ_WORLD) <= RTE_MEMZONE_NAMESIZE, "memzone name too lo
 /* rte_hash prefixes its own objects' names with 3 characters */
 _Static_assert(sizeof(GS_HASH_SESSIONS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(sizeof(GS_HASH_PEERS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
+_Static_assert(sizeof(GS_HASH_TOKENS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(GS_RING_NAME_MAX <= RTE_RING_NAMESIZE, "ring name too long");
 
 #endif /* GS_NAMES_H */

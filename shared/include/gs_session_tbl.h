@@ -18,9 +18,20 @@
 struct rte_hash;
 
 struct gs_session_tbl {
-	struct rte_hash *hash;	/* session id -> position */
-	struct rte_hash *peers; /* client address -> position (data) */
-	struct gs_session *s;	/* s[position] */
+	struct rte_hash *hash;	      /* session id -> position */
+	struct rte_hash *peers;	      /* client address -> position (data) */
+	struct gs_session *s;	      /* s[position] */
+	struct gs_session_keys *keys; /* keys[position]: the session's packet keys */
+	uint32_t max;
+};
+
+/**
+ * Connect tokens already used, until they expire: an rte_hash in the
+ * primary's hugepages (it outlives a gs-session restart), written and read
+ * by gs-session only.
+ */
+struct gs_tokens_used {
+	struct rte_hash *hash; /* token id (16 bytes) -> expiry, Unix seconds */
 	uint32_t max;
 };
 
@@ -145,6 +156,60 @@ struct gs_session *gs_session_find_peer(const struct gs_session_tbl *t, const st
  */
 int gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
 	uint64_t now, struct gs_session **out);
+
+/**
+ * gs_session_open() for a session opened with a connect token: its packet
+ * keys and the token's id are stored (keys[position]) before the session is
+ * published, so no reader ever sees the session without them.
+ *
+ * @return as gs_session_open().
+ */
+int gs_session_open_keyed(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
+	const struct gs_session_keys *keys, uint64_t now, struct gs_session **out);
+
+/** The keys of @p s (same position). */
+static inline struct gs_session_keys *
+gs_session_keys_of(const struct gs_session_tbl *t, const struct gs_session *s)
+{
+	return &t->keys[s - t->s];
+}
+
+/**
+ * Create the used-token table for @p max tokens (primary), replacing a stale one.
+ *
+ * @return 0, -ENOMEM.
+ */
+int gs_tokens_used_create(struct gs_tokens_used *u, uint32_t max, int socket_id);
+
+/** Free it (primary, at shutdown). */
+void gs_tokens_used_free(struct gs_tokens_used *u);
+
+/**
+ * Look it up (gs-session).
+ *
+ * @return 0, -ENOENT.
+ */
+int gs_tokens_used_attach(struct gs_tokens_used *u);
+
+/** Was token @p id used, and is it still unexpired at @p now_s? */
+bool gs_tokens_used_has(
+	const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t now_s);
+
+/**
+ * Remember token @p id as used until @p expire_s.
+ *
+ * @return 0, -ENOSPC (full of unexpired tokens: refuse the connect).
+ */
+int gs_tokens_used_add(
+	struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t expire_s);
+
+/**
+ * Forget tokens expired at @p now_s, visiting at most @p budget entries from *cursor.
+ *
+ * @return the number forgotten.
+ */
+unsigned int gs_tokens_used_sweep(
+	struct gs_tokens_used *u, uint64_t now_s, unsigned int budget, uint32_t *cursor);
 
 /**
  * Close @p s (writer only): readers stop finding it at once; its slot is

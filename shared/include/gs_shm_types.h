@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "gs_auth.h"
 #include "gs_class.h"
 #include "gs_drop.h"
 #include "gs_wire.h"
@@ -20,7 +21,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 4u
+#define GS_SHM_VERSION 5u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_VERSION_STR_LEN    32
@@ -60,24 +61,33 @@ enum gs_slot_state {
 };
 
 /* Append only: the numbering is part of the layout. */
-#define GS_FOREACH_REJECT(_)              \
-	_(BAD_PAYLOAD, "bad_payload")     \
-	_(BAD_TYPE, "bad_type")           \
-	_(NOT_CONNECTED, "not_connected") \
-	_(TABLE_FULL, "table_full")       \
-	_(REPLY_FULL, "reply_full")       \
-	_(NOT_OWNER, "not_owner")         \
-	_(BUSY, "busy")                   \
-	_(STALE, "stale")                 \
-	_(OUT_OF_BOUNDS, "out_of_bounds") \
-	_(TOO_FAST, "too_fast")           \
-	_(DEAD, "dead")                   \
-	_(OUT_OF_RANGE, "out_of_range")   \
-	_(COOLDOWN, "cooldown")           \
-	_(ATTACKER_DEAD, "attacker_dead") \
-	_(TARGET_DEAD, "target_dead")     \
-	_(NO_TARGET, "no_target")         \
-	_(BAD_SKILL, "bad_skill")
+#define GS_FOREACH_REJECT(_)                        \
+	_(BAD_PAYLOAD, "bad_payload")               \
+	_(BAD_TYPE, "bad_type")                     \
+	_(NOT_CONNECTED, "not_connected")           \
+	_(TABLE_FULL, "table_full")                 \
+	_(REPLY_FULL, "reply_full")                 \
+	_(NOT_OWNER, "not_owner")                   \
+	_(BUSY, "busy")                             \
+	_(STALE, "stale")                           \
+	_(OUT_OF_BOUNDS, "out_of_bounds")           \
+	_(TOO_FAST, "too_fast")                     \
+	_(DEAD, "dead")                             \
+	_(OUT_OF_RANGE, "out_of_range")             \
+	_(COOLDOWN, "cooldown")                     \
+	_(ATTACKER_DEAD, "attacker_dead")           \
+	_(TARGET_DEAD, "target_dead")               \
+	_(NO_TARGET, "no_target")                   \
+	_(BAD_SKILL, "bad_skill")                   \
+	_(TOKEN_MISSING, "token_missing")           \
+	_(TOKEN_FORGED, "token_forged")             \
+	_(TOKEN_EXPIRED, "token_expired")           \
+	_(TOKEN_OTHER_SERVER, "token_other_server") \
+	_(TOKEN_REUSED, "token_reused")             \
+	_(TOKENS_FULL, "tokens_full")               \
+	_(COOKIE_BAD, "cookie_bad")                 \
+	_(COOKIE_EXPIRED, "cookie_expired")         \
+	_(CONNECT_SHORT, "connect_short")
 
 /** Why a handler refused a message it received (counted per instance). */
 enum gs_reject {
@@ -165,7 +175,7 @@ struct gs_ctl {
 	uint64_t tsc_hz;
 	uint64_t heartbeat_tsc; /* the primary's own heartbeat */
 	uint32_t ports_started; /* count of rte_eth_dev_start calls that succeeded */
-	uint32_t reserved;
+	uint32_t auth_mode;	/* enum gs_auth_mode of the primary's config: the group's */
 
 	struct gs_handler_slot handlers[GS_CLASS_MAX][GS_MAX_INSTANCES];
 	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];
@@ -193,5 +203,20 @@ struct gs_session {
 };
 
 _Static_assert(sizeof(struct gs_session) == 64, "a session is one cache line");
+
+/**
+ * A session's secrets, at the same position in an array beside the sessions.
+ * Written by gs-session before it publishes the session; read by the primary,
+ * which checks and writes every packet's auth tag.
+ */
+struct gs_session_keys {
+	uint8_t c2s[GS_PKT_KEY_LEN];	   /* client -> server packets */
+	uint8_t s2c[GS_PKT_KEY_LEN];	   /* server -> client packets */
+	uint8_t token_id[GS_TOKEN_ID_LEN]; /* the connect token that opened it */
+	uint64_t token_expire_s;
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct gs_session_keys) == 64, "one cache line of keys per session");
 
 #endif /* GS_SHM_TYPES_H */

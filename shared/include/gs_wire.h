@@ -23,6 +23,7 @@ enum gs_msg_type {
 	GS_MSG_HEARTBEAT_ACK = 4,
 	GS_MSG_DISCONNECT = 5,
 	GS_MSG_SESSION_ERROR = 6,
+	GS_MSG_CHALLENGE = 7, /* server -> client: echo this cookie in CONNECT */
 	GS_MSG_MOVE_FIRST = 16,
 	GS_MSG_MOVE = 16,	 /* client -> server: Move */
 	GS_MSG_MOVE_ACK = 17,	 /* server -> client: MoveAck */

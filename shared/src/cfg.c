@@ -31,6 +31,8 @@ enum key_type {
 	KT_CPUS,
 	KT_FLOAT,
 	KT_POINT, /* "x,y,z" */
+	KT_U64,
+	KT_AUTH, /* token | open */
 };
 
 struct key_def {
@@ -112,6 +114,25 @@ static const struct key_def skill_keys[] = {
 	{ "damage", KT_UINT, offsetof(struct gs_skill, damage), 0, 1, 1000000 },
 	{ "cooldown_ms", KT_UINT, offsetof(struct gs_skill, cooldown_ms), 0, 0,
 		GS_MAX_COOLDOWN_MS },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def auth_keys[] = {
+	{ "mode", KT_AUTH, offsetof(struct gs_cfg, auth_mode), 0, 0, 0 },
+	CFG_S("key_file", key_file),
+	{ "protocol_id", KT_U64, offsetof(struct gs_cfg, protocol_id), 0, 0, 0 },
+	CFG_U("used_tokens", used_tokens, 1024, 1u << 24),
+	CFG_U("challenge_ttl_ms", challenge_ttl_ms, 100, 60000),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static const struct key_def limit_keys[] = {
+	CFG_U("source_pps", source_pps, 0, 100000000),
+	CFG_U("source_burst", source_burst, 1, 100000000),
+	CFG_U("session_pps", session_pps, 0, 100000000),
+	CFG_U("session_burst", session_burst, 1, 100000000),
+	CFG_U("connect_pps", connect_pps, 0, 100000000),
+	CFG_U("connect_burst", connect_burst, 1, 100000000),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -201,6 +222,17 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	cfg->idle_timeout_ms = 10000;
 	cfg->heartbeat_interval_ms = 100;
 	cfg->max_entities = 1000000;
+	cfg->auth_mode = GS_AUTH_TOKEN;
+	snprintf(cfg->key_file, sizeof(cfg->key_file), "/etc/gsnet/server.key");
+	cfg->protocol_id = 0x47534e4554ull; /* "GSNET" */
+	cfg->used_tokens = 131072;
+	cfg->challenge_ttl_ms = 5000;
+	cfg->source_pps = 5000;
+	cfg->source_burst = 500;
+	cfg->session_pps = 250;
+	cfg->session_burst = 50;
+	cfg->connect_pps = 2000;
+	cfg->connect_burst = 200;
 	cfg->stats_ip = htonl(0x7f000001); /* 127.0.0.1: never exposed by default */
 	cfg->stats_port = 9477;
 	gs_world_rules_default(&cfg->world);
@@ -431,6 +463,19 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		*(float *)field = f;
 		return 0;
 	}
+	case KT_U64:
+		if (parse_uint(value, &u) < 0)
+			return bad(lc, section, d->key, value, "not an unsigned integer");
+		*(uint64_t *)field = (uint64_t)u;
+		return 0;
+	case KT_AUTH:
+		if (strcmp(value, "token") == 0)
+			*(enum gs_auth_mode *)field = GS_AUTH_TOKEN;
+		else if (strcmp(value, "open") == 0)
+			*(enum gs_auth_mode *)field = GS_AUTH_OPEN;
+		else
+			return bad(lc, section, d->key, value, "expected token or open");
+		return 0;
 	case KT_POINT:
 		if (parse_floats(value, field, 3) < 0)
 			return bad(lc, section, d->key, value, "expected x,y,z (three numbers)");
@@ -521,6 +566,10 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 		defs = session_keys;
 	else if (strcmp(section, "world") == 0)
 		defs = world_keys;
+	else if (strcmp(section, "auth") == 0)
+		defs = auth_keys;
+	else if (strcmp(section, "limits") == 0)
+		defs = limit_keys;
 	else if (strncmp(section, "skill.", 6) == 0) {
 		unsigned long k;
 
@@ -745,6 +794,9 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 			}
 		}
 	}
+	if (cfg->auth_mode == GS_AUTH_TOKEN && cfg->key_file[0] == '\0')
+		return bad(lc, "auth", "key_file", "",
+			"required with mode = token (`gs-token keygen FILE` writes one)");
 	ret = validate_world(lc, cfg);
 	return ret;
 }

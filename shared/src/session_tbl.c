@@ -87,8 +87,9 @@ gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 		return -EEXIST;
 
 	t->max = max;
-	mz = rte_memzone_reserve(GS_MZ_SESSIONS, (size_t)max * sizeof(struct gs_session), socket_id,
-		RTE_MEMZONE_SIZE_HINT_ONLY);
+	mz = rte_memzone_reserve(GS_MZ_SESSIONS,
+		(size_t)max * (sizeof(struct gs_session) + sizeof(struct gs_session_keys)),
+		socket_id, RTE_MEMZONE_SIZE_HINT_ONLY);
 	if (mz == NULL) {
 		ret = -rte_errno;
 		GS_LOG(ERR, "rte_memzone_reserve(%s, %u sessions): %s", GS_MZ_SESSIONS, max,
@@ -97,6 +98,7 @@ gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 	}
 	memset(mz->addr, 0, mz->len);
 	t->s = mz->addr;
+	t->keys = (struct gs_session_keys *)(t->s + max);
 	t->hash = rte_hash_create(&p);
 	if (t->hash == NULL) {
 		ret = -rte_errno;
@@ -144,7 +146,8 @@ gs_session_tbl_attach(struct gs_session_tbl *t)
 	if (mz == NULL || t->hash == NULL || t->peers == NULL)
 		return -ENOENT;
 	t->s = mz->addr;
-	t->max = (uint32_t)(mz->len / sizeof(struct gs_session));
+	t->max = (uint32_t)(mz->len / (sizeof(struct gs_session) + sizeof(struct gs_session_keys)));
+	t->keys = (struct gs_session_keys *)(t->s + t->max);
 	return 0;
 }
 
@@ -222,6 +225,13 @@ int
 gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
 	uint64_t now, struct gs_session **out)
 {
+	return gs_session_open_keyed(t, peer, player_id, NULL, now, out);
+}
+
+int
+gs_session_open_keyed(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
+	const struct gs_session_keys *keys, uint64_t now, struct gs_session **out)
+{
 	struct session_key k;
 	struct peer_key pk;
 	struct gs_session *s;
@@ -255,6 +265,10 @@ gs_session_open(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t p
 		return -ENOSPC;
 	}
 	s = &t->s[pos];
+	if (keys != NULL)
+		t->keys[pos] = *keys;
+	else
+		memset(&t->keys[pos], 0, sizeof(t->keys[pos]));
 	/* readers that find the key before ACTIVE is stored drop the packet */
 	s->session_id = id;
 	s->peer = *peer;
@@ -371,4 +385,93 @@ gs_session_count(const struct gs_session_tbl *t)
 	int32_t n = rte_hash_count(t->hash);
 
 	return n < 0 ? 0 : (uint32_t)n;
+}
+
+/* --- used connect tokens ------------------------------------------------------------------ */
+
+int
+gs_tokens_used_create(struct gs_tokens_used *u, uint32_t max, int socket_id)
+{
+	struct rte_hash_parameters p = {
+		.name = GS_HASH_TOKENS,
+		.entries = max,
+		.key_len = GS_TOKEN_ID_LEN,
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = SESSION_HASH_SEED,
+		.socket_id = socket_id,
+	};
+	struct rte_hash *stale = rte_hash_find_existing(GS_HASH_TOKENS);
+
+	_Static_assert(GS_TOKEN_ID_LEN == sizeof(struct session_key), "16-byte keys");
+	if (stale != NULL)
+		rte_hash_free(stale);
+	u->hash = rte_hash_create(&p);
+	if (u->hash == NULL) {
+		GS_LOG(ERR, "rte_hash_create(%s, %u): %s", GS_HASH_TOKENS, max,
+			rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	u->max = max;
+	return 0;
+}
+
+void
+gs_tokens_used_free(struct gs_tokens_used *u)
+{
+	rte_hash_free(u->hash);
+	u->hash = NULL;
+}
+
+int
+gs_tokens_used_attach(struct gs_tokens_used *u)
+{
+	u->hash = rte_hash_find_existing(GS_HASH_TOKENS);
+	if (u->hash == NULL)
+		return -ENOENT;
+	u->max = (uint32_t)rte_hash_max_key_id(u->hash);
+	return 0;
+}
+
+bool
+gs_tokens_used_has(
+	const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t now_s)
+{
+	void *data;
+
+	if (rte_hash_lookup_with_hash_data(u->hash, id, sig16(id), &data) < 0)
+		return false;
+	return (uint64_t)(uintptr_t)data >= now_s;
+}
+
+int
+gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t expire_s)
+{
+	int ret = rte_hash_add_key_with_hash_data(
+		u->hash, id, sig16(id), (void *)(uintptr_t)expire_s);
+
+	return ret < 0 ? -ENOSPC : 0;
+}
+
+unsigned int
+gs_tokens_used_sweep(
+	struct gs_tokens_used *u, uint64_t now_s, unsigned int budget, uint32_t *cursor)
+{
+	unsigned int forgotten = 0;
+	const void *key;
+	void *data;
+
+	while (budget-- > 0) {
+		uint8_t copy[GS_TOKEN_ID_LEN];
+
+		if (rte_hash_iterate(u->hash, &key, &data, cursor) < 0) {
+			*cursor = 0; /* the next sweep starts over */
+			break;
+		}
+		if ((uint64_t)(uintptr_t)data >= now_s)
+			continue;
+		memcpy(copy, key, sizeof(copy));
+		if (rte_hash_del_key_with_hash(u->hash, copy, sig16(copy)) >= 0)
+			forgotten++;
+	}
+	return forgotten;
 }

@@ -246,6 +246,7 @@ test_msg_type_str_names_session_types_and_ranges(void)
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(4), "HEARTBEAT_ACK");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(5), "DISCONNECT");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(6), "SESSION_ERROR");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(7), "CHALLENGE");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(16), "MOVE");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(17), "MOVE_ACK");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(18), "MOVE_REJECT");
@@ -263,7 +264,7 @@ static void
 test_msg_type_str_of_unassigned_types_is_question_mark(void)
 {
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(0), "?");
-	for (unsigned int ty = 7; ty <= 15; ty++)
+	for (unsigned int ty = 8; ty <= 15; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "?");
 	for (unsigned int ty = 48; ty <= 255; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "?");
