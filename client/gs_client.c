@@ -26,23 +26,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gs_wire.h"
 
 #include "gsclient.h"
 
-#define NS_PER_MS      UINT64_C(1000000)
-#define NS_PER_S       UINT64_C(1000000000)
-#define MAX_PLAYERS    10000u
-#define RETRANSMIT_NS  (250 * NS_PER_MS)
-#define LINGER_NS      (200 * NS_PER_MS)
-#define HARD_SLACK_NS  (1500 * NS_PER_MS) /* beyond connect-timeout + duration */
-#define RX_BUDGET      64		  /* datagrams per socket per wakeup */
-#define EPOLL_EVENTS   256
-#define DEFAULT_SERVER "198.18.0.2:7777"
-#define EXIT_LOSS      1
-#define EXIT_USAGE     2
+#define NS_PER_MS	    UINT64_C(1000000)
+#define NS_PER_S	    UINT64_C(1000000000)
+#define MAX_PLAYERS	    10000u
+#define RETRANSMIT_NS	    (250 * NS_PER_MS)
+#define LINGER_NS	    (200 * NS_PER_MS)
+#define HARD_SLACK_NS	    (1500 * NS_PER_MS) /* beyond connect-timeout + duration */
+#define RX_BUDGET	    64		       /* datagrams per socket per wakeup */
+#define EPOLL_EVENTS	    256
+#define DEFAULT_SERVER	    "198.18.0.2:7777"
+#define DEFAULT_PROTOCOL_ID 0x47534e4554ull /* [auth] protocol_id's default */
+#define EXIT_LOSS	    1
+#define EXIT_USAGE	    2
 
 #define WAYPOINT_RADIUS 40.0	 /* --move: waypoints this close to the spawn */
 #define FIGHT_NEAR	2.0	 /* --fight: close enough to the partner */
@@ -104,6 +106,10 @@ struct opts {
 	unsigned int attack_ms;
 	unsigned int skill;
 	const char *world_out; /* NULL: no --world-out */
+	const char *key_file;  /* --key-file: mint each player's token (as the backend) */
+	const char *tokens;    /* --tokens: tokens from gs-token mint, one line per player */
+	uint64_t protocol_id;
+	unsigned int token_lifetime_s;
 };
 
 struct counters {
@@ -276,6 +282,14 @@ usage(FILE *f, const char *prog)
 		"  --world-out FILE       at the end write one JSON line per connected player:\n"
 		"                         the last position and seq the server answered, hp,\n"
 		"                         killed, respawned\n"
+		"  --key-file FILE        the server key ([auth] key_file): mint each player's\n"
+		"                         connect token here, as the game's backend would\n"
+		"  --tokens FILE          connect tokens from `gs-token mint`, one line per player\n"
+		"                         (player N uses line N); without either option players\n"
+		"                         connect without a token ([auth] mode = open servers)\n"
+		"  --protocol-id N        with --key-file: the game's [auth] protocol_id\n"
+		"                         (default 0x47534e4554)\n"
+		"  --token-lifetime SEC   with --key-file: token lifetime (default 60)\n"
 		"  --quiet                no progress lines\n"
 		"  --json                 print the summary as one JSON object\n"
 		"  -h, --help             this text\n"
@@ -356,6 +370,10 @@ enum {
 	OPT_ATTACK_MS,
 	OPT_SKILL,
 	OPT_WORLD_OUT,
+	OPT_KEY_FILE,
+	OPT_TOKENS,
+	OPT_PROTOCOL_ID,
+	OPT_TOKEN_LIFETIME,
 };
 
 /* @return 0, 1 (help printed: exit 0) or -EINVAL (message printed). */
@@ -379,6 +397,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "attack-ms", required_argument, NULL, OPT_ATTACK_MS },
 		{ "skill", required_argument, NULL, OPT_SKILL },
 		{ "world-out", required_argument, NULL, OPT_WORLD_OUT },
+		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+		{ "tokens", required_argument, NULL, OPT_TOKENS },
+		{ "protocol-id", required_argument, NULL, OPT_PROTOCOL_ID },
+		{ "token-lifetime", required_argument, NULL, OPT_TOKEN_LIFETIME },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -394,6 +416,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->speed = 10.0;
 	o->attack_ms = 600;
 	o->skill = 1;
+	o->protocol_id = DEFAULT_PROTOCOL_ID;
+	o->token_lifetime_s = 60;
 	parse_server(DEFAULT_SERVER, &o->server);
 
 	while (bad == NULL && (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -458,6 +482,25 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_WORLD_OUT:
 			o->world_out = optarg;
+			break;
+		case OPT_KEY_FILE:
+			o->key_file = optarg;
+			break;
+		case OPT_TOKENS:
+			o->tokens = optarg;
+			break;
+		case OPT_PROTOCOL_ID: {
+			char *end;
+
+			errno = 0;
+			o->protocol_id = strtoull(optarg, &end, 0);
+			if (errno != 0 || *end != '\0' || *optarg == '-')
+				bad = "--protocol-id wants an unsigned integer";
+			break;
+		}
+		case OPT_TOKEN_LIFETIME:
+			if (parse_uint(optarg, 1, 86400, &o->token_lifetime_s) < 0)
+				bad = "--token-lifetime wants 1..86400 seconds";
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -537,6 +580,89 @@ client_free(struct client *c)
 	c->ep = -1;
 }
 
+/*
+ * One line of `gs-token mint`: "player=N expires=S token=HEX c2s=HEX s2c=HEX".
+ *
+ * @return 0, or -EINVAL.
+ */
+static int
+parse_token_line(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS_PKT_KEY_LEN],
+	uint8_t s2c[GS_PKT_KEY_LEN])
+{
+	unsigned int found = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t\n", &save); w != NULL;
+		w = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(w, "token=", 6) == 0 && gs_unhex(token, GS_TOKEN_LEN, w + 6) == 0)
+			found |= 1;
+		else if (strncmp(w, "c2s=", 4) == 0 && gs_unhex(c2s, GS_PKT_KEY_LEN, w + 4) == 0)
+			found |= 2;
+		else if (strncmp(w, "s2c=", 4) == 0 && gs_unhex(s2c, GS_PKT_KEY_LEN, w + 4) == 0)
+			found |= 4;
+	}
+	return found == 7 ? 0 : -EINVAL;
+}
+
+/* Give every player its connect token: minted with --key-file, or read from --tokens. */
+static int
+load_tokens(struct client *c)
+{
+	uint8_t token[GS_TOKEN_LEN], c2s[GS_PKT_KEY_LEN], s2c[GS_PKT_KEY_LEN];
+	char err[512], line[1024];
+	unsigned int n = 0;
+	FILE *f;
+
+	if (c->o.key_file == NULL && c->o.tokens == NULL)
+		return 0;
+	if (gs_auth_init() < 0) {
+		fprintf(stderr, "gs-client: libsodium cannot initialise\n");
+		return -EIO;
+	}
+	if (c->o.key_file != NULL) {
+		uint8_t key[GS_KEY_LEN];
+		struct gs_token t;
+		int ret = gs_key_load(c->o.key_file, key, err, sizeof(err));
+
+		if (ret < 0) {
+			fprintf(stderr, "gs-client: %s\n", err);
+			return ret;
+		}
+		for (unsigned int i = 0; i < c->o.players; i++) {
+			gs_token_new(&t, c->o.protocol_id, (uint64_t)i + 1,
+				c->o.server.sin_addr.s_addr, c->o.server.sin_port,
+				(uint64_t)time(NULL), c->o.token_lifetime_s);
+			gs_token_seal(key, &t, token);
+			gsc_session_set_token(&c->p[i].s, token, t.c2s_key, t.s2c_key);
+		}
+		return 0;
+	}
+	f = fopen(c->o.tokens, "r");
+	if (f == NULL) {
+		fprintf(stderr, "gs-client: --tokens %s: %s\n", c->o.tokens, strerror(errno));
+		return -errno;
+	}
+	while (n < c->o.players && fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (parse_token_line(line, token, c2s, s2c) < 0) {
+			fprintf(stderr,
+				"gs-client: --tokens %s: line for player %u has no token=, c2s= and s2c=\n",
+				c->o.tokens, n + 1);
+			fclose(f);
+			return -EINVAL;
+		}
+		gsc_session_set_token(&c->p[n++].s, token, c2s, s2c);
+	}
+	fclose(f);
+	if (n < c->o.players) {
+		fprintf(stderr, "gs-client: --tokens %s: %u tokens for %u players\n", c->o.tokens,
+			n, c->o.players);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 client_init(struct client *c)
 {
@@ -581,6 +707,9 @@ client_init(struct client *c)
 			return ret;
 		}
 	}
+	ret = load_tokens(c);
+	if (ret < 0)
+		return ret;
 	gsc_hist_reset(&c->rtt);
 	gsc_hist_reset(&c->connect);
 	gsc_hist_reset(&c->move_rtt);
@@ -1006,6 +1135,16 @@ on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_
 	case GSC_EVENT_DAMAGED:
 		on_damaged(c, p, ev->u.damaged, now);
 		break;
+	case GSC_EVENT_CHALLENGE: {
+		uint8_t buf[GSC_DATAGRAM_MAX];
+		size_t len;
+
+		/* answer at once: the cookie is good for [auth] challenge_ttl_ms */
+		if (p->phase == PHASE_CONNECTING &&
+			gsc_session_connect(&p->s, now, buf, sizeof(buf), &len) == 0)
+			send_datagram(c, p, buf, len);
+		break;
+	}
 	case GSC_EVENT_NONE:
 		break;
 	}
@@ -1207,6 +1346,9 @@ sum_up(const struct client *c, struct totals *t)
 		t->s.hb_acked += s->hb_acked;
 		t->s.hb_late += s->hb_late;
 		t->s.session_errors += s->session_errors;
+		t->s.challenges += s->challenges;
+		t->s.rx_bad_tag += s->rx_bad_tag;
+		t->s.rx_replayed += s->rx_replayed;
 	}
 	t->lost = t->hb_lost + c->failed + t->moves_lost + t->attacks_lost;
 }
@@ -1245,8 +1387,10 @@ print_text(const struct client *c, const struct totals *t)
 	printf("  loss:      failed_connects=%u heartbeats_lost=%" PRIu64 "/%" PRIu64
 	       " server_seq_gaps=%" PRIu64 " server_seq_reordered=%" PRIu64 "\n",
 		c->failed, t->hb_lost, t->hb_sent, t->s.seq_gaps, t->s.seq_reordered);
-	printf("  sessions:  closed_by_server=%" PRIu64 " session_errors=%" PRIu64 "\n",
-		k->server_closed, t->s.session_errors);
+	printf("  sessions:  closed_by_server=%" PRIu64 " session_errors=%" PRIu64
+	       " challenges=%" PRIu64 " bad_tag=%" PRIu64 " replayed=%" PRIu64 "\n",
+		k->server_closed, t->s.session_errors, t->s.challenges, t->s.rx_bad_tag,
+		t->s.rx_replayed);
 	printf("  connect_us p50=%.1f p90=%.1f p99=%.1f max=%.1f (first CONNECT to accept)\n",
 		pct_us(&c->connect, 50), pct_us(&c->connect, 90), pct_us(&c->connect, 99),
 		pct_us(&c->connect, 100));
@@ -1372,10 +1516,12 @@ print_json(const struct client *c, const struct totals *t)
 		t->hb_sent, t->s.hb_acked, t->s.hb_late, t->hb_lost);
 	printf(",\"refused\":{\"malformed\":%" PRIu64 ",\"not_session\":%" PRIu64
 	       ",\"wrong_session\":%" PRIu64 ",\"unexpected\":%" PRIu64 ",\"oversize\":%" PRIu64
-	       "},\"duplicate_accepts\":%" PRIu64 ",\"session_errors\":%" PRIu64
+	       ",\"bad_tag\":%" PRIu64 ",\"replayed\":%" PRIu64 "},\"duplicate_accepts\":%" PRIu64
+	       ",\"session_errors\":%" PRIu64 ",\"challenges\":%" PRIu64
 	       ",\"closed_by_server\":%" PRIu64,
 		t->s.rx_bad, t->s.rx_not_session, t->s.rx_wrong_session, t->s.rx_unexpected,
-		k->oversize, t->s.rx_dup_accept, t->s.session_errors, k->server_closed);
+		k->oversize, t->s.rx_bad_tag, t->s.rx_replayed, t->s.rx_dup_accept,
+		t->s.session_errors, t->s.challenges, k->server_closed);
 	printf(",\"server_seq\":{\"gaps\":%" PRIu64 ",\"reordered\":%" PRIu64
 	       "},\"send_fail\":%" PRIu64 ",\"icmp_refused\":%" PRIu64 ",\"recv_fail\":%" PRIu64
 	       ",\"duration_s\":%u,\"interval_ms\":%u",

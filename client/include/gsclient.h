@@ -20,6 +20,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "gs_auth.h"
 #include "gs_pb_arena.h"
 #include "gs_wire.h"
 
@@ -61,6 +62,7 @@ struct gsc_msg {
 		Gs__HeartbeatAck *heartbeat_ack;
 		Gs__Disconnect *disconnect;
 		Gs__SessionError *error;
+		Gs__Challenge *challenge;
 		Gs__Move *move;
 		Gs__MoveAck *move_ack;
 		Gs__MoveReject *move_reject;
@@ -90,6 +92,7 @@ enum gsc_event_type {
 	GSC_EVENT_MOVE_REJECT,	 /* u.move_reject and rtt_ns are set */
 	GSC_EVENT_ATTACK_RESULT, /* u.attack_result and rtt_ns are set */
 	GSC_EVENT_DAMAGED,	 /* u.damaged is set: our entity was hit */
+	GSC_EVENT_CHALLENGE,	 /* CHALLENGE: send gsc_session_connect() again now */
 };
 
 struct gsc_event {
@@ -125,6 +128,9 @@ struct gsc_stats {
 	uint64_t hb_late;		    /* ... matched after leaving the ring */
 	uint64_t hb_evicted;		    /* heartbeats pushed out of the ring unacked */
 	uint64_t session_errors;	    /* SESSION_ERRORs received */
+	uint64_t challenges;		    /* CHALLENGEs received */
+	uint64_t rx_bad_tag;		    /* -EACCES: auth tag wrong (forged or altered) */
+	uint64_t rx_replayed;		    /* -EALREADY: a server sequence number seen already */
 };
 
 /** One player's session. Initialise with gsc_session_init(); fields are read-only. */
@@ -150,6 +156,14 @@ struct gsc_session {
 	uint64_t hb_last_ns;	 /* client_time_ns of the last heartbeat, strictly increasing */
 	uint64_t hb_evict_max;	 /* newest send time evicted unacked */
 	uint32_t hb_outstanding; /* used ring slots */
+	/* connect token (gsc_session_set_token()): CONNECT carries it, packets are tagged */
+	bool secure;
+	uint8_t token[GS_TOKEN_LEN];
+	uint8_t c2s_key[GS_PKT_KEY_LEN];
+	uint8_t s2c_key[GS_PKT_KEY_LEN];
+	uint8_t cookie[GS_COOKIE_LEN]; /* from the last CHALLENGE, sent once */
+	bool have_cookie;
+	struct gs_replay rx_replay; /* server sequence numbers accepted */
 	struct gsc_stats stats;
 	struct gsc_msg rx; /* the last datagram gsc_session_input() parsed */
 };
@@ -204,9 +218,23 @@ int gsc_frame_parse(const uint8_t *buf, size_t len, struct gsc_msg *out);
 void gsc_session_init(struct gsc_session *s, uint64_t player_id);
 
 /**
+ * Give the session the connect token a game's backend issued for this
+ * player, and the token's two packet keys (before the first
+ * gsc_session_connect()). From then on CONNECT carries the token (and the
+ * cookie of a CHALLENGE), every datagram sent is tagged with @p c2s and every
+ * datagram received for the session must carry a right tag under @p s2c and
+ * a sequence number not seen before.
+ */
+void gsc_session_set_token(struct gsc_session *s, const uint8_t token[GS_TOKEN_LEN],
+	const uint8_t c2s[GS_PKT_KEY_LEN], const uint8_t s2c[GS_PKT_KEY_LEN]);
+
+/**
  * Produce a CONNECT (session_id 0, Connect{client_version 1, player_id,
- * client_time_ns = @p now_ns}) into @p buf and enter CONNECTING. Call again to
- * retransmit; every call uses the next sequence number.
+ * client_time_ns = @p now_ns}; with a token: the token, the cookie of the
+ * last CHALLENGE if one came since the last CONNECT, and padding up to
+ * GS_CONNECT_MIN_PAYLOAD) into @p buf and enter CONNECTING. Call again to
+ * retransmit, and at once after a GSC_EVENT_CHALLENGE; every call uses the
+ * next sequence number.
  *
  * @return 0 and *len, or -EISCONN (already CONNECTED), -ESHUTDOWN (CLOSED:
  *         gsc_session_init() it first), -ENOSPC (@p cap too small), -EINVAL.
@@ -269,6 +297,11 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
  * - DISCONNECT while CONNECTED: CLOSED, reason recorded.
  * - SESSION_ERROR (header session_id ours or 0) while CONNECTING or CONNECTED:
  *   CLOSED, code recorded.
+ * - CHALLENGE (session_id 0) while CONNECTING with a token: the cookie is kept
+ *   for the next CONNECT (GSC_EVENT_CHALLENGE).
+ * With a token, a datagram with a non-zero session_id must carry the right
+ * auth tag (else -EACCES) and a sequence number not accepted before (else
+ * -EALREADY); only CHALLENGE and SESSION_ERROR come untagged (session_id 0).
  * - MOVE_ACK, MOVE_REJECT, ATTACK_RESULT (rtt_ns = now - echoed client_time_ns)
  *   and DAMAGED once the session was accepted, also after it CLOSED (answers
  *   still in flight): ev->u points at the payload, which stays in @p s until
@@ -278,7 +311,8 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
  * @return 0 and @p ev, or (the datagram is counted in stats and otherwise
  *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (a
  *         message type the library does not know), -ESTALE (header session_id
- *         is not this session's), -EPROTO (type not expected in this state, an
+ *         is not this session's), -EACCES (wrong auth tag), -EALREADY (replayed),
+ *         -EPROTO (type not expected in this state, an
  *         ack that echoes no heartbeat of ours, or an echoed client time in the
  *         future), -EINVAL (NULL argument, not counted).
  */

@@ -14,6 +14,7 @@ static const ProtobufCMessageDescriptor *const payload_desc[GSC_MSG_TYPES] = {
 	[GS_MSG_HEARTBEAT_ACK] = &gs__heartbeat_ack__descriptor,
 	[GS_MSG_DISCONNECT] = &gs__disconnect__descriptor,
 	[GS_MSG_SESSION_ERROR] = &gs__session_error__descriptor,
+	[GS_MSG_CHALLENGE] = &gs__challenge__descriptor,
 	[GS_MSG_MOVE] = &gs__move__descriptor,
 	[GS_MSG_MOVE_ACK] = &gs__move_ack__descriptor,
 	[GS_MSG_MOVE_REJECT] = &gs__move_reject__descriptor,
@@ -104,7 +105,18 @@ gsc_session_init(struct gsc_session *s, uint64_t player_id)
 	s->disconnect_reason = -1;
 }
 
-/* Frame @p payload with the session's id and next sequence number, and count it. */
+void
+gsc_session_set_token(struct gsc_session *s, const uint8_t token[GS_TOKEN_LEN],
+	const uint8_t c2s[GS_PKT_KEY_LEN], const uint8_t s2c[GS_PKT_KEY_LEN])
+{
+	s->secure = true;
+	memcpy(s->token, token, GS_TOKEN_LEN);
+	memcpy(s->c2s_key, c2s, GS_PKT_KEY_LEN);
+	memcpy(s->s2c_key, s2c, GS_PKT_KEY_LEN);
+	s->have_cookie = false;
+}
+
+/* Frame @p payload with the session's id and next sequence number (tagged with a token), and count it. */
 static int
 produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, uint8_t *buf,
 	size_t cap, size_t *len)
@@ -114,6 +126,8 @@ produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, ui
 	ret = gsc_frame_build(buf, cap, type, s->session_id, s->tx_seq, payload, len);
 	if (ret < 0)
 		return ret;
+	if (s->secure && s->session_id != 0)
+		gs_tag_sign(s->c2s_key, buf, *len);
 	s->tx_seq++;
 	s->stats.tx_pkts++;
 	s->stats.tx_by_type[type]++;
@@ -136,6 +150,24 @@ gsc_session_connect(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t
 	msg.client_version = CLIENT_VERSION;
 	msg.player_id = s->player_id;
 	msg.client_time_ns = now_ns;
+	if (s->secure) {
+		static const uint8_t zeros[GS_CONNECT_MIN_PAYLOAD];
+		size_t size;
+
+		msg.token.data = s->token;
+		msg.token.len = sizeof(s->token);
+		if (s->have_cookie) { /* once: a lost answer means a new challenge */
+			msg.cookie.data = s->cookie;
+			msg.cookie.len = sizeof(s->cookie);
+			s->have_cookie = false;
+		}
+		/* pad so that the server never answers with more than we sent */
+		msg.padding.data = (uint8_t *)(uintptr_t)zeros;
+		for (size = protobuf_c_message_get_packed_size(&msg.base);
+			size < GS_CONNECT_MIN_PAYLOAD && msg.padding.len < sizeof(zeros);
+			size = protobuf_c_message_get_packed_size(&msg.base))
+			msg.padding.len += GS_CONNECT_MIN_PAYLOAD - size;
+	}
 	ret = produce(s, GS_MSG_CONNECT, &msg.base, buf, cap, len);
 	if (ret < 0)
 		return ret;
@@ -344,6 +376,22 @@ on_disconnect(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *
 }
 
 static int
+on_challenge(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
+{
+	const Gs__Challenge *c = m->u.challenge;
+
+	if (s->state != GSC_STATE_CONNECTING || !s->secure)
+		return -EPROTO;
+	if (m->hdr.session_id != 0 || c->cookie.len != GS_COOKIE_LEN)
+		return -EBADMSG;
+	memcpy(s->cookie, c->cookie.data, GS_COOKIE_LEN);
+	s->have_cookie = true;
+	s->stats.challenges++;
+	ev->type = GSC_EVENT_CHALLENGE;
+	return 0;
+}
+
+static int
 on_session_error(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
 {
 	if (s->state != GSC_STATE_CONNECTING && s->state != GSC_STATE_CONNECTED)
@@ -413,6 +461,12 @@ count_refused(struct gsc_session *s, int ret)
 	case -ESTALE:
 		s->stats.rx_wrong_session++;
 		break;
+	case -EACCES:
+		s->stats.rx_bad_tag++;
+		break;
+	case -EALREADY:
+		s->stats.rx_replayed++;
+		break;
 	default:
 		s->stats.rx_unexpected++;
 		break;
@@ -432,6 +486,16 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 
 	m = &s->rx;
 	ret = gsc_frame_parse(buf, len, m);
+	if (ret == 0 && s->secure && m->hdr.session_id != 0) {
+		uint8_t tag[8];
+
+		/* everything of a session comes tagged: check before believing it */
+		gs_tag_compute(s->s2c_key, buf, len, tag);
+		if (memcmp(tag, m->hdr.auth_tag, sizeof(tag)) != 0)
+			ret = -EACCES;
+		else if (gs_replay_check(&s->rx_replay, m->hdr.sequence) != GS_REPLAY_NEW)
+			ret = -EALREADY;
+	}
 	if (ret == 0) {
 		switch (m->hdr.type) {
 		case GS_MSG_CONNECT_ACCEPT:
@@ -445,6 +509,9 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 			break;
 		case GS_MSG_SESSION_ERROR:
 			ret = on_session_error(s, m, ev);
+			break;
+		case GS_MSG_CHALLENGE:
+			ret = on_challenge(s, m, ev);
 			break;
 		case GS_MSG_MOVE_ACK:
 		case GS_MSG_MOVE_REJECT:
@@ -463,7 +530,10 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 		return ret;
 	}
 
-	track_seq(s, m->hdr.sequence);
+	if (s->secure && m->hdr.session_id != 0)
+		gs_replay_accept(&s->rx_replay, m->hdr.sequence);
+	if (m->hdr.session_id != 0) /* the server numbers a session's packets */
+		track_seq(s, m->hdr.sequence);
 	s->stats.rx_pkts++;
 	s->stats.rx_by_type[m->hdr.type]++;
 	return 0;

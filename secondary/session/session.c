@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "session.h"
 
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_hash.h>
 
 #include "gs_log.h"
 #include "gs_world_shm.h"
@@ -27,6 +33,52 @@ wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Token expiry and cookie age are on the wall clock the backend also uses. */
+static uint64_t
+wall_ms(void)
+{
+	return wall_ns() / 1000000ull;
+}
+
+static int
+auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
+{
+	char err[PATH_MAX + 128], ip[INET_ADDRSTRLEN];
+	int ret;
+
+	ctx->token_mode = ctx->h->ctl->auth_mode == GS_AUTH_TOKEN;
+	if (!ctx->token_mode) {
+		GS_LOG(WARNING, "[auth] mode = open: CONNECT needs no token");
+		return 0;
+	}
+	if (gs_auth_init() < 0) {
+		GS_LOG(ERR, "libsodium cannot initialise");
+		return -EIO;
+	}
+	ret = gs_key_load(cfg->key_file, ctx->server_key, err, sizeof(err));
+	if (ret < 0) {
+		GS_LOG(ERR, "%s ([auth] key_file)", err);
+		return ret;
+	}
+	ret = gs_tokens_used_attach(&ctx->used);
+	if (ret < 0) {
+		GS_LOG(ERR, "the primary has no used-token table");
+		return ret;
+	}
+	randombytes_buf(ctx->cookie_key, sizeof(ctx->cookie_key));
+	ctx->protocol_id = cfg->protocol_id;
+	ctx->server_ip = cfg->ip;
+	ctx->server_port = htons(cfg->udp_port);
+	ctx->challenge_ttl_ms = cfg->challenge_ttl_ms;
+	inet_ntop(AF_INET, &cfg->ip, ip, sizeof(ip));
+	GS_LOG(NOTICE,
+		"connect tokens for %s:%u, protocol %#" PRIx64
+		", key from %s; %u used tokens remembered (%u now)",
+		ip, cfg->udp_port, cfg->protocol_id, cfg->key_file, ctx->used.max,
+		(unsigned int)rte_hash_count(ctx->used.hash));
+	return 0;
 }
 
 int
@@ -59,6 +111,9 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	ctx->idle_cycles = ctx->tsc_hz * cfg->idle_timeout_ms / 1000;
 	ctx->grace_cycles = ctx->tsc_hz * GRACE_MS / 1000;
 	ctx->sweep_budget = ctx->tbl.max / SWEEP_TICKS + 1;
+	ret = auth_init(ctx, cfg);
+	if (ret < 0)
+		return ret;
 	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
 	repaired = gs_session_tbl_repair(&ctx->tbl);
 	GS_LOG(NOTICE,
@@ -96,29 +151,32 @@ accept_session(struct session_ctx *ctx, unsigned int lcore, const struct gs_sess
 	reply(ctx, lcore, s, NULL, GS_MSG_CONNECT_ACCEPT, &acc.base);
 }
 
+/* SESSION_ERROR(TABLE_FULL) to a client we could not give a session. */
 static void
-on_connect(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
+table_full(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 {
-	Gs__Connect *c = gs__connect__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
-	struct gs_session *s;
-	int ret;
+	Gs__SessionError err = GS__SESSION_ERROR__INIT;
 
-	if (c == NULL) {
-		gs_handler_reject(ctx->h, GS_REJECT_BAD_PAYLOAD);
-		return;
-	}
-	ret = gs_session_open(&ctx->tbl, &m->peer, c->player_id, m->rx_tsc, &s);
+	gs_handler_reject(ctx->h, GS_REJECT_TABLE_FULL);
+	err.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
+	reply(ctx, lcore, NULL, &m->peer, GS_MSG_SESSION_ERROR, &err.base);
+	GS_LOG_RL(WARNING, "session table full (%u sessions)", ctx->tbl.max);
+}
+
+/* [auth] mode = open: anyone gets a session for its address. */
+static void
+connect_open(
+	struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m, const Gs__Connect *c)
+{
+	struct gs_session *s;
+	int ret = gs_session_open(&ctx->tbl, &m->peer, c->player_id, m->rx_tsc, &s);
+
 	if (ret == -EEXIST) {
 		/* the client retransmitted CONNECT: our accept was lost or late */
 		ctx->stats.reconnects++;
 		s->last_seen_tsc = m->rx_tsc;
 	} else if (ret < 0) {
-		Gs__SessionError err = GS__SESSION_ERROR__INIT;
-
-		gs_handler_reject(ctx->h, GS_REJECT_TABLE_FULL);
-		err.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
-		reply(ctx, lcore, NULL, &m->peer, GS_MSG_SESSION_ERROR, &err.base);
-		GS_LOG_RL(WARNING, "session table full (%u sessions)", ctx->tbl.max);
+		table_full(ctx, lcore, m);
 		return;
 	} else {
 		ctx->stats.connects++;
@@ -126,6 +184,140 @@ on_connect(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 			c->player_id);
 	}
 	accept_session(ctx, lcore, s, c->client_time_ns);
+}
+
+static enum gs_reject
+token_reject(enum gs_token_err e)
+{
+	switch (e) {
+	case GS_TOKEN_EXPIRED:
+		return GS_REJECT_TOKEN_EXPIRED;
+	case GS_TOKEN_SERVER:
+	case GS_TOKEN_PROTOCOL:
+		return GS_REJECT_TOKEN_OTHER_SERVER;
+	default:
+		return GS_REJECT_TOKEN_FORGED;
+	}
+}
+
+/*
+ * [auth] mode = token. A refused CONNECT gets no answer (counted by reason):
+ * a spoofed source learns nothing and no one is sent more than they sent.
+ *
+ * 1. The token must open under the server key, be unexpired, for this game
+ *    and this server's address.
+ * 2. Without a cookie: answer CHALLENGE with a cookie bound to the client's
+ *    address, the token and the time. No state is kept: a spoofed source
+ *    never sees the cookie, so it cannot get further.
+ * 3. With a valid, fresh cookie: the token must not have been used before
+ *    (unless it opened this very address's session: a retransmit); the
+ *    session opens with the token's packet keys, bound to the address.
+ */
+static void
+connect_token(
+	struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m, const Gs__Connect *c)
+{
+	uint64_t now_ms = wall_ms(), now_s = now_ms / 1000;
+	struct gs_session_keys keys;
+	struct gs_session *s;
+	enum gs_token_err te;
+	enum gs_cookie_err ce;
+	struct gs_token t;
+	int ret;
+
+	if (m->hdr.payload_len < GS_CONNECT_MIN_PAYLOAD) {
+		gs_handler_reject(ctx->h, GS_REJECT_CONNECT_SHORT);
+		return;
+	}
+	if (c->token.len == 0) {
+		gs_handler_reject(ctx->h, GS_REJECT_TOKEN_MISSING);
+		return;
+	}
+	te = gs_token_open(ctx->server_key, c->token.data, c->token.len, now_s, ctx->protocol_id,
+		ctx->server_ip, ctx->server_port, &t);
+	if (te != GS_TOKEN_OK) {
+		gs_handler_reject(ctx->h, token_reject(te));
+		GS_LOG_DP(DEBUG, "CONNECT refused: token %s", gs_token_err_str(te));
+		return;
+	}
+	if (c->cookie.len == 0) {
+		Gs__Challenge ch = GS__CHALLENGE__INIT;
+		uint8_t cookie[GS_COOKIE_LEN];
+
+		gs_cookie_make(ctx->cookie_key, now_ms, m->peer.ip, m->peer.port, t.nonce, cookie);
+		ch.cookie.data = cookie;
+		ch.cookie.len = sizeof(cookie);
+		ch.client_time_ns = c->client_time_ns;
+		ctx->stats.challenges++;
+		reply(ctx, lcore, NULL, &m->peer, GS_MSG_CHALLENGE, &ch.base);
+		goto out;
+	}
+	ce = gs_cookie_check(ctx->cookie_key, c->cookie.data, c->cookie.len, now_ms,
+		ctx->challenge_ttl_ms, m->peer.ip, m->peer.port, t.nonce);
+	if (ce != GS_COOKIE_OK) {
+		gs_handler_reject(ctx->h,
+			ce == GS_COOKIE_EXPIRED ? GS_REJECT_COOKIE_EXPIRED : GS_REJECT_COOKIE_BAD);
+		goto out;
+	}
+
+	s = gs_session_find_peer(&ctx->tbl, &m->peer);
+	if (s != NULL) {
+		struct gs_session_keys *k = gs_session_keys_of(&ctx->tbl, s);
+
+		if (sodium_memcmp(k->token_id, t.nonce, GS_TOKEN_ID_LEN) == 0) {
+			/* the client retransmitted CONNECT: our accept was lost or late */
+			ctx->stats.reconnects++;
+			s->last_seen_tsc = m->rx_tsc;
+			accept_session(ctx, lcore, s, c->client_time_ns);
+			goto out;
+		}
+	}
+	if (gs_tokens_used_has(&ctx->used, t.nonce, now_s)) {
+		gs_handler_reject(ctx->h, GS_REJECT_TOKEN_REUSED);
+		goto out;
+	}
+	if (s != NULL) {
+		/* a new token from the address of an old session: the client restarted */
+		ctx->stats.disconnects++;
+		gs_session_close(&ctx->tbl, s, m->rx_tsc);
+	}
+	if (gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s) < 0) {
+		gs_handler_reject(ctx->h, GS_REJECT_TOKENS_FULL);
+		GS_LOG_RL(WARNING, "used-token table full (%u): raise [auth] used_tokens",
+			ctx->used.max);
+		goto out;
+	}
+	memset(&keys, 0, sizeof(keys));
+	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
+	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
+	memcpy(keys.token_id, t.nonce, sizeof(keys.token_id));
+	keys.token_expire_s = t.expire_s;
+	ret = gs_session_open_keyed(&ctx->tbl, &m->peer, t.player_id, &keys, m->rx_tsc, &s);
+	sodium_memzero(&keys, sizeof(keys));
+	if (ret < 0) {
+		table_full(ctx, lcore, m);
+		goto out;
+	}
+	ctx->stats.connects++;
+	GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id, t.player_id);
+	accept_session(ctx, lcore, s, c->client_time_ns);
+out:
+	sodium_memzero(&t, sizeof(t));
+}
+
+static void
+on_connect(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
+{
+	Gs__Connect *c = gs__connect__unpack(&ctx->arena.alloc, m->hdr.payload_len, m->payload);
+
+	if (c == NULL) {
+		gs_handler_reject(ctx->h, GS_REJECT_BAD_PAYLOAD);
+		return;
+	}
+	if (ctx->token_mode)
+		connect_token(ctx, lcore, m, c);
+	else
+		connect_open(ctx, lcore, m, c);
 }
 
 static void
@@ -210,4 +402,7 @@ session_tick(void *arg, uint64_t now)
 
 	gs_session_sweep(&ctx->tbl, now, ctx->idle_cycles, ctx->grace_cycles, ctx->sweep_budget,
 		&ctx->sweep_cursor, on_expire, ctx);
+	if (ctx->token_mode)
+		ctx->stats.tokens_forgotten += gs_tokens_used_sweep(&ctx->used, wall_ms() / 1000,
+			ctx->used.max / SWEEP_TICKS + 1, &ctx->used_cursor);
 }

@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 
+#include "gs_auth.h"
 #include "gs_handler.h"
 #include "gs_pb_arena.h"
 #include "gs_session_tbl.h"
@@ -20,6 +21,8 @@ struct session_stats {
 	uint64_t heartbeats;
 	uint64_t disconnects;
 	uint64_t expired;
+	uint64_t challenges;	   /* CHALLENGEs sent: tokens that opened, before the cookie */
+	uint64_t tokens_forgotten; /* used tokens dropped from the table once expired */
 };
 
 struct session_ctx {
@@ -33,6 +36,16 @@ struct session_ctx {
 	uint32_t sweep_cursor;
 	uint32_t heartbeat_interval_ms;
 	uint32_t idle_timeout_ms;
+	/* [auth] */
+	bool token_mode;
+	uint8_t server_key[GS_KEY_LEN];
+	uint8_t cookie_key[GS_COOKIE_KEY_LEN]; /* random per start: cookies of a gs-session */
+	uint64_t protocol_id;
+	uint32_t server_ip;   /* network order: what tokens must name */
+	uint16_t server_port; /* network order */
+	uint32_t challenge_ttl_ms;
+	struct gs_tokens_used used;
+	uint32_t used_cursor;
 	struct session_stats stats;
 	struct gs_pb_arena arena;
 	uint8_t arena_buf[2048];

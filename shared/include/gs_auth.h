@@ -33,6 +33,8 @@
 #define GS_COOKIE_KEY_LEN  16u
 #define GS_REPLAY_WINDOW   256u
 #define GS_TOKEN_MAGIC	   "GSTOKEN1"
+/* A CONNECT's payload is at least this long with a token: no answer is longer. */
+#define GS_CONNECT_MIN_PAYLOAD 200u
 
 /** A connect token, opened. Addresses in network byte order. */
 struct gs_token {

@@ -29,7 +29,7 @@ PORT=7777
 gs_prefix
 IFACE=gsch$$
 NS=gsch$$
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536 -o world.spawn0=0,0,0
     -o world.spawn1= -o world.spawn2= -o world.spawn3= -o world.respawn_ms=500
     -o sessions.idle_timeout_ms=30000)
@@ -82,7 +82,7 @@ gs_check "port RX-packets readable" "${RX_PREV:-0}" -ge 0
 
 for victim in move combat session; do
     gs_log "round: kill -9 $victim instances while 16 players fight for $ROUND_S s"
-    timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 16 \
+    timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 16 \
         --duration "$ROUND_S" --fight --attack-ms 300 --quiet --json \
         >"$GS_WORK/client_$victim.json" 2>"$GS_WORK/client_$victim.err" &
     CLIENT_PID=$!

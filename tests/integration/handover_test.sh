@@ -24,7 +24,7 @@ PORT=7777
 gs_prefix
 IFACE=gsho$$
 NS=gsho$$
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536)
 
 ctl() { timeout -k 3 20 "$GS_CTL" "${OPTS[@]}" "$@" 2>>"$GS_WORK/ctl.err"; }
@@ -52,7 +52,7 @@ gs_wait_log session.log 'attached: instance' 30 session || gs_fail "gs-session d
 gs_wait_log move_a.log 'attached: instance' 30 move_a || gs_fail "gs-move did not attach"
 
 gs_log "gs-client: 8 players move for 10 s"
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 8 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 8 \
     --duration 10 --move --quiet --json >"$GS_WORK/client.json" 2>"$GS_WORK/client.err" &
 CLIENT_PID=$!
 sleep 2

@@ -19,6 +19,10 @@
 # tail of every log when the test failed. Readiness is awaited by polling log
 # lines with a time limit, never by fixed sleeps.
 #
+# gs_init also writes a server key (GS_KEY) and sets GS_AUTH_OPTS (the -o
+# option that points the group at it) and GS_CLIENT_AUTH (gs-client's
+# --key-file): put them on every gsnet and gs-client command line.
+#
 # Environment: GS_BUILD_DIR (default ./build), GS_SOURCE_DIR, GS_CONFIG,
 # GS_PRIMARY / GS_SESSION / GS_MOVE / GS_COMBAT / GS_CTL / GS_CLIENT (binaries; found in GS_BUILD_DIR
 # otherwise), GS_TEST_TIMEOUT (whole test, s, default 130; cleanup gets 40 s
@@ -86,6 +90,16 @@ gs_init() {
     GS_MOVE=${GS_MOVE:-$(gs_bin gs-move secondary/move/gs-move)}
     GS_COMBAT=${GS_COMBAT:-$(gs_bin gs-combat secondary/combat/gs-combat)}
     GS_CTL=${GS_CTL:-$(gs_bin gs-ctl secondary/ctl/gs-ctl)}
+    GS_TOKEN=${GS_TOKEN:-$(gs_bin gs-token client/gs-token)}
+    # The group's server key ([auth] key_file): the primary's group checks
+    # connect tokens that gs-client mints with it (as a game backend would).
+    GS_KEY=$GS_WORK/server.key
+    GS_AUTH_OPTS=()
+    GS_CLIENT_AUTH=()
+    if [ -x "$GS_TOKEN" ] && "$GS_TOKEN" keygen "$GS_KEY" >/dev/null; then
+        GS_AUTH_OPTS=(-o "auth.key_file=$GS_KEY")
+        GS_CLIENT_AUTH=(--key-file "$GS_KEY")
+    fi
 }
 
 # gs_bin NAME RELPATH: path of a built binary (RELPATH in the build dir, or

@@ -29,7 +29,7 @@ gs_prefix
 IFACE=gsmc$$ # <= 15 characters
 NS=gsmc$$
 # one spawn point so partners meet at once; a short respawn so kills come back in the run
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536 -o world.spawn0=0,0,0
     -o world.spawn1= -o world.spawn2= -o world.spawn3= -o world.respawn_ms=500
     -o "world.max_hp=$MAX_HP")
@@ -66,7 +66,7 @@ gs_wait_log primary.log 'combat instance 1 up' 10 primary || gs_fail "combat 1 n
 
 # --- 1. move and fight ----------------------------------------------------------
 gs_log "gs-client: 16 players fight for 5 s"
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 16 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 16 \
     --duration 5 --fight --attack-ms 600 --cheat-every 10 --quiet --json \
     --world-out "$GS_WORK/fight_world.json" >"$GS_WORK/fight.json" 2>"$GS_WORK/fight.err"
 RC=$?
@@ -107,7 +107,7 @@ done
 gs_stop move1 || gs_fail "gs-move instance 1 did not exit cleanly"
 gs_wait_log primary.log 'move instance 1 down' 5 primary || gs_fail "move 1 never seen down"
 gs_log "gs-client: 8 players move for 8 s"
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 8 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 8 \
     --duration 8 --move --quiet --json --world-out "$GS_WORK/move_world.json" \
     >"$GS_WORK/move.json" 2>"$GS_WORK/move.err" &
 CLIENT_PID=$!

@@ -21,7 +21,7 @@ PORT=7777
 gs_prefix
 IFACE=gspk$$
 NS=gspk$$
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536)
 HANDLERS=(session move combat)
 declare -A BIN=([session]=$GS_SESSION [move]=$GS_MOVE [combat]=$GS_COMBAT)
@@ -43,7 +43,7 @@ group() {
 }
 
 group 1 primary1
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 8 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 8 \
     --duration 6 --fight --quiet >"$GS_WORK/client1.log" 2>&1 &
 CLIENT_PID=$!
 sleep 2
@@ -69,7 +69,7 @@ wait "$CLIENT_PID" # loses messages, of course: the server died
     gs_log "the dead primary left its hugepage files: the restart must cope"
 
 group 2 primary # gs_stop_group stops "primary"
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 8 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 8 \
     --duration 3 --fight --quiet >"$GS_WORK/client2.log" 2>&1 ||
     gs_fail "gs-client against the restarted group exited with $?: $(grep -a 'gs-client:' "$GS_WORK/client2.log")"
 LINE=$(grep -a 'gs-client: players=' "$GS_WORK/client2.log")

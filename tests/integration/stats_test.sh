@@ -27,7 +27,7 @@ URL=http://127.0.0.1:$HTTP_PORT
 gs_prefix
 IFACE=gsst$$
 NS=gsst$$
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536 -o "stats.http_port=$HTTP_PORT")
 
 # metric FILE SELECTOR: the sum of the samples of a metric whose line starts with
@@ -58,7 +58,7 @@ gs_wait_log stats.log 'gs-stats serving' 30 stats || gs_fail "gs-stats does not 
 # --- known traffic ---------------------------------------------------------------
 scrape metrics0.txt
 RX0=$(metric "$GS_WORK/metrics0.txt" 'gsnet_rx_packets_total{')
-timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" --players 10 \
+timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" --players 10 \
     --duration 3 --quiet --json >"$GS_WORK/client.json" 2>"$GS_WORK/client.err" ||
     gs_fail "gs-client exited with $?"
 timeout -k 2 20 ip netns exec "$NS" /usr/bin/python3 "$GS_LIB_DIR/send_malformed.py" \

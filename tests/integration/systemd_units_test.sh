@@ -181,7 +181,7 @@ fi
 gs_prefix
 IFACE=gssd$$
 SOCK=$GS_WORK/notify.sock
-OPTS=(-o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o world.max_entities=65536)
 gs_start notify notify.log /usr/bin/python3 -u -c '
 import socket, sys

@@ -23,7 +23,7 @@ PORT=7777
 gs_prefix
 IFACE=gsit$$ # <= 15 characters
 NS=gsit$$
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER")
 
 # run_client LOG ARGS...: gs-client in the namespace; sets CLIENT_RC, CLIENT_LINE.
@@ -32,7 +32,7 @@ run_client() {
     log=$(gs_logfile "$1")
     shift
     gs_log "gs-client $*"
-    timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" "$@" \
+    timeout -k 5 60 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" "$@" \
         >"$log" 2>&1 </dev/null
     CLIENT_RC=$?
     CLIENT_LINE=$(grep -a 'gs-client: players=' "$log" | tail -n 1)
