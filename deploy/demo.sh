@@ -50,6 +50,7 @@ MOVE=$BUILD/secondary/move/gs-move
 COMBAT=$BUILD/secondary/combat/gs-combat
 CTL=$BUILD/secondary/ctl/gs-ctl
 CLIENT=$BUILD/client/gs-client
+TOKEN=$BUILD/client/gs-token
 
 say() { printf '\n== %s\n' "$*"; }
 die() {
@@ -65,7 +66,7 @@ if [ "$SETUP" -eq 1 ]; then
     ./deploy/setup.sh hugepages
     ./deploy/setup.sh build "$BUILD"
 fi
-for b in "$PRIMARY" "$SESSION" "$MOVE" "$COMBAT" "$CTL" "$CLIENT"; do
+for b in "$PRIMARY" "$SESSION" "$MOVE" "$COMBAT" "$CTL" "$CLIENT" "$TOKEN"; do
     [ -x "$b" ] || die "$b is not built (deploy/setup.sh build)"
 done
 
@@ -179,8 +180,15 @@ wait_log() {
 }
 
 LIMIT=$((DURATION + 120))
+# The demo's own server key: players connect with connect tokens sealed
+# under it ([auth] mode = token); gs-client mints them as the game's backend
+# would (gs-token mint is that tool).
+say "gs-token keygen: a server key for this run"
+"$TOKEN" keygen "$LOGS/server.key"
+AUTH=(-o "auth.key_file=$LOGS/server.key")
+
 say "gs-primary -c $CONFIG (prefix $PREFIX, tap $IFACE, $SERVER:$PORT)"
-timeout -k 5 "$LIMIT" stdbuf -oL -eL "$PRIMARY" -c "$CONFIG" >"$LOGS/primary.log" 2>&1 </dev/null &
+timeout -k 5 "$LIMIT" stdbuf -oL -eL "$PRIMARY" -c "$CONFIG" "${AUTH[@]}" >"$LOGS/primary.log" 2>&1 </dev/null &
 PIDS+=($!)
 wait_log "$LOGS/primary.log" 'gs-primary ready' 30 "${PIDS[0]}"
 grep -a 'gs-primary ready' "$LOGS/primary.log"
@@ -196,7 +204,7 @@ ip -n "$NS" -brief addr show dev "$IFACE"
 # handler NAME BINARY: start instance 0 of a handler and wait for it to attach.
 handler() {
     say "$1"
-    timeout -k 5 "$LIMIT" stdbuf -oL -eL "$2" -c "$CONFIG" >"$LOGS/$1.log" 2>&1 </dev/null &
+    timeout -k 5 "$LIMIT" stdbuf -oL -eL "$2" -c "$CONFIG" "${AUTH[@]}" >"$LOGS/$1.log" 2>&1 </dev/null &
     PIDS+=($!)
     wait_log "$LOGS/$1.log" "$1 attached" 30 "${PIDS[-1]}"
     grep -a "$1 attached" "$LOGS/$1.log"
@@ -211,6 +219,7 @@ timeout -k 2 15 ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 "$SERVER"
 say "gs-client: $PLAYERS players for $DURATION s from $NS (scenario $SCENARIO: ${SCENARIO_ARGS[*]})"
 set +e
 timeout -k 5 $((DURATION + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server "$SERVER:$PORT" \
+    --key-file "$LOGS/server.key" \
     --players "$PLAYERS" --duration "$DURATION" "${SCENARIO_ARGS[@]}" 2>&1 | tee "$LOGS/client.log"
 client_rc=${PIPESTATUS[0]}
 set -e

@@ -80,6 +80,15 @@ else
     install -D -m 0644 "$ROOT/deploy/gsnet.ini" "$confdir/gsnet.ini"
     say "installed $confdir/gsnet.ini: set its [eal] vdev/pci ports and [net] ip"
 fi
+# the server key of [auth] key_file: shared with the game's backend only
+if [ -e "$confdir/server.key" ]; then
+    say "kept $confdir/server.key"
+elif [ -x "$bindir/gs-token" ]; then
+    "$bindir/gs-token" keygen "$confdir/server.key" >/dev/null
+    say "wrote a new server key $confdir/server.key (mode 0600): give it to the game's backend"
+else
+    say "warning: no $confdir/server.key: run gs-token keygen $confdir/server.key"
+fi
 
 for f in "$HERE"/*.service "$HERE"/*.target; do
     sed -e "s|/usr/local/bin/|$bindir/|g" \
@@ -91,7 +100,7 @@ for f in "$HERE"/*.service "$HERE"/*.target; do
 done
 say "units in $unitdir: $(cd "$HERE" && echo *.service *.target)"
 
-for b in gs-primary gs-session gs-move gs-combat gs-stats gs-ctl; do
+for b in gs-primary gs-session gs-move gs-combat gs-stats gs-ctl gs-token; do
     [ -x "$bindir/$b" ] || say "warning: $bindir/$b missing: cmake --install build --prefix $prefix"
 done
 if [ "$reload" = 1 ] && [ -d /run/systemd/system ]; then

@@ -47,7 +47,7 @@ chmod 0755 "$R"
 BIN=$R/bin LIBEXEC=$R/libexec/gsnet UNITS=$R/units CONF=$R/etc/gsnet
 mkdir -p "$BIN"
 declare -A BUILT=([gs-primary]=$GS_PRIMARY [gs-session]=$GS_SESSION [gs-move]=$GS_MOVE
-    [gs-combat]=$GS_COMBAT [gs-stats]=$GS_STATS [gs-ctl]=$GS_CTL)
+    [gs-combat]=$GS_COMBAT [gs-stats]=$GS_STATS [gs-ctl]=$GS_CTL [gs-token]=$GS_TOKEN)
 for b in "${!BUILT[@]}"; do
     ln -s "${BUILT[$b]}" "$BIN/$b"
 done
@@ -58,6 +58,10 @@ grep -q warning "$GS_WORK/install.log" && gs_fail "install.sh warned: $(cat "$GS
 for f in gsnet-primary.service gsnet-handler@.service gsnet-stats.service gsnet.target; do
     [ -f "$UNITS/$f" ] || gs_fail "install.sh did not install $f"
 done
+# a fresh install gets its own server key, readable by root only
+[ "$(stat -c %a "$CONF/server.key" 2>/dev/null)" = 600 ] ||
+    gs_fail "install.sh did not write $CONF/server.key with mode 600"
+gs_log "ok   install.sh wrote $CONF/server.key (mode 600)"
 for f in hugepages.sh setup.sh; do
     [ -x "$LIBEXEC/$f" ] || gs_fail "install.sh did not install $f"
 done

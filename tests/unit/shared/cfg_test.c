@@ -431,6 +431,47 @@ test_bad_idle_mode_names_file_line_section_key_value(void)
 }
 
 static void
+test_auth_and_limit_keys_are_parsed(void)
+{
+	CU_ASSERT_EQUAL(load("[auth]\nmode = open\nprotocol_id = 0x1234\nused_tokens = 2048\n"
+			     "[limits]\nsource_pps = 0\nsession_pps = 60\nconnect_burst = 7\n"),
+		0);
+	CU_ASSERT_EQUAL(cfg.auth_mode, GS_AUTH_OPEN);
+	CU_ASSERT_EQUAL(cfg.protocol_id, 0x1234);
+	CU_ASSERT_EQUAL(cfg.used_tokens, 2048);
+	CU_ASSERT_EQUAL(cfg.source_pps, 0);
+	CU_ASSERT_EQUAL(cfg.session_pps, 60);
+	CU_ASSERT_EQUAL(cfg.connect_burst, 7);
+	CU_ASSERT_EQUAL(load(""), 0);
+	CU_ASSERT_EQUAL(cfg.auth_mode, GS_AUTH_TOKEN); /* the default: tokens */
+	CU_ASSERT_STRING_EQUAL(cfg.key_file, "/etc/gsnet/server.key");
+}
+
+static void
+test_bad_auth_mode_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[auth]\nkey_file = /k\nmode = none\n"), -EINVAL);
+	assert_err_names(3, "auth", "mode", "none");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "token or open"));
+}
+
+static void
+test_token_mode_without_key_file_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[auth]\nmode = token\nkey_file =\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[auth] key_file"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "gs-token keygen"));
+	CU_ASSERT_EQUAL(load("[auth]\nmode = open\nkey_file =\n"), 0); /* open needs none */
+}
+
+static void
+test_bad_limit_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[limits]\nsession_pps = 100\nsession_burst = 0\n"), -EINVAL);
+	assert_err_names(3, "limits", "session_burst", "0");
+}
+
+static void
 test_unknown_class_in_start_after_names_file_line_section_key_value(void)
 {
 	CU_ASSERT_EQUAL(load("[primary]\nstart_after = session dance\n"), -EINVAL);
@@ -936,6 +977,12 @@ static CU_TestInfo error_tests[] = {
 	{ "bad ip names file, line, section, key, value",
 		test_bad_ip_names_file_line_section_key_value },
 	{ "unspecified ip is refused", test_unspecified_ip_is_refused },
+	{ "auth and limit keys are parsed", test_auth_and_limit_keys_are_parsed },
+	{ "bad auth mode names file, line, section, key, value",
+		test_bad_auth_mode_names_file_line_section_key_value },
+	{ "token mode without key_file is refused", test_token_mode_without_key_file_is_refused },
+	{ "bad limit names file, line, section, key, value",
+		test_bad_limit_names_file_line_section_key_value },
 	{ "bad idle mode names file, line, section, key, value",
 		test_bad_idle_mode_names_file_line_section_key_value },
 	{ "unknown class in start_after names file, line, section, key, value",
