@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 #include <rte_ring_peek_zc.h>
@@ -243,8 +244,17 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 		}
 	}
 	gs_session_find_bulk(&lc->p->sessions, ids, nl, found);
-	for (uint16_t j = 0; j < nl; j++)
+	for (uint16_t j = 0; j < nl; j++) {
 		lc->sess[which[j]] = found[j];
+		if (found[j] != NULL) {
+			/* what session_check reads next: overlap the misses of the burst */
+			uint32_t pos = (uint32_t)(found[j] - lc->p->sessions.s);
+
+			rte_prefetch0(&lc->p->rx[pos]);
+			if (lc->p->auth)
+				rte_prefetch0(&lc->p->sessions.keys[pos]);
+		}
+	}
 
 	for (uint16_t k = 0; k < n; k++) {
 		struct rte_mbuf *m = pkts[k];

@@ -29,6 +29,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -163,6 +164,12 @@ dispatch_burst(struct rte_mbuf **pkts, uint16_t n, const struct frame_cfg *fc,
 		ids[k] = game[k] ? fi[k].hdr.session_id : 0;
 	}
 	gs_session_find_bulk(t, ids, n, sess);
+	if (replay != NULL) /* as the primary: prefetch what the auth check reads */
+		for (uint16_t k = 0; k < n; k++)
+			if (sess[k] != NULL) {
+				rte_prefetch0(&replay[sess[k] - t->s]);
+				rte_prefetch0(&t->keys[sess[k] - t->s]);
+			}
 	for (uint16_t k = 0; k < n; k++) {
 		const struct gs_session *s = sess[k];
 
