@@ -6,7 +6,7 @@
 # 198.18.0.2:9, its own file prefix) floods it from CPU 1 faster than one
 # lcore can take; the primary parses every frame and drops it (udp_port).
 # Runs alternate: without gs-stats, and with gs-stats serving /metrics
-# scraped every second. The primary's RX rate over each run's window is
+# scraped every second by one long-lived scraper (curl --rate 1/s). The primary's RX rate over each run's window is
 # compared: the difference against the run-to-run spread.
 #
 #   tests/bench/exporter_cost.sh [RUNS (3)] [SECONDS per run (5)]
@@ -87,19 +87,30 @@ one_run() {
         wait_for "$WORK/stats.log" 'gs-stats serving' 30 || die "gs-stats not serving"
     fi
     sleep 2 # the generator connects and reaches its rate
+    # The scraper is one long-lived process, as Prometheus is: one curl that
+    # fetches /metrics once a second for the run (--rate), started before
+    # the window so no process start falls inside it.
+    local scraper=""
+    if [ "$kind" = on ]; then
+        curl -sf --rate 1/s --max-time $((SECS + 10)) -w '%{http_code}\n' -o /dev/null \
+            "http://127.0.0.1:$HTTP_PORT/metrics?scrape=[1-$((SECS + 2))]" >"$WORK/scrapes.txt" &
+        scraper=$!
+    elif [ "$kind" = curl ]; then # the scraper alone: nothing listens there
+        curl -s --rate 1/s --max-time $((SECS + 10)) -o /dev/null \
+            "http://127.0.0.1:$((HTTP_PORT + 1))/metrics?scrape=[1-$((SECS + 2))]" &
+        scraper=$!
+    fi
+    sleep 0.5
     read -r a am < <(rx)
     t0=$(date +%s.%N)
-    for ((s = 0; s < SECS; s++)); do
-        if [ "$kind" = on ]; then
-            curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" >/dev/null && scr=$((scr + 1))
-        elif [ "$kind" = curl ]; then # the scraper alone: nothing listens there
-            curl -s --max-time 2 "http://127.0.0.1:$((HTTP_PORT + 1))/metrics" >/dev/null
-        fi
-        sleep 1
-    done
+    sleep "$SECS"
     read -r b bm < <(rx)
     t1=$(date +%s.%N)
-    [ "$kind" != on ] || [ "$scr" -eq "$SECS" ] || die "only $scr of $SECS scrapes answered"
+    if [ -n "$scraper" ]; then
+        wait "$scraper"
+        [ "$kind" != on ] || scr=$(grep -c '^200$' "$WORK/scrapes.txt")
+    fi
+    [ "$kind" != on ] || [ "$scr" -ge "$SECS" ] || die "only $scr scrapes answered in $SECS s"
     cleanup
     # the generator's share of bursts the full memif ring refused: > 0 means the
     # primary, not the generator, set the rate
