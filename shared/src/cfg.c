@@ -640,8 +640,12 @@ static int
 apply_override(struct load_ctx *lc, struct rte_cfgfile *f, const char *ov)
 {
 	char sec[CFG_NAME_LEN], key[CFG_NAME_LEN];
-	const char *dot = strchr(ov, '.'), *eq = strchr(ov, '=');
+	const char *eq = strchr(ov, '='), *dot = NULL;
 
+	/* the last dot before '=': keys have none, sections may ([skill.1]) */
+	for (const char *c = ov; eq != NULL && c < eq; c++)
+		if (*c == '.')
+			dot = c;
 	if (dot == NULL || eq == NULL || dot > eq || dot == ov || eq == dot + 1 ||
 		(size_t)(dot - ov) >= sizeof(sec) || (size_t)(eq - dot - 1) >= sizeof(key)) {
 		snprintf(lc->err, lc->err_len, "-o %s: expected section.key=value", ov);

@@ -431,6 +431,16 @@ test_bad_idle_mode_names_file_line_section_key_value(void)
 }
 
 static void
+test_override_of_a_dotted_section_sets_its_key(void)
+{
+	char *ov[] = { "skill.1.damage=10", "skill.2.range=7.5" };
+
+	CU_ASSERT_EQUAL(load_text("[skill.1]\nname = a\nrange = 3\ndamage = 40\n", ov, 2), 0);
+	CU_ASSERT_EQUAL(cfg.world.skills[0].damage, 10);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.world.skills[1].range, 7.5, 1e-6);
+}
+
+static void
 test_auth_and_limit_keys_are_parsed(void)
 {
 	CU_ASSERT_EQUAL(load("[auth]\nmode = open\nprotocol_id = 0x1234\nused_tokens = 2048\n"
@@ -978,6 +988,8 @@ static CU_TestInfo error_tests[] = {
 		test_bad_ip_names_file_line_section_key_value },
 	{ "unspecified ip is refused", test_unspecified_ip_is_refused },
 	{ "auth and limit keys are parsed", test_auth_and_limit_keys_are_parsed },
+	{ "override of a dotted section sets its key",
+		test_override_of_a_dotted_section_sets_its_key },
 	{ "bad auth mode names file, line, section, key, value",
 		test_bad_auth_mode_names_file_line_section_key_value },
 	{ "token mode without key_file is refused", test_token_mode_without_key_file_is_refused },
