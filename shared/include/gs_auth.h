@@ -24,15 +24,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_KEY_LEN	   32u /* the server key, shared by backend and server */
-#define GS_PKT_KEY_LEN	   16u /* a per-session, per-direction packet key */
-#define GS_TOKEN_LEN	   120u
-#define GS_TOKEN_NONCE_LEN 24u
-#define GS_TOKEN_ID_LEN	   16u /* the first bytes of the nonce: the "used once" key */
-#define GS_COOKIE_LEN	   24u
-#define GS_COOKIE_KEY_LEN  16u
-#define GS_REPLAY_WINDOW   256u
-#define GS_TOKEN_MAGIC	   "GSTOKEN1"
+#define GS_KEY_LEN	       32u /* the server key, shared by backend and server */
+#define GS_PKT_KEY_LEN	       16u /* a per-session, per-direction packet key */
+#define GS_TOKEN_LEN	       120u
+#define GS_TOKEN_NONCE_LEN     24u
+#define GS_TOKEN_ID_LEN	       16u /* the first bytes of the nonce: the "used once" key */
+#define GS_TOKEN_NONCE_OFF     32u /* the nonce in a sealed token (public, authenticated) */
+#define GS_COOKIE_LEN	       24u
+#define GS_COOKIE_KEY_LEN      16u
+#define GS_REPLAY_WINDOW       256u
+#define GS_TOKEN_MAGIC	       "GSTOKEN1"
 /* A CONNECT's payload is at least this long with a token: no answer is longer. */
 #define GS_CONNECT_MIN_PAYLOAD 200u
 

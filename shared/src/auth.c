@@ -20,6 +20,8 @@ _Static_assert(TOKEN_PUBLIC_LEN + TOKEN_PRIVATE_LEN + crypto_aead_xchacha20poly1
 		       GS_TOKEN_LEN,
 	"token layout");
 _Static_assert(GS_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "server key size");
+_Static_assert(
+	GS_TOKEN_NONCE_OFF + GS_TOKEN_NONCE_LEN == TOKEN_PUBLIC_LEN, "nonce ends the public part");
 _Static_assert(GS_TOKEN_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce size");
 _Static_assert(GS_PKT_KEY_LEN == crypto_shorthash_siphash24_KEYBYTES, "packet key size");
 _Static_assert(crypto_shorthash_siphash24_BYTES == 8, "the header's auth_tag is 8 bytes");
