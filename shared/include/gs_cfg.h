@@ -20,7 +20,8 @@
 #define GS_CFG_MAX_VDEVS    8
 #define GS_CFG_MAX_ALLOW    8
 #define GS_CFG_STR	    256
-#define GS_CFG_MAX_LCORES   8 /* lcore ids of one process */
+#define GS_CFG_MAX_LCORES   8  /* lcore ids of one process */
+#define GS_CFG_IFNAMSIZ	    16 /* IFNAMSIZ: a kernel interface name and its NUL */
 
 /** Process roles: each has its own section and its own lcore-id range. */
 enum gs_role {
@@ -37,6 +38,12 @@ enum gs_role {
 enum gs_idle {
 	GS_IDLE_POLL = 0, /* spin: dedicated cores in production */
 	GS_IDLE_BACKOFF,  /* rte_pause, then bounded sleeps: small or shared hosts */
+};
+
+/** [net] flow_rules: hardware steering of a port's traffic with rte_flow. */
+enum gs_flow_rules {
+	GS_FLOW_RULES_AUTO = 0, /* try; where the port cannot, steer in software (logged) */
+	GS_FLOW_RULES_OFF,	/* never: RSS and software classification only */
 };
 
 struct gs_cfg_proc {
@@ -67,6 +74,12 @@ struct gs_cfg {
 	uint32_t ip;	   /* network byte order */
 	uint16_t udp_port; /* host byte order */
 	uint16_t vlan;	   /* 0: untagged frames only */
+	enum gs_flow_rules flow_rules;
+	/* kernel exception path: the kernel interface created per game port
+	 * (empty: none), and the rate limit of each direction */
+	char exception_iface[GS_CFG_IFNAMSIZ];
+	unsigned int exception_pps;
+	unsigned int exception_burst;
 
 	/* [primary] */
 	unsigned int burst;

@@ -40,7 +40,9 @@
 	_(REPLY_INVALID, "reply_invalid")     /* a handler's reply failed validation */         \
 	_(TX_NOMBUF, "tx_nombuf")	      /* mempool empty when framing a reply */          \
 	_(TX_FULL, "tx_full")		      /* the port did not take the frame */             \
-	_(FRAME_SEGMENTED, "frame_segmented") /* frame spread over several mbufs */
+	_(FRAME_SEGMENTED, "frame_segmented") /* frame spread over several mbufs */             \
+	_(EXCEPTION_RATE, "exception_rate")   /* over the exception path's rate limit */        \
+	_(EXCEPTION_FULL, "exception_full")   /* the exception interface did not take it */
 
 enum gs_drop {
 	GS_DROP_NONE = 0,
