@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "exception.h"
 
+#include <net/if.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +107,13 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 			cfg->exception_iface, port, cfg->exception_iface, i, GS_CFG_IFNAMSIZ - 1);
 		return -ENAMETOOLONG;
 	}
+	if (if_nametoindex(e->iface) != 0) {
+		/* never take over (or fail on) an interface the host already has */
+		GS_LOG(ERR,
+			"[net] exception_iface = \"%s\": the host already has an interface named %s: choose another name",
+			cfg->exception_iface, e->iface);
+		return -EEXIST;
+	}
 	snprintf(vname, sizeof(vname), "net_tap_gsx%u", port);
 	/* the port's MAC: frames to the port are the kernel interface's too */
 	memcpy(addr.addr_bytes, p->fcfg[port].mac, RTE_ETHER_ADDR_LEN);
@@ -113,7 +122,7 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	ret = rte_vdev_init(vname, args);
 	if (ret < 0) {
 		GS_LOG(ERR,
-			"rte_vdev_init(%s, %s): %s: cannot create the kernel exception interface of port %u ([net] exception_iface = \"%s\"; does an interface of that name exist?)",
+			"rte_vdev_init(%s, %s): %s: cannot create the kernel exception interface of port %u ([net] exception_iface = \"%s\")",
 			vname, args, rte_strerror(-ret), port, cfg->exception_iface);
 		return ret;
 	}

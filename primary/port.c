@@ -141,8 +141,10 @@ port_init_all(struct primary *p)
 static void
 flow_why(char *buf, size_t len, const char *what, int err, const struct rte_flow_error *fe)
 {
-	snprintf(buf, len, "%s: %s%s%s", what, rte_strerror(err), fe->message != NULL ? ": " : "",
-		fe->message != NULL ? fe->message : "");
+	const char *e = rte_strerror(err);
+	bool more = fe->message != NULL && strcmp(fe->message, e) != 0;
+
+	snprintf(buf, len, "%s: %s%s%s", what, e, more ? ": " : "", more ? fe->message : "");
 }
 
 /*

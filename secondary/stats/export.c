@@ -301,6 +301,26 @@ rate(uint64_t now, uint64_t before, double dt)
 	return dt > 0 && now >= before ? (double)(now - before) / dt : 0.0;
 }
 
+/* The kernel exception path's totals and rates, when it carried anything. */
+static void
+exception_line(FILE *f, const struct snapshot *s, const struct snapshot *p, double dt)
+{
+	uint64_t xr = 0, xt = 0, pxr = 0, pxt = 0;
+
+	FOR_LCORES(s, l)
+	{
+		xr += s->lc[l].exception_rx;
+		xt += s->lc[l].exception_tx;
+		pxr += p->lc[l].exception_rx;
+		pxt += p->lc[l].exception_tx;
+	}
+	if (xr != 0 || xt != 0)
+		fprintf(f,
+			"\nkernel exception path: to the kernel %" PRIu64
+			" (%.0f/s), from the kernel %" PRIu64 " (%.0f/s)",
+			xr, rate(xr, pxr, dt), xt, rate(xt, pxt, dt));
+}
+
 void
 export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 {
@@ -347,6 +367,7 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		if (d != 0)
 			fprintf(f, " %s=%" PRIu64, gs_drop_name(r), d);
 	}
+	exception_line(f, s, p, dt);
 	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
 		"inst", "state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s",
 		"rejected", "ring", "full");
