@@ -213,10 +213,13 @@ flow_apply(struct primary *p, uint16_t port)
 		p->flow_game[port] = NULL;
 		goto software;
 	}
+	if (fp.n_rxq == 2)
+		snprintf(why, sizeof(why), "RX queue 1");
+	else
+		snprintf(why, sizeof(why), "RX queues 1-%u (RSS over the 5-tuple)", fp.n_rxq - 1);
 	GS_LOG(NOTICE,
-		"port %u (%s): rte_flow steering: UDP to port %u%s -> RX queues 1-%u (RSS over the 5-tuple), everything else -> queue 0",
-		port, p->driver[port], cfg->udp_port, cfg->vlan != 0 ? " on the VLAN" : "",
-		fp.n_rxq - 1);
+		"port %u (%s): rte_flow steering: UDP to the game port %u%s -> %s, everything else -> RX queue 0",
+		port, p->driver[port], cfg->udp_port, cfg->vlan != 0 ? " on the VLAN" : "", why);
 	return;
 software:
 	GS_LOG(NOTICE, "port %u (%s): rte_flow %s; steering in software (RSS %s)", port,
@@ -226,7 +229,7 @@ software:
 static void
 flow_remove(struct primary *p, uint16_t port)
 {
-	struct rte_flow_error fe;
+	struct rte_flow_error fe = { 0 };
 
 	if (p->flow_ctrl[port] != NULL && rte_flow_destroy(port, p->flow_ctrl[port], &fe) < 0)
 		GS_LOG(WARNING, "rte_flow_destroy(%u, control rule): %s", port,
