@@ -83,7 +83,7 @@ rxts_nic_to_tsc(
 		*tsc = now;
 		return true;
 	}
-	if ((double)now - t > (double)max_age)
+	if ((double)now - t > (double)max_age || t < 0.0)
 		return false;
 	*tsc = (uint64_t)t;
 	return true;
