@@ -187,7 +187,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 	msg = zcd.ptr1;
 	msg->peer = fi->peer;
 	msg->peer.eth_port = port;
-	msg->rx_tsc = now;
+	rxts_msg(msg, fi, now);
 	msg->session_slot = gs_session_slot(&p->sessions, s);
 	msg->hdr = *h;
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
@@ -238,6 +238,7 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
 			continue;
 		}
+		rxts_stamp(&lc->p->rxts, lc->idx, port, m, now, &lc->fi[k]);
 		if (lc->kind[k] == FRAME_GAME && lc->fi[k].hdr.type != GS_MSG_CONNECT) {
 			ids[nl] = lc->fi[k].hdr.session_id;
 			which[nl++] = k;
@@ -262,6 +263,8 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 
 		switch (lc->kind[k]) {
 		case FRAME_DROP:
+			if (exception_to_kernel(lc->p, lc->idx, lc->st, port, m, &lc->fi[k], now))
+				continue; /* the kernel's: handed over, or counted and freed */
 			count_drop(lc, lc->fi[k].drop, 1);
 			break;
 		case FRAME_GAME:
@@ -280,6 +283,20 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 		}
 		rte_pktmbuf_free(m);
 	}
+}
+
+/* Send what the kernel sent on @p port's exception interface out the port. */
+static unsigned int
+from_kernel(struct lcore_ctx *lc, uint16_t port, uint64_t now)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	unsigned int seen;
+	uint16_t n =
+		exception_from_kernel(lc->p, lc->idx, lc->st, port, pkts, MAX_BURST, now, &seen);
+
+	for (uint16_t k = 0; k < n; k++)
+		tx_enqueue(lc, port, pkts[k]);
+	return seen;
 }
 
 /* Frame and queue one handler reply; the mbuf is consumed either way. */
@@ -409,6 +426,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 	for (unsigned int i = 0; i < p->n_ports; i++) {
 		uint16_t port = p->ports[i], n;
 
+		work += from_kernel(lc, port, now);
 		if (lc->idx >= p->n_rxq[port])
 			continue;
 		n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, (uint16_t)burst);

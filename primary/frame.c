@@ -227,7 +227,10 @@ frame_build_udp_tagged(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
 	const struct gs_peer *dst, uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload,
 	const uint8_t *tag_key)
 {
-	uint16_t l2 = dst->vlan_tci != 0 ? ETH_LEN + VLAN_LEN : ETH_LEN;
+	/* the VLAN served, whatever the peer's tag says; the peer's priority bits */
+	uint16_t tci =
+		cfg->vlan != 0 ? (uint16_t)((dst->vlan_tci & 0xf000) | cfg->vlan) : dst->vlan_tci;
+	uint16_t l2 = tci != 0 ? ETH_LEN + VLAN_LEN : ETH_LEN;
 	uint16_t udp_len =
 		(uint16_t)(sizeof(struct rte_udp_hdr) + GS_WIRE_HDR_LEN + hdr->payload_len);
 	uint32_t total = l2 + sizeof(struct rte_ipv4_hdr) + udp_len;
@@ -239,11 +242,11 @@ frame_build_udp_tagged(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg,
 		return 0;
 	memcpy(eth->dst_addr.addr_bytes, dst->mac, RTE_ETHER_ADDR_LEN);
 	memcpy(eth->src_addr.addr_bytes, cfg->mac, RTE_ETHER_ADDR_LEN);
-	if (dst->vlan_tci != 0) {
+	if (tci != 0) {
 		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(buf + ETH_LEN);
 
 		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-		vh->vlan_tci = rte_cpu_to_be_16(dst->vlan_tci);
+		vh->vlan_tci = rte_cpu_to_be_16(tci);
 		vh->eth_proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	} else {
 		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);

@@ -35,6 +35,11 @@ struct frame_info {
 	uint16_t payload_off; /* game payload (after the game header) */
 	struct gs_peer peer;  /* sender: MAC, IP, port, VLAN tag */
 	struct gs_hdr hdr;    /* FRAME_GAME: the decoded game header */
+	/* time of arrival, set after parsing by rxts_stamp(): zero (GS_RX_TS_TSC)
+	 * unless the NIC stamped the frame */
+	uint64_t rx_tsc;
+	uint64_t rx_nic_ts;
+	uint32_t rx_ts_src; /* enum gs_rx_ts_src */
 };
 
 /** Largest frame frame_build_udp() can write. */
@@ -69,7 +74,9 @@ uint32_t frame_icmp_reply(
 
 /**
  * Build a UDP datagram from us to @p dst carrying @p hdr and its payload, with
- * valid IPv4 and UDP checksums, tagged with dst->vlan_tci when non-zero.
+ * valid IPv4 and UDP checksums. With a VLAN configured (cfg->vlan) it is
+ * tagged with that VID and the priority bits of dst->vlan_tci (the request's);
+ * without, tagged with dst->vlan_tci when that is non-zero.
  *
  * @return the frame length, or 0 if @p cap is too small or the payload too long.
  */

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <numa.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "gs_log.h"
 #include "gs_names.h"
 
+#include "flow.h"
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_port_logtype, gs.primary.port);
@@ -65,6 +68,7 @@ port_init(struct primary *p, uint16_t port)
 			port, info.driver_name);
 		nrxq = 1;
 	}
+	conf.rxmode.offloads |= rxts_offload(&info);
 
 	ret = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
 	if (ret < 0) {
@@ -94,8 +98,11 @@ port_init(struct primary *p, uint16_t port)
 	ret = rte_eth_macaddr_get(port, &mac);
 	if (ret < 0)
 		return ret;
+	rxts_port_setup(&p->rxts, port, info.driver_name, conf.rxmode.offloads);
 
 	p->n_rxq[port] = nrxq;
+	p->driver[port] = info.driver_name;
+	p->rss[port] = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
 	p->fcfg[port].ip = cfg->ip;
 	p->fcfg[port].udp_port = rte_cpu_to_be_16(cfg->udp_port);
 	p->fcfg[port].vlan = cfg->vlan;
@@ -126,7 +133,112 @@ port_init_all(struct primary *p)
 		GS_LOG(ERR, "no port: configure [eal] vdev0 (e.g. net_tap0,iface=gs0) or pci0");
 		return -ENODEV;
 	}
-	return 0;
+	/* after the game ports were listed: the exception interfaces are ports too */
+	return exception_init(p);
+}
+
+/* "<what>: <strerror>[: <driver's message>]" of a failed rte_flow call. */
+static void
+flow_why(char *buf, size_t len, const char *what, int err, const struct rte_flow_error *fe)
+{
+	const char *e = rte_strerror(err);
+	bool more = fe->message != NULL && strcmp(fe->message, e) != 0;
+
+	snprintf(buf, len, "%s: %s%s%s", what, e, more ? ": " : "", more ? fe->message : "");
+}
+
+/*
+ * Steer the port's traffic in hardware (flow.h: game UDP by RSS over queues
+ * 1..N-1, everything else to queue 0) when [net] flow_rules = auto and the
+ * port takes both rules. Otherwise say once why not: RSS (when on) spreads
+ * everything over the queues and every lcore classifies in software, which
+ * is also what happens in between.
+ */
+static void
+flow_apply(struct primary *p, uint16_t port)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	const struct flow_params fp = {
+		.ip = cfg->ip,
+		.udp_port = cfg->udp_port,
+		.vlan = cfg->vlan,
+		.n_rxq = (uint16_t)p->n_rxq[port],
+	};
+	static struct flow_rules r; /* the main lcore's, at start only */
+	struct rte_flow_error fe = { 0 };
+	char why[256];
+	int ret;
+
+	if (cfg->flow_rules == GS_FLOW_RULES_OFF) {
+		snprintf(why, sizeof(why), "off ([net] flow_rules = off)");
+		goto software;
+	}
+	if (fp.n_rxq < 2) {
+		snprintf(why, sizeof(why), "not needed with one RX queue");
+		goto software;
+	}
+	if (strcmp(p->driver[port], "net_tap") == 0) {
+		/* tap emulates rte_flow with kernel TC rules (and RSS with BPF): it
+		 * validates these rules, but whether they steer was never seen
+		 * working, so they are not trusted with the game's traffic */
+		snprintf(why, sizeof(why), "not used on net_tap (emulated with kernel TC rules)");
+		goto software;
+	}
+	ret = flow_build(&fp, &r);
+	if (ret < 0) {
+		snprintf(why, sizeof(why), "rules not built: %s", rte_strerror(-ret));
+		goto software;
+	}
+	ret = rte_flow_validate(port, &r.game.attr, r.game.pattern, r.game.actions, &fe);
+	if (ret < 0) {
+		flow_why(why, sizeof(why), "game rule not valid here", -ret, &fe);
+		goto software;
+	}
+	ret = rte_flow_validate(port, &r.ctrl.attr, r.ctrl.pattern, r.ctrl.actions, &fe);
+	if (ret < 0) {
+		flow_why(why, sizeof(why), "control rule not valid here", -ret, &fe);
+		goto software;
+	}
+	p->flow_game[port] =
+		rte_flow_create(port, &r.game.attr, r.game.pattern, r.game.actions, &fe);
+	if (p->flow_game[port] == NULL) {
+		flow_why(why, sizeof(why), "game rule not created", rte_errno, &fe);
+		goto software;
+	}
+	p->flow_ctrl[port] =
+		rte_flow_create(port, &r.ctrl.attr, r.ctrl.pattern, r.ctrl.actions, &fe);
+	if (p->flow_ctrl[port] == NULL) {
+		flow_why(why, sizeof(why), "control rule not created", rte_errno, &fe);
+		rte_flow_destroy(port, p->flow_game[port], &fe);
+		p->flow_game[port] = NULL;
+		goto software;
+	}
+	if (fp.n_rxq == 2)
+		snprintf(why, sizeof(why), "RX queue 1");
+	else
+		snprintf(why, sizeof(why), "RX queues 1-%u (RSS over the 5-tuple)", fp.n_rxq - 1);
+	GS_LOG(NOTICE,
+		"port %u (%s): rte_flow steering: UDP to the game port %u%s -> %s, everything else -> RX queue 0",
+		port, p->driver[port], cfg->udp_port, cfg->vlan != 0 ? " on the VLAN" : "", why);
+	return;
+software:
+	GS_LOG(NOTICE, "port %u (%s): rte_flow %s; steering in software (RSS %s)", port,
+		p->driver[port], why, p->rss[port] ? "on" : "off");
+}
+
+static void
+flow_remove(struct primary *p, uint16_t port)
+{
+	struct rte_flow_error fe = { 0 };
+
+	if (p->flow_ctrl[port] != NULL && rte_flow_destroy(port, p->flow_ctrl[port], &fe) < 0)
+		GS_LOG(WARNING, "rte_flow_destroy(%u, control rule): %s", port,
+			fe.message != NULL ? fe.message : "failed");
+	if (p->flow_game[port] != NULL && rte_flow_destroy(port, p->flow_game[port], &fe) < 0)
+		GS_LOG(WARNING, "rte_flow_destroy(%u, game rule): %s", port,
+			fe.message != NULL ? fe.message : "failed");
+	p->flow_ctrl[port] = NULL;
+	p->flow_game[port] = NULL;
 }
 
 int
@@ -146,8 +258,9 @@ port_start_all(struct primary *p)
 		if (rte_eth_link_get_nowait(port, &link) == 0)
 			GS_LOG(NOTICE, "port %u started: link %s, %u Mbps", port,
 				link.link_status ? "up" : "down", link.link_speed);
+		flow_apply(p, port);
 	}
-	return 0;
+	return exception_start(p);
 }
 
 void
@@ -157,6 +270,7 @@ port_stop_all(struct primary *p)
 		uint16_t port = p->ports[i];
 		int ret;
 
+		flow_remove(p, port);
 		if (p->started[port]) {
 			ret = rte_eth_dev_stop(port);
 			if (ret < 0)
@@ -166,4 +280,5 @@ port_stop_all(struct primary *p)
 		}
 		rte_eth_dev_close(port);
 	}
+	exception_stop(p);
 }

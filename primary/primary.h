@@ -14,8 +14,11 @@
 #include "gs_shm_types.h"
 
 #include "classify.h"
+#include "exception.h"
 #include "frame.h"
+#include "rxts.h"
 
+struct rte_flow;
 struct rte_mempool;
 struct rte_ring;
 
@@ -57,6 +60,12 @@ struct primary {
 	unsigned int n_rxq[RTE_MAX_ETHPORTS];	 /* RX queues of each port */
 	struct frame_cfg fcfg[RTE_MAX_ETHPORTS]; /* indexed by port id */
 	bool started[RTE_MAX_ETHPORTS];
+	const char *driver[RTE_MAX_ETHPORTS];
+	bool rss[RTE_MAX_ETHPORTS];		      /* RSS over the RX queues */
+	struct rte_flow *flow_game[RTE_MAX_ETHPORTS]; /* rte_flow steering, when the port has it */
+	struct rte_flow *flow_ctrl[RTE_MAX_ETHPORTS];
+	struct rxts rxts;     /* time of arrival: each port's clock */
+	struct exception exc; /* kernel exception path: each port's interface */
 
 	unsigned int n_lcores;
 	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];

@@ -34,6 +34,8 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 		sum->tx_bytes += one.tx_bytes;
 		sum->arp_replies += one.arp_replies;
 		sum->icmp_replies += one.icmp_replies;
+		sum->exception_rx += one.exception_rx;
+		sum->exception_tx += one.exception_tx;
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
 		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
@@ -65,6 +67,8 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tx_bytes", sum.tx_bytes);
 	rte_tel_data_add_dict_u64(d, "arp_replies", sum.arp_replies);
 	rte_tel_data_add_dict_u64(d, "icmp_replies", sum.icmp_replies);
+	rte_tel_data_add_dict_u64(d, "exception_rx", sum.exception_rx);
+	rte_tel_data_add_dict_u64(d, "exception_tx", sum.exception_tx);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
 		snprintf(key, sizeof(key), "dispatched_%s", gs_class_name(c));

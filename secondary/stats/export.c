@@ -76,6 +76,12 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 		offsetof(struct gs_lcore_stats, arp_replies));
 	lcore_counter(f, s, "icmp_replies_total", "ICMP echo requests answered.",
 		offsetof(struct gs_lcore_stats, icmp_replies));
+	lcore_counter(f, s, "exception_rx_total",
+		"Frames received on a game port and handed to the kernel exception interface.",
+		offsetof(struct gs_lcore_stats, exception_rx));
+	lcore_counter(f, s, "exception_tx_total",
+		"Frames the kernel sent on the exception interface, sent on the game port.",
+		offsetof(struct gs_lcore_stats, exception_tx));
 
 	family(f, "drops_total", "counter", "Frames and messages dropped, by reason.");
 	FOR_LCORES(s, l)
@@ -223,9 +229,10 @@ export_json(FILE *f, const struct snapshot *s)
 		fprintf(f,
 			"%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
-			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64 ",\"drops\":{",
+			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64
+			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64 ",\"drops\":{",
 			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
-			c->arp_replies, c->icmp_replies);
+			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx);
 		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);
@@ -294,6 +301,26 @@ rate(uint64_t now, uint64_t before, double dt)
 	return dt > 0 && now >= before ? (double)(now - before) / dt : 0.0;
 }
 
+/* The kernel exception path's totals and rates, when it carried anything. */
+static void
+exception_line(FILE *f, const struct snapshot *s, const struct snapshot *p, double dt)
+{
+	uint64_t xr = 0, xt = 0, pxr = 0, pxt = 0;
+
+	FOR_LCORES(s, l)
+	{
+		xr += s->lc[l].exception_rx;
+		xt += s->lc[l].exception_tx;
+		pxr += p->lc[l].exception_rx;
+		pxt += p->lc[l].exception_tx;
+	}
+	if (xr != 0 || xt != 0)
+		fprintf(f,
+			"\nkernel exception path: to the kernel %" PRIu64
+			" (%.0f/s), from the kernel %" PRIu64 " (%.0f/s)",
+			xr, rate(xr, pxr, dt), xt, rate(xt, pxt, dt));
+}
+
 void
 export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 {
@@ -340,6 +367,7 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		if (d != 0)
 			fprintf(f, " %s=%" PRIu64, gs_drop_name(r), d);
 	}
+	exception_line(f, s, p, dt);
 	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
 		"inst", "state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s",
 		"rejected", "ring", "full");

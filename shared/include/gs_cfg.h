@@ -20,7 +20,8 @@
 #define GS_CFG_MAX_VDEVS    8
 #define GS_CFG_MAX_ALLOW    8
 #define GS_CFG_STR	    256
-#define GS_CFG_MAX_LCORES   8 /* lcore ids of one process */
+#define GS_CFG_MAX_LCORES   8  /* lcore ids of one process */
+#define GS_CFG_IFNAMSIZ	    16 /* IFNAMSIZ: a kernel interface name and its NUL */
 
 /** Process roles: each has its own section and its own lcore-id range. */
 enum gs_role {
@@ -43,6 +44,12 @@ enum gs_idle {
 enum gs_auth_mode {
 	GS_AUTH_TOKEN = 0, /* connect tokens, challenge, per-packet tags: the default */
 	GS_AUTH_OPEN,	   /* anyone may connect, no tags: closed test networks only */
+};
+
+/** [net] flow_rules: hardware steering of a port's traffic with rte_flow. */
+enum gs_flow_rules {
+	GS_FLOW_RULES_AUTO = 0, /* try; where the port cannot, steer in software (logged) */
+	GS_FLOW_RULES_OFF,	/* never: RSS and software classification only */
 };
 
 struct gs_cfg_proc {
@@ -73,6 +80,12 @@ struct gs_cfg {
 	uint32_t ip;	   /* network byte order */
 	uint16_t udp_port; /* host byte order */
 	uint16_t vlan;	   /* 0: untagged frames only */
+	enum gs_flow_rules flow_rules;
+	/* kernel exception path: the kernel interface created per game port
+	 * (empty: none), and the rate limit of each direction */
+	char exception_iface[GS_CFG_IFNAMSIZ];
+	unsigned int exception_pps;
+	unsigned int exception_burst;
 
 	/* [primary] */
 	unsigned int burst;

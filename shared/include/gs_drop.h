@@ -45,7 +45,9 @@
 	_(RATE_SESSION, "rate_session")	      /* over [limits] session_pps for its session */   \
 	_(RATE_CONNECT, "rate_connect")	      /* CONNECTs over [limits] connect_pps */          \
 	_(AUTH_TAG, "auth_tag")		      /* auth tag wrong for the session's key */        \
-	_(REPLAY, "replay")		      /* sequence number seen already, or too old */
+	_(REPLAY, "replay")		      /* sequence number seen already, or too old */    \
+	_(EXCEPTION_RATE, "exception_rate")   /* over the exception path's rate limit */        \
+	_(EXCEPTION_FULL, "exception_full")   /* the exception interface did not take it */
 
 enum gs_drop {
 	GS_DROP_NONE = 0,

@@ -8,6 +8,7 @@
  * to a structure here bumps GS_SHM_VERSION; a handler built for another
  * version refuses to attach and says what differs.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -21,7 +22,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 5u
+#define GS_SHM_VERSION 6u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_VERSION_STR_LEN    32
@@ -42,14 +43,22 @@ struct gs_peer {
  */
 struct gs_msg {
 	struct gs_peer peer;
-	uint64_t rx_tsc;       /* TSC when the primary received the request */
+	uint64_t rx_tsc;    /* TSC of arrival: from the NIC's timestamp (rx_ts_src) or the poll */
+	uint64_t rx_nic_ts; /* GS_RX_TS_NIC: the NIC's raw timestamp (its clock's units) */
 	uint32_t session_slot; /* position + 1 of the session in the table; 0: none */
-	uint32_t reserved;
-	struct gs_hdr hdr; /* host byte order; hdr.payload_len bytes follow */
+	uint32_t rx_ts_src;    /* enum gs_rx_ts_src: where rx_tsc comes from */
+	struct gs_hdr hdr;     /* host byte order; hdr.payload_len bytes follow */
 	uint8_t payload[GS_WIRE_MAX_PAYLOAD];
 };
 
+/** Source of gs_msg.rx_tsc. */
+enum gs_rx_ts_src {
+	GS_RX_TS_TSC = 0, /* the primary's TSC when its lcore polled the frame */
+	GS_RX_TS_NIC = 1, /* the NIC's RX timestamp, mapped to the primary's TSC */
+};
+
 _Static_assert(sizeof(struct gs_msg) % 8 == 0, "ring elements must be a multiple of 8 bytes");
+_Static_assert(offsetof(struct gs_msg, rx_nic_ts) % 8 == 0, "rx_nic_ts is 8-byte aligned");
 
 /** Handler slot states (gs_handler_slot.state). */
 enum gs_slot_state {
@@ -143,6 +152,8 @@ struct gs_lcore_stats {
 	uint64_t tx_bytes;
 	uint64_t arp_replies;
 	uint64_t icmp_replies;
+	uint64_t exception_rx; /* frames from the port handed to the kernel exception interface */
+	uint64_t exception_tx; /* frames from the kernel exception interface sent on the port */
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];

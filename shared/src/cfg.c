@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,8 @@
 
 #include "gs_cfg.h"
 #include "gs_shm_types.h"
+
+_Static_assert(GS_CFG_IFNAMSIZ == IFNAMSIZ, "[net] exception_iface holds a kernel interface name");
 
 /*
  * The config is table driven: one row per key, with its type, bounds and
@@ -33,6 +36,7 @@ enum key_type {
 	KT_POINT, /* "x,y,z" */
 	KT_U64,
 	KT_AUTH, /* token | open */
+	KT_FLOW_RULES,
 };
 
 struct key_def {
@@ -72,6 +76,10 @@ static const struct key_def net_keys[] = {
 	{ "ip", KT_IPV4, offsetof(struct gs_cfg, ip), 0, 0, 0 },
 	{ "udp_port", KT_PORT, offsetof(struct gs_cfg, udp_port), 0, 1, 65535 },
 	{ "vlan", KT_PORT, offsetof(struct gs_cfg, vlan), 0, 0, 4094 },
+	{ "flow_rules", KT_FLOW_RULES, offsetof(struct gs_cfg, flow_rules), 0, 0, 0 },
+	CFG_S("exception_iface", exception_iface),
+	CFG_U("exception_pps", exception_pps, 1, 10000000),
+	CFG_U("exception_burst", exception_burst, 1, 1000000),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -210,6 +218,9 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	snprintf(cfg->vdevs[0], sizeof(cfg->vdevs[0]), "net_tap0,iface=gs0"); /* built-in NIC */
 	cfg->ip = htonl(0xc6120002);					      /* 198.18.0.2 */
 	cfg->udp_port = 7777;
+	cfg->flow_rules = GS_FLOW_RULES_AUTO;
+	cfg->exception_pps = 10000;
+	cfg->exception_burst = 2000;
 	cfg->burst = 32;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
@@ -488,6 +499,14 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		else
 			return bad(lc, section, d->key, value, "expected poll or backoff");
 		return 0;
+	case KT_FLOW_RULES:
+		if (strcmp(value, "auto") == 0)
+			*(enum gs_flow_rules *)field = GS_FLOW_RULES_AUTO;
+		else if (strcmp(value, "off") == 0)
+			*(enum gs_flow_rules *)field = GS_FLOW_RULES_OFF;
+		else
+			return bad(lc, section, d->key, value, "expected auto or off");
+		return 0;
 	case KT_CLASSES: {
 		char buf[CFG_VALUE_LEN], *tok, *save = NULL;
 		unsigned int mask = 0;
@@ -765,6 +784,11 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
 			return bad(lc, "eal", "file_prefix", cfg->file_prefix,
 				"only letters, digits, '_' and '-'");
+	/* it becomes a devargs value (iface=NAME,mac=...) and a kernel interface name */
+	for (const char *p = cfg->exception_iface; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+			return bad(lc, "net", "exception_iface", cfg->exception_iface,
+				"only letters, digits, '_', '-' and '.' (a kernel interface name)");
 	if (cfg->proc[GS_ROLE_PRIMARY].lcore_count > GS_MAX_PRIMARY_LCORES) {
 		char v[16];
 

@@ -357,6 +357,8 @@ gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_pe
 	r->peer = *peer;
 	r->session_slot = slot;
 	r->rx_tsc = 0;
+	r->rx_nic_ts = 0;
+	r->rx_ts_src = GS_RX_TS_TSC;
 	memset(&r->hdr, 0, sizeof(r->hdr));
 	r->hdr.type = type;
 	r->hdr.session_id = session_id;

@@ -82,7 +82,9 @@ gs_require_bin "$OTHER"
 timeout -k 3 30 "$OTHER" "${OPTS[@]}" -i 2 >"$GS_WORK/other_layout.log" 2>&1
 RC=$?
 gs_check "gs-move of another layout: exit code" "$RC" -eq 1
-grep -Eq 'refusing to attach: shared-memory layout version is 0x63 in this binary but 0x[0-9a-f]+ in the running primary' \
+LAYOUT=$(sed -n 's/^#define GS_SHM_VERSION \([0-9]*\)u$/\1/p' "$GS_SOURCE_DIR/shared/include/gs_shm_types.h")
+[ -n "$LAYOUT" ] || gs_fail "no GS_SHM_VERSION in shared/include/gs_shm_types.h"
+grep -q "refusing to attach: shared-memory layout version is 0x63 in this binary but $(printf '0x%x' "$LAYOUT") in the running primary" \
     "$GS_WORK/other_layout.log" || gs_fail "no clear refusal: $(grep -a refus "$GS_WORK/other_layout.log")"
 gs_log "$(grep -a -o 'refusing to attach: .*' "$GS_WORK/other_layout.log" | head -n 1)"
 gs_check "move instances up after the refusal" "$(ctl status | awk '$1 == "move" && $3 == "running"' | wc -l)" -eq 1

@@ -203,6 +203,32 @@ arp_frame(uint8_t *p, uint16_t opcode, uint32_t target_ip)
 	return ETH + sizeof(*arp);
 }
 
+/* Insert an 802.1Q tag @p tci after the MAC addresses of the @p len-byte frame. */
+static uint32_t
+tag(uint8_t *p, uint32_t len, uint16_t tci)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(p + ETH);
+	uint16_t type = eth->ether_type;
+
+	memmove(p + ETH + sizeof(*vh), p + ETH, len - ETH);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	vh->vlan_tci = rte_cpu_to_be_16(tci);
+	vh->eth_proto = type;
+	return len + (uint32_t)sizeof(*vh);
+}
+
+/* The 802.1Q TCI of a tagged frame (host order), 0 when untagged. */
+static uint16_t
+tci_of(const uint8_t *p)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN))
+		return 0;
+	return rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(p + ETH))->vlan_tci);
+}
+
 /* Headers of an untagged frame without IP options. */
 static struct rte_ipv4_hdr *
 ip_of(uint8_t *p)
@@ -867,6 +893,96 @@ test_built_udp_is_tagged_when_peer_has_vlan_tci(void)
 }
 
 static void
+test_reply_to_a_tagged_connect_carries_its_vid_and_priority(void)
+{
+	static uint8_t out[BUF_LEN];
+	struct frame_info req;
+	struct gs_hdr h = reply_hdr;
+	uint32_t len = game_frame(f, &(struct spec){ .tci = 0xa064 }); /* PCP 5, VID 100 */
+
+	((struct rte_udp_hdr *)(f + ETH + 4 + 20))->dgram_cksum = 0; /* checksum optional */
+	gs_of(f + 4)[3] = GS_MSG_CONNECT;
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg_vlan, &req), FRAME_GAME);
+	CU_ASSERT_EQUAL(req.hdr.type, GS_MSG_CONNECT);
+	/* what the handler sends back to the request's peer */
+	h.type = GS_MSG_CONNECT_ACCEPT;
+	len = frame_build_udp(out, sizeof(out), &cfg_vlan, &req.peer, 1, &h, payload);
+	CU_ASSERT_EQUAL_FATAL(len, ETH + 4 + 20 + 8 + 24 + sizeof(payload));
+	CU_ASSERT_EQUAL(tci_of(out), 0xa064);
+	CU_ASSERT_EQUAL(memcmp(out, peer_mac, RTE_ETHER_ADDR_LEN), 0);
+	CU_ASSERT_EQUAL_FATAL(frame_parse(out, len, &peer_cfg_vlan, &info), FRAME_GAME);
+	CU_ASSERT_EQUAL(info.hdr.type, GS_MSG_CONNECT_ACCEPT);
+}
+
+static void
+test_reply_with_vlan_configured_always_carries_the_served_vid(void)
+{
+	struct gs_peer dst = to_peer; /* no tag recorded: the served VID anyway */
+	uint32_t len = frame_build_udp(f, sizeof(f), &cfg_vlan, &dst, 1, &reply_hdr, payload);
+
+	CU_ASSERT_EQUAL_FATAL(len, ETH + 4 + 20 + 8 + 24 + sizeof(payload));
+	CU_ASSERT_EQUAL(tci_of(f), 100);
+	dst.vlan_tci = 0x2000 | 101; /* PCP 1 kept, a stray VID replaced */
+	len = frame_build_udp(f, sizeof(f), &cfg_vlan, &dst, 1, &reply_hdr, payload);
+	CU_ASSERT_EQUAL(tci_of(f), 0x2000 | 100);
+}
+
+static void
+test_untagged_reply_without_vlan(void)
+{
+	uint32_t len = frame_build_udp(f, sizeof(f), &cfg, &to_peer, 1, &reply_hdr, payload);
+
+	CU_ASSERT_EQUAL_FATAL(len, ETH + 20 + 8 + 24 + sizeof(payload));
+	CU_ASSERT_EQUAL(tci_of(f), 0);
+	CU_ASSERT_EQUAL(((struct rte_ether_hdr *)f)->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+}
+
+static void
+test_arp_reply_to_a_tagged_request_keeps_the_tag(void)
+{
+	uint32_t len = tag(f, arp_frame(f, RTE_ARP_OP_REQUEST, OUR_IP), 0xa064);
+	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(f + ETH + 4);
+
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg_vlan, &info), FRAME_ARP_REQUEST);
+	CU_ASSERT_EQUAL(frame_arp_reply(f, len, &cfg_vlan, &info), len);
+	CU_ASSERT_EQUAL(tci_of(f), 0xa064);
+	CU_ASSERT_EQUAL(
+		((const struct rte_vlan_hdr *)(f + ETH))->eth_proto, RTE_BE16(RTE_ETHER_TYPE_ARP));
+	CU_ASSERT_EQUAL(memcmp(f, peer_mac, RTE_ETHER_ADDR_LEN), 0);
+	CU_ASSERT_EQUAL(arp->arp_opcode, RTE_BE16(RTE_ARP_OP_REPLY));
+	CU_ASSERT_EQUAL(arp->arp_data.arp_sip, RTE_BE32(OUR_IP));
+	CU_ASSERT_EQUAL(arp->arp_data.arp_tip, RTE_BE32(PEER_IP));
+}
+
+static void
+test_icmp_reply_to_a_tagged_echo_keeps_the_tag(void)
+{
+	uint32_t len = tag(f, icmp_frame(f, RTE_IP_ICMP_ECHO_REQUEST, 8), 0xa064);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + ETH + 4);
+
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg_vlan, &info), FRAME_ICMP_ECHO);
+	CU_ASSERT_EQUAL(frame_icmp_reply(f, len, &cfg_vlan, &info), len);
+	CU_ASSERT_EQUAL(tci_of(f), 0xa064);
+	CU_ASSERT_EQUAL(ip->src_addr, RTE_BE32(OUR_IP));
+	CU_ASSERT_EQUAL(ip->dst_addr, RTE_BE32(PEER_IP));
+	CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
+	CU_ASSERT_EQUAL(rte_raw_cksum((const uint8_t *)ip + 20, 8 + 8), 0xffff);
+}
+
+static void
+test_tagged_arp_and_icmp_of_another_vid_are_vlan_drop(void)
+{
+	uint32_t len = tag(f, arp_frame(f, RTE_ARP_OP_REQUEST, OUR_IP), 101);
+
+	CU_ASSERT_EQUAL(drop_of_vlan(f, len), GS_DROP_VLAN);
+	len = tag(f, icmp_frame(f, RTE_IP_ICMP_ECHO_REQUEST, 8), 101);
+	CU_ASSERT_EQUAL(drop_of_vlan(f, len), GS_DROP_VLAN);
+	/* and untagged ones, with a VLAN configured */
+	len = arp_frame(f, RTE_ARP_OP_REQUEST, OUR_IP);
+	CU_ASSERT_EQUAL(drop_of_vlan(f, len), GS_DROP_VLAN);
+}
+
+static void
 test_build_udp_refuses_a_buffer_too_small(void)
 {
 	uint32_t need = ETH + 20 + 8 + 24 + sizeof(payload);
@@ -975,6 +1091,17 @@ static CU_TestInfo reply_tests[] = {
 	{ "built udp has valid checksums", test_built_udp_has_valid_checksums },
 	{ "built udp is tagged when peer has vlan tci",
 		test_built_udp_is_tagged_when_peer_has_vlan_tci },
+	{ "reply to a tagged connect carries its vid and priority",
+		test_reply_to_a_tagged_connect_carries_its_vid_and_priority },
+	{ "reply with vlan configured always carries the served vid",
+		test_reply_with_vlan_configured_always_carries_the_served_vid },
+	{ "untagged reply without vlan", test_untagged_reply_without_vlan },
+	{ "arp reply to a tagged request keeps the tag",
+		test_arp_reply_to_a_tagged_request_keeps_the_tag },
+	{ "icmp reply to a tagged echo keeps the tag",
+		test_icmp_reply_to_a_tagged_echo_keeps_the_tag },
+	{ "tagged arp and icmp of another vid are vlan",
+		test_tagged_arp_and_icmp_of_another_vid_are_vlan_drop },
 	{ "build udp refuses a buffer too small", test_build_udp_refuses_a_buffer_too_small },
 	{ "build udp refuses payload over max", test_build_udp_refuses_payload_over_max },
 	{ "largest tagged udp fills FRAME_MAX_LEN", test_largest_tagged_udp_fills_frame_max_len },

@@ -76,6 +76,10 @@ assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
 	CU_ASSERT_EQUAL(a->ip, b->ip);
 	CU_ASSERT_EQUAL(a->udp_port, b->udp_port);
 	CU_ASSERT_EQUAL(a->vlan, b->vlan);
+	CU_ASSERT_EQUAL(a->flow_rules, b->flow_rules);
+	CU_ASSERT_STRING_EQUAL(a->exception_iface, b->exception_iface);
+	CU_ASSERT_EQUAL(a->exception_pps, b->exception_pps);
+	CU_ASSERT_EQUAL(a->exception_burst, b->exception_burst);
 	CU_ASSERT_EQUAL(a->burst, b->burst);
 	CU_ASSERT_EQUAL(a->rx_desc, b->rx_desc);
 	CU_ASSERT_EQUAL(a->tx_desc, b->tx_desc);
@@ -168,6 +172,10 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_EQUAL(def.ip, htonl(0xc6120002)); /* 198.18.0.2 */
 	CU_ASSERT_EQUAL(def.udp_port, 7777);
 	CU_ASSERT_EQUAL(def.vlan, 0);
+	CU_ASSERT_EQUAL(def.flow_rules, GS_FLOW_RULES_AUTO);
+	CU_ASSERT_STRING_EQUAL(def.exception_iface, ""); /* no kernel exception path */
+	CU_ASSERT_EQUAL(def.exception_pps, 10000);
+	CU_ASSERT_EQUAL(def.exception_burst, 2000);
 	CU_ASSERT_EQUAL(def.memory_mb, 512);
 	CU_ASSERT_EQUAL(def.ring_size, 1024);
 	CU_ASSERT_EQUAL(def.max_sessions, 65536);
@@ -567,6 +575,54 @@ test_bad_file_prefix_is_refused(void)
 {
 	CU_ASSERT_EQUAL(load("[eal]\nfile_prefix = gs/net\n"), -EINVAL);
 	assert_err_names(2, "eal", "file_prefix", "gs/net");
+}
+
+static void
+test_net_steering_and_exception_keys_are_parsed(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("[net]\n"
+				   "flow_rules = off\n"
+				   "exception_iface = gsx0\n"
+				   "exception_pps = 500\n"
+				   "exception_burst = 50\n"),
+		0);
+	CU_ASSERT_EQUAL(cfg.flow_rules, GS_FLOW_RULES_OFF);
+	CU_ASSERT_STRING_EQUAL(cfg.exception_iface, "gsx0");
+	CU_ASSERT_EQUAL(cfg.exception_pps, 500);
+	CU_ASSERT_EQUAL(cfg.exception_burst, 50);
+	CU_ASSERT_EQUAL_FATAL(load("[net]\nflow_rules = auto\nexception_iface =\n"), 0);
+	CU_ASSERT_EQUAL(cfg.flow_rules, GS_FLOW_RULES_AUTO);
+	CU_ASSERT_STRING_EQUAL(cfg.exception_iface, "");
+}
+
+static void
+test_bad_flow_rules_names_file_line_section_key_value(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nflow_rules = on\n"), -EINVAL);
+	assert_err_names(2, "net", "flow_rules", "on");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "auto or off"));
+}
+
+static void
+test_bad_exception_iface_is_refused(void)
+{
+	/* 16 characters: one more than a kernel interface name holds */
+	CU_ASSERT_EQUAL(load("[net]\nexception_iface = gsx0123456789abc\n"), -EINVAL);
+	assert_err_names(2, "net", "exception_iface", "gsx0123456789abc");
+	/* it goes into the tap's devargs: no ',' or '=' */
+	CU_ASSERT_EQUAL(load("[net]\nip = 198.18.0.2\nexception_iface = gsx,mac=1\n"), -EINVAL);
+	assert_err_names(3, "net", "exception_iface", "gsx,mac=1");
+	CU_ASSERT_EQUAL(load("[net]\nexception_iface = gs/x\n"), -EINVAL);
+	assert_err_names(2, "net", "exception_iface", "gs/x");
+}
+
+static void
+test_exception_rate_out_of_range_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[net]\nexception_pps = 0\n"), -EINVAL);
+	assert_err_names(2, "net", "exception_pps", "0");
+	CU_ASSERT_EQUAL(load("[net]\nexception_burst = 0\n"), -EINVAL);
+	assert_err_names(2, "net", "exception_burst", "0");
 }
 
 /* --- -o overrides ------------------------------------------------------------------------ */
@@ -1014,6 +1070,12 @@ static CU_TestInfo error_tests[] = {
 		test_overlap_from_file_values_is_not_blamed_on_the_command_line },
 	{ "more instances than lcores is refused", test_more_instances_than_lcores_is_refused },
 	{ "bad file prefix is refused", test_bad_file_prefix_is_refused },
+	{ "[net] steering and exception keys are parsed",
+		test_net_steering_and_exception_keys_are_parsed },
+	{ "bad flow_rules names file, line, section, key, value",
+		test_bad_flow_rules_names_file_line_section_key_value },
+	{ "bad exception_iface is refused", test_bad_exception_iface_is_refused },
+	{ "exception rate out of range is refused", test_exception_rate_out_of_range_is_refused },
 	CU_TEST_INFO_NULL,
 };
 

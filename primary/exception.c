@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "exception.h"
+
+#include <net/if.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "gs_log.h"
+#include "gs_stats.h"
+
+#include "primary.h"
+
+GS_LOG_REGISTER(gs_primary_exc_logtype, gs.primary.exception);
+#define GS_LOGTYPE gs_primary_exc_logtype
+
+#define EXC_DESC      64 /* tap RX: mbufs held per queue (one frame at a time per read) */
+#define EXC_CAS_TRIES 8	 /* bucket updates lost to other lcores before giving up */
+
+void
+exc_bucket_init(struct exc_bucket *b, uint64_t hz, uint32_t pps, uint32_t burst)
+{
+	b->interval = pps > 0 ? hz / pps : hz;
+	if (b->interval == 0)
+		b->interval = 1;
+	b->tolerance = b->interval * (burst > 0 ? burst - 1 : 0);
+	b->tat = 0;
+}
+
+bool
+exc_bucket_take(struct exc_bucket *b, uint64_t now)
+{
+	uint64_t tat = __atomic_load_n(&b->tat, __ATOMIC_RELAXED);
+
+	for (int i = 0; i < EXC_CAS_TRIES; i++) {
+		uint64_t t = tat > now ? tat : now;
+
+		if (t - now > b->tolerance)
+			return false; /* the bucket is empty */
+		if (__atomic_compare_exchange_n(&b->tat, &tat, t + b->interval, false,
+			    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return true;
+		/* another lcore took a token: tat was reloaded, look again */
+	}
+	return false;
+}
+
+bool
+exc_wanted(
+	const uint8_t *frame, uint32_t len, const struct frame_cfg *fc, const struct frame_info *fi)
+{
+	const struct rte_ipv4_hdr *ip;
+
+	switch (fi->drop) {
+	case GS_DROP_ETHERTYPE:	   /* IPv6, LLDP, ... */
+	case GS_DROP_ARP_IGNORED:  /* replies; requests for the kernel's other addresses */
+	case GS_DROP_IP_PROTO:	   /* TCP, ... to our address */
+	case GS_DROP_UDP_PORT:	   /* UDP to our address, another port */
+	case GS_DROP_ICMP_IGNORED: /* unreachables (path MTU), echo replies, ... */
+		return true;
+	case GS_DROP_IP_FRAGMENT:
+		/* the header was checked up to the fragment flags: dst is there */
+		if (len < fi->l2_len + sizeof(*ip))
+			return false;
+		ip = (const struct rte_ipv4_hdr *)(frame + fi->l2_len);
+		return ip->dst_addr == fc->ip;
+	case GS_DROP_IP_NOT_FOR_US:
+		/* not a router: only what was sent to everyone (DHCP, IGMP, mDNS) */
+		return len >= RTE_ETHER_HDR_LEN && (frame[0] & 0x01) != 0;
+	default:
+		return false;
+	}
+}
+
+/* The kernel interface name of the i-th game port: "<name>", then "<name>_<i>". */
+static int
+iface_name(const char *base, unsigned int i, char *out, size_t len)
+{
+	int n = i == 0 ? snprintf(out, len, "%s", base) : snprintf(out, len, "%s_%u", base, i);
+
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+static int
+tap_create(struct primary *p, unsigned int i, uint16_t port)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	struct exc_port *e = &p->exc.port[port];
+	struct rte_eth_conf conf = { 0 };
+	uint16_t nq = (uint16_t)p->n_lcores, rxd = EXC_DESC, txd = EXC_DESC;
+	char vname[RTE_DEV_NAME_MAX_LEN], args[128], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr addr;
+	int socket = rte_eth_dev_socket_id(port);
+	int ret;
+
+	if (iface_name(cfg->exception_iface, i, e->iface, sizeof(e->iface)) < 0) {
+		GS_LOG(ERR,
+			"[net] exception_iface = \"%s\": the name for game port %u (\"%s_%u\") is longer than %d characters",
+			cfg->exception_iface, port, cfg->exception_iface, i, GS_CFG_IFNAMSIZ - 1);
+		return -ENAMETOOLONG;
+	}
+	if (if_nametoindex(e->iface) != 0) {
+		/* never take over (or fail on) an interface the host already has */
+		GS_LOG(ERR,
+			"[net] exception_iface = \"%s\": the host already has an interface named %s: choose another name",
+			cfg->exception_iface, e->iface);
+		return -EEXIST;
+	}
+	snprintf(vname, sizeof(vname), "net_tap_gsx%u", port);
+	/* the port's MAC: frames to the port are the kernel interface's too */
+	memcpy(addr.addr_bytes, p->fcfg[port].mac, RTE_ETHER_ADDR_LEN);
+	rte_ether_format_addr(mac, sizeof(mac), &addr);
+	snprintf(args, sizeof(args), "iface=%s,mac=%s", e->iface, mac);
+	ret = rte_vdev_init(vname, args);
+	if (ret < 0) {
+		GS_LOG(ERR,
+			"rte_vdev_init(%s, %s): %s: cannot create the kernel exception interface of port %u ([net] exception_iface = \"%s\")",
+			vname, args, rte_strerror(-ret), port, cfg->exception_iface);
+		return ret;
+	}
+	ret = rte_eth_dev_get_port_by_name(vname, &e->tap);
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_get_port_by_name(%s): %s", vname, rte_strerror(-ret));
+		return ret;
+	}
+	e->on = true; /* created: exception_stop() closes it */
+	/* one queue pair per lcore: the tap needs as many RX as TX queues, and the
+	 * kernel spreads what it sends over them, so every lcore reads its own */
+	ret = rte_eth_dev_configure(e->tap, nq, nq, &conf);
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u queues) of %s: %s", e->tap, nq, e->iface,
+			rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(e->tap, &rxd, &txd);
+	if (ret < 0)
+		return ret;
+	for (uint16_t q = 0; q < nq; q++) {
+		ret = rte_eth_rx_queue_setup(e->tap, q, rxd, (unsigned int)socket, NULL, p->pool);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(e->tap, q, txd, (unsigned int)socket, NULL);
+		if (ret < 0) {
+			GS_LOG(ERR, "queue %u of %s: %s", q, e->iface, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	exc_bucket_init(
+		&e->to_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst);
+	exc_bucket_init(
+		&e->from_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst);
+	GS_LOG(NOTICE,
+		"port %u: kernel exception interface %s (port %u, mac %s), at most %u frames/s each way, bursts of %u",
+		port, e->iface, e->tap, mac, cfg->exception_pps, cfg->exception_burst);
+	return 0;
+}
+
+int
+exception_init(struct primary *p)
+{
+	int ret;
+
+	if (p->app.cfg.exception_iface[0] == '\0') {
+		GS_LOG(NOTICE, "kernel exception path off ([net] exception_iface is empty)");
+		return 0;
+	}
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		ret = tap_create(p, i, p->ports[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+exception_start(struct primary *p)
+{
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		struct exc_port *e = &p->exc.port[p->ports[i]];
+		int ret;
+
+		if (!e->on)
+			continue;
+		ret = rte_eth_dev_start(e->tap);
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eth_dev_start(%u) of exception interface %s: %s", e->tap,
+				e->iface, rte_strerror(-ret));
+			return ret;
+		}
+		e->started = true;
+	}
+	return 0;
+}
+
+void
+exception_stop(struct primary *p)
+{
+	for (unsigned int i = 0; i < p->n_ports; i++) {
+		struct exc_port *e = &p->exc.port[p->ports[i]];
+		int ret;
+
+		if (!e->on)
+			continue;
+		if (e->started) {
+			ret = rte_eth_dev_stop(e->tap);
+			if (ret < 0)
+				GS_LOG(WARNING, "rte_eth_dev_stop(%u) of %s: %s", e->tap, e->iface,
+					rte_strerror(-ret));
+			e->started = false;
+		}
+		rte_eth_dev_close(e->tap); /* the kernel interface goes with it */
+		e->on = false;
+	}
+}
+
+bool
+exception_to_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st, uint16_t port,
+	struct rte_mbuf *m, const struct frame_info *fi, uint64_t now)
+{
+	struct exc_port *e = &p->exc.port[port];
+
+	if (likely(!e->on) ||
+		!exc_wanted(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p->fcfg[port], fi))
+		return false;
+	if (!exc_bucket_take(&e->to_kernel, now)) {
+		gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_RATE], 1);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	if (rte_eth_tx_burst(e->tap, (uint16_t)lcore, &m, 1) == 0) {
+		gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_FULL], 1);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	gs_ctr_add(&st->exception_rx, 1);
+	return true;
+}
+
+uint16_t
+exception_from_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st,
+	uint16_t port, struct rte_mbuf **out, uint16_t max, uint64_t now, unsigned int *seen)
+{
+	struct exc_port *e = &p->exc.port[port];
+	uint16_t n, k = 0;
+
+	*seen = 0;
+	if (likely(!e->on))
+		return 0;
+	n = rte_eth_rx_burst(e->tap, (uint16_t)lcore, out, max);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = out[i];
+
+		if (m->nb_segs > 1) {
+			gs_ctr_add(&st->drops[GS_DROP_FRAME_SEGMENTED], 1);
+			rte_pktmbuf_free(m);
+		} else if (!exc_bucket_take(&e->from_kernel, now)) {
+			gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_RATE], 1);
+			rte_pktmbuf_free(m);
+		} else {
+			out[k++] = m;
+		}
+	}
+	gs_ctr_add(&st->exception_tx, k);
+	*seen = n;
+	return k;
+}

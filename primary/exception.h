@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_PRIMARY_EXCEPTION_H
+#define GS_PRIMARY_EXCEPTION_H
+
+/*
+ * The kernel exception path: a NIC owned by DPDK must not cut the host off.
+ * Frames on a game port that are not gsnet's but are the host's (TCP, UDP to
+ * other ports, IPv6, ICMP other than echo requests, ARP other than requests
+ * for the server's address, ...) go unchanged to a kernel tap interface
+ * ([net] exception_iface) that has the port's MAC; whatever the kernel sends
+ * on that interface goes out the port unchanged. Both directions are
+ * rate-limited. See docs/ARCHITECTURE.md, "Kernel exception path".
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+
+#include "gs_cfg.h"
+#include "gs_shm_types.h"
+
+#include "frame.h"
+
+struct primary;
+struct rte_mbuf;
+
+/*
+ * A token bucket as a virtual scheduling time (GCRA): one 64-bit word that
+ * every lcore updates with a compare-and-swap. @p burst frames pass back to
+ * back, then one every @p interval cycles.
+ */
+struct exc_bucket {
+	uint64_t tat;	    /* theoretical arrival time of the next frame (TSC) */
+	uint64_t interval;  /* cycles per frame at the configured rate */
+	uint64_t tolerance; /* interval * (burst - 1) */
+};
+
+/** A game port's exception interface. */
+struct exc_port {
+	bool on;
+	uint16_t tap; /* its ethdev port (net_tap) */
+	bool started;
+	char iface[GS_CFG_IFNAMSIZ];
+	struct exc_bucket to_kernel __rte_cache_aligned;
+	struct exc_bucket from_kernel __rte_cache_aligned;
+};
+
+struct exception {
+	struct exc_port port[RTE_MAX_ETHPORTS]; /* indexed by game port id */
+};
+
+/** Set @p b to pass @p pps frames a second with bursts of @p burst (timer at @p hz). */
+void exc_bucket_init(struct exc_bucket *b, uint64_t hz, uint32_t pps, uint32_t burst);
+
+/**
+ * Take one frame's token at time @p now. Safe from several lcores at once;
+ * the compare-and-swap is retried a bounded number of times.
+ *
+ * @return true if the frame may pass.
+ */
+bool exc_bucket_take(struct exc_bucket *b, uint64_t now);
+
+/**
+ * Whether a frame that frame_parse() refused with fi->drop belongs to the
+ * host's kernel: ARP but requests for our address (replies the kernel's
+ * neighbour resolution needs), other EtherTypes (IPv6, LLDP, ...), IPv4 to
+ * our address with another protocol (TCP, ...), UDP to another port, ICMP
+ * other than echo requests, fragments; IPv4 to another address only when
+ * sent to an Ethernet broadcast or multicast address (DHCP, IGMP, mDNS).
+ * Never malformed frames (bad lengths or checksums), other VLANs, or
+ * anything to the game port.
+ */
+bool exc_wanted(const uint8_t *frame, uint32_t len, const struct frame_cfg *fc,
+	const struct frame_info *fi);
+
+/**
+ * Create the exception interface of every game port when [net]
+ * exception_iface is set: a net_tap vdev per port, named after the option
+ * ("<name>" for the first game port, "<name>_<i>" for the i-th after it),
+ * with the port's MAC, one queue pair per primary lcore. After the game
+ * ports are configured.
+ *
+ * @return 0, or a negative errno (logged, naming the option).
+ */
+int exception_init(struct primary *p);
+
+/** Start the exception interfaces. @return 0, or a negative errno (logged). */
+int exception_start(struct primary *p);
+
+/** Stop and close the exception interfaces (after the handlers left). */
+void exception_stop(struct primary *p);
+
+/**
+ * Hand frame @p m, received by lcore @p lcore on game port @p port and refused
+ * by frame_parse() (@p fi), to the kernel if it is the kernel's and the rate
+ * allows; counts exception_rx, or the drops exception_rate / exception_full.
+ *
+ * @return true if the mbuf was consumed (sent to the kernel, or dropped and
+ *         counted); false if it is not the kernel's: the caller counts
+ *         fi->drop and frees it.
+ */
+bool exception_to_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st,
+	uint16_t port, struct rte_mbuf *m, const struct frame_info *fi, uint64_t now);
+
+/**
+ * Read up to @p max frames the kernel sent on game port @p port's exception
+ * interface (lcore @p lcore's queue); the ones the rate allows are returned
+ * in @p out for the caller to send on the port (counted as exception_tx),
+ * the others are dropped and counted (exception_rate, frame_segmented).
+ *
+ * @return the number of frames in @p out; *seen: how many were read.
+ */
+uint16_t exception_from_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st,
+	uint16_t port, struct rte_mbuf **out, uint16_t max, uint64_t now, unsigned int *seen);
+
+#endif /* GS_PRIMARY_EXCEPTION_H */
