@@ -45,7 +45,7 @@ IFACE=gsei$$  # the game port's interface (<= 15 characters)
 XIFACE=gsx$$  # the exception interface
 NS=gsec$$     # client side
 NSK=gsek$$    # kernel side of the server
-OPTS=(-c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
+OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o "net.exception_iface=$XIFACE"
     -o "net.exception_pps=$PPS" -o "net.exception_burst=$BURST"
     -o "primary.lcore_count=$LCORES" -o "primary.cpus=0-1"
@@ -114,7 +114,7 @@ SRV_LINE="from-the-kernel-side-$$"
 CLI_LINE="from-the-client-side-$$"
 gs_start listener listener.log ip netns exec "$NSK" bash -c \
     "{ printf '%s\n' '$SRV_LINE'; sleep 4; } | nc -N -l $SERVER $TCP_PORT >'$GS_WORK/srv_got.txt'"
-gs_start client1 client1.log ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" \
+gs_start client1 client1.log ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" \
     --players "$PLAYERS" --duration 5 --quiet
 for _ in $(seq 50); do # the listener is up
     ip netns exec "$NSK" ss -Hltn "sport = :$TCP_PORT" 2>/dev/null | grep -q . && break
@@ -144,7 +144,7 @@ gs_check "client1 received" "$RECV1" -gt 0
 
 # --- 2. a UDP flood to another port while the game plays -----------------------
 NOPORTS0=$(udp_noports)
-gs_start client2 client2.log ip netns exec "$NS" "$GS_CLIENT" --server "$SERVER:$PORT" \
+gs_start client2 client2.log ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" \
     --players "$PLAYERS" --duration 5 --quiet
 sleep 1 # connected and playing
 T_FLOOD=$SECONDS
