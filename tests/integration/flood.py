@@ -39,43 +39,13 @@ import struct
 import sys
 import time
 
+from gswire import (CONNECT, CONNECT_ACCEPT, GS_MAGIC, HEARTBEAT, HEARTBEAT_ACK, TOKEN_LEN,
+                    gs, ones_sum as ones, pb_field)
+
 ETH_P_IP = 0x0800
 SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
-GS_MAGIC, GS_VERSION = 0x4753, 1
-CONNECT, CONNECT_ACCEPT, HEARTBEAT, HEARTBEAT_ACK = 1, 2, 3, 4
-TOKEN_LEN = 120
 POOL = 1024
-
-
-def ones(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
-
-def varint(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def pb_field(num, value):
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    return varint((num << 3) | 2) + varint(len(value)) + value
-
-
-def gs(msg_type, session, seq, payload):
-    return struct.pack("!HBBIIHH8s", GS_MAGIC, GS_VERSION, msg_type, session, seq,
-                       len(payload), 0, bytes(8)) + payload
 
 
 class Builder:

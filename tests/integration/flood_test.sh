@@ -88,23 +88,11 @@ OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX"
 # --- the group --------------------------------------------------------------------
 gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
 gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$IFACE.disable_ipv6=1" ||
-    gs_fail "cannot disable IPv6 on $IFACE"
-# a deep queue on the kernel side of the tap, so that a scheduling hiccup of
-# the primary does not make the kernel drop frames (checked: tx_dropped)
-ip -n "$NS" link set "$IFACE" txqueuelen 10000 || gs_fail "txqueuelen"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_quiet_tap_ns "$NS" "$IFACE" "$CLIENT/24"
 gs_start session session.log "$GS_SESSION" "${OPTS[@]}" -i 0
 gs_wait_log session.log 'gs-session attached' 30 session || gs_fail "gs-session did not attach"
 
-timeout -k 2 10 ip netns exec "$NS" ping -c 1 -W 2 "$SERVER" >"$GS_WORK/ping.log" 2>&1 ||
-    gs_fail "ping $SERVER failed: $(tail -n 2 "$GS_WORK/ping.log")"
-SERVER_MAC=$(ip -n "$NS" neigh show "$SERVER" dev "$IFACE" |
-    awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
-[ -n "$SERVER_MAC" ] || gs_fail "no ARP entry for $SERVER in $NS"
+SERVER_MAC=$(gs_peer_mac "$NS" "$IFACE" "$SERVER") || exit 1
 
 # snapshot NAME: the group's counters and the frames the namespace's
 # interface sent and dropped.

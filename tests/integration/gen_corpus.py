@@ -51,6 +51,8 @@ from scapy.layers.l2 import ARP, Dot1Q, Ether
 from scapy.packet import Raw
 from scapy.utils import RawPcapReader, checksum
 
+from gswire import GS_HDR_LEN, GS_MAGIC, GS_MAX_PAYLOAD, GS_VERSION, TOKEN_LEN, gs, ones_sum, pb_field, varint
+
 SERVER_IP = "198.18.0.2"
 OTHER_IP = "198.18.0.3"
 SRC_IP = "198.18.0.9"  # the corpus's own source: not the players' address
@@ -59,12 +61,7 @@ DST_MAC = "02:00:00:00:00:02"  # placeholder: `send --dst-mac` writes the real o
 GAME_PORT = 7777
 SRC_PORT = 40900
 
-GS_MAGIC = 0x4753
-GS_VERSION = 1
-GS_HDR_LEN = 24
-GS_MAX_PAYLOAD = 1200
 CONNECT_MIN_PAYLOAD = 200  # GS_CONNECT_MIN_PAYLOAD (shared/include/gs_auth.h)
-TOKEN_LEN = 120
 CONNECT, CONNECT_ACCEPT, HEARTBEAT, HEARTBEAT_ACK, DISCONNECT = 1, 2, 3, 4, 5
 SESSION_ERROR, CHALLENGE, MOVE, ATTACK = 6, 7, 16, 32
 
@@ -80,32 +77,6 @@ REJECTS = ("bad_payload", "connect_short", "token_missing", "token_forged")
 
 
 # --- building blocks -----------------------------------------------------------------
-
-def gs(msg_type, session=0, seq=0, payload=b"", payload_len=None, magic=GS_MAGIC,
-       version=GS_VERSION, flags=0, tag=bytes(8)):
-    """A game message: the 24-byte big-endian header, then the payload."""
-    if payload_len is None:
-        payload_len = len(payload)
-    return struct.pack("!HBBIIHH8s", magic, version, msg_type, session, seq, payload_len,
-                       flags, tag) + payload
-
-
-def varint(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def pb_field(num, value):
-    """One protobuf field: varint for an int, length-delimited for bytes."""
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    return varint((num << 3) | 2) + varint(len(value)) + value
-
 
 def fake_token(rng, magic=b"GSTOKEN1", length=TOKEN_LEN):
     """Bytes shaped like a connect token (magic, protocol id, times, nonce)
@@ -188,15 +159,6 @@ def xor16(frame, off, mask):
 
 
 # --- the model: primary/frame.c frame_parse() and dataplane.c dispatch() -------------
-
-def ones_sum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
 
 def ip_be(a):
     return bytes(int(x) for x in a.split("."))

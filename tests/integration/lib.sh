@@ -190,6 +190,34 @@ gs_netns_create() {
     ip -n "$ns" link set lo up || gs_fail "lo up in $ns"
 }
 
+# gs_quiet_tap_ns NS IFACE ADDR/LEN: move the primary's tap IFACE into a new
+# namespace NS as its client side, quiet: IPv6 off before the link comes up
+# (no RS, MLD or DAD frames to count), a deep TX queue so that a scheduling
+# hiccup of the primary does not make the kernel drop frames (tests check
+# tx_dropped), then ADDR and link up.
+gs_quiet_tap_ns() {
+    local ns=$1 ifc=$2 addr=$3
+    gs_netns_create "$ns"
+    ip link set "$ifc" netns "$ns" || gs_fail "cannot move $ifc into $ns"
+    ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" ||
+        gs_fail "cannot disable IPv6 on $ifc"
+    ip -n "$ns" link set "$ifc" txqueuelen 10000 || gs_fail "txqueuelen"
+    ip -n "$ns" addr add "$addr" dev "$ifc" || gs_fail "ip addr add"
+    ip -n "$ns" link set "$ifc" up || gs_fail "link up"
+}
+
+# gs_peer_mac NS IFACE IP: ping IP once from NS (the primary answers ARP and
+# ICMP) and print the MAC its neighbour entry learnt.
+gs_peer_mac() {
+    local ns=$1 ifc=$2 ip=$3 mac
+    timeout -k 2 10 ip netns exec "$ns" ping -c 1 -W 2 "$ip" >"$GS_WORK/ping_$ip.log" 2>&1 ||
+        gs_fail "ping $ip failed: $(tail -n 2 "$GS_WORK/ping_$ip.log")"
+    mac=$(ip -n "$ns" neigh show "$ip" dev "$ifc" |
+        awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+    [ -n "$mac" ] || gs_fail "no ARP entry for $ip in $ns"
+    printf '%s\n' "$mac"
+}
+
 # gs_logfile NAME: absolute path of a log in the work dir.
 gs_logfile() {
     case $1 in
