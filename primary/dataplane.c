@@ -207,6 +207,19 @@ send_in_place(
 	tx_enqueue(lc, port, m);
 }
 
+/* The checksums the NIC verified as good (port.c enables the offloads it has). */
+static inline unsigned int
+hw_checksums(const struct rte_mbuf *m)
+{
+	unsigned int good = 0;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		good |= FRAME_HW_IP_GOOD;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		good |= FRAME_HW_L4_GOOD;
+	return good;
+}
+
 /*
  * One RX burst: parse every frame, then look up the sessions of all its game
  * messages at once (rte_hash_lookup_bulk overlaps the cache misses of a large
@@ -230,8 +243,8 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 			lc->fi[k].drop = GS_DROP_FRAME_SEGMENTED;
 			continue;
 		}
-		lc->kind[k] =
-			frame_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, fc, &lc->fi[k]);
+		lc->kind[k] = frame_parse_hw(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, fc,
+			&lc->fi[k], hw_checksums(m));
 		if ((lc->kind[k] == FRAME_GAME || lc->kind[k] == FRAME_ICMP_ECHO) &&
 			!source_allow(lc, lc->fi[k].peer.ip, now)) {
 			lc->kind[k] = FRAME_DROP;

@@ -75,7 +75,7 @@ parse_icmp(const uint8_t *p, uint32_t len, struct frame_info *info)
 
 static enum frame_kind
 parse_udp(const uint8_t *p, const struct rte_ipv4_hdr *ip, uint32_t len,
-	const struct frame_cfg *cfg, struct frame_info *info)
+	const struct frame_cfg *cfg, struct frame_info *info, unsigned int hw_good)
 {
 	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)p;
 	uint16_t udp_len;
@@ -86,7 +86,8 @@ parse_udp(const uint8_t *p, const struct rte_ipv4_hdr *ip, uint32_t len,
 	udp_len = rte_be_to_cpu_16(udp->dgram_len);
 	if (udp_len != len)
 		return drop(info, GS_DROP_UDP_LENGTH);
-	if (udp->dgram_cksum != 0 && !udp_cksum_ok(ip, udp, udp_len))
+	if (udp->dgram_cksum != 0 && (hw_good & FRAME_HW_L4_GOOD) == 0 &&
+		!udp_cksum_ok(ip, udp, udp_len))
 		return drop(info, GS_DROP_UDP_CHECKSUM);
 	if (udp->dst_port != cfg->udp_port)
 		return drop(info, GS_DROP_UDP_PORT);
@@ -101,7 +102,8 @@ parse_udp(const uint8_t *p, const struct rte_ipv4_hdr *ip, uint32_t len,
 }
 
 static enum frame_kind
-parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info)
+parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info,
+	unsigned int hw_good)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)p;
 	uint16_t ihl, total;
@@ -116,7 +118,7 @@ parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct f
 	total = rte_be_to_cpu_16(ip->total_length);
 	if (total < ihl || total > len)
 		return drop(info, GS_DROP_IP_LENGTH);
-	if (rte_raw_cksum(ip, ihl) != 0xffff)
+	if ((hw_good & FRAME_HW_IP_GOOD) == 0 && rte_raw_cksum(ip, ihl) != 0xffff)
 		return drop(info, GS_DROP_IP_CHECKSUM);
 	if ((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return drop(info, GS_DROP_IP_FRAGMENT);
@@ -129,7 +131,7 @@ parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct f
 	/* bytes past the IP total length are Ethernet padding */
 	switch (ip->next_proto_id) {
 	case IPPROTO_UDP:
-		return parse_udp(p + ihl, ip, total - ihl, cfg, info);
+		return parse_udp(p + ihl, ip, total - ihl, cfg, info, hw_good);
 	case IPPROTO_ICMP:
 		return parse_icmp(p + ihl, total - ihl, info);
 	default:
@@ -140,6 +142,13 @@ parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct f
 enum frame_kind
 frame_parse(
 	const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info)
+{
+	return frame_parse_hw(frame, len, cfg, info, 0);
+}
+
+enum frame_kind
+frame_parse_hw(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
+	struct frame_info *info, unsigned int hw_good)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	uint16_t type, l2 = ETH_LEN, vid = 0;
@@ -168,7 +177,7 @@ frame_parse(
 	memcpy(info->peer.mac, eth->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
 
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return parse_ipv4(frame + l2, len - l2, cfg, info);
+		return parse_ipv4(frame + l2, len - l2, cfg, info, hw_good);
 	if (type == RTE_BE16(RTE_ETHER_TYPE_ARP))
 		return parse_arp(frame + l2, len - l2, cfg, info);
 	return drop(info, GS_DROP_ETHERTYPE);

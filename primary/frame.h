@@ -55,6 +55,19 @@ struct frame_info {
 enum frame_kind frame_parse(
 	const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg, struct frame_info *info);
 
+/* What the NIC verified (frame_parse_hw): its checksum verdicts of "good". */
+#define FRAME_HW_IP_GOOD 0x1u /* the IPv4 header checksum */
+#define FRAME_HW_L4_GOOD 0x2u /* the UDP checksum */
+
+/**
+ * frame_parse() that takes the NIC's word for the checksums it verified
+ * (@p hw_good: FRAME_HW_*), instead of summing them again. Any other
+ * verdict (bad, unknown, none) is checked in software, so a bad checksum is
+ * still counted under its own reason.
+ */
+enum frame_kind frame_parse_hw(const uint8_t *frame, uint32_t len, const struct frame_cfg *cfg,
+	struct frame_info *info, unsigned int hw_good);
+
 /**
  * Turn an ARP request (as parsed) into our reply, in place.
  *

@@ -69,6 +69,9 @@ port_init(struct primary *p, uint16_t port)
 		nrxq = 1;
 	}
 	conf.rxmode.offloads |= rxts_offload(&info);
+	/* the NIC's checksum verdicts: the parser then skips the sums it vouched for */
+	conf.rxmode.offloads |= (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM) &
+				info.rx_offload_capa;
 
 	ret = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
 	if (ret < 0) {
@@ -109,9 +112,10 @@ port_init(struct primary *p, uint16_t port)
 	memcpy(p->fcfg[port].mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	warn_numa(port, socket);
 	GS_LOG(NOTICE,
-		"port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, mac " RTE_ETHER_ADDR_PRT_FMT,
+		"port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, rx checksums %s, mac " RTE_ETHER_ADDR_PRT_FMT,
 		port, info.driver_name, nrxq, ntxq, rxd, txd,
 		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
+		(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0 ? "nic" : "software",
 		RTE_ETHER_ADDR_BYTES(&mac));
 	return 0;
 }

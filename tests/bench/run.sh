@@ -57,6 +57,7 @@ for key, name in [("baseline_cycles", "RX burst + recycle only (baseline), cycle
                   ("loop_cycles", "RX burst + dispatch, cycles/packet"),
                   ("dispatch_cycles", "**dispatch stage** (loop - baseline), cycles/packet"),
                   ("parse_cycles", "  of which frame_parse (checksums), cycles"),
+                  ("parse_hw_cycles", "  frame_parse with the NIC's checksum verdicts (offload), cycles"),
                   ("ring_write_cycles", "  of which writing the message into its ring slot, cycles"),
                   ("dispatch_auth_cycles", "**dispatch stage with auth** (replay window + auth tag), cycles/packet"),
                   ("auth_cycles", "  auth's share (with - without), cycles/packet"),

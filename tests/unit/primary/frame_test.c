@@ -557,6 +557,31 @@ test_wrong_ip_checksum_is_ip_checksum(void)
 	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_CHECKSUM);
 }
 
+/* The NIC's "good" verdicts are believed; without them, the same frame is summed in software. */
+static void
+test_checksums_the_nic_verified_are_not_summed_again(void)
+{
+	uint32_t len = game_frame(f, &(struct spec){ 0 });
+
+	ip_of(f)->hdr_checksum ^= RTE_BE16(0x0100); /* wrong: only a NIC's word can pass it */
+	CU_ASSERT_EQUAL(frame_parse_hw(f, len, &cfg, &info, FRAME_HW_IP_GOOD), FRAME_GAME);
+	CU_ASSERT_EQUAL(frame_parse_hw(f, len, &cfg, &info, FRAME_HW_L4_GOOD), FRAME_DROP);
+	CU_ASSERT_EQUAL(info.drop, GS_DROP_IP_CHECKSUM);
+	CU_ASSERT_EQUAL(frame_parse_hw(f, len, &cfg, &info, 0), FRAME_DROP);
+	CU_ASSERT_EQUAL(info.drop, GS_DROP_IP_CHECKSUM);
+
+	len = game_frame(f, &(struct spec){ 0 });
+	udp_of(f)->dgram_cksum ^= RTE_BE16(0x0001);
+	CU_ASSERT_EQUAL(frame_parse_hw(f, len, &cfg, &info, FRAME_HW_L4_GOOD), FRAME_GAME);
+	CU_ASSERT_EQUAL(frame_parse_hw(f, len, &cfg, &info, FRAME_HW_IP_GOOD), FRAME_DROP);
+	CU_ASSERT_EQUAL(info.drop, GS_DROP_UDP_CHECKSUM);
+	/* every other check still runs: a truncated frame is refused whatever the NIC said */
+	CU_ASSERT_EQUAL(
+		frame_parse_hw(f, len - 1, &cfg, &info, FRAME_HW_IP_GOOD | FRAME_HW_L4_GOOD),
+		FRAME_DROP);
+	CU_ASSERT_EQUAL(info.drop, GS_DROP_IP_LENGTH);
+}
+
 static void
 test_more_fragments_is_ip_fragment(void)
 {
@@ -1057,6 +1082,8 @@ static CU_TestInfo drop_tests[] = {
 	{ "total length below ihl is ip_length", test_total_length_below_ihl_is_ip_length },
 	{ "total length beyond frame is ip_length", test_total_length_beyond_frame_is_ip_length },
 	{ "wrong ip checksum is ip_checksum", test_wrong_ip_checksum_is_ip_checksum },
+	{ "checksums the NIC verified are not summed again",
+		test_checksums_the_nic_verified_are_not_summed_again },
 	{ "more fragments is ip_fragment", test_more_fragments_is_ip_fragment },
 	{ "nonzero fragment offset is ip_fragment", test_nonzero_fragment_offset_is_ip_fragment },
 	{ "other destination is ip_not_for_us", test_other_destination_is_ip_not_for_us },
