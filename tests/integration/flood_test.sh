@@ -96,31 +96,13 @@ SERVER_MAC=$(gs_peer_mac "$NS" "$IFACE" "$SERVER") || exit 1
 
 # snapshot NAME: the group's counters and the frames the namespace's
 # interface sent and dropped.
+# shellcheck disable=SC2317 # called through gs_settled
 snapshot() {
     timeout -k 3 20 "$GS_STATS" "${OPTS[@]}" --json >"$GS_WORK/$1.json" 2>"$GS_WORK/$1.err" ||
         gs_fail "gs-stats --json failed: $(tail -n 3 "$GS_WORK/$1.err")"
     ip netns exec "$NS" cat "/sys/class/net/$IFACE/statistics/tx_packets" \
         "/sys/class/net/$IFACE/statistics/tx_dropped" >"$GS_WORK/$1.ns" ||
         gs_fail "cannot read $NS's counters"
-}
-# progress NAME: what the primary received and gs-session processed.
-progress() {
-    /usr/bin/python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-print(sum(l["rx_packets"] for l in j["lcores"]), sum(h["processed"] for h in j["handlers"]))' \
-        "$GS_WORK/$1.json"
-}
-# settled NAME: snapshots until two in a row agree (gs-session's ring drained).
-settled() {
-    local i a
-    snapshot "$1"
-    for ((i = 0; i < 10; i++)); do
-        a=$(progress "$1")
-        sleep 0.2
-        snapshot "$1"
-        [ "$a" = "$(progress "$1")" ] && return 0
-    done
-    gs_fail "the counters did not settle"
 }
 # client_json LOG: the last JSON line gs-client printed into LOG, to LOG.json.
 client_json() {
@@ -132,7 +114,7 @@ j = json.load(open(sys.argv[1]))
 print(eval(sys.argv[2]))' "$GS_WORK/$1" "$2" 2>/dev/null
 }
 
-settled before
+gs_settled snapshot before
 
 # --- the flood, the players during it ---------------------------------------------
 gs_start flood flood.log ip netns exec "$NS" /usr/bin/python3 "$GS_LIB_DIR/flood.py" \
@@ -175,7 +157,7 @@ gs_log "flood: $(cat "$GS_WORK/flood.json")"
 gs_alive primary || gs_fail "gs-primary died under the flood"
 gs_alive session || gs_fail "gs-session died under the flood"
 
-settled after
+gs_settled snapshot after
 
 # --- what the group counted -------------------------------------------------------
 # The comparison prints "what|actual|op|expected" lines for gs_check.

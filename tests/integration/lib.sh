@@ -218,6 +218,29 @@ gs_peer_mac() {
     printf '%s\n' "$mac"
 }
 
+# gs_settled SNAPSHOT NAME: call the test's function SNAPSHOT NAME (it writes
+# gs-stats --json to $GS_WORK/NAME.json) until two snapshots in a row agree
+# on what the primary received and the handlers processed (their rings
+# drained), at most 10 times 0.2 s.
+gs_settled() {
+    local snap=$1 name=$2 i a
+    "$snap" "$name"
+    for ((i = 0; i < 10; i++)); do
+        a=$(gs_stats_progress "$GS_WORK/$name.json")
+        sleep 0.2
+        "$snap" "$name"
+        [ "$a" = "$(gs_stats_progress "$GS_WORK/$name.json")" ] && return 0
+    done
+    gs_fail "the counters did not settle"
+}
+
+# gs_stats_progress FILE: "received processed" of a gs-stats --json file.
+gs_stats_progress() {
+    /usr/bin/python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(sum(l["rx_packets"] for l in j["lcores"]), sum(h["processed"] for h in j["handlers"]))' "$1"
+}
+
 # gs_logfile NAME: absolute path of a log in the work dir.
 gs_logfile() {
     case $1 in

@@ -75,6 +75,7 @@ gs_log "server MAC $SERVER_MAC"
 
 # snapshot NAME: the group's counters (gs-stats --json) and the namespace's
 # side: frames its interface sent and dropped, ICMP messages its kernel sent.
+# shellcheck disable=SC2317 # called through gs_settled
 snapshot() {
     timeout -k 3 20 "$GS_STATS" "${OPTS[@]}" --json >"$GS_WORK/$1.json" 2>"$GS_WORK/$1.err" ||
         gs_fail "gs-stats --json failed: $(tail -n 3 "$GS_WORK/$1.err")"
@@ -82,28 +83,8 @@ snapshot() {
         /sys/class/net/$IFACE/statistics/tx_dropped; grep '^Icmp:' /proc/net/snmp" \
         >"$GS_WORK/$1.ns" || gs_fail "cannot read $NS's counters"
 }
-# progress NAME: what the primary received and gs-session processed.
-progress() {
-    /usr/bin/python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-print(sum(l["rx_packets"] for l in j["lcores"]), sum(h["processed"] for h in j["handlers"]))' \
-        "$GS_WORK/$1.json"
-}
-# settled NAME: snapshots until two in a row agree (gs-session's ring
-# drained), at most 10.
-settled() {
-    local i a
-    snapshot "$1"
-    for ((i = 0; i < 10; i++)); do
-        a=$(progress "$1")
-        sleep 0.2
-        snapshot "$1"
-        [ "$a" = "$(progress "$1")" ] && return 0
-    done
-    gs_fail "the counters did not settle"
-}
 
-settled before
+gs_settled snapshot before
 
 # --- players in the background, the corpus meanwhile ------------------------------
 gs_start client client.log ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" \
@@ -129,7 +110,7 @@ gs_check "players connected" "$(cval 'j["connected"]')" -eq "$PLAYERS"
 gs_check "players lost" "$(cval 'j["lost"]')" -eq 0
 gs_check "players' server packets with a bad tag" "$(cval 'j["refused"]["bad_tag"]')" -eq 0
 
-settled after
+gs_settled snapshot after
 gs_alive primary || gs_fail "gs-primary died"
 gs_alive session || gs_fail "gs-session died"
 
