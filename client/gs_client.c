@@ -580,30 +580,6 @@ client_free(struct client *c)
 	c->ep = -1;
 }
 
-/*
- * One line of `gs-token mint`: "player=N expires=S token=HEX c2s=HEX s2c=HEX".
- *
- * @return 0, or -EINVAL.
- */
-static int
-parse_token_line(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS_PKT_KEY_LEN],
-	uint8_t s2c[GS_PKT_KEY_LEN])
-{
-	unsigned int found = 0;
-	char *save = NULL;
-
-	for (char *w = strtok_r(line, " \t\n", &save); w != NULL;
-		w = strtok_r(NULL, " \t\n", &save)) {
-		if (strncmp(w, "token=", 6) == 0 && gs_unhex(token, GS_TOKEN_LEN, w + 6) == 0)
-			found |= 1;
-		else if (strncmp(w, "c2s=", 4) == 0 && gs_unhex(c2s, GS_PKT_KEY_LEN, w + 4) == 0)
-			found |= 2;
-		else if (strncmp(w, "s2c=", 4) == 0 && gs_unhex(s2c, GS_PKT_KEY_LEN, w + 4) == 0)
-			found |= 4;
-	}
-	return found == 7 ? 0 : -EINVAL;
-}
-
 /* Give every player its connect token: minted with --key-file, or read from --tokens. */
 static int
 load_tokens(struct client *c)
@@ -645,7 +621,7 @@ load_tokens(struct client *c)
 	while (n < c->o.players && fgets(line, sizeof(line), f) != NULL) {
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (parse_token_line(line, token, c2s, s2c) < 0) {
+		if (gsc_token_line_parse(line, token, c2s, s2c) < 0) {
 			fprintf(stderr,
 				"gs-client: --tokens %s: line for player %u has no token=, c2s= and s2c=\n",
 				c->o.tokens, n + 1);

@@ -229,6 +229,16 @@ void gsc_session_set_token(struct gsc_session *s, const uint8_t token[GS_TOKEN_L
 	const uint8_t c2s[GS_PKT_KEY_LEN], const uint8_t s2c[GS_PKT_KEY_LEN]);
 
 /**
+ * Read one line of `gs-token mint`: "player=N expires=S token=HEX c2s=HEX
+ * s2c=HEX" (the words in any order; @p line is cut up by strtok_r).
+ *
+ * @return 0 with the token and both packet keys, or -EINVAL when any of the
+ *         three is missing or not hex of its length.
+ */
+int gsc_token_line_parse(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS_PKT_KEY_LEN],
+	uint8_t s2c[GS_PKT_KEY_LEN]);
+
+/**
  * Produce a CONNECT (session_id 0, Connect{client_version 1, player_id,
  * client_time_ns = @p now_ns}; with a token: the token, the cookie of the
  * last CHALLENGE if one came since the last CONNECT, and padding up to

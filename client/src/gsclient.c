@@ -116,6 +116,25 @@ gsc_session_set_token(struct gsc_session *s, const uint8_t token[GS_TOKEN_LEN],
 	s->have_cookie = false;
 }
 
+int
+gsc_token_line_parse(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS_PKT_KEY_LEN],
+	uint8_t s2c[GS_PKT_KEY_LEN])
+{
+	unsigned int found = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t\n", &save); w != NULL;
+		w = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(w, "token=", 6) == 0 && gs_unhex(token, GS_TOKEN_LEN, w + 6) == 0)
+			found |= 1;
+		else if (strncmp(w, "c2s=", 4) == 0 && gs_unhex(c2s, GS_PKT_KEY_LEN, w + 4) == 0)
+			found |= 2;
+		else if (strncmp(w, "s2c=", 4) == 0 && gs_unhex(s2c, GS_PKT_KEY_LEN, w + 4) == 0)
+			found |= 4;
+	}
+	return found == 7 ? 0 : -EINVAL;
+}
+
 /* Frame @p payload with the session's id and next sequence number (tagged with a token), and count it. */
 static int
 produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, uint8_t *buf,

@@ -136,7 +136,7 @@ static int
 read_token(struct probe *pr, const char *path, unsigned int line_no)
 {
 	char line[1024];
-	unsigned int n = 0, found = 0;
+	unsigned int n = 0;
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
@@ -149,18 +149,7 @@ read_token(struct probe *pr, const char *path, unsigned int line_no)
 	fclose(f);
 	if (n != line_no)
 		return -1;
-	for (char *save = NULL, *w = strtok_r(line, " \n", &save); w != NULL;
-		w = strtok_r(NULL, " \n", &save)) {
-		if (strncmp(w, "token=", 6) == 0 && gs_unhex(pr->token, GS_TOKEN_LEN, w + 6) == 0)
-			found |= 1;
-		else if (strncmp(w, "c2s=", 4) == 0 &&
-			 gs_unhex(pr->c2s, GS_PKT_KEY_LEN, w + 4) == 0)
-			found |= 2;
-		else if (strncmp(w, "s2c=", 4) == 0 &&
-			 gs_unhex(pr->s2c, GS_PKT_KEY_LEN, w + 4) == 0)
-			found |= 4;
-	}
-	return found == 7 ? 0 : -1;
+	return gsc_token_line_parse(line, pr->token, pr->c2s, pr->s2c);
 }
 
 /* A CONNECT with the token as it is (maybe bad), --tries times: are there answers? */

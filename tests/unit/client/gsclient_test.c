@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -847,7 +848,30 @@ test_hist_percentiles_within_one_percent(void)
 	}
 }
 
+static void
+test_token_line_gives_token_and_keys_and_refuses_what_is_missing(void)
+{
+	uint8_t token[GS_TOKEN_LEN], c2s[GS_PKT_KEY_LEN], s2c[GS_PKT_KEY_LEN];
+	char hex_t[2 * GS_TOKEN_LEN + 1], line[1024];
+
+	memset(hex_t, 'a', 2 * GS_TOKEN_LEN);
+	hex_t[2 * GS_TOKEN_LEN] = '\0';
+	snprintf(line, sizeof(line), "player=1 expires=9 token=%s c2s=%032x s2c=%s\n", hex_t, 0x12,
+		"000102030405060708090a0b0c0d0e0f");
+	CU_ASSERT_EQUAL_FATAL(gsc_token_line_parse(line, token, c2s, s2c), 0);
+	CU_ASSERT_EQUAL(token[0], 0xaa);
+	CU_ASSERT_EQUAL(token[GS_TOKEN_LEN - 1], 0xaa);
+	CU_ASSERT_EQUAL(c2s[GS_PKT_KEY_LEN - 1], 0x12);
+	CU_ASSERT_EQUAL(s2c[15], 0x0f);
+	snprintf(line, sizeof(line), "token=%s c2s=%032x\n", hex_t, 1); /* no s2c */
+	CU_ASSERT_EQUAL(gsc_token_line_parse(line, token, c2s, s2c), -EINVAL);
+	snprintf(line, sizeof(line), "token=%.238s c2s=%032x s2c=%032x\n", hex_t, 1, 2);
+	CU_ASSERT_EQUAL(gsc_token_line_parse(line, token, c2s, s2c), -EINVAL); /* short token */
+}
+
 static CU_TestInfo frame_tests[] = {
+	{ "token line gives token and keys, refuses what is missing",
+		test_token_line_gives_token_and_keys_and_refuses_what_is_missing },
 	{ "round trip of every session type", test_frame_roundtrip_every_session_type },
 	{ "round trip of the server's game types", test_frame_roundtrip_game_types },
 	{ "empty payload has zero length", test_frame_empty_payload_has_zero_length },
