@@ -84,13 +84,13 @@ tx_enqueue(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf *m)
 static inline bool
 source_allow(struct lcore_ctx *lc, uint32_t ip, uint64_t now)
 {
-	const struct rate *r = &lc->p->rate_source;
+	const struct gs_rate *r = &lc->p->rate_source;
 	uint32_t b;
 
 	if (r->interval == 0)
 		return true;
 	b = rte_hash_crc_4byte(ip, lc->p->source_seed) & (SOURCE_BUCKETS - 1);
-	return gs_gcra_allow(&lc->source_tat[b], now, r->interval, r->tolerance);
+	return gs_gcra_allow(&lc->source_tat[b], now, r);
 }
 
 /*
@@ -124,8 +124,7 @@ session_check(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
 			return GS_DROP_AUTH_TAG;
 		gs_replay_accept(&rx->replay, h->sequence);
 	}
-	if (p->rate_session.interval != 0 &&
-		!gs_gcra_allow(&rx->tat, now, p->rate_session.interval, p->rate_session.tolerance))
+	if (p->rate_session.interval != 0 && !gs_gcra_allow(&rx->tat, now, &p->rate_session))
 		return GS_DROP_RATE_SESSION;
 	return GS_DROP_NONE;
 }
@@ -152,8 +151,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 			return;
 		}
 		if (p->rate_connect.interval != 0 &&
-			!gs_gcra_allow(&lc->connect_tat, now, p->rate_connect.interval,
-				p->rate_connect.tolerance)) {
+			!gs_gcra_allow(&lc->connect_tat, now, &p->rate_connect)) {
 			count_drop(lc, GS_DROP_RATE_CONNECT, 1);
 			return;
 		}

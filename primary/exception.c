@@ -28,10 +28,8 @@ GS_LOG_REGISTER(gs_primary_exc_logtype, gs.primary.exception);
 void
 exc_bucket_init(struct exc_bucket *b, uint64_t hz, uint32_t pps, uint32_t burst)
 {
-	b->interval = pps > 0 ? hz / pps : hz;
-	if (b->interval == 0)
-		b->interval = 1;
-	b->tolerance = b->interval * (burst > 0 ? burst - 1 : 0);
+	/* [net] exception_pps is at least 1: this bucket always limits */
+	b->rate = gs_rate_of(hz, pps > 0 ? pps : 1, burst);
 	b->tat = 0;
 }
 
@@ -41,12 +39,12 @@ exc_bucket_take(struct exc_bucket *b, uint64_t now)
 	uint64_t tat = __atomic_load_n(&b->tat, __ATOMIC_RELAXED);
 
 	for (int i = 0; i < EXC_CAS_TRIES; i++) {
-		uint64_t t = tat > now ? tat : now;
+		uint64_t next;
 
-		if (t - now > b->tolerance)
+		if (!gs_gcra_next(tat, now, &b->rate, &next))
 			return false; /* the bucket is empty */
-		if (__atomic_compare_exchange_n(&b->tat, &tat, t + b->interval, false,
-			    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(
+			    &b->tat, &tat, next, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			return true;
 		/* another lcore took a token: tat was reloaded, look again */
 	}

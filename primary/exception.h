@@ -17,6 +17,7 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 
+#include "gs_auth.h"
 #include "gs_cfg.h"
 #include "gs_shm_types.h"
 
@@ -31,9 +32,8 @@ struct rte_mbuf;
  * back, then one every @p interval cycles.
  */
 struct exc_bucket {
-	uint64_t tat;	    /* theoretical arrival time of the next frame (TSC) */
-	uint64_t interval;  /* cycles per frame at the configured rate */
-	uint64_t tolerance; /* interval * (burst - 1) */
+	uint64_t tat;	     /* theoretical arrival time of the next frame (TSC) */
+	struct gs_rate rate; /* cycles per frame, and interval * (burst - 1) */
 };
 
 /** A game port's exception interface. */

@@ -168,30 +168,15 @@ remove_runtime_files(const char *prefix, const char *huge_dir, const char *run_d
 	}
 }
 
-/* A rate of @p pps with bursts of @p burst, in TSC cycles; 0 pps: no limit. */
-static struct rate
-rate_of(unsigned int pps, unsigned int burst)
-{
-	struct rate r = { 0, 0 };
-
-	if (pps > 0) {
-		r.interval = rte_get_timer_hz() / pps;
-		if (r.interval == 0)
-			r.interval = 1;
-		r.tolerance = r.interval * (burst > 0 ? burst - 1 : 0);
-	}
-	return r;
-}
-
 static void
 limits_init(struct primary *p)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
 
 	p->auth = cfg->auth_mode == GS_AUTH_TOKEN;
-	p->rate_source = rate_of(cfg->source_pps, cfg->source_burst);
-	p->rate_session = rate_of(cfg->session_pps, cfg->session_burst);
-	p->rate_connect = rate_of(cfg->connect_pps, cfg->connect_burst);
+	p->rate_source = gs_rate_of(rte_get_timer_hz(), cfg->source_pps, cfg->source_burst);
+	p->rate_session = gs_rate_of(rte_get_timer_hz(), cfg->session_pps, cfg->session_burst);
+	p->rate_connect = gs_rate_of(rte_get_timer_hz(), cfg->connect_pps, cfg->connect_burst);
 	p->source_seed = (uint32_t)rte_rand();
 	if (p->auth)
 		GS_LOG(NOTICE,

@@ -34,12 +34,6 @@ struct sess_rx {
 	struct gs_replay replay;
 } __rte_cache_aligned;
 
-/* A rate limit in TSC cycles, for gs_gcra_allow(); interval 0: no limit. */
-struct rate {
-	uint64_t interval;
-	uint64_t tolerance;
-};
-
 struct primary {
 	struct gs_app app;
 	struct gs_ctl *ctl;
@@ -52,7 +46,7 @@ struct primary {
 	bool tokens_ok;
 	struct sess_rx *rx; /* rx[position], max_sessions */
 	bool auth;	    /* [auth] mode = token: tags checked and written */
-	struct rate rate_source, rate_session, rate_connect;
+	struct gs_rate rate_source, rate_session, rate_connect; /* interval 0: no limit */
 	uint32_t source_seed; /* random: which addresses share a source bucket */
 
 	uint16_t ports[RTE_MAX_ETHPORTS];

@@ -168,21 +168,47 @@ enum gs_cookie_err gs_cookie_check(const uint8_t key[GS_COOKIE_KEY_LEN], const u
 	size_t len, uint64_t now_ms, uint32_t ttl_ms, uint32_t ip, uint16_t port,
 	const uint8_t nonce[GS_TOKEN_NONCE_LEN]);
 
+/** A rate for GCRA in timer cycles; interval 0 means no limit. */
+struct gs_rate {
+	uint64_t interval;  /* time per event: 1 / rate */
+	uint64_t tolerance; /* how far ahead of schedule a bucket may run: (burst - 1) * interval */
+};
+
+/** @p pps events a second in bursts of @p burst, timer at @p hz; 0 pps: no limit. */
+static inline struct gs_rate
+gs_rate_of(uint64_t hz, uint32_t pps, uint32_t burst)
+{
+	struct gs_rate r = { 0, 0 };
+
+	if (pps > 0) {
+		r.interval = hz / pps;
+		if (r.interval == 0)
+			r.interval = 1;
+		r.tolerance = r.interval * (burst > 0 ? burst - 1 : 0);
+	}
+	return r;
+}
+
 /**
- * GCRA (the token bucket as one word): may one more event pass at @p now?
- * @p interval is the time per event (1 / rate), @p tolerance how far ahead of
- * schedule the bucket may run ((burst - 1) * interval). Updates *tat when it
- * passes.
+ * GCRA (the token bucket as one word, its theoretical arrival time @p tat):
+ * may one more event pass at @p now? If so, *next is the bucket's new word.
  */
 static inline bool
-gs_gcra_allow(uint64_t *tat, uint64_t now, uint64_t interval, uint64_t tolerance)
+gs_gcra_next(uint64_t tat, uint64_t now, const struct gs_rate *r, uint64_t *next)
 {
-	uint64_t t = *tat > now ? *tat : now;
+	uint64_t t = tat > now ? tat : now;
 
-	if (t - now > tolerance)
+	if (t - now > r->tolerance)
 		return false;
-	*tat = t + interval;
+	*next = t + r->interval;
 	return true;
+}
+
+/** gs_gcra_next() for a bucket with one writer: updates *tat when the event passes. */
+static inline bool
+gs_gcra_allow(uint64_t *tat, uint64_t now, const struct gs_rate *r)
+{
+	return gs_gcra_next(*tat, now, r, tat);
 }
 
 /** Hex-encode @p len bytes into @p out (2 * len + 1 bytes). */

@@ -268,8 +268,8 @@ test_bucket_passes_a_burst_then_one_per_interval(void)
 	uint64_t now = 1000000;
 
 	exc_bucket_init(&b, 1000, 10, 3); /* timer 1000 Hz: one frame per 100 ticks */
-	CU_ASSERT_EQUAL(b.interval, 100);
-	CU_ASSERT_EQUAL(b.tolerance, 200);
+	CU_ASSERT_EQUAL(b.rate.interval, 100);
+	CU_ASSERT_EQUAL(b.rate.tolerance, 200);
 	CU_ASSERT_TRUE(exc_bucket_take(&b, now));
 	CU_ASSERT_TRUE(exc_bucket_take(&b, now));
 	CU_ASSERT_TRUE(exc_bucket_take(&b, now));
@@ -304,8 +304,8 @@ test_bucket_of_burst_1_passes_one_frame_at_a_time(void)
 	struct exc_bucket b;
 
 	exc_bucket_init(&b, 1000, 1000, 1);
-	CU_ASSERT_EQUAL(b.interval, 1);
-	CU_ASSERT_EQUAL(b.tolerance, 0);
+	CU_ASSERT_EQUAL(b.rate.interval, 1);
+	CU_ASSERT_EQUAL(b.rate.tolerance, 0);
 	CU_ASSERT_TRUE(exc_bucket_take(&b, 50));
 	CU_ASSERT_FALSE(exc_bucket_take(&b, 50));
 	CU_ASSERT_TRUE(exc_bucket_take(&b, 51));
@@ -317,8 +317,8 @@ test_bucket_rate_above_the_timer_is_one_tick(void)
 	struct exc_bucket b;
 
 	exc_bucket_init(&b, 1000, 5000, 4);
-	CU_ASSERT_EQUAL(b.interval, 1);
-	CU_ASSERT_EQUAL(b.tolerance, 3);
+	CU_ASSERT_EQUAL(b.rate.interval, 1);
+	CU_ASSERT_EQUAL(b.rate.tolerance, 3);
 }
 
 static CU_TestInfo to_kernel_tests[] = {

@@ -313,21 +313,26 @@ static void
 test_gcra_allows_burst_then_rate(void)
 {
 	uint64_t tat = 0, now = 1000000, passed = 0;
-	const uint64_t interval = 100, tolerance = 9 * interval; /* burst 10 */
+	const struct gs_rate r =
+		gs_rate_of(10000, 100, 10); /* timer 10 kHz: 100 a second, burst 10 */
+
+	CU_ASSERT_EQUAL(r.interval, 100);
+	CU_ASSERT_EQUAL(r.tolerance, 9 * 100);
+	CU_ASSERT_EQUAL(gs_rate_of(10000, 0, 10).interval, 0); /* 0 a second: no limit */
 
 	for (int i = 0; i < 50; i++)
-		passed += gs_gcra_allow(&tat, now, interval, tolerance);
+		passed += gs_gcra_allow(&tat, now, &r);
 	CU_ASSERT_EQUAL(passed, 10);
 	/* then one per interval, however hard it is pushed */
 	passed = 0;
 	for (uint64_t t = now + 1; t <= now + 100000; t += 10)
-		passed += gs_gcra_allow(&tat, t, interval, tolerance);
+		passed += gs_gcra_allow(&tat, t, &r);
 	CU_ASSERT(passed >= 999 && passed <= 1001);
 	/* idle refills the burst, no more */
 	now += 10000000;
 	passed = 0;
 	for (int i = 0; i < 50; i++)
-		passed += gs_gcra_allow(&tat, now, interval, tolerance);
+		passed += gs_gcra_allow(&tat, now, &r);
 	CU_ASSERT_EQUAL(passed, 10);
 }
 
