@@ -223,6 +223,8 @@ connect_token(
 	enum gs_token_err te;
 	enum gs_cookie_err ce;
 	struct gs_token t;
+	uint32_t opened = 0;
+	bool used;
 	int ret;
 
 	if (m->hdr.payload_len < GS_CONNECT_MIN_PAYLOAD) {
@@ -272,18 +274,15 @@ connect_token(
 	/* the cookie was checked above, against the nonce the seal covers */
 
 	s = gs_session_find_peer(&ctx->tbl, &m->peer);
-	if (s != NULL) {
-		struct gs_session_keys *k = gs_session_keys_of(&ctx->tbl, s);
-
-		if (sodium_memcmp(k->token_id, t.nonce, GS_TOKEN_ID_LEN) == 0) {
-			/* the client retransmitted CONNECT: our accept was lost or late */
-			ctx->stats.reconnects++;
-			s->last_seen_tsc = m->rx_tsc;
-			accept_session(ctx, lcore, s, c->client_time_ns);
-			goto out;
-		}
+	used = gs_tokens_used_has(&ctx->used, t.nonce, now_s, &opened);
+	if (s != NULL && used && opened == s->session_id) {
+		/* the client retransmitted CONNECT: our accept was lost or late */
+		ctx->stats.reconnects++;
+		s->last_seen_tsc = m->rx_tsc;
+		accept_session(ctx, lcore, s, c->client_time_ns);
+		goto out;
 	}
-	if (gs_tokens_used_has(&ctx->used, t.nonce, now_s)) {
+	if (used) {
 		gs_handler_reject(ctx->h, GS_REJECT_TOKEN_REUSED);
 		goto out;
 	}
@@ -292,23 +291,23 @@ connect_token(
 		ctx->stats.disconnects++;
 		gs_session_close(&ctx->tbl, s, m->rx_tsc);
 	}
-	if (gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s) < 0) {
+	/* used from here on, even if no session can be opened with it */
+	if (gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, 0) < 0) {
 		gs_handler_reject(ctx->h, GS_REJECT_TOKENS_FULL);
 		GS_LOG_RL(WARNING, "used-token table full (%u): raise [auth] used_tokens",
 			ctx->used.max);
 		goto out;
 	}
-	memset(&keys, 0, sizeof(keys));
 	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
 	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
-	memcpy(keys.token_id, t.nonce, sizeof(keys.token_id));
-	keys.token_expire_s = t.expire_s;
 	ret = gs_session_open_keyed(&ctx->tbl, &m->peer, t.player_id, &keys, m->rx_tsc, &s);
 	sodium_memzero(&keys, sizeof(keys));
 	if (ret < 0) {
 		table_full(ctx, lcore, m);
 		goto out;
 	}
+	/* the token's entry exists: this only records the session it opened */
+	gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
 	ctx->stats.connects++;
 	GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id, t.player_id);
 	accept_session(ctx, lcore, s, c->client_time_ns);

@@ -7,9 +7,8 @@
 
 /* Names of every DPDK object a gsnet group shares. */
 #define GS_MZ_CTL	 "gs_ctl"    /* struct gs_ctl */
-#define GS_MZ_SESSIONS	 "gs_sess"   /* gs_session[max], then gs_session_keys[max] */
+#define GS_MZ_SESSIONS	 "gs_sess"   /* a header, gs_session[max], gs_session_keys[max] */
 #define GS_MZ_WORLD	 "gs_world"  /* struct gs_world + entities */
-#define GS_HASH_SESSIONS "gs_sess_h" /* rte_hash: session id -> index */
 #define GS_HASH_PEERS	 "gs_peer_h" /* rte_hash: client address -> index */
 #define GS_HASH_TOKENS	 "gs_tok_h"  /* rte_hash: used connect tokens -> expiry */
 #define GS_POOL_PKT	 "gs_pkt"    /* the primary's mbufs: never leaves the primary */
@@ -22,7 +21,6 @@ _Static_assert(sizeof(GS_MZ_CTL) <= RTE_MEMZONE_NAMESIZE, "memzone name too long
 _Static_assert(sizeof(GS_MZ_SESSIONS) <= RTE_MEMZONE_NAMESIZE, "memzone name too long");
 _Static_assert(sizeof(GS_MZ_WORLD) <= RTE_MEMZONE_NAMESIZE, "memzone name too long");
 /* rte_hash prefixes its own objects' names with 3 characters */
-_Static_assert(sizeof(GS_HASH_SESSIONS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(sizeof(GS_HASH_PEERS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(sizeof(GS_HASH_TOKENS) + 3 <= RTE_MEMZONE_NAMESIZE, "hash name too long");
 _Static_assert(GS_RING_NAME_MAX <= RTE_RING_NAMESIZE, "ring name too long");

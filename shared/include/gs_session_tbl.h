@@ -3,12 +3,25 @@
 #define GS_SESSION_TBL_H
 
 /*
- * The session table: an rte_hash (lock-free readers, one writer) from session
- * id to a position, and an array of struct gs_session indexed by position, in
- * hugepage memory created by the primary. gs-session is the only writer; the
- * primary and other handlers read without locks. Only *_with_hash calls and
- * a 16-byte key are used, so no function pointer stored in the shared hash is
- * ever called from another binary.
+ * The session table: an array of struct gs_session (and one of their keys)
+ * indexed by position, in hugepage memory created by the primary, and an
+ * rte_hash (lock-free readers, one writer) from client address to position.
+ * gs-session is the only writer; the primary and other handlers read
+ * without locks.
+ *
+ * A session id names its position: its low id_bits bits are position + 1,
+ * the bits above a generation that changes each time the position is
+ * reused, drawn at random. Finding a session by id is one array access and
+ * one compare, with no hash to search: the primary prefetches the session
+ * of every packet of a burst and the misses of a large table overlap. The id
+ * is no secret (the address binding and the packet's auth tag are what
+ * stop a forger); the generation keeps a late reply to a closed session
+ * from reaching the next one at its position.
+ *
+ * Only *_with_hash calls are used on the shared hashes, and their keys (8
+ * and 16 bytes) are compared by code each process picks from its own
+ * table (rte_hash's cmp_jump_table), so no function pointer stored in a
+ * shared hash is ever called from another binary.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,13 +29,19 @@
 #include "gs_shm_types.h"
 
 struct rte_hash;
+struct gs_session_hdr;
 
 struct gs_session_tbl {
-	struct rte_hash *hash;	      /* session id -> position */
+	struct gs_session_hdr *hdr;   /* the table's shared header */
 	struct rte_hash *peers;	      /* client address -> position (data) */
 	struct gs_session *s;	      /* s[position] */
 	struct gs_session_keys *keys; /* keys[position]: the session's packet keys */
 	uint32_t max;
+	uint32_t id_bits; /* low bits of an id: position + 1 */
+	uint32_t id_mask; /* (1 << id_bits) - 1 */
+	/* the writer's own: free positions, a stack (built at its first open) */
+	uint32_t *free;
+	uint32_t n_free;
 };
 
 /**
@@ -31,7 +50,7 @@ struct gs_session_tbl {
  * by gs-session only.
  */
 struct gs_tokens_used {
-	struct rte_hash *hash; /* token id (16 bytes) -> expiry, Unix seconds */
+	struct rte_hash *hash; /* token id (16 bytes) -> expiry (Unix s) << 32 | session id */
 	uint32_t max;
 };
 
@@ -62,18 +81,49 @@ void gs_session_tbl_free(struct gs_session_tbl *t);
  */
 int gs_session_tbl_attach(struct gs_session_tbl *t);
 
+/** The position an id names (may be out of range: check against max). */
+static inline uint32_t
+gs_session_id_pos(const struct gs_session_tbl *t, uint32_t id)
+{
+	return (id & t->id_mask) - 1u;
+}
+
 /**
  * Find an active session; lock-free, safe against the concurrent writer.
  *
  * @return the session, or NULL when @p id is 0, unknown or closing.
  */
-struct gs_session *gs_session_find(const struct gs_session_tbl *t, uint32_t id);
+static inline struct gs_session *
+gs_session_find(const struct gs_session_tbl *t, uint32_t id)
+{
+	uint32_t pos = gs_session_id_pos(t, id);
+	struct gs_session *s;
+
+	if (pos >= t->max)
+		return NULL;
+	s = &t->s[pos];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE || s->session_id != id)
+		return NULL;
+	return s;
+}
 
 /**
- * Find up to RTE_HASH_LOOKUP_BULK_MAX (64) active sessions at once, the hash
- * lookups overlapped and prefetched: out[i] is the session of ids[i], or
- * NULL. For the table's creator only (the primary): rte_hash_lookup_bulk()
- * calls the hash function the creating process stored in the table.
+ * Start loading the session @p id names into the cache: a burst's lookups
+ * prefetched together overlap their misses.
+ */
+static inline void
+gs_session_prefetch(const struct gs_session_tbl *t, uint32_t id)
+{
+	uint32_t pos = gs_session_id_pos(t, id);
+
+	if (pos < t->max)
+		__builtin_prefetch(&t->s[pos], 0, 3);
+}
+
+/**
+ * Find @p n active sessions at once: every lookup is prefetched first, so
+ * the cache misses of a large table overlap. out[i] is the session of
+ * ids[i], or NULL.
  */
 void gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
 	struct gs_session **out);
@@ -149,7 +199,8 @@ gs_session_of_msg(const struct gs_session_tbl *t, const struct gs_msg *m)
 struct gs_session *gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer);
 
 /**
- * Open a session for @p peer with a fresh random id (writer only).
+ * Open a session for @p peer at a free position, with an id naming it and
+ * a new generation (writer only).
  *
  * @return 0 and *out, -EEXIST (the address already has a session: *out),
  *         or -ENOSPC (table full).
@@ -191,17 +242,23 @@ void gs_tokens_used_free(struct gs_tokens_used *u);
  */
 int gs_tokens_used_attach(struct gs_tokens_used *u);
 
-/** Was token @p id used, and is it still unexpired at @p now_s? */
-bool gs_tokens_used_has(
-	const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t now_s);
+/**
+ * Was token @p id used, and is it still unexpired at @p now_s? If so and
+ * @p session_id is not NULL, *session_id is the id of the session it
+ * opened (0 while it opens one).
+ */
+bool gs_tokens_used_has(const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN],
+	uint64_t now_s, uint32_t *session_id);
 
 /**
- * Remember token @p id as used until @p expire_s.
+ * Remember token @p id as used until @p expire_s (Unix seconds, up to
+ * 2^32 - 1) for session @p session_id, or, for a token already remembered,
+ * the session it opened.
  *
  * @return 0, -ENOSPC (full of unexpired tokens: refuse the connect).
  */
-int gs_tokens_used_add(
-	struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t expire_s);
+int gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN],
+	uint64_t expire_s, uint32_t session_id);
 
 /**
  * Forget tokens expired at @p now_s, visiting at most @p budget entries from *cursor.
@@ -231,10 +288,11 @@ unsigned int gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t i
 	void *arg);
 
 /**
- * Repair the table after a writer died (writer only, at attach): remove keys
- * whose slot is not an active session with that id.
+ * Repair the table after a writer died (writer only, at attach): remove
+ * address keys whose slot is not an active session of that address, recount
+ * the slots in use and rebuild the free positions.
  *
- * @return the number of keys removed (session-id and address keys).
+ * @return the number of address keys removed.
  */
 unsigned int gs_session_tbl_repair(struct gs_session_tbl *t);
 

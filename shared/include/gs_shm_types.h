@@ -22,9 +22,10 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 6u
+#define GS_SHM_VERSION 7u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
+#define GS_SESSIONS_MAX	      (1u << 24) /* a session id keeps >= 7 bits of generation */
 #define GS_VERSION_STR_LEN    32
 
 /** Where a message came from, or where a reply goes. Network byte order. */
@@ -218,16 +219,14 @@ _Static_assert(sizeof(struct gs_session) == 64, "a session is one cache line");
 /**
  * A session's secrets, at the same position in an array beside the sessions.
  * Written by gs-session before it publishes the session; read by the primary,
- * which checks and writes every packet's auth tag.
+ * which checks and writes every packet's auth tag. (Which token opened the
+ * session is in the used-token table.)
  */
 struct gs_session_keys {
-	uint8_t c2s[GS_PKT_KEY_LEN];	   /* client -> server packets */
-	uint8_t s2c[GS_PKT_KEY_LEN];	   /* server -> client packets */
-	uint8_t token_id[GS_TOKEN_ID_LEN]; /* the connect token that opened it */
-	uint64_t token_expire_s;
-	uint64_t reserved;
+	uint8_t c2s[GS_PKT_KEY_LEN]; /* client -> server packets */
+	uint8_t s2c[GS_PKT_KEY_LEN]; /* server -> client packets */
 };
 
-_Static_assert(sizeof(struct gs_session_keys) == 64, "one cache line of keys per session");
+_Static_assert(sizeof(struct gs_session_keys) == 32, "two sessions' keys per cache line");
 
 #endif /* GS_SHM_TYPES_H */

@@ -89,7 +89,7 @@ static const struct key_def ring_keys[] = {
 };
 
 static const struct key_def session_keys[] = {
-	CFG_U("max", max_sessions, 16, 1u << 24),
+	CFG_U("max", max_sessions, 16, GS_SESSIONS_MAX),
 	CFG_U("idle_timeout_ms", idle_timeout_ms, 100, 3600000),
 	CFG_U("heartbeat_interval_ms", heartbeat_interval_ms, 10, 60000),
 	{ NULL, 0, 0, 0, 0, 0 },

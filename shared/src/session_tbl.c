@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -18,21 +19,24 @@ GS_LOG_REGISTER(gs_shared_session_logtype, gs.shared.session);
 #define SESSION_HASH_SEED 0x47534e31u
 
 /*
- * 16 bytes: rte_hash compares keys of this size with its own per-process
- * code; other sizes call a memcmp pointer stored by the creating process.
+ * A client address: 8 bytes (16 per entry in rte_hash's key store), which
+ * rte_hash compares with memcmp taken from each process's own jump table.
  */
-struct session_key {
-	uint32_t id;
-	uint32_t zero[3];
-};
-
-/* A client address, also 16 bytes. */
 struct peer_key {
 	uint32_t ip;
 	uint16_t port;
-	uint16_t zero1;
-	uint32_t zero2[2];
+	uint16_t zero;
 };
+
+/* The memzone's first cache line; sessions[max] and keys[max] follow. */
+struct gs_session_hdr {
+	uint32_t max;
+	uint32_t id_bits;
+	uint32_t used; /* slots active or in their grace period: the writer's, atomic */
+	uint32_t reserved[13];
+};
+
+_Static_assert(sizeof(struct gs_session_hdr) == 64, "one cache line");
 
 static inline void
 peer_key_init(struct peer_key *k, const struct gs_peer *peer)
@@ -42,43 +46,60 @@ peer_key_init(struct peer_key *k, const struct gs_peer *peer)
 	k->port = peer->port;
 }
 
-/* Both tables hash their 16-byte keys the same way, in every process. */
+/* Every process hashes the keys the same way: the *_with_hash calls get this. */
 static inline uint32_t
-sig16(const void *k)
+sig_peer(const struct peer_key *k)
 {
-	return rte_hash_crc(k, sizeof(struct session_key), SESSION_HASH_SEED);
+	return rte_hash_crc(k, sizeof(*k), SESSION_HASH_SEED);
 }
 
-static inline void
-key_init(struct session_key *k, uint32_t id)
+static inline uint32_t
+sig_token(const uint8_t id[GS_TOKEN_ID_LEN])
 {
-	memset(k, 0, sizeof(*k));
-	k->id = id;
+	return rte_hash_crc(id, GS_TOKEN_ID_LEN, SESSION_HASH_SEED);
+}
+
+static size_t
+mz_size(uint32_t max)
+{
+	return sizeof(struct gs_session_hdr) +
+	       (size_t)max * (sizeof(struct gs_session) + sizeof(struct gs_session_keys));
+}
+
+/* Point @p t at the arrays after @p hdr. */
+static void
+tbl_map(struct gs_session_tbl *t, struct gs_session_hdr *hdr)
+{
+	t->hdr = hdr;
+	t->max = hdr->max;
+	t->id_bits = hdr->id_bits;
+	t->id_mask = (uint32_t)((UINT64_C(1) << hdr->id_bits) - 1);
+	t->s = (struct gs_session *)(hdr + 1);
+	t->keys = (struct gs_session_keys *)(t->s + t->max);
+	t->free = NULL;
+	t->n_free = 0;
 }
 
 int
 gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 {
-	struct rte_hash_parameters p = {
-		.name = GS_HASH_SESSIONS,
+	struct rte_hash_parameters pp = {
+		.name = GS_HASH_PEERS,
 		.entries = max,
-		.key_len = sizeof(struct session_key),
+		.key_len = sizeof(struct peer_key),
 		.hash_func = rte_hash_crc,
 		.hash_func_init_val = SESSION_HASH_SEED,
 		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
-	struct rte_hash_parameters pp = p;
 	const struct rte_memzone *mz;
+	struct gs_session_hdr *hdr;
 	struct rte_hash *stale;
 	int ret;
 
-	_Static_assert(sizeof(struct peer_key) == sizeof(struct session_key), "16-byte keys");
-	pp.name = GS_HASH_PEERS;
+	if (max == 0 || max > GS_SESSIONS_MAX)
+		return -EINVAL;
 	/* a previous primary of this prefix may have left them behind */
-	stale = rte_hash_find_existing(GS_HASH_SESSIONS);
-	if (stale != NULL)
-		rte_hash_free(stale);
 	stale = rte_hash_find_existing(GS_HASH_PEERS);
 	if (stale != NULL)
 		rte_hash_free(stale);
@@ -86,10 +107,8 @@ gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 	if (mz != NULL && rte_memzone_free(mz) < 0)
 		return -EEXIST;
 
-	t->max = max;
-	mz = rte_memzone_reserve(GS_MZ_SESSIONS,
-		(size_t)max * (sizeof(struct gs_session) + sizeof(struct gs_session_keys)),
-		socket_id, RTE_MEMZONE_SIZE_HINT_ONLY);
+	mz = rte_memzone_reserve(
+		GS_MZ_SESSIONS, mz_size(max), socket_id, RTE_MEMZONE_SIZE_HINT_ONLY);
 	if (mz == NULL) {
 		ret = -rte_errno;
 		GS_LOG(ERR, "rte_memzone_reserve(%s, %u sessions): %s", GS_MZ_SESSIONS, max,
@@ -97,29 +116,20 @@ gs_session_tbl_create(struct gs_session_tbl *t, uint32_t max, int socket_id)
 		return ret;
 	}
 	memset(mz->addr, 0, mz->len);
-	t->s = mz->addr;
-	t->keys = (struct gs_session_keys *)(t->s + max);
-	t->hash = rte_hash_create(&p);
-	if (t->hash == NULL) {
-		ret = -rte_errno;
-		GS_LOG(ERR, "rte_hash_create(%s): %s", GS_HASH_SESSIONS, rte_strerror(rte_errno));
-		goto out_free_mz;
-	}
+	hdr = mz->addr;
+	hdr->max = max;
+	hdr->id_bits = 32u - (uint32_t)__builtin_clz(max); /* position + 1 <= max fits */
+	tbl_map(t, hdr);
 	t->peers = rte_hash_create(&pp);
 	if (t->peers == NULL) {
 		ret = -rte_errno;
 		GS_LOG(ERR, "rte_hash_create(%s): %s", GS_HASH_PEERS, rte_strerror(rte_errno));
-		goto out_free_hash;
+		rte_memzone_free(mz);
+		t->s = NULL;
+		t->hdr = NULL;
+		return ret;
 	}
 	return 0;
-
-out_free_hash:
-	rte_hash_free(t->hash);
-	t->hash = NULL;
-out_free_mz:
-	rte_memzone_free(mz);
-	t->s = NULL;
-	return ret;
 }
 
 void
@@ -127,13 +137,15 @@ gs_session_tbl_free(struct gs_session_tbl *t)
 {
 	const struct rte_memzone *mz = rte_memzone_lookup(GS_MZ_SESSIONS);
 
-	rte_hash_free(t->hash);
 	rte_hash_free(t->peers);
-	t->hash = NULL;
 	t->peers = NULL;
 	if (mz != NULL)
 		rte_memzone_free(mz);
 	t->s = NULL;
+	t->hdr = NULL;
+	free(t->free);
+	t->free = NULL;
+	t->n_free = 0;
 }
 
 int
@@ -141,65 +153,23 @@ gs_session_tbl_attach(struct gs_session_tbl *t)
 {
 	const struct rte_memzone *mz = rte_memzone_lookup(GS_MZ_SESSIONS);
 
-	t->hash = rte_hash_find_existing(GS_HASH_SESSIONS);
 	t->peers = rte_hash_find_existing(GS_HASH_PEERS);
-	if (mz == NULL || t->hash == NULL || t->peers == NULL)
+	if (mz == NULL || t->peers == NULL)
 		return -ENOENT;
-	t->s = mz->addr;
-	t->max = (uint32_t)(mz->len / (sizeof(struct gs_session) + sizeof(struct gs_session_keys)));
-	t->keys = (struct gs_session_keys *)(t->s + t->max);
+	tbl_map(t, mz->addr);
+	if (mz->len < mz_size(t->max)) /* cannot happen with a primary of this layout */
+		return -ENOENT;
 	return 0;
-}
-
-struct gs_session *
-gs_session_find(const struct gs_session_tbl *t, uint32_t id)
-{
-	struct session_key k;
-	struct gs_session *s;
-	int32_t pos;
-
-	if (id == 0)
-		return NULL;
-	key_init(&k, id);
-	pos = rte_hash_lookup_with_hash(t->hash, &k, sig16(&k));
-	if (pos < 0 || (uint32_t)pos >= t->max)
-		return NULL;
-	s = &t->s[pos];
-	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE || s->session_id != id)
-		return NULL;
-	return s;
 }
 
 void
 gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
 	struct gs_session **out)
 {
-	struct session_key keys[RTE_HASH_LOOKUP_BULK_MAX];
-	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
-	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
-
-	if (n > RTE_HASH_LOOKUP_BULK_MAX)
-		n = RTE_HASH_LOOKUP_BULK_MAX;
-	for (unsigned int i = 0; i < n; i++) {
-		key_init(&keys[i], ids[i]);
-		kp[i] = &keys[i];
-	}
-	if (n == 0 || rte_hash_lookup_bulk(t->hash, kp, n, pos) != 0) {
-		for (unsigned int i = 0; i < n; i++)
-			out[i] = NULL;
-		return;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		struct gs_session *s = NULL;
-
-		if (ids[i] != 0 && pos[i] >= 0 && (uint32_t)pos[i] < t->max) {
-			s = &t->s[pos[i]];
-			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE ||
-				s->session_id != ids[i])
-				s = NULL;
-		}
-		out[i] = s;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		gs_session_prefetch(t, ids[i]);
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = gs_session_find(t, ids[i]);
 }
 
 struct gs_session *
@@ -210,7 +180,7 @@ gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer)
 	void *data;
 
 	peer_key_init(&k, peer);
-	if (rte_hash_lookup_with_hash_data(t->peers, &k, sig16(&k), &data) < 0)
+	if (rte_hash_lookup_with_hash_data(t->peers, &k, sig_peer(&k), &data) < 0)
 		return NULL;
 	if ((uintptr_t)data >= t->max)
 		return NULL;
@@ -219,6 +189,36 @@ gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer)
 		s->peer.ip != peer->ip || s->peer.port != peer->port)
 		return NULL;
 	return s;
+}
+
+/*
+ * The writer's free positions: every FREE slot, stacked so that the lowest
+ * position comes out first (sessions packed at the start of the table).
+ */
+static int
+free_list_build(struct gs_session_tbl *t)
+{
+	if (t->free == NULL) {
+		t->free = malloc(sizeof(*t->free) * t->max);
+		if (t->free == NULL)
+			return -ENOMEM;
+	}
+	t->n_free = 0;
+	for (uint32_t i = t->max; i-- > 0;)
+		if (__atomic_load_n(&t->s[i].state, __ATOMIC_ACQUIRE) == GS_SESS_FREE)
+			t->free[t->n_free++] = i;
+	return 0;
+}
+
+/* A new id for position @p pos: another generation than the slot's last session had. */
+static uint32_t
+next_id(const struct gs_session_tbl *t, uint32_t pos)
+{
+	uint32_t gens = (uint32_t)(UINT64_C(1) << (32 - t->id_bits)); /* >= 128 */
+	uint32_t old = t->s[pos].session_id >> t->id_bits;	      /* 0: never used */
+	uint32_t gen = (old + 1u + (uint32_t)(rte_rand() % (gens - 1u))) & (gens - 1u);
+
+	return (uint32_t)((uint64_t)gen << t->id_bits) | (pos + 1u);
 }
 
 int
@@ -232,11 +232,9 @@ int
 gs_session_open_keyed(struct gs_session_tbl *t, const struct gs_peer *peer, uint64_t player_id,
 	const struct gs_session_keys *keys, uint64_t now, struct gs_session **out)
 {
-	struct session_key k;
 	struct peer_key pk;
 	struct gs_session *s;
-	uint32_t id;
-	int32_t pos;
+	uint32_t pos;
 	int ret;
 
 	s = gs_session_find_peer(t, peer);
@@ -244,40 +242,32 @@ gs_session_open_keyed(struct gs_session_tbl *t, const struct gs_peer *peer, uint
 		*out = s;
 		return -EEXIST;
 	}
-	do {
-		id = (uint32_t)rte_rand();
-		key_init(&k, id);
-	} while (id == 0 || rte_hash_lookup_with_hash(t->hash, &k, sig16(&k)) >= 0);
-
-	pos = rte_hash_add_key_with_hash(t->hash, &k, sig16(&k));
-	if (pos < 0)
-		return pos == -ENOSPC ? -ENOSPC : pos;
-	if ((uint32_t)pos >= t->max) { /* cannot happen without multi-writer caches */
-		rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
-		rte_hash_free_key_with_position(t->hash, pos);
+	if (t->free == NULL && free_list_build(t) < 0)
+		return -ENOMEM;
+	if (t->n_free == 0)
 		return -ENOSPC;
-	}
+	pos = t->free[t->n_free - 1];
 	peer_key_init(&pk, peer);
-	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, sig16(&pk), (void *)(uintptr_t)pos);
-	if (ret < 0) {
-		rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
-		rte_hash_free_key_with_position(t->hash, pos);
+	ret = rte_hash_add_key_with_hash_data(t->peers, &pk, sig_peer(&pk), (void *)(uintptr_t)pos);
+	if (ret < 0)
 		return -ENOSPC;
-	}
+	t->n_free--;
 	s = &t->s[pos];
 	if (keys != NULL)
 		t->keys[pos] = *keys;
 	else
 		memset(&t->keys[pos], 0, sizeof(t->keys[pos]));
-	/* readers that find the key before ACTIVE is stored drop the packet */
-	s->session_id = id;
+	/* readers check state first: nothing here is seen before ACTIVE is stored */
+	s->session_id = next_id(t, pos);
 	s->peer = *peer;
 	s->player_id = player_id;
 	s->created_tsc = now;
 	s->last_seen_tsc = now;
 	s->rx_seq = 0;
+	s->peer_pos = 0;
 	__atomic_store_n(&s->tx_seq, 0, __ATOMIC_RELAXED);
-	s->entity_id = (uint32_t)pos + 1; /* a session owns one entity: world e[pos] */
+	s->entity_id = pos + 1u; /* a session owns one entity: world e[pos] */
+	__atomic_fetch_add(&t->hdr->used, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->state, GS_SESS_ACTIVE, __ATOMIC_RELEASE);
 	*out = s;
 	return 0;
@@ -286,19 +276,16 @@ gs_session_open_keyed(struct gs_session_tbl *t, const struct gs_peer *peer, uint
 int
 gs_session_close(struct gs_session_tbl *t, struct gs_session *s, uint64_t now)
 {
-	struct session_key k;
 	struct peer_key pk;
 	int32_t pos;
 
 	if (s->state != GS_SESS_ACTIVE)
 		return -ENOENT;
-	key_init(&k, s->session_id);
 	peer_key_init(&pk, &s->peer);
 	s->last_seen_tsc = now;
+	/* readers stop finding it by id at once; the position waits for the sweep */
 	__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
-	/* the position stays reserved (no free on delete) until the sweep frees it */
-	rte_hash_del_key_with_hash(t->hash, &k, sig16(&k));
-	pos = rte_hash_del_key_with_hash(t->peers, &pk, sig16(&pk));
+	pos = rte_hash_del_key_with_hash(t->peers, &pk, sig_peer(&pk));
 	s->peer_pos = pos >= 0 ? (uint32_t)pos + 1 : 0; /* the peer slot to free later */
 	return 0;
 }
@@ -327,12 +314,14 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 			gs_session_close(t, s, now);
 			expired++;
 		} else if (s->state == GS_SESS_CLOSED && age > grace_cycles) {
-			rte_hash_free_key_with_position(t->hash, (int32_t)i);
 			if (s->peer_pos != 0)
 				rte_hash_free_key_with_position(
 					t->peers, (int32_t)(s->peer_pos - 1));
 			s->peer_pos = 0;
 			__atomic_store_n(&s->state, GS_SESS_FREE, __ATOMIC_RELEASE);
+			__atomic_fetch_sub(&t->hdr->used, 1, __ATOMIC_RELAXED);
+			if (t->free != NULL) /* else the first open finds it FREE */
+				t->free[t->n_free++] = i;
 		}
 	}
 	*cursor = i;
@@ -344,26 +333,11 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 {
 	const void *key;
 	void *data;
-	uint32_t next = 0;
+	uint32_t next = 0, used = 0;
 	unsigned int removed = 0;
 	int32_t pos;
 
-	while ((pos = rte_hash_iterate(t->hash, &key, &data, &next)) >= 0) {
-		const struct session_key *k = key;
-		struct session_key copy = *k;
-		struct gs_session *s = (uint32_t)pos < t->max ? &t->s[pos] : NULL;
-
-		if (s != NULL && s->state == GS_SESS_ACTIVE && s->session_id == k->id)
-			continue;
-		/* added by a writer that died before publishing the session */
-		rte_hash_del_key_with_hash(t->hash, &copy, sig16(&copy));
-		if (s != NULL) {
-			s->last_seen_tsc = 0;
-			__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
-		}
-		removed++;
-	}
-	next = 0;
+	/* address keys added by a writer that died before publishing their session */
 	while ((pos = rte_hash_iterate(t->peers, &key, &data, &next)) >= 0) {
 		struct peer_key copy = *(const struct peer_key *)key;
 		uintptr_t idx = (uintptr_t)data;
@@ -372,19 +346,23 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 		if (s != NULL && s->state == GS_SESS_ACTIVE && s->peer.ip == copy.ip &&
 			s->peer.port == copy.port)
 			continue;
-		rte_hash_del_key_with_hash(t->peers, &copy, sig16(&copy));
+		rte_hash_del_key_with_hash(t->peers, &copy, sig_peer(&copy));
 		rte_hash_free_key_with_position(t->peers, pos);
 		removed++;
 	}
+	/* a count the dead writer may have left half-updated */
+	for (uint32_t i = 0; i < t->max; i++)
+		used += t->s[i].state != GS_SESS_FREE;
+	__atomic_store_n(&t->hdr->used, used, __ATOMIC_RELAXED);
+	if (free_list_build(t) < 0)
+		GS_LOG(WARNING, "no memory for the free list now: built at the first open");
 	return removed;
 }
 
 uint32_t
 gs_session_count(const struct gs_session_tbl *t)
 {
-	int32_t n = rte_hash_count(t->hash);
-
-	return n < 0 ? 0 : (uint32_t)n;
+	return __atomic_load_n(&t->hdr->used, __ATOMIC_RELAXED);
 }
 
 /* --- used connect tokens ------------------------------------------------------------------ */
@@ -402,7 +380,6 @@ gs_tokens_used_create(struct gs_tokens_used *u, uint32_t max, int socket_id)
 	};
 	struct rte_hash *stale = rte_hash_find_existing(GS_HASH_TOKENS);
 
-	_Static_assert(GS_TOKEN_ID_LEN == sizeof(struct session_key), "16-byte keys");
 	if (stale != NULL)
 		rte_hash_free(stale);
 	u->hash = rte_hash_create(&p);
@@ -432,22 +409,41 @@ gs_tokens_used_attach(struct gs_tokens_used *u)
 	return 0;
 }
 
+/* The data of a used token: its expiry and the session it opened. */
+static inline void *
+used_data(uint64_t expire_s, uint32_t session_id)
+{
+	if (expire_s > UINT32_MAX)
+		expire_s = UINT32_MAX;
+	return (void *)(uintptr_t)(expire_s << 32 | session_id);
+}
+
+static inline uint64_t
+used_expire(const void *data)
+{
+	return (uint64_t)(uintptr_t)data >> 32;
+}
+
 bool
-gs_tokens_used_has(
-	const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t now_s)
+gs_tokens_used_has(const struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN],
+	uint64_t now_s, uint32_t *session_id)
 {
 	void *data;
 
-	if (rte_hash_lookup_with_hash_data(u->hash, id, sig16(id), &data) < 0)
+	if (rte_hash_lookup_with_hash_data(u->hash, id, sig_token(id), &data) < 0 ||
+		used_expire(data) < now_s)
 		return false;
-	return (uint64_t)(uintptr_t)data >= now_s;
+	if (session_id != NULL)
+		*session_id = (uint32_t)(uintptr_t)data;
+	return true;
 }
 
 int
-gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t expire_s)
+gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], uint64_t expire_s,
+	uint32_t session_id)
 {
 	int ret = rte_hash_add_key_with_hash_data(
-		u->hash, id, sig16(id), (void *)(uintptr_t)expire_s);
+		u->hash, id, sig_token(id), used_data(expire_s, session_id));
 
 	return ret < 0 ? -ENOSPC : 0;
 }
@@ -467,10 +463,10 @@ gs_tokens_used_sweep(
 			*cursor = 0; /* the next sweep starts over */
 			break;
 		}
-		if ((uint64_t)(uintptr_t)data >= now_s)
+		if (used_expire(data) >= now_s)
 			continue;
 		memcpy(copy, key, sizeof(copy));
-		if (rte_hash_del_key_with_hash(u->hash, copy, sig16(copy)) >= 0)
+		if (rte_hash_del_key_with_hash(u->hash, copy, sig_token(copy)) >= 0)
 			forgotten++;
 	}
 	return forgotten;

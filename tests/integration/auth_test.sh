@@ -8,7 +8,8 @@
 # counted each refusal under its reason:
 #   a forged token (one byte flipped), a token sealed under another key, an
 #   expired token, a token for another server, a CONNECT without a token or
-#   too short, a reused token, a forged tag, a replayed packet (the same and
+#   too short, a reused token (a retransmitted CONNECT gets its session
+#   back), a forged tag, a replayed packet (the same and
 #   an older one), a packet with a valid session id and tag from another
 #   address.
 # The handshake never answers with more bytes than the client sent, and a
@@ -116,6 +117,11 @@ gs_check "CONNECT without a token / too short: answers" "$(gs_kv "$PROBE_LINE" a
 probe reuse --tokens "$GS_WORK/good.tok" --line 3 --tries 3 reuse
 gs_check "reused token from another address: accepted" "$(gs_kv "$PROBE_LINE" accepted)" -eq 0
 gs_check "reused token: still challenged (stateless)" "$(gs_kv "$PROBE_LINE" challenged)" -eq 3
+
+# a lost CONNECT_ACCEPT: the same CONNECT again gets the same session back
+probe retransmit --tokens "$GS_WORK/good.tok" --line 7 --tries 2 retransmit
+gs_check "retransmitted CONNECT: accepted again" "$(gs_kv "$PROBE_LINE" accepts)" -eq 2
+gs_check "... with the same session" "$(gs_kv "$PROBE_LINE" same_session)" -eq 2
 
 # --- packets of an open session --------------------------------------------------
 probe forged_tag --tokens "$GS_WORK/good.tok" --line 4 forged-tag

@@ -12,6 +12,8 @@
  *   no-token    one padded CONNECT without a token, one unpadded: answers=
  *   reuse       connect with the token, DISCONNECT, connect with it again from
  *               another socket: challenge=, accepted=
+ *   retransmit  connect, then the last CONNECT (token and cookie) again,
+ *               --tries times, as after a lost accept: accepts=, same_session=
  *   forged-tag  connect; a HEARTBEAT with its tag altered, then an honest one
  *   replay      connect; a HEARTBEAT, the same datagram again, and an older one
  *   other-addr  connect; the session's HEARTBEAT sent from another socket,
@@ -241,6 +243,56 @@ reuse(struct probe *pr)
 	return 0;
 }
 
+/*
+ * The server's CONNECT_ACCEPT is lost: the client sends its last CONNECT
+ * (token and cookie) again. The server must answer with the same session,
+ * not refuse the token as reused nor open a second session.
+ */
+static int
+retransmit(struct probe *pr)
+{
+	uint8_t buf[GSC_DATAGRAM_MAX + 64], last[GSC_DATAGRAM_MAX + 64];
+	unsigned int accepts = 0, same = 0;
+	int fd = open_sock(pr);
+	struct gs_hdr h;
+	size_t len, last_len = 0;
+	struct gsc_event ev;
+
+	gsc_session_init(&sess, 1);
+	gsc_session_set_token(&sess, pr->token, pr->c2s, pr->s2c);
+	if (gsc_session_connect(&sess, gsc_now_ns(), buf, sizeof(buf), &len) < 0)
+		return 1;
+	send_or_die(fd, buf, len);
+	while ((len = recv_one(fd, buf, sizeof(buf), WAIT_MS)) > 0 &&
+		sess.state != GSC_STATE_CONNECTED) {
+		if (gsc_session_input(&sess, buf, len, gsc_now_ns(), &ev) < 0)
+			continue;
+		if (ev.type == GSC_EVENT_CHALLENGE) {
+			if (gsc_session_connect(
+				    &sess, gsc_now_ns(), last, sizeof(last), &last_len) < 0)
+				return 1;
+			send_or_die(fd, last, last_len);
+		}
+	}
+	if (sess.state != GSC_STATE_CONNECTED || last_len == 0) {
+		fprintf(stderr, "gs-probe retransmit: the first connect failed\n");
+		return 1;
+	}
+	for (unsigned int i = 0; i < pr->tries; i++) {
+		send_or_die(fd, last, last_len); /* the same CONNECT, byte for byte */
+		while ((len = recv_one(fd, buf, sizeof(buf), WAIT_MS / 2)) > 0)
+			if (gs_hdr_decode(buf, len, &h) == GS_HDR_OK &&
+				h.type == GS_MSG_CONNECT_ACCEPT) {
+				accepts++;
+				same += h.session_id == sess.session_id;
+			}
+	}
+	printf("probe retransmit: session=%08x tries=%u accepts=%u same_session=%u\n",
+		sess.session_id, pr->tries, accepts, same);
+	close(fd);
+	return 0;
+}
+
 /* Connect over a fresh socket and produce one HEARTBEAT into @p buf. */
 static int
 connected_heartbeat(struct probe *pr, int fd, uint8_t *buf, size_t cap, size_t *len)
@@ -414,6 +466,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(scenario, "reuse") == 0)
 		return reuse(&pr);
+	if (strcmp(scenario, "retransmit") == 0)
+		return retransmit(&pr);
 	if (strcmp(scenario, "forged-tag") == 0)
 		return forged_tag(&pr);
 	if (strcmp(scenario, "replay") == 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -164,6 +165,57 @@ test_find_of_unknown_id_or_peer_is_null(void)
 	gs_session_tbl_free(&t);
 }
 
+/* An id is its position + 1 in the low bits and a generation above: no hash to search. */
+static void
+test_id_names_the_position_and_other_generations_or_positions_are_not_found(void)
+{
+	struct gs_peer p = peer_n(1);
+	struct gs_session *s;
+	uint32_t pos, gen_bit;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL(t.id_bits, 7); /* positions 1..64 */
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, 1, 1, &s), 0);
+	pos = (uint32_t)(s - t.s);
+	CU_ASSERT_EQUAL(gs_session_id_pos(&t, s->session_id), pos);
+	CU_ASSERT_EQUAL(s->entity_id, pos + 1);
+	CU_ASSERT_NOT_EQUAL(s->session_id >> t.id_bits, 0); /* a generation is drawn */
+	gen_bit = UINT32_C(1) << t.id_bits;
+	CU_ASSERT_PTR_NULL(gs_session_find(&t, s->session_id ^ gen_bit)); /* same slot, other gen */
+	CU_ASSERT_PTR_NULL(gs_session_find(&t, (s->session_id & ~t.id_mask) | 65)); /* > max */
+	CU_ASSERT_PTR_NULL(gs_session_find(&t, (s->session_id & ~t.id_mask) | 127));
+	CU_ASSERT_PTR_NULL(gs_session_find(&t, s->session_id & ~t.id_mask)); /* position 0 */
+	gs_session_tbl_free(&t);
+}
+
+/* A position reused after its grace period gets another id: the old id finds nothing there. */
+static void
+test_a_reused_position_gets_a_new_generation_every_time(void)
+{
+	struct gs_peer p = peer_n(1);
+	struct gs_session *s;
+	uint32_t cursor = 0, prev = 0, slot = 0;
+
+	tbl_new(16);
+	for (int round = 0; round < 300; round++) {
+		CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, 1, (uint64_t)round * 10, &s), 0);
+		if (round > 0) {
+			CU_ASSERT_EQUAL(gs_session_slot(&t, s), slot); /* the same position */
+			CU_ASSERT_NOT_EQUAL_FATAL(s->session_id, prev);
+			CU_ASSERT_PTR_NULL(gs_session_find(&t, prev));
+			CU_ASSERT_PTR_NULL(gs_session_at(&t, slot, prev));
+		}
+		slot = gs_session_slot(&t, s);
+		prev = s->session_id;
+		CU_ASSERT_PTR_EQUAL(gs_session_find(&t, prev), s);
+		CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, s, (uint64_t)round * 10 + 1), 0);
+		gs_session_sweep(
+			&t, (uint64_t)round * 10 + 2, NO_IDLE, 0, t.max, &cursor, NULL, NULL);
+	}
+	CU_ASSERT_EQUAL(gs_session_count(&t), 0);
+	gs_session_tbl_free(&t);
+}
+
 /* The primary's burst lookup agrees with gs_session_find for found, unknown, zero and closed ids. */
 static void
 test_find_bulk_matches_find_one_by_one(void)
@@ -267,11 +319,7 @@ test_peer_can_reopen_at_once_after_close(void)
 	gs_session_tbl_free(&t);
 }
 
-/*
- * max = 40 gives rte_hash 64 bucket entries for 40 key slots, so the table is
- * full when its positions run out, not when a cuckoo path fails: capacity is
- * exactly the number of free positions.
- */
+/* max = 40: the table is full when its 40 positions are taken. */
 static void
 test_closed_slot_is_reused_only_after_the_grace_period(void)
 {
@@ -499,7 +547,7 @@ test_full_table_is_enospc(void)
 	tbl_new(64);
 	n = fill(0, 1, &ret);
 	CU_ASSERT_EQUAL(ret, -ENOSPC);
-	CU_ASSERT(n >= 58); /* 90%: a cuckoo hash may refuse slightly before it is full */
+	CU_ASSERT(n >= 58); /* the address hash (cuckoo) may refuse slightly before 64 */
 	CU_ASSERT(n <= 64);
 	CU_ASSERT_EQUAL(gs_session_count(&t), n);
 	CU_ASSERT_EQUAL(rte_hash_count(t.peers), (int32_t)n);
@@ -524,7 +572,7 @@ test_repair_of_a_healthy_table_removes_nothing(void)
 }
 
 static void
-test_repair_removes_the_keys_of_an_unpublished_session(void)
+test_repair_removes_the_address_key_of_an_unpublished_session(void)
 {
 	struct gs_peer pa = peer_n(1), pb = peer_n(2);
 	struct gs_session *a, *b, *again;
@@ -534,17 +582,58 @@ test_repair_removes_the_keys_of_an_unpublished_session(void)
 	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pa, 1, 1, &a), 0);
 	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pb, 2, 1, &b), 0);
 	id_a = a->session_id;
-	/* the writer died after adding a's keys, before publishing it ACTIVE */
+	/* the writer died after adding a's address key, before publishing it ACTIVE */
 	a->state = GS_SESS_FREE;
 
-	/* one half-written session: its id key and its peer key (repair counts keys) */
-	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t), 2);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t), 1);
 	CU_ASSERT_PTR_NULL(gs_session_find(&t, id_a));
-	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 1); /* a's peer key is gone too */
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 1); /* a's address key is gone */
+	CU_ASSERT_EQUAL(gs_session_count(&t), 1);    /* recounted: b only */
 	CU_ASSERT_PTR_EQUAL(gs_session_find(&t, b->session_id), b);
 	CU_ASSERT_PTR_EQUAL(gs_session_find_peer(&t, &pb), b);
 	CU_ASSERT_EQUAL(gs_session_open(&t, &pa, 3, 2, &again), 0);
 	CU_ASSERT_PTR_EQUAL(gs_session_find_peer(&t, &pa), again);
+	CU_ASSERT_NOT_EQUAL(again->session_id, id_a);
+	gs_session_tbl_free(&t);
+}
+
+/* Another process's writer (gs-session restarted): its free positions come from the states. */
+static void
+test_a_second_writer_handle_reuses_exactly_the_free_positions(void)
+{
+	struct gs_session_tbl w2;
+	struct gs_session *a, *b, *c, *s;
+	struct gs_peer p;
+	uint32_t cursor = 0;
+
+	tbl_new(8); /* rte_hash's smallest */
+	p = peer_n(1);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, 1, 1, &a), 0);
+	p = peer_n(2);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, 2, 1, &b), 0);
+	p = peer_n(3);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, 3, 1, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, b, 2), 0);
+	gs_session_sweep(&t, 10, NO_IDLE, 0, t.max, &cursor, NULL, NULL);
+
+	/* as gs-session does at attach: attach, then repair */
+	CU_ASSERT_EQUAL_FATAL(gs_session_tbl_attach(&w2), 0);
+	CU_ASSERT_EQUAL(w2.max, 8);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&w2), 0);
+	CU_ASSERT_EQUAL(gs_session_count(&w2), 2);
+	CU_ASSERT_PTR_EQUAL(gs_session_find(&w2, a->session_id), a);
+	CU_ASSERT_PTR_EQUAL(gs_session_find(&w2, c->session_id), c);
+	p = peer_n(4);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&w2, &p, 4, 11, &s), 0);
+	CU_ASSERT_PTR_EQUAL(s, b); /* the lowest free position */
+	for (uint32_t i = 5; i < 10; i++) {
+		p = peer_n(i);
+		CU_ASSERT_EQUAL_FATAL(gs_session_open(&w2, &p, i, 11, &s), 0);
+	}
+	p = peer_n(10);
+	CU_ASSERT_EQUAL(gs_session_open(&w2, &p, 10, 11, &s), -ENOSPC);
+	CU_ASSERT_EQUAL(gs_session_count(&t), 8); /* one count, seen by every process */
+	free(w2.free);
 	gs_session_tbl_free(&t);
 }
 
@@ -571,6 +660,71 @@ test_repaired_slot_is_freed_by_the_next_sweep(void)
 	gs_session_tbl_free(&t);
 }
 
+/* --- used connect tokens ----------------------------------------------------------------- */
+
+static void
+token_n(uint8_t id[GS_TOKEN_ID_LEN], uint32_t n)
+{
+	memset(id, 0xa5, GS_TOKEN_ID_LEN);
+	memcpy(id, &n, sizeof(n));
+}
+
+static void
+test_a_used_token_is_known_until_it_expires_with_the_session_it_opened(void)
+{
+	struct gs_tokens_used u, other;
+	uint8_t a[GS_TOKEN_ID_LEN], b[GS_TOKEN_ID_LEN];
+	uint32_t sid = 77;
+
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	token_n(a, 1);
+	token_n(b, 2);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, a, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, 77); /* untouched when unknown */
+	CU_ASSERT_EQUAL(gs_tokens_used_add(&u, a, 2000, 0), 0);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, a, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, 0);					  /* no session yet */
+	CU_ASSERT_EQUAL(gs_tokens_used_add(&u, a, 2000, 0x12345678u), 0); /* the one it opened */
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, a, 2000, &sid));
+	CU_ASSERT_EQUAL(sid, 0x12345678u);
+	CU_ASSERT_EQUAL(rte_hash_count(u.hash), 1);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, a, 2001, NULL)); /* expired */
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, b, 1000, NULL));
+	/* another process's handle (gs-session restarted) sees the same */
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_attach(&other), 0);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&other, a, 1500, &sid));
+	CU_ASSERT_EQUAL(sid, 0x12345678u);
+	gs_tokens_used_free(&u);
+}
+
+static void
+test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp(void)
+{
+	struct gs_tokens_used u;
+	uint8_t id[GS_TOKEN_ID_LEN];
+	uint32_t cursor = 0, sid = 0;
+	unsigned int forgotten = 0;
+
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	for (uint32_t i = 0; i < 10; i++) {
+		token_n(id, i);
+		CU_ASSERT_EQUAL(gs_tokens_used_add(&u, id, i < 4 ? 100 : 300, i + 1), 0);
+	}
+	token_n(id, 99);
+	CU_ASSERT_EQUAL(gs_tokens_used_add(&u, id, UINT64_C(1) << 40, 5), 0); /* beyond 2106 */
+	for (int pass = 0; pass < 4; pass++)
+		forgotten += gs_tokens_used_sweep(&u, 200, 4, &cursor);
+	CU_ASSERT_EQUAL(forgotten, 4);
+	CU_ASSERT_EQUAL(rte_hash_count(u.hash), 7);
+	token_n(id, 5);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, 200, &sid));
+	CU_ASSERT_EQUAL(sid, 6);
+	token_n(id, 99);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, UINT32_MAX, &sid));
+	CU_ASSERT_EQUAL(sid, 5);
+	gs_tokens_used_free(&u);
+}
+
 static CU_TestInfo open_tests[] = {
 	{ "open then find by id and by peer returns it",
 		test_open_then_find_by_id_and_by_peer_returns_it },
@@ -581,6 +735,10 @@ static CU_TestInfo open_tests[] = {
 	{ "same ip, other port is another session", test_same_ip_other_port_is_another_session },
 	{ "find of id 0 is NULL", test_find_of_id_zero_is_null },
 	{ "find of unknown id or peer is NULL", test_find_of_unknown_id_or_peer_is_null },
+	{ "id names the position; other generations or positions are not found",
+		test_id_names_the_position_and_other_generations_or_positions_are_not_found },
+	{ "a reused position gets a new generation every time",
+		test_a_reused_position_gets_a_new_generation_every_time },
 	{ "find bulk matches find one by one", test_find_bulk_matches_find_one_by_one },
 	{ "full table is -ENOSPC", test_full_table_is_enospc },
 	CU_TEST_INFO_NULL,
@@ -617,10 +775,20 @@ static CU_TestInfo slot_tests[] = {
 static CU_TestInfo repair_tests[] = {
 	{ "repair of a healthy table removes nothing",
 		test_repair_of_a_healthy_table_removes_nothing },
-	{ "repair removes the keys of an unpublished session",
-		test_repair_removes_the_keys_of_an_unpublished_session },
+	{ "repair removes the address key of an unpublished session",
+		test_repair_removes_the_address_key_of_an_unpublished_session },
+	{ "a second writer handle reuses exactly the free positions",
+		test_a_second_writer_handle_reuses_exactly_the_free_positions },
 	{ "repaired slot is freed by the next sweep",
 		test_repaired_slot_is_freed_by_the_next_sweep },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo token_tests[] = {
+	{ "a used token is known until it expires, with the session it opened",
+		test_a_used_token_is_known_until_it_expires_with_the_session_it_opened },
+	{ "used tokens: sweep forgets the expired only; far expiries clamp",
+		test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp },
 	CU_TEST_INFO_NULL,
 };
 
@@ -629,6 +797,7 @@ static CU_SuiteInfo suites[] = {
 	{ .pName = "session close and sweep", .pTests = close_tests },
 	{ .pName = "session by slot", .pTests = slot_tests },
 	{ .pName = "session repair", .pTests = repair_tests },
+	{ .pName = "used connect tokens", .pTests = token_tests },
 	CU_SUITE_INFO_NULL,
 };
 
