@@ -6,11 +6,14 @@
 #          (CPU 0, polling) -> gs-session/gs-move/gs-combat (CPU 1) -> replies.
 #          Offered rates step up until a request is lost: the highest
 #          lossless rate is the sustained rate; latency at 10/50/90 % of it;
-#          CPU per request = CPU time of every gsnet process / requests.
+#          CPU per request = CPU time of every gsnet process during the
+#          measured load (gs-loadgen --cpu-of reads their CPU clocks when
+#          the load starts and stops) / requests.
 #  kernel: gs-kserver (one thread, recvmmsg/sendmmsg, the same wire protocol
 #          and game rules from shared/, CPU 0) on 127.0.0.1 loaded by
 #          gs-client players (kernel UDP, CPU 1) with the same kind of mix;
-#          CPU per request = the server's CPU time / requests.
+#          CPU per request = the server's CPU time over gs-client's run
+#          (it blocks when idle, so start-up costs it nothing) / requests.
 # Prints key=value lines for tests/bench/run.sh.
 #
 #   tests/bench/pipeline.sh [SECONDS per step (3)]
@@ -63,34 +66,35 @@ for h in session move combat; do
     wait_for "$WORK/$h.log" 'attached: instance' 30 || die "gs-$h did not attach"
 done
 
-# loadgen RATE: one run; prints "sent answered lost p50 p90 p99 p999 max"
+# loadgen RATE: one run; prints "sent answered lost p50 p90 p99 p999 max cpu_s", cpu_s the
+# CPU time of every gsnet process during the measured load exactly (gs-loadgen --cpu-of)
 loadgen() {
     "$BUILD/tests/bench/loadgen/gs-loadgen" --vdev "net_memif0,role=client,socket=$SOCK,id=0" \
         --file-prefix "$LG_PREFIX" --lcore-cpu 1 --sessions 1000 --rate "$1" --duration "$SECS" \
-        --mix "$MIX" --json --quiet 2>>"$WORK/loadgen.err" |
+        --mix "$MIX" --cpu-of "$(IFS=,; echo "${GS[*]}")" --json --quiet 2>>"$WORK/loadgen.err" |
         /usr/bin/python3 -c 'import json,sys
 j = json.loads(sys.stdin.read().strip().splitlines()[-1])
 l = j.get("latency_us", {})
-print(j["sent"], j["answered"], j["lost"], l.get("p50", 0), l.get("p90", 0), l.get("p99", 0), l.get("p999", 0), l.get("max", 0))'
+print(j["sent"], j["answered"], j["lost"], l.get("p50", 0), l.get("p90", 0), l.get("p99", 0), l.get("p999", 0), l.get("max", 0), j["window_cpu_s"])'
 }
 
 best=0
 best_cpu=0
 for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 1000000; do
-    t0=$(cpu_ticks "${GS[@]}")
-    read -r sent answered lost p50 p90 p99 p999 max < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
-    t1=$(cpu_ticks "${GS[@]}")
-    echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99" >&2
+    read -r sent answered lost p50 p90 p99 p999 max cpu_s < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
+    echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99 gsnet_cpu_s=$cpu_s" >&2
     [ "$lost" -eq 0 ] || break
+    /usr/bin/python3 -c "import sys; sys.exit(0 if $cpu_s > 0 else 1)" ||
+        die "gs-loadgen could not read the gsnet processes' CPU time"
     best=$rate
     # CPU seconds of all gsnet processes per request, in TSC-equivalent cycles later
-    best_cpu=$(/usr/bin/python3 -c "print(($t1 - $t0) / $HZ / $sent)")
+    best_cpu=$(/usr/bin/python3 -c "print($cpu_s / $sent)")
 done
 [ "$best" -gt 0 ] || die "no lossless rate found"
 echo "gsnet_sustained_pps=$best"
 echo "gsnet_cpu_s_per_req=$best_cpu"
 for pct in 10 50 90; do
-    read -r sent answered lost p50 p90 p99 p999 max < <(loadgen $((best * pct / 100))) || die "gs-loadgen failed"
+    read -r sent answered lost p50 p90 p99 p999 max _ < <(loadgen $((best * pct / 100))) || die "gs-loadgen failed"
     echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max"
 done
 stop_all

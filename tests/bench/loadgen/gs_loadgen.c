@@ -26,6 +26,11 @@
  * lost. Attacks use skill 1 on the entity of a session spawned elsewhere:
  * OUT_OF_RANGE, still a full round trip through gs-combat.
  *
+ * With --cpu-of PID,..., the CPU time those processes (the server's) used
+ * during step 4 exactly is read from their CPU clocks (clock_getcpuclockid)
+ * and reported as window_cpu_s: CPU per request without the seconds of
+ * start-up and wind-down a polling server spends around the load.
+ *
  * Result: one line on stdout (or one JSON object with --json):
  *   gs-loadgen: sent= answered= lost= tx_pps= rx_pps= lat_us p50= p90= p99= p999= max=
  *               offered_pps= connects=N/M arp=MAC|failed
@@ -45,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_arp.h>
 #include <rte_common.h>
@@ -106,6 +112,8 @@ enum sess_state {
 	SESS_CLOSED, /* the server sent DISCONNECT */
 };
 
+#define MAX_CPU_OF 16
+
 struct opts {
 	const char *vdev;
 	const char *file_prefix;
@@ -119,9 +127,11 @@ struct opts {
 	unsigned int mix[REQ_KINDS];
 	bool json;
 	bool quiet;
-	bool poll;		  /* never yield the CPU when idle */
-	unsigned int memif_rsize; /* log2 memif ring slots, 0 = the driver's default */
-	int64_t warmup;		  /* requests before the measurement; -1 = auto */
+	bool poll;		      /* never yield the CPU when idle */
+	unsigned int memif_rsize;     /* log2 memif ring slots, 0 = the driver's default */
+	int64_t warmup;		      /* requests before the measurement; -1 = auto */
+	clockid_t cpu_of[MAX_CPU_OF]; /* CPU clocks of the server's processes */
+	unsigned int n_cpu_of;
 	int eal_argc;
 	char **eal_argv; /* after "--": replaces the EAL arguments built from options */
 };
@@ -186,6 +196,7 @@ struct lg {
 	double arp_ms;
 	double connect_ms;
 	double tx_secs;
+	double window_cpu_s; /* --cpu-of processes' CPU during the TX phase; -1: not asked */
 	uint64_t warm_sent;
 	uint64_t warm_answered;
 	double warm_ms;
@@ -229,11 +240,53 @@ usage(FILE *f)
 		"  --poll              busy-poll: never yield the CPU when idle\n"
 		"  --warmup N          unmeasured requests first (default: twice the memif ring\n"
 		"                      slots, at least 2048; 0 = none)\n"
+		"  --cpu-of PID,...    report the CPU time these processes use during the\n"
+		"                      measured load (window_cpu_s), at most %u\n"
 		"  --memif-rsize N     log2 of the memif ring slots, added to a net_memif --vdev\n"
 		"                      without rsize= (default 14: 16384 slots; 0 = driver default 1024)\n"
 		"EAL arguments after -- replace the ones built from --vdev, --file-prefix,\n"
 		"--lcore-cpu and -m. Exit: 0 no request lost, 1 loss or failure, 2 usage.\n",
-		MAX_SESSIONS);
+		MAX_SESSIONS, MAX_CPU_OF);
+}
+
+/* --cpu-of PID,PID,...: the CPU clock of each process. */
+static int
+parse_cpu_of(struct opts *o, const char *list)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(list) >= sizeof(buf))
+		return -1;
+	strcpy(buf, list);
+	o->n_cpu_of = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 0 || o->n_cpu_of == MAX_CPU_OF ||
+			clock_getcpuclockid((pid_t)pid, &o->cpu_of[o->n_cpu_of]) != 0)
+			return -1;
+		o->n_cpu_of++;
+	}
+	return o->n_cpu_of > 0 ? 0 : -1;
+}
+
+/* The --cpu-of processes' CPU time so far, seconds; -1 when one has gone. */
+static double
+cpu_of_now(const struct opts *o)
+{
+	double total = 0;
+
+	for (unsigned int i = 0; i < o->n_cpu_of; i++) {
+		struct timespec ts;
+
+		if (clock_gettime(o->cpu_of[i], &ts) != 0)
+			return -1;
+		total += (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
+	return total;
 }
 
 static bool
@@ -287,6 +340,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		OPT_POLL,
 		OPT_RSIZE,
 		OPT_WARMUP,
+		OPT_CPU_OF,
 	};
 	static const struct option longopts[] = {
 		{ "vdev", required_argument, NULL, OPT_VDEV },
@@ -303,6 +357,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "poll", no_argument, NULL, OPT_POLL },
 		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
 		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "cpu-of", required_argument, NULL, OPT_CPU_OF },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +451,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 				o->warmup = (int64_t)v;
 			else
 				bad = "--warmup";
+			break;
+		case OPT_CPU_OF:
+			if (parse_cpu_of(o, optarg) < 0)
+				bad = "--cpu-of";
 			break;
 		case OPT_RSIZE:
 			if (parse_uint(optarg, 0, 14, &v))
@@ -1207,6 +1266,7 @@ offer_load(struct lg *g)
 	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.duration * (double)g->hz);
 	uint64_t last = t0, tokens = BURST * g->hz, next_report = t0 + g->hz;
 	uint64_t now = t0;
+	double cpu0 = g->o.n_cpu_of > 0 ? cpu_of_now(&g->o) : -1;
 
 	g->run_tsc = t0;
 	g->tick_tsc = t0;
@@ -1233,6 +1293,13 @@ offer_load(struct lg *g)
 	}
 	g->rx_count_on = false;
 	g->tx_secs = tsc_ms(g, rte_rdtsc() - t0) / 1e3;
+	g->window_cpu_s = -1;
+	if (cpu0 >= 0) {
+		double cpu1 = cpu_of_now(&g->o);
+
+		if (cpu1 >= cpu0)
+			g->window_cpu_s = cpu1 - cpu0;
+	}
 }
 
 /* DISCONNECT every connected session: no answer is expected. */
@@ -1314,9 +1381,9 @@ report(const struct lg *g, int status)
 		return;
 	}
 	printf("{\"status\":%d,\"offered_pps\":%" PRIu64 ",\"duration_s\":%.3f,\"sessions\":%u,"
-	       "\"mix\":{\"heartbeat\":%u,\"move\":%u,\"attack\":%u},",
-		status, g->o.rate, g->tx_secs, g->o.sessions, g->o.mix[0], g->o.mix[1],
-		g->o.mix[2]);
+	       "\"mix\":{\"heartbeat\":%u,\"move\":%u,\"attack\":%u},\"window_cpu_s\":%.6f,",
+		status, g->o.rate, g->tx_secs, g->o.sessions, g->o.mix[0], g->o.mix[1], g->o.mix[2],
+		g->window_cpu_s);
 	printf("\"arp\":{\"ok\":%s,\"mac\":\"%s\",\"requests\":%u,\"ms\":%.3f},",
 		g->arp_ok ? "true" : "false", mac, g->arp_tries, g->arp_ms);
 	printf("\"warmup\":{\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"ms\":%.3f},",
@@ -1403,6 +1470,7 @@ main(int argc, char **argv)
 	g.rng = rte_rdtsc() | 1u;
 	gsc_hist_reset(&g.lat);
 	gsc_hist_reset(&g.connect_lat);
+	g.window_cpu_s = -1;
 	g.s = calloc(g.o.sessions, sizeof(*g.s));
 	g.live = calloc(g.o.sessions, sizeof(*g.live));
 	if (g.s == NULL || g.live == NULL) {
