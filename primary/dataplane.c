@@ -498,10 +498,13 @@ dataplane_lcore(void *arg)
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t now = rte_get_timer_cycles();
 
-		if (poll_once(lc, now) > 0)
+		if (poll_once(lc, now) > 0) {
+			/* the work, apart from the idle polling around it */
+			gs_ctr_add(&lc->st->busy_cycles, rte_get_timer_cycles() - now);
 			gs_idle_reset(&idle);
-		else
+		} else {
 			gs_idle_wait(&idle);
+		}
 		if (is_main && now >= next) {
 			next = now + tick;
 			monitor_tick(p, now);

@@ -36,6 +36,7 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 		sum->icmp_replies += one.icmp_replies;
 		sum->exception_rx += one.exception_rx;
 		sum->exception_tx += one.exception_tx;
+		sum->busy_cycles += one.busy_cycles;
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
 		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
@@ -68,6 +69,7 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "arp_replies", sum.arp_replies);
 	rte_tel_data_add_dict_u64(d, "icmp_replies", sum.icmp_replies);
 	rte_tel_data_add_dict_u64(d, "exception_rx", sum.exception_rx);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", sum.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "exception_tx", sum.exception_tx);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
@@ -203,6 +205,7 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 					ctl->tsc_hz));
 			put_u64(d, key, "processed", copy.processed);
 			put_u64(d, key, "replied", copy.replied);
+			put_u64(d, key, "busy_cycles", copy.busy_cycles);
 			put_u64(d, key, "rejected", rejected);
 		}
 	return 0;

@@ -63,9 +63,14 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	family(f, "primary_ports_started", "gauge",
 		"rte_eth_dev_start calls that succeeded since the primary started (1 per port: never restarted).");
 	fprintf(f, "gsnet_primary_ports_started %u\n", s->ports_started);
+	family(f, "tsc_hz", "gauge", "TSC cycles per second: what busy_cycles count at 100 %.");
+	fprintf(f, "gsnet_tsc_hz %" PRIu64 "\n", s->tsc_hz);
 
 	lcore_counter(f, s, "rx_packets_total", "Frames received by a primary lcore.",
 		offsetof(struct gs_lcore_stats, rx_packets));
+	lcore_counter(f, s, "busy_cycles_total",
+		"TSC cycles a primary lcore spent in passes that found work (idle polling excluded).",
+		offsetof(struct gs_lcore_stats, busy_cycles));
 	lcore_counter(f, s, "rx_bytes_total", "Bytes received by a primary lcore.",
 		offsetof(struct gs_lcore_stats, rx_bytes));
 	lcore_counter(f, s, "tx_packets_total", "Frames sent by a primary lcore.",
@@ -160,6 +165,11 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
 		i, s->hs[c][i].processed);
+	family(f, "handler_busy_cycles_total", "counter",
+		"TSC cycles the instance spent in passes that found messages (idle polling excluded).");
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_handler_busy_cycles_total{" SLOT_LABELS "} %" PRIu64 "\n",
+		gs_class_name(c), i, s->hs[c][i].busy_cycles);
 	family(f, "handler_replied_total", "counter", "Replies the instance queued.");
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
@@ -219,8 +229,9 @@ void
 export_json(FILE *f, const struct snapshot *s)
 {
 	fprintf(f,
-		"{\"primary\":{\"pid\":%d,\"version\":\"%s\",\"dpdk\":\"%s\",\"ports_started\":%u},",
-		s->primary_pid, s->gsnet_version, s->dpdk_version, s->ports_started);
+		"{\"primary\":{\"pid\":%d,\"version\":\"%s\",\"dpdk\":\"%s\",\"ports_started\":%u,"
+		"\"tsc_hz\":%" PRIu64 "},",
+		s->primary_pid, s->gsnet_version, s->dpdk_version, s->ports_started, s->tsc_hz);
 	fputs("\"lcores\":[", f);
 	FOR_LCORES(s, l)
 	{
@@ -230,9 +241,11 @@ export_json(FILE *f, const struct snapshot *s)
 			"%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
 			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64
-			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64 ",\"drops\":{",
+			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64
+			",\"busy_cycles\":%" PRIu64 ",\"drops\":{",
 			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
-			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx);
+			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx,
+			c->busy_cycles);
 		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);
@@ -256,10 +269,11 @@ export_json(FILE *f, const struct snapshot *s)
 		fprintf(f,
 			"%s{\"class\":\"%s\",\"instance\":%u,\"state\":\"%s\",\"up\":%u,\"pid\":%d,"
 			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
-			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"rejected\":{",
+			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
+			",\"rejected\":{",
 			first ? "" : ",", gs_class_name(c), i, state_str(h->state), h->up, h->pid,
 			h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
-			h->replied);
+			h->replied, h->busy_cycles);
 		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", reject_names[r],
 				h->rejected[r]);

@@ -93,6 +93,7 @@ snapshot_take(const struct stats_src *src, struct snapshot *s)
 	s->t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	s->primary_pid = ctl->primary_pid;
 	s->ports_started = __atomic_load_n(&ctl->ports_started, __ATOMIC_RELAXED);
+	s->tsc_hz = ctl->tsc_hz;
 	memcpy(s->gsnet_version, ctl->gsnet_version, GS_VERSION_STR_LEN);
 	memcpy(s->dpdk_version, ctl->dpdk_version, GS_VERSION_STR_LEN);
 	s->n_lcores = src->n_lcores;

@@ -48,6 +48,7 @@ struct snapshot {
 	double t; /* CLOCK_MONOTONIC seconds */
 	int32_t primary_pid;
 	uint32_t ports_started;
+	uint64_t tsc_hz; /* the primary's TSC rate: busy_cycles per second at 100 % */
 	char gsnet_version[GS_VERSION_STR_LEN + 1];
 	char dpdk_version[GS_VERSION_STR_LEN + 1];
 	unsigned int n_lcores;

@@ -22,7 +22,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 7u
+#define GS_SHM_VERSION 8u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_SESSIONS_MAX	      (1u << 24) /* a session id keeps >= 7 bits of generation */
@@ -125,6 +125,7 @@ struct gs_handler_slot {
 	uint64_t processed;
 	uint64_t replied;
 	uint64_t rejected[GS_REJECT_MAX];
+	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */
 
 	/* primary's line (its main lcore's liveness view) */
 	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */
@@ -155,6 +156,7 @@ struct gs_lcore_stats {
 	uint64_t icmp_replies;
 	uint64_t exception_rx; /* frames from the port handed to the kernel exception interface */
 	uint64_t exception_tx; /* frames from the kernel exception interface sent on the port */
+	uint64_t busy_cycles;  /* TSC cycles in passes that found work (not idle polling) */
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];

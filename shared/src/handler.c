@@ -310,8 +310,12 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 	int ret = 0;
 
 	while (!*stop) {
+		uint64_t start = rte_get_timer_cycles();
 		unsigned int got = consume(h, ops, arg);
 		uint64_t now = rte_get_timer_cycles();
+
+		if (got > 0) /* the work, apart from the idle polling around it */
+			gs_ctr_add(&h->slot->busy_cycles, now - start);
 
 		if (now >= next) {
 			next = now + tick_cycles;

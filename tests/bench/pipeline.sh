@@ -8,7 +8,10 @@
 #          lossless rate is the sustained rate; latency at 10/50/90 % of it;
 #          CPU per request = CPU time of every gsnet process during the
 #          measured load (gs-loadgen --cpu-of reads their CPU clocks when
-#          the load starts and stops) / requests.
+#          the load starts and stops) / requests; and the busy cycles of the
+#          primary and of each handler (passes that found work, read with
+#          gs-stats before and after each step) / messages dispatched: the
+#          work per request without the idle polling.
 #  kernel: gs-kserver (one thread, recvmmsg/sendmmsg, the same wire protocol
 #          and game rules from shared/, CPU 0) on 127.0.0.1 loaded by
 #          gs-client players (kernel UDP, CPU 1) with the same kind of mix;
@@ -78,10 +81,24 @@ l = j.get("latency_us", {})
 print(j["sent"], j["answered"], j["lost"], l.get("p50", 0), l.get("p90", 0), l.get("p99", 0), l.get("p999", 0), l.get("max", 0), j["window_cpu_s"])'
 }
 
+# busy: the busy cycles so far of the primary's lcores, gs-session, gs-move and gs-combat
+# (passes that found work: idle polling excluded), and the messages dispatched
+busy() {
+    timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
+        /usr/bin/python3 -c 'import json,sys
+j = json.load(sys.stdin)
+h = {c: sum(x["busy_cycles"] for x in j["handlers"] if x["class"] == c) for c in ("session", "move", "combat")}
+print(sum(l["busy_cycles"] for l in j["lcores"]), h["session"], h["move"], h["combat"],
+      sum(sum(l["dispatched"].values()) for l in j["lcores"]))'
+}
+
 best=0
 best_cpu=0
+best_busy=""
 for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 1000000; do
+    read -r b0p b0s b0m b0c d0 < <(busy) || die "gs-stats --json failed"
     read -r sent answered lost p50 p90 p99 p999 max cpu_s < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
+    read -r b1p b1s b1m b1c d1 < <(busy) || die "gs-stats --json failed"
     echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99 gsnet_cpu_s=$cpu_s" >&2
     [ "$lost" -eq 0 ] || break
     /usr/bin/python3 -c "import sys; sys.exit(0 if $cpu_s > 0 else 1)" ||
@@ -89,10 +106,15 @@ for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 100000
     best=$rate
     # CPU seconds of all gsnet processes per request, in TSC-equivalent cycles later
     best_cpu=$(/usr/bin/python3 -c "print($cpu_s / $sent)")
+    # busy cycles per message handled, each part and in all
+    best_busy=$(/usr/bin/python3 -c "d = max($d1 - $d0, 1)
+p, s, m, c = ($b1p - $b0p) / d, ($b1s - $b0s) / d, ($b1m - $b0m) / d, ($b1c - $b0c) / d
+print(f'gsnet_busy_cycles_per_req={p + s + m + c:.1f} gsnet_busy_primary={p:.1f} gsnet_busy_session={s:.1f} gsnet_busy_move={m:.1f} gsnet_busy_combat={c:.1f} gsnet_busy_messages={d}')")
 done
 [ "$best" -gt 0 ] || die "no lossless rate found"
 echo "gsnet_sustained_pps=$best"
 echo "gsnet_cpu_s_per_req=$best_cpu"
+for kv in $best_busy; do echo "$kv"; done
 for pct in 10 50 90; do
     read -r sent answered lost p50 p90 p99 p999 max _ < <(loadgen $((best * pct / 100))) || die "gs-loadgen failed"
     echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max"

@@ -5,7 +5,8 @@
 # gs-stats, the exporter secondary, against a running group (tap port in a
 # namespace): /metrics scraped after known traffic passes `promtool check
 # metrics` and counts exactly what was sent (client datagrams dispatched and
-# answered, malformed datagrams dropped by reason); /stats.json, --once and
+# answered, malformed datagrams dropped by reason; busy cycles of the primary
+# and the handlers grow with the traffic, not while idle); /stats.json, --once and
 # --json work; dpdk-telemetry.py answers /gsnet/handlers and /gsnet/rings; a
 # kill -9 and restart of gs-move shows in /metrics within 2 s (down, then up
 # with restarts 1); gs-stats exits by itself when the primary stops.
@@ -96,6 +97,28 @@ done
 gs_check "mempool in use + available = size" \
     "$(($(metric "$M" 'gsnet_mempool_in_use{') + $(metric "$M" 'gsnet_mempool_available{')))" \
     -eq "$(metric "$M" 'gsnet_mempool_size{')"
+
+# busy cycles: the work of each loop, not its idle polling
+M0=$GS_WORK/metrics0.txt
+gs_check "primary lcore busy cycles grew with the traffic" \
+    "$(($(metric "$M" 'gsnet_busy_cycles_total{lcore="0"}') - $(metric "$M0" 'gsnet_busy_cycles_total{lcore="0"}')))" -gt 0
+gs_check "session instance busy cycles grew with its messages" \
+    "$(($(metric "$M" 'gsnet_handler_busy_cycles_total{class="session",instance="0"}') - \
+        $(metric "$M0" 'gsnet_handler_busy_cycles_total{class="session",instance="0"}')))" -gt 0
+sleep 0.5
+scrape idle0.txt
+sleep 1
+scrape idle1.txt
+TSC_HZ=$(metric "$M" 'gsnet_tsc_hz')
+gs_check "gsnet_tsc_hz" "$TSC_HZ" -gt 100000000
+for c in session move combat; do
+    gs_check "idle $c instance: no busy cycles in 1 s" \
+        "$(($(metric "$GS_WORK/idle1.txt" "gsnet_handler_busy_cycles_total{class=\"$c\",instance=\"0\"}") - \
+            $(metric "$GS_WORK/idle0.txt" "gsnet_handler_busy_cycles_total{class=\"$c\",instance=\"0\"}")))" -eq 0
+done
+gs_check "idle primary lcore: busy under 1 % of 1 s" \
+    "$(($(metric "$GS_WORK/idle1.txt" 'gsnet_busy_cycles_total{lcore="0"}') - \
+        $(metric "$GS_WORK/idle0.txt" 'gsnet_busy_cycles_total{lcore="0"}')))" -lt "$((TSC_HZ / 100))"
 
 curl -sf --max-time 5 "$URL/stats.json" >"$GS_WORK/stats.json" || gs_fail "GET /stats.json failed"
 J_SENT=$(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["lcores"][0]["dispatched"]["session"])' "$GS_WORK/stats.json") ||
