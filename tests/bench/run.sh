@@ -107,6 +107,11 @@ print(f"| highest lossless rate on this host, requests/s | {g_pps:,.0f} | {k_pps
 print(f"| CPU per request, µs (all gsnet processes / the kernel server) | {g_cpu * 1e6:.2f} | {k_cpu * 1e6:.2f} | {g_cpu / k_cpu:.2f}x |")
 print(f"| ... in cycles at {tsc / 1e9:.2f} GHz | {g_cpu * tsc:,.0f} | {k_cpu * tsc:,.0f} | |")
 print(f"| requests per CPU-second (throughput per core) | {1 / g_cpu:,.0f} | {1 / k_cpu:,.0f} | {k_cpu / g_cpu:.2f}x |")
+if "gsnet_busy_cycles_per_req" in kv:
+    b = kv["gsnet_busy_cycles_per_req"]
+    print(f"| **work per request**, cycles: busy cycles of every gsnet loop (idle polling excluded) / the kernel server's CPU (it blocks when idle) | {b:,.0f} | {k_cpu * tsc:,.0f} | {b / (k_cpu * tsc):.2f}x |")
+    print(f"|   of which the primary (RX, parse, dispatch, reply framing, TX over net_memif) | {kv['gsnet_busy_primary']:,.0f} | | |")
+    print(f"|   of which gs-session / gs-move / gs-combat | {kv['gsnet_busy_session']:,.0f} / {kv['gsnet_busy_move']:,.0f} / {kv['gsnet_busy_combat']:,.0f} | | |")
 print()
 print("| gsnet load | offered req/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |")
 print("|---|---|---|---|---|---|---|---|")
