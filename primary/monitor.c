@@ -3,6 +3,7 @@
 
 #include "gs_log.h"
 
+#include "liveness.h"
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_monitor_logtype, gs.primary.monitor);
@@ -10,8 +11,9 @@ GS_LOG_REGISTER(gs_primary_monitor_logtype, gs.primary.monitor);
 
 /*
  * Handler liveness, on the main lcore every tick: an instance is up while its
- * slot says RUNNING, its pid exists and its heartbeat is fresh. The data
- * path dispatches only to instances in p->live.
+ * slot says RUNNING, its pid exists and its heartbeat is fresh, or stale
+ * while the process is runnable and waiting for a CPU (liveness.h). The
+ * data path dispatches only to instances in p->live.
  */
 /* Whether every primary lcore has carried out retire request @p req of slot (c, i). */
 static bool
@@ -81,14 +83,26 @@ monitor_tick(struct primary *p, uint64_t now)
 			uint64_t hb = __atomic_load_n(&slot->heartbeat_tsc, __ATOMIC_ACQUIRE);
 			int64_t age = (int64_t)(now - hb);
 			bool running = state == GS_SLOT_RUNNING, alive, fresh, up;
+			enum liveness live;
 
 			if (!running && !slot->up)
 				continue;
 			alive = running && gs_pid_alive(slot->pid);
 			fresh = age < (int64_t)timeout;
-			up = running && alive && fresh;
+			/* the scheduler's view only for a stale heartbeat: rare, and a file read */
+			live = liveness_of(running, alive, age, timeout,
+				running && alive && !fresh ? gs_pid_state(slot->pid) : 0);
+			up = liveness_up(live);
 			if (up)
 				mask |= 1u << i;
+			if ((live == LIVENESS_UP_STARVED) != p->starved[c][i]) {
+				p->starved[c][i] = live == LIVENESS_UP_STARVED;
+				GS_LOG(NOTICE, "%s instance %u (pid %d) %s", gs_class_name(c), i,
+					slot->pid,
+					p->starved[c][i] ?
+						"heartbeat stale but runnable: waiting for a CPU, kept up" :
+						"no longer waiting for a CPU");
+			}
 			if (up == (slot->up != 0))
 				continue;
 			slot->up = up;
@@ -101,9 +115,9 @@ monitor_tick(struct primary *p, uint64_t now)
 				slot->downs++;
 				GS_LOG(WARNING, "%s instance %u down: %s (pid %d)",
 					gs_class_name(c), i,
-					!running ? "detached" :
-					!alive	 ? "process gone" :
-						   "heartbeat stale",
+					live == LIVENESS_DOWN_DETACHED ? "detached" :
+					live == LIVENESS_DOWN_GONE     ? "process gone" :
+									 "heartbeat stale",
 					slot->pid);
 			}
 		}

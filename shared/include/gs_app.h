@@ -49,6 +49,16 @@ int gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role);
 /** Whether process @p pid exists (signal 0). */
 bool gs_pid_alive(int32_t pid);
 
+/**
+ * The scheduler state of process @p pid (its main thread) from
+ * /proc/PID/stat: 'R' running or waiting for a CPU, 'S' / 'D' sleeping,
+ * 'T' / 't' stopped, 'Z' zombie, ...
+ *
+ * @return the state letter, or 0 when it cannot be read (no such process,
+ *         or not in this PID namespace).
+ */
+char gs_pid_state(int32_t pid);
+
 /** Release the EAL (rte_eal_cleanup). */
 void gs_app_fini(struct gs_app *app);
 

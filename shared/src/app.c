@@ -138,3 +138,27 @@ gs_pid_alive(int32_t pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
+
+char
+gs_pid_state(int32_t pid)
+{
+	char path[64], buf[512];
+	const char *close_paren;
+	size_t n;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')' */
+	close_paren = strrchr(buf, ')');
+	if (close_paren == NULL || close_paren[1] != ' ' || close_paren[2] == '\0')
+		return 0;
+	return close_paren[2];
+}

@@ -48,8 +48,7 @@ NSK=gsek$$    # kernel side of the server
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o "net.exception_iface=$XIFACE"
     -o "net.exception_pps=$PPS" -o "net.exception_burst=$BURST"
-    -o "primary.lcore_count=$LCORES" -o "primary.cpus=0-1"
-    -o "primary.handler_timeout_ms=1000")
+    -o "primary.lcore_count=$LCORES" -o "primary.cpus=0-1")
 
 # wait_done NAME TIMEOUT_S: wait until process NAME exits by itself; sets DONE_RC.
 wait_done() {

@@ -74,16 +74,11 @@ SOURCE_BURST=200
 gs_prefix
 IFACE=gsfl$$
 NS=gsfl$$
-# handler_timeout_ms: a stall of gs-session's scheduling on this shared host
-# (over 100 ms, the default, seen under the flood) must not pass for a death:
-# liveness has its own tests; here it would drop the players' datagrams as
-# handler_down.
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX"
     -o "eal.vdev0=net_tap0,iface=$IFACE" -o "net.ip=$SERVER" -o world.max_entities=65536
     -o "stats.http_port=$((20000 + $$ % 20000))"
     -o "limits.connect_pps=$CONNECT_PPS" -o "limits.connect_burst=$CONNECT_BURST"
-    -o "limits.source_pps=$SOURCE_PPS" -o "limits.source_burst=$SOURCE_BURST"
-    -o primary.handler_timeout_ms=1000)
+    -o "limits.source_pps=$SOURCE_PPS" -o "limits.source_burst=$SOURCE_BURST")
 
 # --- the group --------------------------------------------------------------------
 gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"

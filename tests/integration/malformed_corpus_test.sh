@@ -45,15 +45,9 @@ PLAY_S=5
 gs_prefix
 IFACE=gsmc$$
 NS=gsmc$$
-# handler_timeout_ms: on this shared 2-vCPU host gs-session was once not
-# scheduled for over 100 ms (the default timeout) while the corpus's sender
-# started; the primary then took it for dead and dropped 30 of the players'
-# datagrams as handler_down though its ring had room. Liveness has its own
-# tests (chaos, handover); here a stall must not pass for a death.
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX"
     -o "eal.vdev0=net_tap0,iface=$IFACE" -o "net.ip=$SERVER" -o world.max_entities=65536
-    -o "stats.http_port=$((20000 + $$ % 20000))"
-    -o primary.handler_timeout_ms=1000)
+    -o "stats.http_port=$((20000 + $$ % 20000))")
 
 # --- the corpus -------------------------------------------------------------------
 PCAP=$GS_WORK/corpus.pcap

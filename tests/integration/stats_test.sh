@@ -9,7 +9,8 @@
 # and the handlers grow with the traffic, not while idle); /stats.json, --once and
 # --json work; dpdk-telemetry.py answers /gsnet/handlers and /gsnet/rings; a
 # kill -9 and restart of gs-move shows in /metrics within 2 s (down, then up
-# with restarts 1); gs-stats exits by itself when the primary stops.
+# with restarts 1), and so does a stopped (SIGSTOP) gs-move, down while
+# stopped and up when continued; gs-stats exits by itself when the primary stops.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gs_init "$@"
@@ -162,6 +163,18 @@ gs_wait_log move2.log 'attached: instance' 20 move2 || gs_fail "gs-move did not 
 wait_metric 'gsnet_handler_up{class="move",instance="0"}' 1
 gs_check "move restarts" "$(metric "$GS_WORK/poll.txt" 'gsnet_handler_restarts_total{class="move",instance="0"}')" -eq 1
 gs_check "move downs" "$(metric "$GS_WORK/poll.txt" 'gsnet_handler_downs_total{class="move",instance="0"}')" -eq 1
+
+# a stuck handler (stopped: alive, heartbeat stale, not runnable) is down at handler_timeout_ms,
+# and up again when it runs
+MOVE2_PID=$(gs_pid move2)
+kill -STOP "$MOVE2_PID" || gs_fail "kill -STOP gs-move"
+wait_metric 'gsnet_handler_up{class="move",instance="0"}' 0
+kill -CONT "$MOVE2_PID" || gs_fail "kill -CONT gs-move"
+wait_metric 'gsnet_handler_up{class="move",instance="0"}' 1
+gs_check "move downs (kill -9, then stopped)" "$(metric "$GS_WORK/poll.txt" 'gsnet_handler_downs_total{class="move",instance="0"}')" -eq 2
+gs_check "move restarts (a stop is not a restart)" "$(metric "$GS_WORK/poll.txt" 'gsnet_handler_restarts_total{class="move",instance="0"}')" -eq 1
+grep -q 'move instance 0 down: heartbeat stale' "$GS_WORK/primary.log" ||
+    gs_fail "the primary did not log the stopped gs-move as stale: $(grep 'move instance' "$GS_WORK/primary.log" | tail -3)"
 gs_alive stats || gs_fail "gs-stats died while handlers came and went"
 
 # --- the primary stops: gs-stats leaves on its own ----------------------------------
