@@ -120,14 +120,6 @@ gs_session_prefetch(const struct gs_session_tbl *t, uint32_t id)
 		__builtin_prefetch(&t->s[pos], 0, 3);
 }
 
-/**
- * Find @p n active sessions at once: every lookup is prefetched first, so
- * the cache misses of a large table overlap. out[i] is the session of
- * ids[i], or NULL.
- */
-void gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
-	struct gs_session **out);
-
 /** The slot number a message carries for @p s (gs_msg.session_slot); 0 for NULL. */
 static inline uint32_t
 gs_session_slot(const struct gs_session_tbl *t, const struct gs_session *s)

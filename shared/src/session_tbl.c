@@ -162,16 +162,6 @@ gs_session_tbl_attach(struct gs_session_tbl *t)
 	return 0;
 }
 
-void
-gs_session_find_bulk(const struct gs_session_tbl *t, const uint32_t *ids, unsigned int n,
-	struct gs_session **out)
-{
-	for (unsigned int i = 0; i < n; i++)
-		gs_session_prefetch(t, ids[i]);
-	for (unsigned int i = 0; i < n; i++)
-		out[i] = gs_session_find(t, ids[i]);
-}
-
 struct gs_session *
 gs_session_find_peer(const struct gs_session_tbl *t, const struct gs_peer *peer)
 {
