@@ -340,12 +340,15 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 		rte_hash_free_key_with_position(t->peers, pos);
 		removed++;
 	}
-	/* a count the dead writer may have left half-updated */
-	for (uint32_t i = 0; i < t->max; i++)
-		used += t->s[i].state != GS_SESS_FREE;
-	__atomic_store_n(&t->hdr->used, used, __ATOMIC_RELAXED);
-	if (free_list_build(t) < 0)
+	/* the free slots, and a count the dead writer may have left half-updated */
+	if (free_list_build(t) == 0) {
+		used = t->max - t->n_free;
+	} else {
 		GS_LOG(WARNING, "no memory for the free list now: built at the first open");
+		for (uint32_t i = 0; i < t->max; i++)
+			used += t->s[i].state != GS_SESS_FREE;
+	}
+	__atomic_store_n(&t->hdr->used, used, __ATOMIC_RELAXED);
 	return removed;
 }
 
