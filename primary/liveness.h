@@ -47,6 +47,17 @@ liveness_of(bool running, bool alive, int64_t age, uint64_t timeout, char state)
 	return LIVENESS_DOWN_STALE;
 }
 
+/**
+ * Whether liveness_of() needs the scheduler state for a heartbeat @p age
+ * old: only in the window where it can keep a stale instance up, so a
+ * stuck handler costs no file read per tick once it is down for good.
+ */
+static inline bool
+liveness_needs_state(int64_t age, uint64_t timeout)
+{
+	return age >= (int64_t)timeout && age < (int64_t)(timeout * LIVENESS_STARVED_FACTOR);
+}
+
 static inline bool
 liveness_up(enum liveness l)
 {

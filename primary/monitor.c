@@ -82,16 +82,17 @@ monitor_tick(struct primary *p, uint64_t now)
 			uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
 			uint64_t hb = __atomic_load_n(&slot->heartbeat_tsc, __ATOMIC_ACQUIRE);
 			int64_t age = (int64_t)(now - hb);
-			bool running = state == GS_SLOT_RUNNING, alive, fresh, up;
+			bool running = state == GS_SLOT_RUNNING, alive, up;
 			enum liveness live;
 
 			if (!running && !slot->up)
 				continue;
 			alive = running && gs_pid_alive(slot->pid);
-			fresh = age < (int64_t)timeout;
-			/* the scheduler's view only for a stale heartbeat: rare, and a file read */
+			/* the scheduler's view only while it can matter: rare, and a file read */
 			live = liveness_of(running, alive, age, timeout,
-				running && alive && !fresh ? gs_pid_state(slot->pid) : 0);
+				running && alive && liveness_needs_state(age, timeout) ?
+					gs_pid_state(slot->pid) :
+					0);
 			up = liveness_up(live);
 			if (up)
 				mask |= 1u << i;

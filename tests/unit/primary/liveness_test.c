@@ -45,6 +45,22 @@ test_a_stale_runnable_process_stays_up_for_ten_timeouts(void)
 		LIVENESS_DOWN_STALE);
 }
 
+/* The state is read only in the window where it can keep an instance up. */
+static void
+test_the_state_is_needed_only_between_one_and_ten_timeouts(void)
+{
+	CU_ASSERT_FALSE(liveness_needs_state(0, TIMEOUT));
+	CU_ASSERT_FALSE(liveness_needs_state(TIMEOUT - 1, TIMEOUT));
+	CU_ASSERT_TRUE(liveness_needs_state(TIMEOUT, TIMEOUT));
+	CU_ASSERT_TRUE(liveness_needs_state(TIMEOUT * LIVENESS_STARVED_FACTOR - 1, TIMEOUT));
+	CU_ASSERT_FALSE(liveness_needs_state(TIMEOUT * LIVENESS_STARVED_FACTOR, TIMEOUT));
+	/* outside the window the verdict is the same whatever the state */
+	CU_ASSERT_EQUAL(liveness_of(true, true, TIMEOUT * LIVENESS_STARVED_FACTOR, TIMEOUT, 'R'),
+		liveness_of(true, true, TIMEOUT * LIVENESS_STARVED_FACTOR, TIMEOUT, 0));
+	CU_ASSERT_EQUAL(liveness_of(true, true, TIMEOUT - 1, TIMEOUT, 'T'),
+		liveness_of(true, true, TIMEOUT - 1, TIMEOUT, 0));
+}
+
 /* Stale and sleeping, blocked, stopped, a zombie or unknown: down at the timeout. */
 static void
 test_a_stale_process_that_is_not_runnable_is_down(void)
@@ -104,6 +120,8 @@ static CU_TestInfo tests[] = {
 	{ "a fresh heartbeat is up", test_a_fresh_heartbeat_is_up },
 	{ "a stale runnable process stays up for ten timeouts",
 		test_a_stale_runnable_process_stays_up_for_ten_timeouts },
+	{ "the state is needed only between one and ten timeouts",
+		test_the_state_is_needed_only_between_one_and_ten_timeouts },
 	{ "a stale process that is not runnable is down",
 		test_a_stale_process_that_is_not_runnable_is_down },
 	{ "pid state reads running, sleeping, stopped, zombie and gone",
