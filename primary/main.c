@@ -200,6 +200,10 @@ main(int argc, char **argv)
 	if (ret != GS_EXIT_OK)
 		return ret < 0 ? GS_EXIT_OK : ret;
 	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
+	if (eal_guard_init(&p->eal_guard, p->app.cfg.file_prefix, run_dir) < 0 ||
+		eal_guard_start(&p->eal_guard) < 0)
+		GS_LOG(WARNING,
+			"EAL locks not guarded: a secondary killed while attaching may block the next ones");
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -241,8 +245,10 @@ main(int argc, char **argv)
 	port_stop_all(p);
 	print_stats(p);
 	telemetry_unregister();
-	shm_free(p);
-	gs_app_fini(&p->app);
+	if (eal_guard_stop(&p->eal_guard) == 0) {
+		shm_free(p);
+		gs_app_fini(&p->app);
+	}
 	remove_runtime_files(p->app.cfg.file_prefix,
 		p->app.cfg.huge_dir[0] != '\0' ? p->app.cfg.huge_dir : "/dev/hugepages", run_dir);
 	return rc;

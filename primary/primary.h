@@ -14,6 +14,7 @@
 #include "gs_shm_types.h"
 
 #include "classify.h"
+#include "eal_guard.h"
 #include "exception.h"
 #include "frame.h"
 #include "rxts.h"
@@ -60,6 +61,7 @@ struct primary {
 	struct rte_flow *flow_ctrl[RTE_MAX_ETHPORTS];
 	struct rxts rxts;     /* time of arrival: each port's clock */
 	struct exception exc; /* kernel exception path: each port's interface */
+	struct eal_guard eal_guard; /* the EAL's shared locks, kept free of the dead */
 
 	unsigned int n_lcores;
 	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];

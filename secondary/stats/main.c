@@ -235,6 +235,7 @@ main(int argc, char **argv)
 		gs_app_fini(&app);
 		return GS_EXIT_FAILURE;
 	}
+	gs_app_attached(&app); /* every lookup done: killable at any instant from here */
 	switch (mode) {
 	case MODE_SERVE:
 		ret = serve(&app.cfg);

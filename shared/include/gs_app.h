@@ -34,7 +34,39 @@ struct gs_app {
 	unsigned int n_over;
 	char **args; /* tools (ctl, stats): their own arguments after the common options */
 	int n_args;
+	int guard_fd; /* secondaries: the attach guard, held (LOCK_SH) until attached; or -1 */
 };
+
+/*
+ * The attach guard. A DPDK secondary holds locks in the primary's shared
+ * memory config while it attaches: the memory hotplug lock for reading across
+ * rte_eal_init()'s memory attach, the memzone and tailq locks inside every
+ * lookup. Those are plain counters with no owner; a process killed inside
+ * holds them for ever. Every gsnet secondary therefore holds a shared flock(2)
+ * on this file, in the group's runtime directory, from before rte_eal_init()
+ * until its lookups are done (gs_app_attached()); the kernel drops it when the
+ * process dies. The primary takes it exclusively to know that no secondary is
+ * inside an attach, and then releases EAL locks that stay held (eal_guard.c).
+ * Secondaries never call rte_eal_cleanup(), whose detach takes the hotplug
+ * lock for writing: a process killed there would stop every later attach.
+ */
+#define GS_ATTACH_GUARD_FILE "gs_attach.lock"
+
+/**
+ * The path of the attach guard of file prefix @p prefix: DPDK's runtime
+ * directory (/var/run/dpdk/PREFIX for root, $XDG_RUNTIME_DIR/dpdk/PREFIX or
+ * /tmp/dpdk/PREFIX otherwise) and GS_ATTACH_GUARD_FILE.
+ *
+ * @return 0, or -ENAMETOOLONG.
+ */
+int gs_attach_guard_path(const char *prefix, char *buf, size_t len);
+
+/**
+ * A secondary has looked up everything it uses in shared memory: release the
+ * attach guard. From here on it may be killed at any instant without holding
+ * an EAL lock. No-op for the primary or when called twice.
+ */
+void gs_app_attached(struct gs_app *app);
 
 /**
  * Parse the common options, load the configuration and initialise the EAL as
@@ -59,7 +91,12 @@ bool gs_pid_alive(int32_t pid);
  */
 char gs_pid_state(int32_t pid);
 
-/** Release the EAL (rte_eal_cleanup). */
+/**
+ * Leave. The primary releases the EAL (rte_eal_cleanup()); a secondary only
+ * drops its attach guard: its mappings, sockets and locks on files go with
+ * the process, and the files it leaves in the runtime directory are removed
+ * by the primary (eal_guard.c).
+ */
 void gs_app_fini(struct gs_app *app);
 
 #endif /* GS_APP_H */

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -12,6 +16,7 @@
 #include "gs_app.h"
 
 #define EAL_MAX_ARGS 64
+#define GUARD_WAIT_MS 2000 /* the primary holds the guard for ~100 ms while it repairs */
 
 static void
 usage(const char *prog, enum gs_role role)
@@ -86,6 +91,55 @@ parse_args(struct gs_app *app, int argc, char **argv)
 }
 
 int
+gs_attach_guard_path(const char *prefix, char *buf, size_t len)
+{
+	/* as DPDK's eal_create_runtime_dir() chooses it */
+	const char *base = getuid() == 0 ? "/var/run" : getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (base == NULL)
+		base = "/tmp";
+	n = snprintf(buf, len, "%s/dpdk/%s/%s", base, prefix, GS_ATTACH_GUARD_FILE);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Take the attach guard for reading (see gs_app.h). Without a runtime
+ * directory there is no primary, and rte_eal_init() says so; a guard the
+ * primary keeps exclusive for longer than GUARD_WAIT_MS is not waited for.
+ */
+static int
+guard_take(const char *prog, const char *prefix)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (gs_attach_guard_path(prefix, path, sizeof(path)) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	for (int waited = 0; flock(fd, LOCK_SH | LOCK_NB) < 0; waited += 10) {
+		if (errno != EWOULDBLOCK || waited >= GUARD_WAIT_MS) {
+			fprintf(stderr, "%s: %s: %s: attaching without the guard\n", prog, path,
+				errno == EWOULDBLOCK ? "held by the primary" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		usleep(10000);
+	}
+	return fd;
+}
+
+void
+gs_app_attached(struct gs_app *app)
+{
+	if (app->guard_fd >= 0)
+		close(app->guard_fd); /* drops the flock */
+	app->guard_fd = -1;
+}
+
+int
 gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 {
 	char *eal_argv[EAL_MAX_ARGS + 1];
@@ -93,6 +147,7 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 	int eal_argc, ret;
 
 	memset(app, 0, sizeof(*app));
+	app->guard_fd = -1;
 	app->role = role;
 	app->cfg_path = GS_CFG_DEFAULT_PATH;
 	ret = parse_args(app, argc, argv);
@@ -119,8 +174,11 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 			strerror(-eal_argc));
 		return GS_EXIT_CONFIG;
 	}
+	if (role != GS_ROLE_PRIMARY)
+		app->guard_fd = guard_take(argv[0], app->cfg.file_prefix);
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "%s: rte_eal_init: %s\n", argv[0], rte_strerror(rte_errno));
+		gs_app_attached(app);
 		return GS_EXIT_FAILURE;
 	}
 	return GS_EXIT_OK;
@@ -129,8 +187,9 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 void
 gs_app_fini(struct gs_app *app)
 {
-	(void)app;
-	rte_eal_cleanup();
+	if (app->role == GS_ROLE_PRIMARY)
+		rte_eal_cleanup();
+	gs_app_attached(app);
 }
 
 bool

@@ -42,6 +42,7 @@ gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void 
 		return GS_EXIT_FAILURE;
 	}
 	ret = prog->init(ctx, &handler, &app.cfg);
+	gs_app_attached(&app); /* every lookup done: killable at any instant from here */
 	if (ret == 0)
 		ret = gs_handler_run(&handler, &prog->ops, ctx, &stop_requested);
 	prog->report(ctx, ret);

@@ -90,6 +90,7 @@ gs_init() {
     GS_MOVE=${GS_MOVE:-$(gs_bin gs-move secondary/move/gs-move)}
     GS_COMBAT=${GS_COMBAT:-$(gs_bin gs-combat secondary/combat/gs-combat)}
     GS_CTL=${GS_CTL:-$(gs_bin gs-ctl secondary/ctl/gs-ctl)}
+    GS_STATS=${GS_STATS:-$(gs_bin gs-stats secondary/stats/gs-stats)}
     GS_TOKEN=${GS_TOKEN:-$(gs_bin gs-token client/gs-token)}
     # The group's server key ([auth] key_file): the primary's group checks
     # connect tokens that gs-client mints with it (as a game backend would).
