@@ -335,10 +335,8 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 		rte_pktmbuf_free(mb);
 		return;
 	}
-	r->hdr.magic = GS_WIRE_MAGIC;
-	r->hdr.version = GS_WIRE_VERSION;
-	r->hdr.flags = 0;
-	memset(r->hdr.auth_tag, 0, sizeof(r->hdr.auth_tag));
+	/* a reply of no session keeps the tag its handler wrote: a CONNECT nonce's echo */
+	frame_reply_hdr(&r->hdr);
 	s = gs_session_at(&p->sessions, r->session_slot, r->hdr.session_id);
 	if (s != NULL) { /* the primary numbers and tags every packet to a session */
 		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);

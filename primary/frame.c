@@ -224,6 +224,16 @@ frame_icmp_reply(
 	return (uint32_t)(info->l2_len + info->ip_total);
 }
 
+void
+frame_reply_hdr(struct gs_hdr *hdr)
+{
+	hdr->magic = GS_WIRE_MAGIC;
+	hdr->version = GS_WIRE_VERSION;
+	hdr->flags = 0;
+	if (hdr->session_id != 0)
+		memset(hdr->auth_tag, 0, sizeof(hdr->auth_tag));
+}
+
 uint32_t
 frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg, const struct gs_peer *dst,
 	uint16_t ip_id, const struct gs_hdr *hdr, const uint8_t *payload)

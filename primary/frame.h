@@ -98,6 +98,15 @@ uint32_t frame_build_udp(uint8_t *buf, uint32_t cap, const struct frame_cfg *cfg
 	const uint8_t *payload);
 
 /**
+ * Complete the game header of a handler's reply before it is framed: magic,
+ * version, flags 0. A reply to a session (id non-zero) gets a zero auth tag,
+ * which frame_build_udp_tagged() computes under the session's key; a reply
+ * of no session keeps the one its handler wrote: the echo of the connect
+ * nonce of the CONNECT it answers (gs_handler_reply_connect_pb).
+ */
+void frame_reply_hdr(struct gs_hdr *hdr);
+
+/**
  * frame_build_udp() with the game header's auth tag computed under
  * @p tag_key (GS_PKT_KEY_LEN bytes; NULL: the tag stays zero).
  */

@@ -129,7 +129,9 @@ struct gsc_stats {
 	uint64_t hb_evicted;		    /* heartbeats pushed out of the ring unacked */
 	uint64_t session_errors;	    /* SESSION_ERRORs received */
 	uint64_t challenges;		    /* CHALLENGEs received */
-	uint64_t rx_bad_tag;		    /* -EACCES: auth tag wrong (forged or altered) */
+	uint64_t rx_bad_tag;		    /* -EACCES: auth tag wrong (forged or altered), or a
+					       CHALLENGE or SESSION_ERROR of session 0 that does
+					       not echo the connect nonce */
 	uint64_t rx_replayed;		    /* -EALREADY: a server sequence number seen already */
 };
 
@@ -163,6 +165,13 @@ struct gsc_session {
 	uint8_t s2c_key[GS_PKT_KEY_LEN];
 	uint8_t cookie[GS_COOKIE_LEN]; /* from the last CHALLENGE, sent once */
 	bool have_cookie;
+	/*
+	 * Random, drawn when a connect attempt starts (DISCONNECTED -> CONNECTING):
+	 * the auth_tag field of every CONNECT of the attempt. The server echoes it
+	 * in its answers of session 0 (CHALLENGE, SESSION_ERROR), so an off-path
+	 * sender who knows only our address cannot forge them.
+	 */
+	uint8_t connect_nonce[GS_WIRE_AUTH_LEN];
 	struct gs_replay rx_replay; /* server sequence numbers accepted */
 	struct gsc_stats stats;
 	struct gsc_msg rx; /* the last datagram gsc_session_input() parsed */
@@ -246,8 +255,13 @@ int gsc_token_line_parse(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS
  * retransmit, and at once after a GSC_EVENT_CHALLENGE; every call uses the
  * next sequence number.
  *
+ * The header's auth_tag field carries the attempt's connect nonce: drawn
+ * (libsodium randombytes_buf) by the call that leaves DISCONNECTED, the
+ * same in every CONNECT until the session is initialised again.
+ *
  * @return 0 and *len, or -EISCONN (already CONNECTED), -ESHUTDOWN (CLOSED:
- *         gsc_session_init() it first), -ENOSPC (@p cap too small), -EINVAL.
+ *         gsc_session_init() it first), -ENOSPC (@p cap too small), -EIO
+ *         (libsodium cannot initialise), -EINVAL.
  */
 int gsc_session_connect(
 	struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *len);
@@ -305,13 +319,17 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
  * - HEARTBEAT_ACK while CONNECTED or CLOSED by us: matched to its heartbeat by
  *   the echoed client_time_ns; rtt_ns = now - echo.
  * - DISCONNECT while CONNECTED: CLOSED, reason recorded.
- * - SESSION_ERROR (header session_id ours or 0) while CONNECTING or CONNECTED:
- *   CLOSED, code recorded.
+ * - SESSION_ERROR naming our session while CONNECTING or CONNECTED, or of
+ *   session 0 (an answer to our CONNECT) while CONNECTING: CLOSED, code
+ *   recorded.
  * - CHALLENGE (session_id 0) while CONNECTING with a token: the cookie is kept
- *   for the next CONNECT (GSC_EVENT_CHALLENGE).
+ *   for the next CONNECT (GSC_EVENT_CHALLENGE); a later one replaces it.
+ * A CHALLENGE or SESSION_ERROR of session 0 must echo this attempt's connect
+ * nonce in its auth_tag field (else -EACCES, nothing changes), and is
+ * -EPROTO in any state but CONNECTING.
  * With a token, a datagram with a non-zero session_id must carry the right
  * auth tag (else -EACCES) and a sequence number not accepted before (else
- * -EALREADY); only CHALLENGE and SESSION_ERROR come untagged (session_id 0).
+ * -EALREADY).
  * - MOVE_ACK, MOVE_REJECT, ATTACK_RESULT (rtt_ns = now - echoed client_time_ns)
  *   and DAMAGED once the session was accepted, also after it CLOSED (answers
  *   still in flight): ev->u points at the payload, which stays in @p s until
@@ -321,7 +339,8 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
  * @return 0 and @p ev, or (the datagram is counted in stats and otherwise
  *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (a
  *         message type the library does not know), -ESTALE (header session_id
- *         is not this session's), -EACCES (wrong auth tag), -EALREADY (replayed),
+ *         is not this session's), -EACCES (wrong auth tag, or no echo of the
+ *         connect nonce), -EALREADY (replayed),
  *         -EPROTO (type not expected in this state, an
  *         ack that echoes no heartbeat of ours, or an echoed client time in the
  *         future), -EINVAL (NULL argument, not counted).

@@ -2,6 +2,7 @@
 #include "gsclient.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
@@ -166,6 +167,11 @@ gsc_session_connect(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t
 	if (s->state == GSC_STATE_CLOSED)
 		return -ESHUTDOWN;
 
+	if (s->state == GSC_STATE_DISCONNECTED) { /* a new attempt: a new nonce */
+		if (gs_auth_init() < 0)
+			return -EIO;
+		randombytes_buf(s->connect_nonce, sizeof(s->connect_nonce));
+	}
 	msg.client_version = CLIENT_VERSION;
 	msg.player_id = s->player_id;
 	msg.client_time_ns = now_ns;
@@ -190,6 +196,8 @@ gsc_session_connect(struct gsc_session *s, uint64_t now_ns, uint8_t *buf, size_t
 	ret = produce(s, GS_MSG_CONNECT, &msg.base, buf, cap, len);
 	if (ret < 0)
 		return ret;
+	/* no session to tag with yet: the field carries the nonce its answers must echo */
+	memcpy(buf + GS_WIRE_AUTH_OFF, s->connect_nonce, sizeof(s->connect_nonce));
 	if (s->state == GSC_STATE_DISCONNECTED) {
 		s->state = GSC_STATE_CONNECTING;
 		s->first_connect_ns = now_ns;
@@ -394,6 +402,16 @@ on_disconnect(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *
 	return 0;
 }
 
+/*
+ * A datagram of session 0 is an answer to our CONNECT only if it echoes the
+ * attempt's nonce: anyone who knows our address can send one that does not.
+ */
+static bool
+echoes_nonce(const struct gsc_session *s, const struct gsc_msg *m)
+{
+	return sodium_memcmp(m->hdr.auth_tag, s->connect_nonce, sizeof(s->connect_nonce)) == 0;
+}
+
 static int
 on_challenge(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
 {
@@ -401,7 +419,11 @@ on_challenge(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *e
 
 	if (s->state != GSC_STATE_CONNECTING || !s->secure)
 		return -EPROTO;
-	if (m->hdr.session_id != 0 || c->cookie.len != GS_COOKIE_LEN)
+	if (m->hdr.session_id != 0)
+		return -EBADMSG;
+	if (!echoes_nonce(s, m))
+		return -EACCES;
+	if (c->cookie.len != GS_COOKIE_LEN)
 		return -EBADMSG;
 	memcpy(s->cookie, c->cookie.data, GS_COOKIE_LEN);
 	s->have_cookie = true;
@@ -415,9 +437,15 @@ on_session_error(struct gsc_session *s, const struct gsc_msg *m, struct gsc_even
 {
 	if (s->state != GSC_STATE_CONNECTING && s->state != GSC_STATE_CONNECTED)
 		return -EPROTO;
-	/* A server that does not know our session (yet, or any more) may answer with 0. */
-	if (m->hdr.session_id != 0 && m->hdr.session_id != s->session_id)
+	if (m->hdr.session_id == 0) {
+		/* no session named: only an answer to this attempt's CONNECT */
+		if (s->state != GSC_STATE_CONNECTING)
+			return -EPROTO;
+		if (!echoes_nonce(s, m))
+			return -EACCES;
+	} else if (m->hdr.session_id != s->session_id) {
 		return -ESTALE;
+	}
 	s->state = GSC_STATE_CLOSED;
 	s->error_code = m->u.error->code;
 	s->stats.session_errors++;

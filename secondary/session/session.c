@@ -122,13 +122,16 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	return 0;
 }
 
-/* Pack @p pb as the payload of a reply of @p type to session @p s, or to @p peer. */
+/*
+ * Pack @p pb as the payload of a reply of @p type to session @p s. Answers of
+ * no session go with gs_handler_reply_connect_pb(): they echo the CONNECT's nonce.
+ */
 static int
-reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_session *s,
-	const struct gs_peer *peer, uint8_t type, const ProtobufCMessage *pb)
+reply(struct session_ctx *ctx, unsigned int lcore, const struct gs_session *s, uint8_t type,
+	const ProtobufCMessage *pb)
 {
-	return gs_handler_reply_pb(ctx->h, lcore, s != NULL ? &s->peer : peer,
-		gs_session_slot(&ctx->tbl, s), s != NULL ? s->session_id : 0, type, pb);
+	return gs_handler_reply_pb(
+		ctx->h, lcore, &s->peer, gs_session_slot(&ctx->tbl, s), s->session_id, type, pb);
 }
 
 static void
@@ -148,10 +151,10 @@ accept_session(struct session_ctx *ctx, unsigned int lcore, const struct gs_sess
 	acc.server_time_ns = wall_ns();
 	acc.heartbeat_interval_ms = ctx->heartbeat_interval_ms;
 	acc.idle_timeout_ms = ctx->idle_timeout_ms;
-	reply(ctx, lcore, s, NULL, GS_MSG_CONNECT_ACCEPT, &acc.base);
+	reply(ctx, lcore, s, GS_MSG_CONNECT_ACCEPT, &acc.base);
 }
 
-/* SESSION_ERROR(TABLE_FULL) to a client we could not give a session. */
+/* SESSION_ERROR(TABLE_FULL) to a client we could not give a session: its CONNECT's nonce echoed. */
 static void
 table_full(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 {
@@ -159,7 +162,7 @@ table_full(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 
 	gs_handler_reject(ctx->h, GS_REJECT_TABLE_FULL);
 	err.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
-	reply(ctx, lcore, NULL, &m->peer, GS_MSG_SESSION_ERROR, &err.base);
+	gs_handler_reply_connect_pb(ctx->h, lcore, m, GS_MSG_SESSION_ERROR, &err.base);
 	GS_LOG_RL(WARNING, "session table full (%u sessions)", ctx->tbl.max);
 }
 
@@ -207,8 +210,9 @@ token_reject(enum gs_token_err e)
  * 1. The token must open under the server key, be unexpired, for this game
  *    and this server's address.
  * 2. Without a cookie: answer CHALLENGE with a cookie bound to the client's
- *    address, the token and the time. No state is kept: a spoofed source
- *    never sees the cookie, so it cannot get further.
+ *    address, the token and the time, and the CONNECT's nonce echoed. No
+ *    state is kept: a spoofed source never sees the cookie, so it cannot get
+ *    further.
  * 3. With a valid, fresh cookie: the token must not have been used before
  *    (unless it opened this very address's session: a retransmit); the
  *    session opens with the token's packet keys, bound to the address.
@@ -268,7 +272,7 @@ connect_token(
 		ch.cookie.len = sizeof(cookie);
 		ch.client_time_ns = c->client_time_ns;
 		ctx->stats.challenges++;
-		reply(ctx, lcore, NULL, &m->peer, GS_MSG_CHALLENGE, &ch.base);
+		gs_handler_reply_connect_pb(ctx->h, lcore, m, GS_MSG_CHALLENGE, &ch.base);
 		goto out;
 	}
 	/* the cookie was checked above, against the nonce the seal covers */
@@ -345,7 +349,7 @@ on_heartbeat(
 	ctx->stats.heartbeats++;
 	ack.client_time_ns = hb->client_time_ns;
 	ack.server_time_ns = wall_ns();
-	reply(ctx, lcore, s, NULL, GS_MSG_HEARTBEAT_ACK, &ack.base);
+	reply(ctx, lcore, s, GS_MSG_HEARTBEAT_ACK, &ack.base);
 }
 
 void
@@ -401,7 +405,7 @@ on_expire(void *arg, struct gs_session *s)
 	}
 	ctx->stats.expired++;
 	d.reason = GS__DISCONNECT__REASON__IDLE_TIMEOUT;
-	reply(ctx, s->session_id % ctx->h->n_lcores, s, NULL, GS_MSG_DISCONNECT, &d.base);
+	reply(ctx, s->session_id % ctx->h->n_lcores, s, GS_MSG_DISCONNECT, &d.base);
 	return true;
 }
 

@@ -91,6 +91,18 @@ int gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void 
 int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
 	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb);
 
+/**
+ * gs_handler_reply_pb() to @p req, a CONNECT, for which there is no session:
+ * to its source address, with session id 0 and @p req's auth_tag field (the
+ * client's connect nonce) echoed in the reply's, which the primary sends
+ * as it is. The client believes an answer of session 0 only with its nonce
+ * (docs/PROTOCOL.md, "Security").
+ *
+ * @return as gs_handler_reply_pb().
+ */
+int gs_handler_reply_connect_pb(struct gs_handler *h, unsigned int lcore, const struct gs_msg *req,
+	uint8_t type, const ProtobufCMessage *pb);
+
 /** Count a rejected message (handler-side validation). */
 void gs_handler_reject(struct gs_handler *h, enum gs_reject why);
 

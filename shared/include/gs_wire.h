@@ -15,6 +15,7 @@
 #define GS_WIRE_HDR_LEN	    24u
 #define GS_WIRE_MAX_PAYLOAD 1200u
 #define GS_WIRE_AUTH_LEN    8u
+#define GS_WIRE_AUTH_OFF    16u /* auth_tag: a session's tag, or a CONNECT's nonce and its echo */
 
 enum gs_msg_type {
 	GS_MSG_CONNECT = 1,
@@ -45,6 +46,7 @@ struct gs_hdr {
 	uint32_t sequence;
 	uint16_t payload_len;
 	uint16_t flags;
+	/* a session's SipHash tag; in CONNECT the connect nonce, echoed by its answers of session 0 */
 	uint8_t auth_tag[GS_WIRE_AUTH_LEN];
 };
 

@@ -341,9 +341,10 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 	return 0;
 }
 
-int
-gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
-	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb)
+/* Pack @p pb into a reply in @p lcore's ring; its header's auth_tag field is @p tag (NULL: zero). */
+static int
+reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, uint32_t slot,
+	uint32_t session_id, const uint8_t *tag, uint8_t type, const ProtobufCMessage *pb)
 {
 	struct rte_ring_zc_data zcd;
 	struct gs_msg *r;
@@ -366,10 +367,26 @@ gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_pe
 	memset(&r->hdr, 0, sizeof(r->hdr));
 	r->hdr.type = type;
 	r->hdr.session_id = session_id;
+	if (tag != NULL)
+		memcpy(r->hdr.auth_tag, tag, sizeof(r->hdr.auth_tag));
 	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
 	rte_ring_enqueue_zc_elem_finish(h->tx[lcore], 1);
 	gs_ctr_add(&h->slot->replied, 1);
 	return 0;
+}
+
+int
+gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
+	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb)
+{
+	return reply_pb(h, lcore, peer, slot, session_id, NULL, type, pb);
+}
+
+int
+gs_handler_reply_connect_pb(struct gs_handler *h, unsigned int lcore, const struct gs_msg *req,
+	uint8_t type, const ProtobufCMessage *pb)
+{
+	return reply_pb(h, lcore, &req->peer, 0, 0, req->hdr.auth_tag, type, pb);
 }
 
 void

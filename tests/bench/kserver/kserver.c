@@ -224,29 +224,51 @@ ks_flush(struct ks_server *ks)
 }
 
 /*
- * Queue a reply of @p type packing @p pb: to session @p s, numbered with its
- * next sequence number, or (s NULL) to @p peer with session id 0, sequence 0.
+ * Queue a datagram to @p peer: header @p h (type, session id, sequence, auth
+ * tag set by the caller) and @p pb packed after it.
  */
 static void
-reply(struct ks_server *ks, struct ks_session *s, const struct ks_peer *peer, uint8_t type,
+queue(struct ks_server *ks, const struct ks_peer *peer, struct gs_hdr *h,
 	const ProtobufCMessage *pb)
 {
-	struct gs_hdr h = { 0 };
 	struct ks_out *o;
 
-	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
-		return; /* none of ours comes near */
 	if (ks->ntx == KS_TX_MAX)
 		ks_flush(ks);
 	o = &ks->tx[ks->ntx++];
-	o->peer = s != NULL ? s->peer : *peer;
-	h.magic = GS_WIRE_MAGIC;
-	h.version = GS_WIRE_VERSION;
-	h.type = type;
-	h.session_id = s != NULL ? s->id : 0;
-	h.sequence = s != NULL ? s->tx_seq++ : 0;
-	h.payload_len = (uint16_t)protobuf_c_message_pack(pb, o->buf + GS_WIRE_HDR_LEN);
-	o->len = (uint32_t)(gs_hdr_encode(&h, o->buf, sizeof(o->buf)) + h.payload_len);
+	o->peer = *peer;
+	h->magic = GS_WIRE_MAGIC;
+	h->version = GS_WIRE_VERSION;
+	h->payload_len = (uint16_t)protobuf_c_message_pack(pb, o->buf + GS_WIRE_HDR_LEN);
+	o->len = (uint32_t)(gs_hdr_encode(h, o->buf, sizeof(o->buf)) + h->payload_len);
+}
+
+/* Queue a reply of @p type packing @p pb to session @p s, numbered with its next sequence number. */
+static void
+reply(struct ks_server *ks, struct ks_session *s, uint8_t type, const ProtobufCMessage *pb)
+{
+	struct gs_hdr h = { .type = type, .session_id = s->id };
+
+	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
+		return; /* none of ours comes near */
+	h.sequence = s->tx_seq++;
+	queue(ks, &s->peer, &h, pb);
+}
+
+/*
+ * Queue the answer of no session (session id 0, sequence 0) to CONNECT @p req
+ * from @p peer: its auth_tag field, the client's connect nonce, echoed.
+ */
+static void
+answer_connect(struct ks_server *ks, const struct gs_hdr *req, const struct ks_peer *peer,
+	uint8_t type, const ProtobufCMessage *pb)
+{
+	struct gs_hdr h = { .type = type };
+
+	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
+		return;
+	memcpy(h.auth_tag, req->auth_tag, sizeof(h.auth_tag));
+	queue(ks, peer, &h, pb);
 }
 
 /* --- session messages (gs-session) ------------------------------------------------------- */
@@ -275,7 +297,7 @@ on_connect(struct ks_server *ks, const struct gs_hdr *h, const uint8_t *payload,
 
 		ks->st.drops[KS_DROP_TABLE_FULL]++;
 		err.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
-		reply(ks, NULL, peer, GS_MSG_SESSION_ERROR, &err.base);
+		answer_connect(ks, h, peer, GS_MSG_SESSION_ERROR, &err.base);
 		return;
 	} else {
 		ks->st.connects++;
@@ -290,7 +312,7 @@ on_connect(struct ks_server *ks, const struct gs_hdr *h, const uint8_t *payload,
 	acc.server_time_ns = wall_ns();
 	acc.heartbeat_interval_ms = KS_HEARTBEAT_MS;
 	acc.idle_timeout_ms = (uint32_t)(ks->idle_ns / 1000000u);
-	reply(ks, s, NULL, GS_MSG_CONNECT_ACCEPT, &acc.base);
+	reply(ks, s, GS_MSG_CONNECT_ACCEPT, &acc.base);
 }
 
 static void
@@ -307,7 +329,7 @@ on_heartbeat(
 	ks->st.heartbeats++;
 	ack.client_time_ns = hb->client_time_ns;
 	ack.server_time_ns = wall_ns();
-	reply(ks, s, NULL, GS_MSG_HEARTBEAT_ACK, &ack.base);
+	reply(ks, s, GS_MSG_HEARTBEAT_ACK, &ack.base);
 }
 
 /* --- movement (gs-move) ------------------------------------------------------------------ */
@@ -319,7 +341,7 @@ move_reject(struct ks_server *ks, struct ks_session *s, const Gs__Move *mv,
 	Gs__MoveReject rej;
 
 	gs_pb_move_reject(&rej, mv, why, pos);
-	reply(ks, s, NULL, GS_MSG_MOVE_REJECT, &rej.base);
+	reply(ks, s, GS_MSG_MOVE_REJECT, &rej.base);
 }
 
 static void
@@ -350,7 +372,7 @@ on_move(struct ks_server *ks, struct ks_session *s, const struct gs_hdr *h, cons
 		Gs__MoveAck ack;
 
 		gs_pb_move_ack(&ack, mv, pos);
-		reply(ks, s, NULL, GS_MSG_MOVE_ACK, &ack.base);
+		reply(ks, s, GS_MSG_MOVE_ACK, &ack.base);
 		return;
 	}
 	if (res != GS_MOVE_STALE) /* late and duplicate moves are ignored */
@@ -391,12 +413,12 @@ on_attack(struct ks_server *ks, struct ks_session *s, const struct gs_hdr *h,
 	}
 	ks->st.attack_results[res]++;
 	gs_pb_attack_result(&ar, at, res, &out);
-	reply(ks, s, NULL, GS_MSG_ATTACK_RESULT, &ar.base);
+	reply(ks, s, GS_MSG_ATTACK_RESULT, &ar.base);
 	if (res == GS_ATTACK_HIT || res == GS_ATTACK_KILLED) {
 		Gs__Damaged d;
 
 		gs_pb_damaged(&d, at, res, &out);
-		reply(ks, target, NULL, GS_MSG_DAMAGED, &d.base);
+		reply(ks, target, GS_MSG_DAMAGED, &d.base);
 		ks->st.damaged++;
 	}
 }
@@ -508,7 +530,7 @@ ks_tick(struct ks_server *ks, uint64_t now)
 			Gs__Disconnect d = GS__DISCONNECT__INIT;
 
 			d.reason = GS__DISCONNECT__REASON__IDLE_TIMEOUT;
-			reply(ks, s, NULL, GS_MSG_DISCONNECT, &d.base);
+			reply(ks, s, GS_MSG_DISCONNECT, &d.base);
 			ks->st.expired++;
 			session_close(ks, s);
 		}

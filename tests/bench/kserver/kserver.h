@@ -13,7 +13,8 @@
  *     (CONNECT with id 0; otherwise an open session from its own address),
  *     each drop counted by reason;
  *   - gs-session: CONNECT (idempotent per address), HEARTBEAT, DISCONNECT,
- *     idle timeout (DISCONNECT IDLE_TIMEOUT), TABLE_FULL;
+ *     idle timeout (DISCONNECT IDLE_TIMEOUT), TABLE_FULL (a SESSION_ERROR of
+ *     session 0 that echoes the CONNECT's auth_tag field, its connect nonce);
  *   - gs-move and gs-combat on a gs_world in plain memory;
  *   - the primary's reply framing: every packet to a session carries the
  *     session's next sequence number.

@@ -7,8 +7,10 @@
  * does everything, in one loop:
  *
  *   1. link up, then ARP for the server's MAC (from 198.19.0.1);
- *   2. CONNECT every session (source 198.19.x.y, its own source port),
- *      retransmitting to the unanswered ones every 200 ms for up to 5 s;
+ *   2. CONNECT every session (source 198.19.x.y, its own source port, its
+ *      connect nonce in the tag field: a SESSION_ERROR of session 0 that does
+ *      not echo it is not believed), retransmitting to the unanswered ones
+ *      every 200 ms for up to 5 s;
  *   3. warm up (not measured): twice the memif ring slots of requests, at most
  *      256 in flight, so that the first use of every memif buffer (a page
  *      fault at both ends) does not land in the measurement;
@@ -46,6 +48,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +159,7 @@ struct counters {
 	uint64_t sent[REQ_KINDS];
 	uint64_t answered;
 	uint64_t unmatched; /* an answer when the session had none outstanding */
-	uint64_t bad_echo;  /* an echoed client time that is not one of ours */
+	uint64_t bad_echo;  /* an echoed client time or connect nonce that is not one of ours */
 	uint64_t tx_full;   /* frames the port did not take */
 	uint64_t alloc_fail;
 	uint64_t rx_frames;
@@ -189,6 +192,7 @@ struct lg {
 	uint64_t last_tsc; /* client_time_ns values are strictly increasing */
 	uint64_t run_tsc;  /* first request's time: older echoes are not ours */
 	uint64_t rng;
+	uint8_t nonce_key[crypto_shorthash_KEYBYTES]; /* random per run: connect nonces */
 	bool rx_count_on;   /* count replies into rx_window (the TX phase) */
 	uint64_t rx_window; /* replies received during the TX phase */
 	bool arp_ok;
@@ -548,6 +552,31 @@ next_rand(struct lg *g)
 	return g->rng * UINT64_C(2685821657736338717);
 }
 
+/*
+ * The connect nonce of session @p idx (the auth_tag field of its CONNECTs,
+ * echoed by the server's answers of session 0): a keyed hash of the index
+ * under a key drawn per run, so every session's one attempt has its own,
+ * with no room taken in struct sess.
+ */
+static void
+connect_nonce(const struct lg *g, uint32_t idx, uint8_t nonce[GS_WIRE_AUTH_LEN])
+{
+	uint8_t in[4] = { (uint8_t)(idx >> 24), (uint8_t)(idx >> 16), (uint8_t)(idx >> 8),
+		(uint8_t)idx };
+
+	crypto_shorthash(nonce, in, sizeof(in), g->nonce_key);
+}
+
+/* Does @p m, of session 0, echo the connect nonce of session @p s? */
+static bool
+echoes_nonce(const struct lg *g, const struct sess *s, const struct gsc_msg *m)
+{
+	uint8_t nonce[GS_WIRE_AUTH_LEN];
+
+	connect_nonce(g, (uint32_t)(s - g->s), nonce);
+	return sodium_memcmp(m->hdr.auth_tag, nonce, sizeof(nonce)) == 0;
+}
+
 /* A client time that identifies one request: TSC, strictly increasing. */
 static inline uint64_t
 stamp(struct lg *g)
@@ -740,6 +769,10 @@ on_datagram(struct lg *g, struct sess *s, const uint8_t *p, size_t len, uint64_t
 		on_accept(g, s, m, now);
 		break;
 	case GS_MSG_SESSION_ERROR:
+		if (m->hdr.session_id == 0 && !echoes_nonce(g, s, m)) {
+			g->c.bad_echo++; /* no answer to our CONNECT: forged */
+			break;
+		}
 		g->c.session_errors++;
 		if (s->state == SESS_CONNECTING) {
 			s->state = SESS_FAILED;
@@ -997,6 +1030,9 @@ connect_all(struct lg *g)
 					c.player_id = cursor + 1u;
 					c.client_time_ns = stamp(g);
 					if (build(g, m[n], s, GS_MSG_CONNECT, &c.base) == 0) {
+						connect_nonce(g, cursor,
+							rte_pktmbuf_mtod_offset(m[n], uint8_t *,
+								HDRS_LEN + GS_WIRE_AUTH_OFF));
 						s->state = SESS_CONNECTING;
 						n++;
 					}
@@ -1468,6 +1504,11 @@ main(int argc, char **argv)
 	g.hz = rte_get_tsc_hz();
 	g.ns_per_tsc = 1e9 / (double)g.hz;
 	g.rng = rte_rdtsc() | 1u;
+	if (gs_auth_init() < 0) {
+		fprintf(stderr, "gs-loadgen: libsodium cannot initialise\n");
+		goto out_eal;
+	}
+	randombytes_buf(g.nonce_key, sizeof(g.nonce_key));
 	gsc_hist_reset(&g.lat);
 	gsc_hist_reset(&g.connect_lat);
 	g.window_cpu_s = -1;

@@ -68,21 +68,33 @@ teardown(void)
 	ks = NULL;
 }
 
-/* Send a datagram of @p type from @p p at @p now; the replies land in got[] (cleared first). */
+/*
+ * Send a datagram of @p type from @p p at @p now, its auth_tag field @p tag
+ * (NULL: zero); the replies land in got[] (cleared first).
+ */
 static void
-send_pb(unsigned int p, uint8_t type, uint32_t session_id, const ProtobufCMessage *pb, uint64_t now)
+send_tagged(unsigned int p, uint8_t type, uint32_t session_id, const uint8_t *tag,
+	const ProtobufCMessage *pb, uint64_t now)
 {
 	uint8_t buf[KS_DATAGRAM_MAX];
 	struct gs_hdr h = { .magic = GS_WIRE_MAGIC, .version = GS_WIRE_VERSION, .type = type };
 	struct ks_peer from = peer(p);
 
 	h.session_id = session_id;
+	if (tag != NULL)
+		memcpy(h.auth_tag, tag, sizeof(h.auth_tag));
 	h.payload_len =
 		pb != NULL ? (uint16_t)protobuf_c_message_pack(pb, buf + GS_WIRE_HDR_LEN) : 0;
 	gs_hdr_encode(&h, buf, sizeof(buf));
 	ngot = 0;
 	ks_input(ks, buf, GS_WIRE_HDR_LEN + h.payload_len, &from, now);
 	ks_flush(ks);
+}
+
+static void
+send_pb(unsigned int p, uint8_t type, uint32_t session_id, const ProtobufCMessage *pb, uint64_t now)
+{
+	send_tagged(p, type, session_id, NULL, pb, now);
 }
 
 /* Reply @p i: check its type and address, return its header. */
@@ -265,23 +277,33 @@ test_malformed_datagrams_are_dropped_by_reason(void)
 static void
 test_disconnect_closes_and_a_full_table_answers_session_error(void)
 {
+	static const uint8_t nonce[GS_WIRE_AUTH_LEN] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
+	static const uint8_t zero[GS_WIRE_AUTH_LEN];
 	Gs__Disconnect d = GS__DISCONNECT__INIT;
 	Gs__Heartbeat hb = GS__HEARTBEAT__INIT;
 	Gs__Connect c = GS__CONNECT__INIT;
 	Gs__SessionError *err;
+	struct gs_hdr h;
 	uint32_t id1, e;
 
 	setup(2, NULL);
 	id1 = do_connect(1, T(0), NULL);
 	do_connect(2, T(0), NULL);
-	send_pb(3, GS_MSG_CONNECT, 0, &c.base, T(1));
+	send_tagged(3, GS_MSG_CONNECT, 0, nonce, &c.base, T(1));
 	CU_ASSERT_EQUAL_FATAL(ngot, 1);
-	CU_ASSERT_EQUAL(reply_hdr(0, GS_MSG_SESSION_ERROR, 3).session_id, 0);
+	h = reply_hdr(0, GS_MSG_SESSION_ERROR, 3);
+	CU_ASSERT_EQUAL(h.session_id, 0);
+	/* the CONNECT's nonce echoed: the client believes no other answer of session 0 */
+	CU_ASSERT_EQUAL(memcmp(h.auth_tag, nonce, sizeof(nonce)), 0);
 	err = UNPACK(0, gs__session_error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
 	CU_ASSERT_EQUAL(err->code, GS__SESSION_ERROR__CODE__TABLE_FULL);
 	gs__session_error__free_unpacked(err, NULL);
-	CU_ASSERT_EQUAL(drops(KS_DROP_TABLE_FULL), 1);
+	send_pb(3, GS_MSG_CONNECT, 0, &c.base, T(1)); /* an old client's: zero, echoed */
+	CU_ASSERT_EQUAL_FATAL(ngot, 1);
+	h = reply_hdr(0, GS_MSG_SESSION_ERROR, 3);
+	CU_ASSERT_EQUAL(memcmp(h.auth_tag, zero, sizeof(zero)), 0);
+	CU_ASSERT_EQUAL(drops(KS_DROP_TABLE_FULL), 2);
 
 	send_pb(1, GS_MSG_DISCONNECT, id1, &d.base, T(2));
 	CU_ASSERT_EQUAL(ngot, 0);
@@ -590,7 +612,7 @@ static CU_TestInfo session_tests[] = {
 		test_heartbeat_is_echoed_with_the_sessions_sequence },
 	{ "malformed datagrams are dropped by reason",
 		test_malformed_datagrams_are_dropped_by_reason },
-	{ "DISCONNECT closes, a full table answers SESSION_ERROR",
+	{ "DISCONNECT closes, a full table answers SESSION_ERROR echoing the nonce",
 		test_disconnect_closes_and_a_full_table_answers_session_error },
 	{ "idle sessions are closed with DISCONNECT(IDLE_TIMEOUT)",
 		test_idle_sessions_are_closed_with_disconnect_idle_timeout },

@@ -17,6 +17,8 @@
 
 static uint8_t buf[GSC_DATAGRAM_MAX];
 static struct gsc_msg msg;
+static uint8_t last_connect[GSC_DATAGRAM_MAX]; /* the CONNECT accept_connect() sent */
+static const uint8_t zero_tag[GS_WIRE_AUTH_LEN];
 
 /* Frame a server -> client datagram into @p out; CU-fails (and returns 0) on error. */
 static size_t
@@ -28,6 +30,50 @@ server_frame(uint8_t *out, uint8_t type, uint32_t session_id, uint32_t seq,
 	CU_ASSERT_EQUAL_FATAL(
 		gsc_frame_build(out, GSC_DATAGRAM_MAX, type, session_id, seq, payload, &len), 0);
 	return len;
+}
+
+/* A server -> client datagram of session 0 whose auth_tag field is @p tag. */
+static size_t
+tagged_frame(uint8_t *out, uint8_t type, uint32_t seq, const ProtobufCMessage *payload,
+	const uint8_t tag[GS_WIRE_AUTH_LEN])
+{
+	size_t len = server_frame(out, type, 0, seq, payload);
+
+	memcpy(out + GS_WIRE_AUTH_OFF, tag, GS_WIRE_AUTH_LEN);
+	return len;
+}
+
+/* The answer of session 0 to CONNECT @p connect, as the server sends it: its tag echoed. */
+static size_t
+answer_frame(uint8_t *out, uint8_t type, uint32_t seq, const ProtobufCMessage *payload,
+	const uint8_t *connect)
+{
+	return tagged_frame(out, type, seq, payload, connect + GS_WIRE_AUTH_OFF);
+}
+
+static size_t
+challenge_frame(uint8_t *out, uint8_t cookie_byte, const uint8_t tag[GS_WIRE_AUTH_LEN])
+{
+	Gs__Challenge c = GS__CHALLENGE__INIT;
+	uint8_t cookie[GS_COOKIE_LEN];
+
+	memset(cookie, cookie_byte, sizeof(cookie));
+	c.cookie.data = cookie;
+	c.cookie.len = sizeof(cookie);
+	return tagged_frame(out, GS_MSG_CHALLENGE, 0, &c.base, tag);
+}
+
+static const uint8_t test_s2c[GS_PKT_KEY_LEN] = { 2, 2, 2 };
+
+/* @p s with a (made-up) connect token: CONNECTs carry it, session packets are tagged. */
+static void
+secure_session(struct gsc_session *s)
+{
+	static const uint8_t token[GS_TOKEN_LEN] = { 't' };
+	static const uint8_t c2s[GS_PKT_KEY_LEN] = { 1, 1, 1 };
+
+	gsc_session_init(s, 77);
+	gsc_session_set_token(s, token, c2s, test_s2c);
 }
 
 static size_t
@@ -57,19 +103,33 @@ ack_frame(uint8_t *out, uint32_t session_id, uint64_t echo, uint32_t seq)
 	return server_frame(out, GS_MSG_HEARTBEAT_ACK, session_id, seq, &a.base);
 }
 
-/* A session CONNECTED as session @p id at t = 1000 ms (CONNECT at t = 990 ms). */
+/*
+ * Connect @p s (initialised, DISCONNECTED) as session @p id at t = 1000 ms
+ * (CONNECT at t = 990 ms, kept in last_connect); with a token the accept is
+ * tagged.
+ */
 static void
-connected_session(struct gsc_session *s, uint32_t id)
+accept_connect(struct gsc_session *s, uint32_t id)
 {
 	uint8_t pkt[GSC_DATAGRAM_MAX];
 	struct gsc_event ev;
 	size_t len;
 
-	gsc_session_init(s, 77);
 	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(s, 990 * MS, pkt, sizeof(pkt), &len), 0);
+	memcpy(last_connect, pkt, len);
 	len = accept_frame(pkt, id, id, 990 * MS, 0);
+	if (s->secure)
+		gs_tag_sign(test_s2c, pkt, len);
 	CU_ASSERT_EQUAL_FATAL(gsc_session_input(s, pkt, len, 1000 * MS, &ev), 0);
 	CU_ASSERT_EQUAL_FATAL(s->state, GSC_STATE_CONNECTED);
+}
+
+/* A session CONNECTED as session @p id at t = 1000 ms (CONNECT at t = 990 ms). */
+static void
+connected_session(struct gsc_session *s, uint32_t id)
+{
+	gsc_session_init(s, 77);
+	accept_connect(s, id);
 }
 
 /* --- framing --------------------------------------------------------------------------- */
@@ -520,16 +580,17 @@ static void
 test_session_error_closes_with_code(void)
 {
 	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	uint8_t connect[GSC_DATAGRAM_MAX];
 	struct gsc_session s;
 	struct gsc_event ev;
 	size_t len;
 
 	/* Refused at connect: the server has no session, so the header says 0. */
 	gsc_session_init(&s, 1);
-	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, connect, sizeof(connect), &len), 0);
 	e.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
 	e.detail = "full";
-	len = server_frame(buf, GS_MSG_SESSION_ERROR, 0, 0, &e.base);
+	len = answer_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, connect);
 	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), 0);
 	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ERROR);
 	CU_ASSERT_EQUAL(ev.code, GS__SESSION_ERROR__CODE__TABLE_FULL);
@@ -553,6 +614,203 @@ test_session_error_closes_with_code(void)
 	/* Closed: a second error is unexpected. */
 	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1003 * MS, &ev), -EPROTO);
 	CU_ASSERT_EQUAL(s.stats.session_errors, 1);
+}
+
+/* --- answers of session 0: the connect nonce -------------------------------------------- */
+
+static void
+test_connect_nonce_is_kept_by_retransmits_and_new_per_attempt(void)
+{
+	uint8_t first[GS_WIRE_AUTH_LEN];
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	secure_session(&s);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(msg.hdr.auth_tag, zero_tag, sizeof(zero_tag)), 0);
+	memcpy(first, msg.hdr.auth_tag, sizeof(first));
+
+	/* a retransmit, and the CONNECT with the cookie of the challenge: the same nonce */
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 2 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	CU_ASSERT_EQUAL(memcmp(msg.hdr.auth_tag, first, sizeof(first)), 0);
+	len = challenge_frame(buf, 0x5a, first);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 3 * MS, &ev), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 3 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.connect->cookie.len, GS_COOKIE_LEN);
+	CU_ASSERT_EQUAL(memcmp(msg.hdr.auth_tag, first, sizeof(first)), 0);
+
+	/* a new attempt (the session initialised again) draws another */
+	secure_session(&s);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 4 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(msg.hdr.auth_tag, first, sizeof(first)), 0);
+
+	/* and so does one without a token */
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 5 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(msg.hdr.auth_tag, zero_tag, sizeof(zero_tag)), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(msg.hdr.auth_tag, first, sizeof(first)), 0);
+}
+
+/* What a forged packet must leave alone: a CONNECTED session @p id that still works. */
+static void
+check_still_connected(struct gsc_session *s, uint32_t id)
+{
+	uint8_t pkt[GSC_DATAGRAM_MAX];
+	size_t len;
+
+	CU_ASSERT_EQUAL(s->state, GSC_STATE_CONNECTED);
+	CU_ASSERT_EQUAL(s->session_id, id);
+	CU_ASSERT_EQUAL(s->error_code, -1);
+	CU_ASSERT_EQUAL(s->stats.session_errors, 0);
+	CU_ASSERT_EQUAL(gsc_session_heartbeat(s, 1100 * MS, pkt, sizeof(pkt), &len), 0);
+}
+
+static void
+test_forged_session_error_of_session_0_leaves_a_connected_session(void)
+{
+	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	struct gsc_session s;
+	struct gsc_event ev;
+	uint8_t wrong[GS_WIRE_AUTH_LEN];
+	size_t len;
+
+	/* the attack: 26 bytes from anyone who knows the player's address and port */
+	secure_session(&s);
+	accept_connect(&s, 9);
+	e.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
+	len = tagged_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, zero_tag);
+	CU_ASSERT_EQUAL(len, 26);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	memcpy(wrong, last_connect + GS_WIRE_AUTH_OFF, sizeof(wrong));
+	wrong[7] ^= 1;
+	len = tagged_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, wrong);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	/* even the nonce does not make it an answer: no CONNECT is outstanding */
+	len = answer_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, last_connect);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 3);
+	check_still_connected(&s, 9);
+
+	/* the same without a token */
+	connected_session(&s, 10);
+	len = tagged_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, zero_tag);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	len = answer_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, last_connect);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EPROTO);
+	check_still_connected(&s, 10);
+
+	/* one that names the session must still carry its tag */
+	secure_session(&s);
+	accept_connect(&s, 11);
+	len = server_frame(buf, GS_MSG_SESSION_ERROR, 11, 1, &e.base);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1001 * MS, &ev), -EACCES);
+	CU_ASSERT_EQUAL(s.stats.rx_bad_tag, 1);
+	check_still_connected(&s, 11);
+	gs_tag_sign(test_s2c, buf, len);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1002 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ERROR);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+}
+
+static void
+test_session_error_of_session_0_must_echo_the_nonce(void)
+{
+	Gs__SessionError e = GS__SESSION_ERROR__INIT;
+	uint8_t connect[GSC_DATAGRAM_MAX], wrong[GS_WIRE_AUTH_LEN];
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	gsc_session_init(&s, 1);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, connect, sizeof(connect), &len), 0);
+	e.code = GS__SESSION_ERROR__CODE__TABLE_FULL;
+	len = tagged_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, zero_tag); /* an old server's */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EACCES);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	memcpy(wrong, connect + GS_WIRE_AUTH_OFF, sizeof(wrong));
+	wrong[0] ^= 0x80;
+	len = tagged_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, wrong);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EACCES);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+	CU_ASSERT_EQUAL(s.error_code, -1);
+	CU_ASSERT_EQUAL(s.stats.session_errors, 0);
+	CU_ASSERT_EQUAL(s.stats.rx_bad_tag, 2);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 0);
+
+	/* still connecting: the real answer closes */
+	len = answer_frame(buf, GS_MSG_SESSION_ERROR, 0, &e.base, connect);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 3 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_ERROR);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CLOSED);
+}
+
+static void
+test_challenge_must_echo_the_nonce(void)
+{
+	uint8_t connect[GSC_DATAGRAM_MAX], cookie[GS_COOKIE_LEN];
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	secure_session(&s);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, connect, sizeof(connect), &len), 0);
+
+	/* forged: no cookie is taken, the next CONNECT carries none */
+	len = challenge_frame(buf, 0xee, zero_tag);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EACCES);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	CU_ASSERT_FALSE(s.have_cookie);
+	memset(cookie, 0, sizeof(cookie));
+	CU_ASSERT_EQUAL(memcmp(s.cookie, cookie, sizeof(cookie)), 0);
+	CU_ASSERT_EQUAL(s.stats.challenges, 0);
+	CU_ASSERT_EQUAL(s.stats.rx_bad_tag, 1);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 3 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.u.connect->cookie.len, 0);
+
+	/* the server's: accepted */
+	len = challenge_frame(buf, 0x11, connect + GS_WIRE_AUTH_OFF);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 4 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_CHALLENGE);
+	CU_ASSERT_TRUE(s.have_cookie);
+	memset(cookie, 0x11, sizeof(cookie));
+	CU_ASSERT_EQUAL(memcmp(s.cookie, cookie, sizeof(cookie)), 0);
+
+	/* a forged one after it does not overwrite the cookie */
+	len = challenge_frame(buf, 0xee, zero_tag);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 5 * MS, &ev), -EACCES);
+	CU_ASSERT_EQUAL(memcmp(s.cookie, cookie, sizeof(cookie)), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 6 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL_FATAL(msg.u.connect->cookie.len, GS_COOKIE_LEN);
+	CU_ASSERT_EQUAL(memcmp(msg.u.connect->cookie.data, cookie, sizeof(cookie)), 0);
+
+	/* the server may challenge again: its new cookie replaces the old */
+	len = challenge_frame(buf, 0x22, connect + GS_WIRE_AUTH_OFF);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 7 * MS, &ev), 0);
+	memset(cookie, 0x22, sizeof(cookie));
+	CU_ASSERT_EQUAL(memcmp(s.cookie, cookie, sizeof(cookie)), 0);
+	CU_ASSERT_EQUAL(s.stats.challenges, 2);
+	CU_ASSERT_EQUAL(s.stats.rx_bad_tag, 2);
+
+	/* once connected, not even the nonce makes a CHALLENGE welcome */
+	len = accept_frame(buf, 9, 9, 1 * MS, 0);
+	gs_tag_sign(test_s2c, buf, len);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 8 * MS, &ev), 0);
+	len = challenge_frame(buf, 0x33, connect + GS_WIRE_AUTH_OFF);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 9 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(memcmp(s.cookie, cookie, sizeof(cookie)), 0);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
 }
 
 static void
@@ -890,6 +1148,13 @@ static CU_TestInfo session_tests[] = {
 	{ "accept ids must agree", test_session_accept_ids_must_agree },
 	{ "unexpected types are refused", test_session_unexpected_types_are_refused },
 	{ "SESSION_ERROR closes with its code", test_session_error_closes_with_code },
+	{ "connect nonce: kept by retransmits, new per attempt",
+		test_connect_nonce_is_kept_by_retransmits_and_new_per_attempt },
+	{ "forged SESSION_ERROR of session 0 leaves a connected session",
+		test_forged_session_error_of_session_0_leaves_a_connected_session },
+	{ "SESSION_ERROR of session 0 must echo the nonce",
+		test_session_error_of_session_0_must_echo_the_nonce },
+	{ "CHALLENGE must echo the nonce", test_challenge_must_echo_the_nonce },
 	{ "server sequence gaps and reorders", test_session_tracks_server_sequence },
 	{ "heartbeat ring evicts, late acks count",
 		test_session_heartbeat_ring_evicts_and_accepts_late },

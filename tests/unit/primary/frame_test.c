@@ -13,6 +13,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "gs_auth.h"
 #include "gs_test.h"
 #include "gs_wire.h"
 
@@ -940,6 +941,40 @@ test_reply_to_a_tagged_connect_carries_its_vid_and_priority(void)
 }
 
 static void
+test_reply_of_no_session_keeps_its_tag_a_session_reply_is_signed(void)
+{
+	static const uint8_t nonce[GS_WIRE_AUTH_LEN] = { 0x6e, 0x6f, 0x6e, 0x63, 0x65, 1, 2, 3 };
+	static const uint8_t zero[GS_WIRE_AUTH_LEN];
+	static const uint8_t key[GS_PKT_KEY_LEN] = { 9, 8, 7 };
+	/* a CHALLENGE as gs_handler_reply_connect_pb() leaves it: the CONNECT's nonce echoed */
+	struct gs_hdr h = { .type = GS_MSG_CHALLENGE, .payload_len = sizeof(payload) };
+	uint32_t len;
+
+	memcpy(h.auth_tag, nonce, sizeof(nonce));
+	frame_reply_hdr(&h);
+	CU_ASSERT_EQUAL(h.magic, GS_WIRE_MAGIC);
+	CU_ASSERT_EQUAL(h.version, GS_WIRE_VERSION);
+	len = frame_build_udp_tagged(f, sizeof(f), &cfg, &to_peer, 1, &h, payload, NULL);
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &peer_cfg, &info), FRAME_GAME);
+	CU_ASSERT_EQUAL(info.hdr.session_id, 0);
+	CU_ASSERT_EQUAL(memcmp(info.hdr.auth_tag, nonce, sizeof(nonce)), 0);
+
+	/* a session's reply: whatever its handler left there, the tag is the session key's */
+	h = reply_hdr;
+	h.magic = 0;
+	memcpy(h.auth_tag, nonce, sizeof(nonce));
+	frame_reply_hdr(&h);
+	CU_ASSERT_EQUAL(h.magic, GS_WIRE_MAGIC);
+	CU_ASSERT_EQUAL(memcmp(h.auth_tag, zero, sizeof(zero)), 0);
+	len = frame_build_udp_tagged(f, sizeof(f), &cfg, &to_peer, 1, &h, payload, key);
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &peer_cfg, &info), FRAME_GAME);
+	CU_ASSERT_EQUAL(info.hdr.session_id, reply_hdr.session_id);
+	CU_ASSERT_TRUE(gs_tag_verify(
+		key, f + info.payload_off - GS_WIRE_HDR_LEN, GS_WIRE_HDR_LEN + sizeof(payload)));
+	CU_ASSERT_NOT_EQUAL(memcmp(info.hdr.auth_tag, nonce, sizeof(nonce)), 0);
+}
+
+static void
 test_reply_with_vlan_configured_always_carries_the_served_vid(void)
 {
 	struct gs_peer dst = to_peer; /* no tag recorded: the served VID anyway */
@@ -1120,6 +1155,8 @@ static CU_TestInfo reply_tests[] = {
 		test_built_udp_is_tagged_when_peer_has_vlan_tci },
 	{ "reply to a tagged connect carries its vid and priority",
 		test_reply_to_a_tagged_connect_carries_its_vid_and_priority },
+	{ "reply of no session keeps its tag, a session reply is signed",
+		test_reply_of_no_session_keeps_its_tag_a_session_reply_is_signed },
 	{ "reply with vlan configured always carries the served vid",
 		test_reply_with_vlan_configured_always_carries_the_served_vid },
 	{ "untagged reply without vlan", test_untagged_reply_without_vlan },
