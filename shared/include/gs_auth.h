@@ -92,10 +92,12 @@ int gs_auth_init(void);
 
 /**
  * Read a server key file: 64 hex digits (whitespace around them ignored).
- * A file that other users may read is refused (chmod 600).
+ * A file with any group or other permission bit (anything but chmod 600 or
+ * 400), or owned by another user than the effective uid or root, is refused.
  *
- * @return 0, -ENOENT / -EACCES (cannot open), -EPERM (readable by others),
- *         -EINVAL (not 64 hex digits); @p err says which and names the file.
+ * @return 0, -ENOENT / -EACCES (cannot open), -EPERM (group or other bits,
+ *         or another owner), -EINVAL (not 64 hex digits); @p err says which,
+ *         names the file and what to run.
  */
 int gs_key_load(const char *path, uint8_t key[GS_KEY_LEN], char *err, size_t err_len);
 

@@ -186,6 +186,49 @@ test_key_file_generated_then_loaded_and_permissions_checked(void)
 	rmdir(path);
 }
 
+static void
+test_key_file_with_group_or_other_bits_or_another_owner_is_refused(void)
+{
+	static const mode_t refused[] = { 0640, 0660, 0440, 0620, 0610, 0604, 0602, 0601, 0644 };
+	char path[] = "/tmp/gs_auth_test_XXXXXX", file[64], err[256], want[128];
+	uint8_t k[GS_KEY_LEN];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(path));
+	snprintf(file, sizeof(file), "%s/server.key", path);
+	CU_ASSERT_EQUAL_FATAL(gs_key_generate(file), 0);
+	for (unsigned int i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(chmod(file, refused[i]), 0);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(gs_key_load(file, k, err, sizeof(err)), -EPERM);
+		/* names the file, its mode and the command that fixes it */
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, file));
+		snprintf(want, sizeof(want), "mode %04o", (unsigned int)refused[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		snprintf(want, sizeof(want), "chmod 600 %s", file);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	}
+	CU_ASSERT_EQUAL(chmod(file, 0400), 0); /* read-only for its owner is fine */
+	CU_ASSERT_EQUAL(gs_key_load(file, k, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(chmod(file, 0600), 0);
+	CU_ASSERT_EQUAL(gs_key_load(file, k, err, sizeof(err)), 0);
+
+	/* another user's file: only root can make one here */
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL_FATAL(chown(file, 65534, 65534), 0);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(gs_key_load(file, k, err, sizeof(err)), -EPERM);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, file));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "uid 65534"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "chown 0 "));
+		CU_ASSERT_EQUAL(chown(file, 0, 0), 0);
+		CU_ASSERT_EQUAL(gs_key_load(file, k, err, sizeof(err)), 0);
+	} else {
+		fprintf(stderr, "\n    not root: the other-owner case is not tested\n");
+	}
+	unlink(file);
+	rmdir(path);
+}
+
 /* --- packet tags ------------------------------------------------------------------------- */
 
 static void
@@ -363,6 +406,8 @@ static CU_TestInfo token_tests[] = {
 	{ "two tokens differ", test_two_tokens_differ_in_nonce_and_keys },
 	{ "key file generate, load, permissions",
 		test_key_file_generated_then_loaded_and_permissions_checked },
+	{ "key file with group or other bits, or another owner, is refused",
+		test_key_file_with_group_or_other_bits_or_another_owner_is_refused },
 	{ "hex", test_hex_round_trip_and_refusals },
 	CU_TEST_INFO_NULL,
 };
