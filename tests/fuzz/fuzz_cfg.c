@@ -107,6 +107,15 @@ check_loaded(const struct gs_cfg *cfg)
 	CHECK(cfg->ring_size >= 64 && cfg->ring_size <= 65536);
 	CHECK(cfg->max_sessions >= 16);
 	CHECK(cfg->proc[GS_ROLE_PRIMARY].lcore_count <= GS_MAX_PRIMARY_LCORES);
+	CHECK(cfg->handler_timeout_ms >= GS_HANDLER_TIMEOUT_MIN_MS);
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
+		CHECK(!gs_role_is_handler((enum gs_role)r) ||
+			cfg->handler_timeout_ms >=
+				2 * (GS_HEARTBEAT_MS + (cfg->proc[r].idle_max_us + 999) / 1000));
+	CHECK((uint64_t)cfg->heartbeat_interval_ms * 3 <= cfg->idle_timeout_ms);
+	CHECK((uint64_t)cfg->mbufs >= (uint64_t)(cfg->n_vdevs + cfg->n_allow) *
+					      cfg->proc[GS_ROLE_PRIMARY].lcore_count *
+					      (cfg->rx_desc + cfg->tx_desc));
 	CHECK(cfg->auth_mode == GS_AUTH_TOKEN || cfg->auth_mode == GS_AUTH_OPEN);
 	CHECK(cfg->auth_mode != GS_AUTH_TOKEN || cfg->key_file[0] != '\0');
 	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
