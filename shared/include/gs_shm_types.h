@@ -22,7 +22,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 8u
+#define GS_SHM_VERSION 9u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
