@@ -110,6 +110,7 @@ static const struct key_def world_keys[] = {
 	WORLD_F("max_z", world.max[2]),
 	WORLD_F("max_speed", world.max_speed),
 	CFG_U("speed_slack_ms", world.speed_slack_ms, 0, 10000),
+	CFG_U("max_move_gap_ms", world.max_move_gap_ms, 1, 60000),
 	CFG_U("max_hp", world.max_hp, 1, 1000000),
 	CFG_U("respawn_ms", world.respawn_ms, 0, 3600000),
 	{ NULL, 0, 0, 0, 0, 0 },

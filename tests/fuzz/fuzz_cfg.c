@@ -78,6 +78,7 @@ check_world(const struct gs_cfg *cfg)
 	for (int i = 0; i < 3; i++)
 		CHECK(w->min[i] < w->max[i]);
 	CHECK(w->max_speed > 0.0f);
+	CHECK(w->max_move_gap_ms >= 1 && w->max_move_gap_ms <= 60000);
 	CHECK(w->n_spawns >= 1 && w->n_spawns <= GS_MAX_SPAWNS);
 	for (unsigned int s = 0; s < w->n_spawns; s++)
 		for (int i = 0; i < 3; i++)

@@ -1000,6 +1000,7 @@ test_builtin_world_defaults_are_the_documented_values(void)
 	CU_ASSERT_DOUBLE_EQUAL(def.world.max[2], 1000.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(def.world.max_speed, 20.0, 0.0);
 	CU_ASSERT_EQUAL(def.world.speed_slack_ms, 100);
+	CU_ASSERT_EQUAL(def.world.max_move_gap_ms, 1000);
 	CU_ASSERT_EQUAL(def.world.max_hp, 100);
 	CU_ASSERT_EQUAL(def.world.respawn_ms, 3000);
 	CU_ASSERT_EQUAL(def.world.n_skills, 2);
@@ -1060,6 +1061,7 @@ test_world_and_skill_3_sections_load(void)
 				   "max_z = 10\n"
 				   "max_speed = 12.5\n"
 				   "speed_slack_ms = 50\n"
+				   "max_move_gap_ms = 250\n"
 				   "max_hp = 250\n"
 				   "respawn_ms = 0\n"
 				   "[skill.3]\n"
@@ -1076,6 +1078,7 @@ test_world_and_skill_3_sections_load(void)
 	CU_ASSERT_DOUBLE_EQUAL(w->max[2], 10.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(w->max_speed, 12.5, 0.0);
 	CU_ASSERT_EQUAL(w->speed_slack_ms, 50);
+	CU_ASSERT_EQUAL(w->max_move_gap_ms, 250);
 	CU_ASSERT_EQUAL(w->max_hp, 250);
 	CU_ASSERT_EQUAL(w->respawn_ms, 0);
 	CU_ASSERT_EQUAL(w->n_skills, 3);
