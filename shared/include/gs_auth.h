@@ -152,6 +152,15 @@ void gs_tag_sign(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
  */
 bool gs_tag_verify(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
 
+/**
+ * Compare two auth tags in constant time (sodium_memcmp): a compare that
+ * stops at the first differing byte would tell a forger, by its time, how
+ * many leading bytes of a guessed tag were right.
+ *
+ * @return true when they are equal.
+ */
+bool gs_tag_equal(const uint8_t a[8], const uint8_t b[8]);
+
 /** Where @p seq stands against the window (does not change it). */
 enum gs_replay_res gs_replay_check(const struct gs_replay *r, uint32_t seq);
 

@@ -303,6 +303,12 @@ gs_tag_verify(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len)
 	return sodium_memcmp(got, want, 8) == 0;
 }
 
+bool
+gs_tag_equal(const uint8_t a[8], const uint8_t b[8])
+{
+	return sodium_memcmp(a, b, 8) == 0;
+}
+
 enum gs_replay_res
 gs_replay_check(const struct gs_replay *r, uint32_t seq)
 {

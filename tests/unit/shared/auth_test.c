@@ -232,6 +232,21 @@ test_key_file_with_group_or_other_bits_or_another_owner_is_refused(void)
 /* --- packet tags ------------------------------------------------------------------------- */
 
 static void
+test_tag_equal_is_true_only_for_the_same_8_bytes(void)
+{
+	uint8_t a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, b[8];
+
+	memcpy(b, a, sizeof(b));
+	CU_ASSERT_TRUE(gs_tag_equal(a, b));
+	for (unsigned int i = 0; i < sizeof(b); i++) {
+		b[i] ^= 0x80;
+		CU_ASSERT_FALSE(gs_tag_equal(a, b));
+		b[i] ^= 0x80;
+	}
+	CU_ASSERT_TRUE(gs_tag_equal(a, b));
+}
+
+static void
 test_tag_verifies_and_any_changed_bit_fails(void)
 {
 	uint8_t k[GS_PKT_KEY_LEN] = { 1, 2, 3 }, d[60], tag[8];
@@ -414,6 +429,7 @@ static CU_TestInfo token_tests[] = {
 
 static CU_TestInfo packet_tests[] = {
 	{ "tag verifies, any changed bit fails", test_tag_verifies_and_any_changed_bit_fails },
+	{ "tag_equal only for the same 8 bytes", test_tag_equal_is_true_only_for_the_same_8_bytes },
 	{ "replay: each number once", test_replay_window_accepts_each_number_once },
 	{ "replay: late packets inside the window",
 		test_replay_window_takes_late_packets_inside_it },
