@@ -20,8 +20,8 @@
 GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
 #define GS_LOGTYPE gs_primary_dp_logtype
 
-#define MAX_BURST      64
-#define TX_BUF	       64
+#define MAX_BURST      GS_PRIMARY_MAX_BURST
+#define TX_BUF	       GS_PRIMARY_TX_BUF
 #define TICKS_PER_SEC  100
 /* Source-address rate buckets per lcore: addresses share one when they hash alike. */
 #define SOURCE_BUCKETS (1u << 16)

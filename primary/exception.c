@@ -22,8 +22,8 @@
 GS_LOG_REGISTER(gs_primary_exc_logtype, gs.primary.exception);
 #define GS_LOGTYPE gs_primary_exc_logtype
 
-#define EXC_DESC      64 /* tap RX: mbufs held per queue (one frame at a time per read) */
-#define EXC_CAS_TRIES 8	 /* bucket updates lost to other lcores before giving up */
+#define EXC_DESC      GS_EXC_DESC /* tap RX: mbufs held per queue (one frame per read) */
+#define EXC_CAS_TRIES 8		  /* bucket updates lost to other lcores before giving up */
 
 void
 exc_bucket_init(struct exc_bucket *b, uint64_t hz, uint32_t pps, uint32_t burst)

@@ -91,6 +91,10 @@ parse_udp(const uint8_t *p, const struct rte_ipv4_hdr *ip, uint32_t len,
 		return drop(info, GS_DROP_UDP_CHECKSUM);
 	if (udp->dst_port != cfg->udp_port)
 		return drop(info, GS_DROP_UDP_PORT);
+	/* a NIC may hash a datagram with options on its addresses alone: it could
+	 * land on another lcore than the session's other packets */
+	if (info->l3_len != sizeof(*ip))
+		return drop(info, GS_DROP_IP_OPTIONS);
 	info->peer.port = udp->src_port;
 
 	err = gs_hdr_decode(p + sizeof(*udp), len - sizeof(*udp), &info->hdr);
@@ -124,6 +128,9 @@ parse_ipv4(const uint8_t *p, uint32_t len, const struct frame_cfg *cfg, struct f
 		return drop(info, GS_DROP_IP_FRAGMENT);
 	if (ip->dst_addr != cfg->ip)
 		return drop(info, GS_DROP_IP_NOT_FOR_US);
+	/* whatever the protocol: nothing is answered or dispatched to such a source */
+	if (frame_is_martian(ip->src_addr))
+		return drop(info, GS_DROP_IP_MARTIAN);
 	info->l3_len = ihl;
 	info->ip_total = total;
 	info->peer.ip = ip->src_addr;

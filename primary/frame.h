@@ -6,7 +6,10 @@
  * Frame parsing and building on plain byte spans: no mbuf, no EAL, so the
  * parser is unit-testable and fuzzable on its own.
  */
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <rte_byteorder.h>
 
 #include "gs_drop.h"
 #include "gs_shm_types.h"
@@ -42,13 +45,28 @@ struct frame_info {
 	uint32_t rx_ts_src; /* enum gs_rx_ts_src */
 };
 
+/**
+ * Whether @p ip (network order) can be no sender's own address: "this
+ * network" 0.0.0.0/8, loopback 127.0.0.0/8, multicast 224.0.0.0/4 and
+ * reserved 240.0.0.0/4 with the broadcast 255.255.255.255. A reply to one
+ * goes to nobody, to everyone, or to a victim whose address was put there.
+ */
+static inline bool
+frame_is_martian(uint32_t ip)
+{
+	uint8_t first = (uint8_t)(rte_be_to_cpu_32(ip) >> 24);
+
+	return first == 0 || first == 127 || first >= 224;
+}
+
 /** Largest frame frame_build_udp() can write. */
 #define FRAME_MAX_LEN (14 + 4 + 20 + 8 + GS_WIRE_HDR_LEN + GS_WIRE_MAX_PAYLOAD)
 
 /**
  * Parse a received frame: Ethernet (+802.1Q), ARP, IPv4 (version, IHL,
- * total length, header checksum, no fragments), ICMP echo, UDP (length,
- * checksum when non-zero, game port) and the game header.
+ * total length, header checksum, no fragments, to us, no martian source),
+ * ICMP echo, UDP (length, checksum when non-zero, game port, no IPv4
+ * options) and the game header.
  *
  * @return the kind of frame; for FRAME_DROP, info->drop says why.
  */

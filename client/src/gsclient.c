@@ -538,7 +538,7 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 
 		/* everything of a session comes tagged: check before believing it */
 		gs_tag_compute(s->s2c_key, buf, len, tag);
-		if (memcmp(tag, m->hdr.auth_tag, sizeof(tag)) != 0)
+		if (!gs_tag_equal(tag, m->hdr.auth_tag))
 			ret = -EACCES;
 		else if (gs_replay_check(&s->rx_replay, m->hdr.sequence) != GS_REPLAY_NEW)
 			ret = -EALREADY;

@@ -92,10 +92,12 @@ int gs_auth_init(void);
 
 /**
  * Read a server key file: 64 hex digits (whitespace around them ignored).
- * A file that other users may read is refused (chmod 600).
+ * A file with any group or other permission bit (anything but chmod 600 or
+ * 400), or owned by another user than the effective uid or root, is refused.
  *
- * @return 0, -ENOENT / -EACCES (cannot open), -EPERM (readable by others),
- *         -EINVAL (not 64 hex digits); @p err says which and names the file.
+ * @return 0, -ENOENT / -EACCES (cannot open), -EPERM (group or other bits,
+ *         or another owner), -EINVAL (not 64 hex digits); @p err says which,
+ *         names the file and what to run.
  */
 int gs_key_load(const char *path, uint8_t key[GS_KEY_LEN], char *err, size_t err_len);
 
@@ -149,6 +151,15 @@ void gs_tag_sign(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
  * @return true when the tag is right.
  */
 bool gs_tag_verify(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len);
+
+/**
+ * Compare two auth tags in constant time (sodium_memcmp): a compare that
+ * stops at the first differing byte would tell a forger, by its time, how
+ * many leading bytes of a guessed tag were right.
+ *
+ * @return true when they are equal.
+ */
+bool gs_tag_equal(const uint8_t a[8], const uint8_t b[8]);
 
 /** Where @p seq stands against the window (does not change it). */
 enum gs_replay_res gs_replay_check(const struct gs_replay *r, uint32_t seq);

@@ -23,6 +23,17 @@
 #define GS_CFG_MAX_LCORES   8  /* lcore ids of one process */
 #define GS_CFG_IFNAMSIZ	    16 /* IFNAMSIZ: a kernel interface name and its NUL */
 
+/*
+ * The mbufs a primary lcore holds besides its ports' descriptors
+ * (primary/dataplane.c, primary/exception.c): the loader's lower bound of
+ * [primary] mbufs counts them.
+ */
+#define GS_PRIMARY_MAX_BURST	  64 /* an RX burst ([primary] burst at most) or a reply burst */
+#define GS_PRIMARY_TX_BUF	  64 /* frames buffered per port before each TX burst */
+#define GS_EXC_DESC		  64 /* descriptors of each queue of a kernel exception tap */
+/* Lowest [primary] handler_timeout_ms: a few heartbeats, whatever the idle sleeps. */
+#define GS_HANDLER_TIMEOUT_MIN_MS 30
+
 /** Process roles: each has its own section and its own lcore-id range. */
 enum gs_role {
 	GS_ROLE_PRIMARY = 0,

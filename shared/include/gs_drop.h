@@ -47,7 +47,9 @@
 	_(AUTH_TAG, "auth_tag")		      /* auth tag wrong for the session's key */        \
 	_(REPLAY, "replay")		      /* sequence number seen already, or too old */    \
 	_(EXCEPTION_RATE, "exception_rate")   /* over the exception path's rate limit */        \
-	_(EXCEPTION_FULL, "exception_full")   /* the exception interface did not take it */
+	_(EXCEPTION_FULL, "exception_full")   /* the exception interface did not take it */     \
+	_(IP_MARTIAN, "ip_martian")	      /* to us from 0/8, 127/8, 224/4 or 240/4 */       \
+	_(IP_OPTIONS, "ip_options")	      /* a game datagram with IPv4 options (IHL > 5) */
 
 enum gs_drop {
 	GS_DROP_NONE = 0,

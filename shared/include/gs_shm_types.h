@@ -22,9 +22,10 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 8u
+#define GS_SHM_VERSION 9u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
+#define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
 #define GS_SESSIONS_MAX	      (1u << 24) /* a session id keeps >= 7 bits of generation */
 #define GS_VERSION_STR_LEN    32
 
@@ -114,7 +115,7 @@ struct gs_handler_slot {
 	int32_t pid;
 	uint32_t generation; /* +1 at each claim */
 	uint32_t lcore_id;
-	uint64_t heartbeat_tsc;
+	uint64_t heartbeat_tsc; /* every GS_HEARTBEAT_MS while the loop runs */
 	uint64_t attach_tsc;
 	uint32_t restarts;		/* claims after the first */
 	uint32_t stop_req;		/* = generation: asked (gs-ctl stop) to drain and leave */

@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define GS_WORLD_MAGIC	   0x47534e4554574c44ull /* "GSNETWLD" */
-#define GS_WORLD_VERSION   1u
+#define GS_WORLD_VERSION   2u
 #define GS_MAX_SKILLS	   6
 #define GS_MAX_SPAWNS	   8
 #define GS_SKILL_NAME	   16
@@ -50,8 +50,9 @@ struct gs_skill {
 struct gs_world_rules {
 	float min[3]; /* world bounds, inclusive */
 	float max[3];
-	float max_speed;	 /* units per second */
-	uint32_t speed_slack_ms; /* extra time allowed per move (network jitter) */
+	float max_speed;	  /* units per second */
+	uint32_t speed_slack_ms;  /* extra time allowed per move (network jitter) */
+	uint32_t max_move_gap_ms; /* time since the last move counted at most */
 	int32_t max_hp;
 	uint32_t respawn_ms;
 	uint32_t n_spawns;
@@ -203,8 +204,10 @@ enum gs_move_result {
  * The movement rules alone (no shared state): may an entity at @p cur move
  * to @p pos with sequence @p seq at server time @p now?
  *
- * Allowed distance: max_speed * (time since the last accepted move +
- * speed_slack_ms); a fresh entity (at its spawn point) gets the slack only.
+ * Allowed distance: max_speed * (time since the last accepted move, at most
+ * max_move_gap_ms, + speed_slack_ms); a fresh entity (at its spawn point)
+ * gets the slack only. The cap keeps a client that stays silent from saving
+ * up distance and then covering it in one move (a teleport).
  */
 enum gs_move_result gs_move_check(const struct gs_world_rules *r, uint64_t tsc_hz,
 	const struct gs_move_view *cur, uint32_t seq, const float pos[3], uint64_t now);

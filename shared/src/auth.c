@@ -85,11 +85,28 @@ gs_key_load(const char *path, uint8_t key[GS_KEY_LEN], char *err, size_t err_len
 		snprintf(err, err_len, "server key %s: %s", path, strerror(errno));
 		return ret;
 	}
-	if (fstat(fd, &st) == 0 && (st.st_mode & S_IRWXO) != 0) {
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		snprintf(err, err_len, "server key %s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
+	/* the group's members are other users too: a shared group would be the
+	 * easiest way to let the key out */
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		close(fd);
 		snprintf(err, err_len,
-			"server key %s: other users may read it (mode %03o); chmod 600 it", path,
-			(unsigned int)(st.st_mode & 0777));
+			"server key %s: mode %04o gives its group or other users access; run chmod 600 %s",
+			path, (unsigned int)(st.st_mode & 07777), path);
+		return -EPERM;
+	}
+	/* someone else's file (root reads anything) would be theirs to replace */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		close(fd);
+		snprintf(err, err_len,
+			"server key %s: owned by uid %u, not by this process (uid %u) or root; run chown %u %s",
+			path, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+			(unsigned int)geteuid(), path);
 		return -EPERM;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -284,6 +301,12 @@ gs_tag_verify(const uint8_t key[GS_PKT_KEY_LEN], uint8_t *dgram, size_t len)
 	crypto_shorthash_siphash24(want, dgram, len, key);
 	memcpy(dgram + TAG_OFF, got, 8);
 	return sodium_memcmp(got, want, 8) == 0;
+}
+
+bool
+gs_tag_equal(const uint8_t a[8], const uint8_t b[8])
+{
+	return sodium_memcmp(a, b, 8) == 0;
 }
 
 enum gs_replay_res

@@ -110,6 +110,7 @@ static const struct key_def world_keys[] = {
 	WORLD_F("max_z", world.max[2]),
 	WORLD_F("max_speed", world.max_speed),
 	CFG_U("speed_slack_ms", world.speed_slack_ms, 0, 10000),
+	CFG_U("max_move_gap_ms", world.max_move_gap_ms, 1, 60000),
 	CFG_U("max_hp", world.max_hp, 1, 1000000),
 	CFG_U("respawn_ms", world.respawn_ms, 0, 3600000),
 	{ NULL, 0, 0, 0, 0, 0 },
@@ -158,7 +159,7 @@ static const struct key_def primary_keys[] = {
 	CFG_U("mbuf_cache", mbuf_cache, 0, 512),
 	{ "start_after", KT_CLASSES, offsetof(struct gs_cfg, start_after), 0, 0, 0 },
 	CFG_U("start_timeout_ms", start_timeout_ms, 0, 600000),
-	CFG_U("handler_timeout_ms", handler_timeout_ms, 10, 60000),
+	CFG_U("handler_timeout_ms", handler_timeout_ms, GS_HANDLER_TIMEOUT_MIN_MS, 60000),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -764,7 +765,90 @@ validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
 	return 0;
 }
 
-/* Cross-key checks: lcore ranges, instance counts, the world. */
+/*
+ * A handler's heartbeat is GS_HEARTBEAT_MS apart, plus the longest sleep of
+ * its idle backoff: the primary must wait twice that before it calls the
+ * handler down, or an idle handler flaps. Every handler role counts, polling
+ * ones too: a handler's own -o may turn its backoff on.
+ */
+static int
+validate_handler_timeout(struct load_ctx *lc, const struct gs_cfg *cfg)
+{
+	enum gs_role worst = GS_ROLE_SESSION;
+	unsigned int sleep_ms, need;
+	char v[16];
+
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
+		if (gs_role_is_handler((enum gs_role)r) &&
+			cfg->proc[r].idle_max_us > cfg->proc[worst].idle_max_us)
+			worst = (enum gs_role)r;
+	sleep_ms = (cfg->proc[worst].idle_max_us + 999) / 1000;
+	need = 2 * (GS_HEARTBEAT_MS + sleep_ms);
+	if (need < GS_HANDLER_TIMEOUT_MIN_MS)
+		need = GS_HANDLER_TIMEOUT_MIN_MS;
+	if (cfg->handler_timeout_ms >= need)
+		return 0;
+	snprintf(v, sizeof(v), "%u", cfg->handler_timeout_ms);
+	return bad(lc, "primary", "handler_timeout_ms", v,
+		"must be at least %u: 2 x (a handler's %d ms heartbeat + its longest idle sleep, [%s] idle_max_us = %u, %u ms)",
+		need, GS_HEARTBEAT_MS, gs_role_name(worst), cfg->proc[worst].idle_max_us, sleep_ms);
+}
+
+/* A client heartbeats 3 times per idle timeout: two lost ones do not end its session. */
+static int
+validate_heartbeat(struct load_ctx *lc, const struct gs_cfg *cfg)
+{
+	char v[16];
+
+	if ((unsigned long)cfg->heartbeat_interval_ms * 3 <= cfg->idle_timeout_ms)
+		return 0;
+	/* blame the key the operator set (heartbeat_interval_ms when both or neither) */
+	if (!key_given(lc, "sessions", "heartbeat_interval_ms") &&
+		key_given(lc, "sessions", "idle_timeout_ms")) {
+		snprintf(v, sizeof(v), "%u", cfg->idle_timeout_ms);
+		return bad(lc, "sessions", "idle_timeout_ms", v,
+			"must be at least %lu: 3 x heartbeat_interval_ms (%u), so that two lost heartbeats do not end a session",
+			(unsigned long)cfg->heartbeat_interval_ms * 3, cfg->heartbeat_interval_ms);
+	}
+	snprintf(v, sizeof(v), "%u", cfg->heartbeat_interval_ms);
+	return bad(lc, "sessions", "heartbeat_interval_ms", v,
+		"must be at most %u: idle_timeout_ms (%u) / 3, so that two lost heartbeats do not end a session",
+		cfg->idle_timeout_ms / 3, cfg->idle_timeout_ms);
+}
+
+/*
+ * The pool must outlast what can sit outside it at once (primary/port.c,
+ * dataplane.c, exception.c): every port has up to one RX queue per primary
+ * lcore (RSS) and one TX queue per lcore, each full of mbufs; with the
+ * exception path, a tap per port with a queue pair per lcore; each lcore's
+ * mempool cache (up to 1.5 times mbuf_cache before it flushes); and per
+ * lcore an RX burst, a reply burst and a TX buffer per port in flight.
+ */
+static int
+validate_mbufs(struct load_ctx *lc, const struct gs_cfg *cfg)
+{
+	unsigned long lcores = cfg->proc[GS_ROLE_PRIMARY].lcore_count;
+	unsigned long ports = cfg->n_vdevs + cfg->n_allow;
+	unsigned long queues = ports * lcores * (cfg->rx_desc + cfg->tx_desc);
+	unsigned long taps = cfg->exception_iface[0] != '\0' ? ports * lcores * 2 * GS_EXC_DESC : 0;
+	unsigned long caches = lcores * (cfg->mbuf_cache * 3ul / 2);
+	unsigned long flight =
+		lcores * (cfg->burst + GS_PRIMARY_MAX_BURST + ports * GS_PRIMARY_TX_BUF);
+	unsigned long need = queues + taps + caches + flight;
+	char v[16], tap[48] = "";
+
+	if (cfg->mbufs >= need)
+		return 0;
+	if (taps != 0)
+		snprintf(tap, sizeof(tap), " + exception taps %lu", taps);
+	snprintf(v, sizeof(v), "%u", cfg->mbufs);
+	return bad(lc, "primary", "mbufs", v,
+		"must be at least %lu: %lu port(s) x %lu lcore(s) x (rx_desc %u + tx_desc %u)%s + caches %lu (1.5 x mbuf_cache %u per lcore) + bursts in flight %lu",
+		need, ports, lcores, cfg->rx_desc, cfg->tx_desc, tap, caches, cfg->mbuf_cache,
+		flight);
+}
+
+/* Cross-key checks: lcore ranges, instance counts, timers, the pool, the world. */
 static int
 validate(struct load_ctx *lc, struct gs_cfg *cfg)
 {
@@ -822,6 +906,15 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 			}
 		}
 	}
+	ret = validate_handler_timeout(lc, cfg);
+	if (ret < 0)
+		return ret;
+	ret = validate_heartbeat(lc, cfg);
+	if (ret < 0)
+		return ret;
+	ret = validate_mbufs(lc, cfg);
+	if (ret < 0)
+		return ret;
 	if (cfg->auth_mode == GS_AUTH_TOKEN && cfg->key_file[0] == '\0')
 		return bad(lc, "auth", "key_file", "",
 			"required with mode = token (`gs-token keygen FILE` writes one)");

@@ -23,8 +23,8 @@
 GS_LOG_REGISTER(gs_shared_handler_logtype, gs.shared.handler);
 #define GS_LOGTYPE gs_shared_handler_logtype
 
-#define TICKS_PER_SEC	  100  /* heartbeat and housekeeping */
-#define ALIVE_CHECK_TICKS 10   /* rte_eal_primary_proc_alive is a syscall */
+#define TICKS_PER_SEC	  (1000 / GS_HEARTBEAT_MS) /* heartbeat and housekeeping */
+#define ALIVE_CHECK_TICKS 10			   /* rte_eal_primary_proc_alive is a syscall */
 #define LEAVE_WAIT_MS	  1000 /* the primary acknowledges within a tick (10 ms) */
 
 /* Every way the primary's layout can differ from this binary's, said plainly. */

@@ -24,6 +24,7 @@ gs_world_rules_default(struct gs_world_rules *r)
 	r->max[2] = 1000.0f;
 	r->max_speed = 20.0f;
 	r->speed_slack_ms = 100;
+	r->max_move_gap_ms = 1000;
 	r->max_hp = 100;
 	r->respawn_ms = 3000;
 	r->n_spawns = 4;
@@ -232,8 +233,12 @@ gs_move_check(const struct gs_world_rules *r, uint64_t tsc_hz, const struct gs_m
 	for (int i = 0; i < 3; i++)
 		if (!(pos[i] >= r->min[i] && pos[i] <= r->max[i])) /* NaN fails too */
 			return GS_MOVE_OUT_OF_BOUNDS;
-	if (!cur->fresh && now > cur->tsc && tsc_hz > 0)
-		dt_ms += (double)(now - cur->tsc) * 1000.0 / (double)tsc_hz;
+	if (!cur->fresh && now > cur->tsc && tsc_hz > 0) {
+		double gap_ms = (double)(now - cur->tsc) * 1000.0 / (double)tsc_hz;
+
+		/* silence saves up no distance: at most max_move_gap_ms of it counts */
+		dt_ms += gap_ms < (double)r->max_move_gap_ms ? gap_ms : (double)r->max_move_gap_ms;
+	}
 	allowed = (double)r->max_speed * dt_ms / 1000.0;
 	for (int i = 0; i < 3; i++) {
 		double d = (double)pos[i] - (double)cur->pos[i];

@@ -78,6 +78,7 @@ check_world(const struct gs_cfg *cfg)
 	for (int i = 0; i < 3; i++)
 		CHECK(w->min[i] < w->max[i]);
 	CHECK(w->max_speed > 0.0f);
+	CHECK(w->max_move_gap_ms >= 1 && w->max_move_gap_ms <= 60000);
 	CHECK(w->n_spawns >= 1 && w->n_spawns <= GS_MAX_SPAWNS);
 	for (unsigned int s = 0; s < w->n_spawns; s++)
 		for (int i = 0; i < 3; i++)
@@ -107,6 +108,15 @@ check_loaded(const struct gs_cfg *cfg)
 	CHECK(cfg->ring_size >= 64 && cfg->ring_size <= 65536);
 	CHECK(cfg->max_sessions >= 16);
 	CHECK(cfg->proc[GS_ROLE_PRIMARY].lcore_count <= GS_MAX_PRIMARY_LCORES);
+	CHECK(cfg->handler_timeout_ms >= GS_HANDLER_TIMEOUT_MIN_MS);
+	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
+		CHECK(!gs_role_is_handler((enum gs_role)r) ||
+			cfg->handler_timeout_ms >=
+				2 * (GS_HEARTBEAT_MS + (cfg->proc[r].idle_max_us + 999) / 1000));
+	CHECK((uint64_t)cfg->heartbeat_interval_ms * 3 <= cfg->idle_timeout_ms);
+	CHECK((uint64_t)cfg->mbufs >= (uint64_t)(cfg->n_vdevs + cfg->n_allow) *
+					      cfg->proc[GS_ROLE_PRIMARY].lcore_count *
+					      (cfg->rx_desc + cfg->tx_desc));
 	CHECK(cfg->auth_mode == GS_AUTH_TOKEN || cfg->auth_mode == GS_AUTH_OPEN);
 	CHECK(cfg->auth_mode != GS_AUTH_TOKEN || cfg->key_file[0] != '\0');
 	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)

@@ -12,6 +12,8 @@
  * the reply builders may rewrite. Checked:
  * - a verdict is a known kind; a drop names a known reason, anything else
  *   none; accepted frames have a 14- or 18-byte L2 header on our VLAN;
+ *   an ICMP echo or game message comes from no martian source, and a game
+ *   message has no IPv4 options;
  * - ARP request: the reply fits in the frame, answers the sender from our
  *   MAC and address;
  * - ICMP echo: the reply fits in the frame and parses back, addressed to the
@@ -219,6 +221,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		CHECK(!"unknown frame kind");
 	}
+	if (kind == FRAME_ICMP_ECHO || kind == FRAME_GAME)
+		CHECK(!frame_is_martian(info.peer.ip));
+	if (kind == FRAME_GAME)
+		CHECK(info.l3_len == sizeof(struct rte_ipv4_hdr));
 	if (kind == FRAME_ARP_REQUEST)
 		check_arp(frame, len, cfg, &info);
 	else if (kind == FRAME_ICMP_ECHO)

@@ -72,7 +72,8 @@ DROPS = (  # GS_FOREACH_DROP, in order
     "udp_checksum", "udp_port", "gs_truncated", "gs_magic", "gs_version", "gs_length",
     "gs_flags", "gs_type", "unknown_session", "wrong_address", "handler_down", "ring_full",
     "reply_invalid", "tx_nombuf", "tx_full", "frame_segmented", "rate_source",
-    "rate_session", "rate_connect", "auth_tag", "replay")
+    "rate_session", "rate_connect", "auth_tag", "replay", "exception_rate", "exception_full",
+    "ip_martian", "ip_options")
 REJECTS = ("bad_payload", "connect_short", "token_missing", "token_forged")
 
 
@@ -147,6 +148,16 @@ def udp_cksum(frame, l2=14):
     return 0xFFFF if c == 0 else c
 
 
+def with_ip_options(frame, options, l2=14):
+    """The frame's 20-byte IPv4 header followed by `options` (a multiple of
+    4 bytes): IHL, total length and header checksum made to agree. The UDP
+    checksum does not cover the options: it stays right."""
+    f = bytes(frame)
+    ihl = 5 + len(options) // 4
+    f = f[:l2] + bytes([0x40 | ihl]) + f[l2 + 1:l2 + 20] + options + f[l2 + 20:]
+    return ip_cksum_fix(set16(f, l2 + 2, len(f) - l2), l2)
+
+
 def set16(frame, off, v):
     f = bytearray(frame)
     struct.pack_into("!H", f, off, v)
@@ -210,6 +221,8 @@ def model_frame(f, served_vlan=0):
         return "drop", "ip_fragment"
     if p[16:20] != ip_be(SERVER_IP):
         return "drop", "ip_not_for_us"
+    if p[12] == 0 or p[12] == 127 or p[12] >= 224:  # 0/8, 127/8, 224/4, 240/4
+        return "drop", "ip_martian"
     proto, l4 = p[9], p[ihl:total]
     if proto == 1:
         if len(l4) < 8 or ones_sum(l4) != 0xFFFF:
@@ -228,6 +241,8 @@ def model_frame(f, served_vlan=0):
         return "drop", "udp_checksum"
     if struct.unpack_from("!H", l4, 2)[0] != GAME_PORT:
         return "drop", "udp_port"
+    if ihl != 20:
+        return "drop", "ip_options"
     g = l4[8:]
     if len(g) < GS_HDR_LEN:
         return "drop", "gs_truncated"
@@ -386,6 +401,25 @@ def corpus(rng):
     drop("ip_fragment", "MF and offset 1", udp_frame(g, ip_kw={"flags": "MF", "frag": 1}))
     for dst in (OTHER_IP, "198.18.0.1", "198.18.0.255", "255.255.255.255", "0.0.0.0", "224.0.0.1"):
         drop("ip_not_for_us", f"to {dst}", udp_frame(g, ip_kw={"dst": dst}))
+    # martian sources, whatever the protocol: never answered nor dispatched
+    for src in ("0.0.0.0", "0.1.2.3", "127.0.0.1", "127.255.255.254", "224.0.0.1",
+                "239.255.255.250", "240.0.0.1", "255.255.255.255"):
+        drop("ip_martian", f"CONNECT from {src}", udp_frame(g, ip_kw={"src": src}))
+    for src in ("255.255.255.255", "0.0.0.0", "224.0.0.251", "127.0.0.1"):
+        drop("ip_martian", f"echo request from {src}", eth() / IP(src=src, dst=SERVER_IP) /
+             ICMP(type=8, id=0x6773, seq=2) / Raw(b"gsnet-corpus"))
+    drop("ip_martian", "TCP SYN from 127.0.0.1 to port 22", eth() /
+         IP(src="127.0.0.1", dst=SERVER_IP) / TCP(sport=SRC_PORT, dport=22, flags="S"))
+    # IPv4 options on a game datagram (the UDP checks before it still come first)
+    drop("ip_options", "IHL 6 (NOP NOP NOP EOL), CONNECT", with_ip_options(udp_frame(g), opts))
+    drop("ip_options", "IHL 15 (39 NOPs, EOL), CONNECT",
+         with_ip_options(udp_frame(g), b"\x01" * 39 + b"\x00"))
+    drop("ip_options", "router alert (IHL 6), HEARTBEAT",
+         with_ip_options(udp_frame(hb), b"\x94\x04\x00\x00"))
+    drop("ip_options", "record route (IHL 7), HEARTBEAT",
+         with_ip_options(udp_frame(hb), b"\x07\x07\x04" + bytes(4) + b"\x00"))
+    drop("udp_port", "IHL 6, UDP to another port",
+         with_ip_options(udp_frame(g, dport=GAME_PORT + 1), opts))
     drop("ip_proto", "TCP SYN to the game port", eth() / IP(src=SRC_IP, dst=SERVER_IP) /
          TCP(sport=SRC_PORT, dport=GAME_PORT, flags="S"))
     for proto in (0, 2, 41, 47, 255):
@@ -455,6 +489,16 @@ def corpus(rng):
     drop("ip_fragment", "MF and not for us", udp_frame(g, ip_kw={"flags": "MF", "dst": OTHER_IP}))
     drop("ip_not_for_us", "not for us, bad UDP length",
          udp_frame(g, ip_kw={"dst": OTHER_IP}, udp_kw={"len": 9}))
+    drop("ip_not_for_us", "from 0.0.0.0 to 255.255.255.255 (as DHCP's first message)",
+         udp_frame(g, ip_kw={"src": "0.0.0.0", "dst": "255.255.255.255"}))
+    drop("ip_checksum", "from 127.0.0.1, bad header checksum",
+         xor16(udp_frame(g, ip_kw={"src": "127.0.0.1"}), 24, 1))
+    drop("ip_martian", "from 224.0.0.1, bad UDP length",
+         udp_frame(g, ip_kw={"src": "224.0.0.1"}, udp_kw={"len": 9}))
+    drop("udp_checksum", "IP options, bad UDP checksum",
+         xor16(with_ip_options(udp_frame(g), opts), 44, 1))
+    drop("ip_options", "IP options, bad magic",
+         with_ip_options(udp_frame(gs(CONNECT, magic=0x1234)), opts))
     f = udp_frame(g, udp_kw={"len": ulen + 2})
     drop("udp_length", "bad UDP length and a bad checksum", set16(f, 40, 0x1234))
     f = udp_frame(gs(CONNECT, magic=0x1234), dport=GAME_PORT + 1)
@@ -494,14 +538,12 @@ def corpus(rng):
     for what, p in bad:
         reject("bad_payload", f"CONNECT payload: {what} ({len(p)} B)", connect_frame(p))
     # Accepted by the parser in ways that are easy to get wrong, then refused
-    # by gs-session for the garbage: UDP checksum 0 (none), IP options,
-    # Ethernet padding after the datagram.
+    # by gs-session for the garbage: UDP checksum 0 (none), Ethernet padding
+    # after the datagram. (With IP options it never gets there: ip_options.)
     reject("bad_payload", "UDP checksum 0 (none), garbage payload",
            connect_frame(b"\x0f", udp_kw={"chksum": 0}))
-    f = connect_frame(b"\x0f")
-    f = f[:14] + bytes([0x46]) + f[15:34] + opts + f[34:]  # the UDP checksum does not
-    f = ip_cksum_fix(set16(f, 16, len(f) - 14))               # cover IP options
-    reject("bad_payload", "IP options (IHL 6), garbage payload", f)
+    drop("ip_options", "IP options (IHL 6), garbage CONNECT payload",
+         with_ip_options(connect_frame(b"\x0f"), opts))
     reject("bad_payload", "18 bytes of Ethernet padding after the datagram",
            connect_frame(b"\x0f") + b"\xee" * 18)
     # connect_short: decodes, but under 200 bytes (checked before the token)

@@ -20,6 +20,27 @@ static struct gsc_msg msg;
 static uint8_t last_connect[GSC_DATAGRAM_MAX]; /* the CONNECT accept_connect() sent */
 static const uint8_t zero_tag[GS_WIRE_AUTH_LEN];
 
+/*
+ * Every sodium_memcmp of the library goes through here (-Wl,--wrap in
+ * tests/CMakeLists.txt): the tests see which 8-byte values were compared in
+ * constant time.
+ */
+int __real_sodium_memcmp(const void *b1, const void *b2, size_t len);
+int __wrap_sodium_memcmp(const void *b1, const void *b2, size_t len);
+
+static uint8_t ct_seen[8]; /* the last 8-byte value compared (its first argument) */
+static unsigned int ct_calls;
+
+int
+__wrap_sodium_memcmp(const void *b1, const void *b2, size_t len)
+{
+	if (len == sizeof(ct_seen)) {
+		memcpy(ct_seen, b1, sizeof(ct_seen));
+		ct_calls++;
+	}
+	return __real_sodium_memcmp(b1, b2, len);
+}
+
 /* Frame a server -> client datagram into @p out; CU-fails (and returns 0) on error. */
 static size_t
 server_frame(uint8_t *out, uint8_t type, uint32_t session_id, uint32_t seq,
@@ -1127,6 +1148,43 @@ test_token_line_gives_token_and_keys_and_refuses_what_is_missing(void)
 	CU_ASSERT_EQUAL(gsc_token_line_parse(line, token, c2s, s2c), -EINVAL); /* short token */
 }
 
+/* --- packet tags --------------------------------------------------------------------------- */
+
+static void
+test_session_checks_server_tags_in_constant_time(void)
+{
+	const uint8_t c2s[GS_PKT_KEY_LEN] = { 1 }, s2c[GS_PKT_KEY_LEN] = { 2 };
+	static const uint8_t token[GS_TOKEN_LEN];
+	struct gsc_session s;
+	struct gsc_event ev;
+	uint8_t tag[8];
+	size_t len;
+
+	gsc_session_init(&s, 5);
+	gsc_session_set_token(&s, token, c2s, s2c);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 10 * MS, buf, sizeof(buf), &len), 0);
+
+	/* the ACCEPT, tagged with the server's key: taken, its tag compared with sodium_memcmp */
+	len = accept_frame(buf, 0x55, 0x55, 10 * MS, 0);
+	gs_tag_sign(s2c, buf, len);
+	memcpy(tag, buf + 16, sizeof(tag)); /* the header's auth_tag */
+	ct_calls = 0;
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 11 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	CU_ASSERT(ct_calls >= 1);
+	CU_ASSERT_EQUAL(memcmp(ct_seen, tag, sizeof(tag)), 0); /* the tag computed for it */
+
+	/* a tag one bit off: refused, the same way */
+	CU_ASSERT_EQUAL_FATAL(gsc_session_heartbeat(&s, 20 * MS, buf, sizeof(buf), &len), 0);
+	len = ack_frame(buf, 0x55, 20 * MS, 1);
+	gs_tag_sign(s2c, buf, len);
+	buf[16 + 7] ^= 1;
+	ct_calls = 0;
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 21 * MS, &ev), -EACCES);
+	CU_ASSERT(ct_calls >= 1);
+	CU_ASSERT_EQUAL(s.hb_outstanding, 1);
+}
+
 static CU_TestInfo frame_tests[] = {
 	{ "token line gives token and keys, refuses what is missing",
 		test_token_line_gives_token_and_keys_and_refuses_what_is_missing },
@@ -1158,6 +1216,8 @@ static CU_TestInfo session_tests[] = {
 	{ "server sequence gaps and reorders", test_session_tracks_server_sequence },
 	{ "heartbeat ring evicts, late acks count",
 		test_session_heartbeat_ring_evicts_and_accepts_late },
+	{ "server tags are checked in constant time",
+		test_session_checks_server_tags_in_constant_time },
 	CU_TEST_INFO_NULL,
 };
 

@@ -234,6 +234,18 @@ test_malformed_frames_are_dropped(void)
 }
 
 static void
+test_tcp_from_a_martian_source_is_dropped(void)
+{
+	uint32_t len = ipv4_frame(our_mac, 0, OUR_IP, IPPROTO_TCP, RTE_IPV4_HDR_DF_FLAG, 20);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + ETH);
+
+	ip->src_addr = RTE_BE32(IPV4(127, 0, 0, 1)); /* "ssh from localhost", on the wire */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	CU_ASSERT_FALSE(wanted(len, GS_DROP_IP_MARTIAN));
+}
+
+static void
 test_game_port_and_other_vlans_are_dropped(void)
 {
 	uint32_t len = udp_frame(our_mac, OUR_IP, GAME_PORT); /* "ping" is no game header */
@@ -249,7 +261,7 @@ test_every_drop_reason_of_a_handler_or_the_tx_path_is_not_the_kernels(void)
 	static const enum gs_drop ours[] = { GS_DROP_GS_TYPE, GS_DROP_UNKNOWN_SESSION,
 		GS_DROP_WRONG_ADDRESS, GS_DROP_HANDLER_DOWN, GS_DROP_RING_FULL,
 		GS_DROP_REPLY_INVALID, GS_DROP_TX_NOMBUF, GS_DROP_TX_FULL, GS_DROP_FRAME_SEGMENTED,
-		GS_DROP_EXCEPTION_RATE, GS_DROP_EXCEPTION_FULL };
+		GS_DROP_EXCEPTION_RATE, GS_DROP_EXCEPTION_FULL, GS_DROP_IP_OPTIONS };
 	struct frame_info fi = { 0 };
 	uint32_t len = udp_frame(our_mac, OUR_IP, 9999);
 
@@ -338,6 +350,7 @@ static CU_TestInfo to_kernel_tests[] = {
 	{ "unicast to another address is dropped", test_unicast_to_another_address_is_dropped },
 	{ "fragment to another address is dropped", test_fragment_to_another_address_is_dropped },
 	{ "malformed frames are dropped", test_malformed_frames_are_dropped },
+	{ "tcp from a martian source is dropped", test_tcp_from_a_martian_source_is_dropped },
 	{ "game port and other vlans are dropped", test_game_port_and_other_vlans_are_dropped },
 	{ "every drop reason of a handler or the tx path is not the kernel's",
 		test_every_drop_reason_of_a_handler_or_the_tx_path_is_not_the_kernels },

@@ -305,17 +305,6 @@ test_vlan_frame_with_configured_vid_is_game_with_tci(void)
 }
 
 static void
-test_ip_options_are_accepted(void)
-{
-	uint32_t len = game_frame(f, &(struct spec){ .ip_opt_len = 4, .payload_len = 1 });
-
-	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg, &info), FRAME_GAME);
-	CU_ASSERT_EQUAL(info.l3_len, 24);
-	CU_ASSERT_EQUAL(info.payload_off, ETH + 24 + 8 + 24);
-	CU_ASSERT_EQUAL(f[info.payload_off], 0xa0);
-}
-
-static void
 test_ethernet_padding_after_ip_total_is_ignored(void)
 {
 	uint32_t len = game_frame(f, &(struct spec){ 0 });
@@ -611,6 +600,102 @@ test_other_destination_is_ip_not_for_us(void)
 	ip_of(f)->dst_addr = RTE_BE32(OTHER_IP);
 	reseal(f, ETH);
 	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_NOT_FOR_US);
+}
+
+static void
+test_martian_source_is_ip_martian_for_every_protocol(void)
+{
+	static const uint32_t martians[] = {
+		IPV4(255, 255, 255, 255), /* broadcast */
+		IPV4(0, 0, 0, 0),	  /* "this host" */
+		IPV4(0, 1, 2, 3),	  /* "this network" */
+		IPV4(127, 0, 0, 1),	  /* loopback */
+		IPV4(127, 255, 255, 254),
+		IPV4(224, 0, 0, 1), /* multicast */
+		IPV4(239, 255, 255, 250),
+		IPV4(240, 0, 0, 1), /* reserved */
+		IPV4(254, 1, 2, 3),
+	};
+	uint32_t len;
+
+	for (unsigned int i = 0; i < RTE_DIM(martians); i++) {
+		/* an echo request would be answered to it */
+		len = icmp_frame(f, RTE_IP_ICMP_ECHO_REQUEST, 8);
+		ip_of(f)->src_addr = rte_cpu_to_be_32(martians[i]);
+		reseal(f, ETH);
+		CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_MARTIAN);
+		/* a game message would be dispatched */
+		len = game_frame(f, &(struct spec){ .payload_len = 2 });
+		ip_of(f)->src_addr = rte_cpu_to_be_32(martians[i]);
+		reseal(f, ETH);
+		CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_MARTIAN);
+		/* any other protocol, too */
+		ip_of(f)->next_proto_id = IPPROTO_TCP;
+		reseal(f, ETH);
+		CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_MARTIAN);
+	}
+	/* the first and last ordinary addresses around them pass */
+	len = icmp_frame(f, RTE_IP_ICMP_ECHO_REQUEST, 8);
+	ip_of(f)->src_addr = RTE_BE32(IPV4(1, 0, 0, 0));
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(frame_parse(f, len, &cfg, &info), FRAME_ICMP_ECHO);
+	ip_of(f)->src_addr = RTE_BE32(IPV4(126, 255, 255, 255));
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(frame_parse(f, len, &cfg, &info), FRAME_ICMP_ECHO);
+	ip_of(f)->src_addr = RTE_BE32(IPV4(128, 0, 0, 0));
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(frame_parse(f, len, &cfg, &info), FRAME_ICMP_ECHO);
+	ip_of(f)->src_addr = RTE_BE32(IPV4(223, 255, 255, 255));
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(frame_parse(f, len, &cfg, &info), FRAME_ICMP_ECHO);
+}
+
+static void
+test_martian_source_counts_after_the_checks_before_it(void)
+{
+	uint32_t len = game_frame(f, &(struct spec){ 0 });
+
+	/* not for us (a broadcast from 0.0.0.0, DHCP): the kernel's, as before */
+	ip_of(f)->src_addr = RTE_BE32(IPV4(0, 0, 0, 0));
+	ip_of(f)->dst_addr = RTE_BE32(IPV4(255, 255, 255, 255));
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_NOT_FOR_US);
+	/* a bad header checksum is still that */
+	ip_of(f)->dst_addr = RTE_BE32(OUR_IP);
+	reseal(f, ETH);
+	ip_of(f)->hdr_checksum ^= 1;
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_CHECKSUM);
+}
+
+static void
+test_game_frame_with_ip_options_is_ip_options(void)
+{
+	uint32_t len = game_frame(f, &(struct spec){ .ip_opt_len = 4, .payload_len = 1 });
+
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_OPTIONS);
+	len = game_frame(f, &(struct spec){ .ip_opt_len = 40, .payload_len = 1 }); /* IHL 15 */
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_IP_OPTIONS);
+	len = game_frame(f, &(struct spec){ .tci = 100, .ip_opt_len = 8, .payload_len = 3 });
+	CU_ASSERT_EQUAL(drop_of_vlan(f, len), GS_DROP_IP_OPTIONS);
+	/* the same datagram without options is the game's */
+	len = game_frame(f, &(struct spec){ .payload_len = 1 });
+	CU_ASSERT_EQUAL(frame_parse(f, len, &cfg, &info), FRAME_GAME);
+}
+
+static void
+test_ip_options_on_udp_to_another_port_are_udp_port(void)
+{
+	/* the host's traffic (the kernel exception path takes udp_port drops) */
+	uint32_t len = game_frame(f, &(struct spec){ .ip_opt_len = 4, .payload_len = 1 });
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(f + ETH + 24);
+
+	udp->dst_port = RTE_BE16(53);
+	reseal(f, ETH);
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_UDP_PORT);
+	/* and a bad UDP checksum is found first, as for any datagram */
+	udp->dst_port = RTE_BE16(GAME_PORT);
+	udp->dgram_cksum ^= 0x0100;
+	CU_ASSERT_EQUAL(drop_of(f, len), GS_DROP_UDP_CHECKSUM);
 }
 
 static void
@@ -1080,7 +1165,6 @@ static CU_TestInfo accept_tests[] = {
 		test_valid_game_frame_is_game_with_peer_and_header },
 	{ "vlan frame with configured vid is game with tci",
 		test_vlan_frame_with_configured_vid_is_game_with_tci },
-	{ "ip options are accepted", test_ip_options_are_accepted },
 	{ "ethernet padding after ip total is ignored",
 		test_ethernet_padding_after_ip_total_is_ignored },
 	{ "padded minimum icmp frame is echo", test_padded_minimum_icmp_frame_is_echo },
@@ -1122,6 +1206,14 @@ static CU_TestInfo drop_tests[] = {
 	{ "more fragments is ip_fragment", test_more_fragments_is_ip_fragment },
 	{ "nonzero fragment offset is ip_fragment", test_nonzero_fragment_offset_is_ip_fragment },
 	{ "other destination is ip_not_for_us", test_other_destination_is_ip_not_for_us },
+	{ "martian source is ip_martian for every protocol",
+		test_martian_source_is_ip_martian_for_every_protocol },
+	{ "martian source counts after the checks before it",
+		test_martian_source_counts_after_the_checks_before_it },
+	{ "game frame with ip options is ip_options",
+		test_game_frame_with_ip_options_is_ip_options },
+	{ "ip options on udp to another port are udp_port",
+		test_ip_options_on_udp_to_another_port_are_udp_port },
 	{ "tcp is ip_proto", test_tcp_is_ip_proto },
 	{ "icmp with bad checksum is icmp_invalid", test_icmp_with_bad_checksum_is_icmp_invalid },
 	{ "truncated icmp is icmp_invalid", test_truncated_icmp_is_icmp_invalid },

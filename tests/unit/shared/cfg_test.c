@@ -126,6 +126,37 @@ test_deploy_ini_loads_and_matches_the_defaults(void)
 	CU_ASSERT_STRING_EQUAL(cfg.vdevs[0], "net_tap0,iface=gs0");
 }
 
+/* deploy/k8s/gsnet.ini, beside deploy/gsnet.ini */
+static void
+k8s_ini_path(char *out, size_t len)
+{
+	const char *slash = strrchr(deploy_ini, '/');
+	int dir = slash != NULL ? (int)(slash - deploy_ini + 1) : 0;
+
+	snprintf(out, len, "%.*sk8s/gsnet.ini", dir, deploy_ini);
+}
+
+static void
+test_shipped_configs_with_their_overrides_keep_the_cross_key_rules(void)
+{
+	/* the k8s entrypoint's pod values; the exception-path test's lcores and tap */
+	char *k8s_ov[] = { "eal.pci0=0000:3b:02.1", "net.ip=192.0.2.11", "primary.cpus=2-3" };
+	char *exc_ov[] = { "eal.vdev0=net_tap0,iface=gsei1", "net.exception_iface=gsx1",
+		"primary.lcore_count=2", "primary.cpus=0-1" };
+	char k8s[PATH_MAX];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(deploy_ini);
+	k8s_ini_path(k8s, sizeof(k8s));
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(gs_cfg_load(&cfg, k8s, k8s_ov, 3, err, sizeof(err)), 0);
+	if (err[0] != '\0')
+		fprintf(stderr, "\n    %s\n", err);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(gs_cfg_load(&cfg, deploy_ini, exc_ov, 4, err, sizeof(err)), 0);
+	if (err[0] != '\0')
+		fprintf(stderr, "\n    %s\n", err);
+}
+
 static void
 test_empty_vdev0_removes_the_built_in_tap(void)
 {
@@ -625,6 +656,113 @@ test_exception_rate_out_of_range_is_refused(void)
 	assert_err_names(2, "net", "exception_burst", "0");
 }
 
+/* --- cross-key rules: timers and the pool ------------------------------------------------ */
+
+static void
+test_handler_timeout_under_30_ms_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[primary]\nhandler_timeout_ms = 20\n"), -EINVAL);
+	assert_err_names(2, "primary", "handler_timeout_ms", "20");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "30"));
+	CU_ASSERT_EQUAL(load("[primary]\nhandler_timeout_ms = 30\n"), 0);
+}
+
+static void
+test_handler_timeout_below_twice_heartbeat_and_idle_sleep_is_refused(void)
+{
+	/* [combat] sleeps up to 100 ms: 2 x (10 + 100) = 220 */
+	CU_ASSERT_EQUAL(load("[primary]\n"
+			     "handler_timeout_ms = 219\n"
+			     "[combat]\n"
+			     "idle_max_us = 100000\n"),
+		-EINVAL);
+	assert_err_names(2, "primary", "handler_timeout_ms", "219");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 220"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[combat] idle_max_us = 100000"));
+	CU_ASSERT_EQUAL(
+		load("[primary]\nhandler_timeout_ms = 220\n[combat]\nidle_max_us = 100000\n"), 0);
+	/* the built-in 100 ms is too short for it, and said to be the default */
+	CU_ASSERT_EQUAL(load("[session]\nidle_max_us = 50000\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(err, "built-in default: [primary] handler_timeout_ms = \"100\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 120"));
+	/* a sleep's part of a millisecond counts as a whole one: 2 x (10 + 11) */
+	CU_ASSERT_EQUAL(
+		load("[primary]\nhandler_timeout_ms = 41\n[move]\nidle_max_us = 10001\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 42"));
+	CU_ASSERT_EQUAL(
+		load("[primary]\nhandler_timeout_ms = 42\n[move]\nidle_max_us = 10001\n"), 0);
+	/* a polling role counts too: its handler's own -o may turn backoff on */
+	CU_ASSERT_EQUAL(load("[move]\nidle = poll\nidle_max_us = 50000\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[primary] handler_timeout_ms"));
+}
+
+static void
+test_heartbeat_interval_over_a_third_of_idle_timeout_is_refused(void)
+{
+	/* the built-in idle_timeout_ms is 10000 */
+	CU_ASSERT_EQUAL(load("[sessions]\nheartbeat_interval_ms = 3334\n"), -EINVAL);
+	assert_err_names(2, "sessions", "heartbeat_interval_ms", "3334");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 3333"));
+	CU_ASSERT_EQUAL(load("[sessions]\nheartbeat_interval_ms = 3333\n"), 0);
+	/* only idle_timeout_ms given: it is the one named (the heartbeat is 100) */
+	CU_ASSERT_EQUAL(load("[sessions]\nidle_timeout_ms = 299\n"), -EINVAL);
+	assert_err_names(2, "sessions", "idle_timeout_ms", "299");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 300"));
+	CU_ASSERT_EQUAL(load("[sessions]\nidle_timeout_ms = 300\n"), 0);
+	/* both given: the heartbeat */
+	CU_ASSERT_EQUAL(
+		load("[sessions]\nidle_timeout_ms = 1000\nheartbeat_interval_ms = 500\n"), -EINVAL);
+	assert_err_names(3, "sessions", "heartbeat_interval_ms", "500");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 333"));
+}
+
+static void
+test_heartbeat_interval_override_is_named_as_command_line(void)
+{
+	char *ov[] = { "sessions.heartbeat_interval_ms=5000" };
+
+	CU_ASSERT_EQUAL(load_text("; nothing set\n", ov, 1), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "command line (-o): [sessions] heartbeat_interval_ms"));
+}
+
+static void
+test_mbufs_fewer_than_queues_caches_and_bursts_hold_are_refused(void)
+{
+	/* 1 port x 1 lcore x (1024 + 1024) + 1.5 x 256 + (32 + 64 + 64) = 2592 */
+	CU_ASSERT_EQUAL(load("[primary]\nmbufs = 2591\n"), -EINVAL);
+	assert_err_names(2, "primary", "mbufs", "2591");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 2592"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rx_desc 1024"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mbuf_cache 256"));
+	CU_ASSERT_EQUAL(load("[primary]\nmbufs = 2592\n"), 0);
+}
+
+static void
+test_mbufs_count_every_port_lcore_and_exception_tap(void)
+{
+	/* 2 ports x 2 lcores x 2048 = 8192 + 2 x 384 + 2 x (32 + 64 + 2 x 64) = 9408 */
+	CU_ASSERT_EQUAL(load("[eal]\npci0 = 0000:3b:00.0\n"
+			     "[primary]\nlcore_count = 2\nmbufs = 9407\n"),
+		-EINVAL);
+	assert_err_names(5, "primary", "mbufs", "9407");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 9408"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "2 port(s) x 2 lcore(s)"));
+	CU_ASSERT_EQUAL(load("[eal]\npci0 = 0000:3b:00.0\n"
+			     "[primary]\nlcore_count = 2\nmbufs = 9408\n"),
+		0);
+	/* the exception path: a tap per port, a queue pair of 64 per lcore: + 2 x 2 x 2 x 64 */
+	CU_ASSERT_EQUAL(load("[eal]\npci0 = 0000:3b:00.0\n"
+			     "[net]\nexception_iface = gsx0\n"
+			     "[primary]\nlcore_count = 2\nmbufs = 9919\n"),
+		-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 9920"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "exception taps 512"));
+	/* raised descriptors with the built-in mbufs: the default is named */
+	CU_ASSERT_EQUAL(load("[primary]\nrx_desc = 8192\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "built-in default: [primary] mbufs = \"8191\""));
+}
+
 /* --- -o overrides ------------------------------------------------------------------------ */
 
 static void
@@ -862,6 +1000,7 @@ test_builtin_world_defaults_are_the_documented_values(void)
 	CU_ASSERT_DOUBLE_EQUAL(def.world.max[2], 1000.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(def.world.max_speed, 20.0, 0.0);
 	CU_ASSERT_EQUAL(def.world.speed_slack_ms, 100);
+	CU_ASSERT_EQUAL(def.world.max_move_gap_ms, 1000);
 	CU_ASSERT_EQUAL(def.world.max_hp, 100);
 	CU_ASSERT_EQUAL(def.world.respawn_ms, 3000);
 	CU_ASSERT_EQUAL(def.world.n_skills, 2);
@@ -922,6 +1061,7 @@ test_world_and_skill_3_sections_load(void)
 				   "max_z = 10\n"
 				   "max_speed = 12.5\n"
 				   "speed_slack_ms = 50\n"
+				   "max_move_gap_ms = 250\n"
 				   "max_hp = 250\n"
 				   "respawn_ms = 0\n"
 				   "[skill.3]\n"
@@ -938,6 +1078,7 @@ test_world_and_skill_3_sections_load(void)
 	CU_ASSERT_DOUBLE_EQUAL(w->max[2], 10.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(w->max_speed, 12.5, 0.0);
 	CU_ASSERT_EQUAL(w->speed_slack_ms, 50);
+	CU_ASSERT_EQUAL(w->max_move_gap_ms, 250);
 	CU_ASSERT_EQUAL(w->max_hp, 250);
 	CU_ASSERT_EQUAL(w->respawn_ms, 0);
 	CU_ASSERT_EQUAL(w->n_skills, 3);
@@ -992,6 +1133,8 @@ static CU_TestInfo load_tests[] = {
 		test_deploy_ini_loads_and_matches_the_defaults },
 	{ "empty file gives the defaults", test_empty_file_gives_the_defaults },
 	{ "empty vdev0 removes the built-in tap", test_empty_vdev0_removes_the_built_in_tap },
+	{ "shipped configs with their overrides keep the cross-key rules",
+		test_shipped_configs_with_their_overrides_keep_the_cross_key_rules },
 	{ "absent keys keep their defaults", test_absent_keys_keep_their_defaults },
 	{ "built-in defaults are the documented values",
 		test_builtin_defaults_are_the_documented_values },
@@ -1076,6 +1219,18 @@ static CU_TestInfo error_tests[] = {
 		test_bad_flow_rules_names_file_line_section_key_value },
 	{ "bad exception_iface is refused", test_bad_exception_iface_is_refused },
 	{ "exception rate out of range is refused", test_exception_rate_out_of_range_is_refused },
+	{ "handler_timeout_ms under 30 ms is refused",
+		test_handler_timeout_under_30_ms_is_refused },
+	{ "handler_timeout_ms below 2 x (heartbeat + idle sleep) is refused",
+		test_handler_timeout_below_twice_heartbeat_and_idle_sleep_is_refused },
+	{ "heartbeat_interval_ms over a third of idle_timeout_ms is refused",
+		test_heartbeat_interval_over_a_third_of_idle_timeout_is_refused },
+	{ "heartbeat_interval_ms override is named as command line",
+		test_heartbeat_interval_override_is_named_as_command_line },
+	{ "mbufs fewer than queues, caches and bursts hold are refused",
+		test_mbufs_fewer_than_queues_caches_and_bursts_hold_are_refused },
+	{ "mbufs count every port, lcore and exception tap",
+		test_mbufs_count_every_port_lcore_and_exception_tap },
 	CU_TEST_INFO_NULL,
 };
 

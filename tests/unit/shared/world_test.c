@@ -291,12 +291,40 @@ test_more_time_allows_more_distance(void)
 
 	world_new();
 	CU_ASSERT_EQUAL(move(1, 1, 50, -48, 0, T(0), out), GS_MOVE_ACCEPTED);
-	/* 30 units: (1000 + 100) ms allow 22, (1500 + 100) ms allow 32 */
-	CU_ASSERT_EQUAL(move(1, 2, 50, -18, 0, T(1000), out), GS_MOVE_TOO_FAST);
+	/* 20 units: (800 + 100) ms allow 18, (1000 + 100) ms allow 22 */
+	CU_ASSERT_EQUAL(move(1, 2, 50, -28, 0, T(800), out), GS_MOVE_TOO_FAST);
 	ASSERT_POS(out, 50, -48, 0);
-	CU_ASSERT_EQUAL(move(1, 3, 50, -18, 0, T(1500), out), GS_MOVE_ACCEPTED);
-	ASSERT_POS(out, 50, -18, 0);
-	ASSERT_POS(where(1, T(1500)).pos, 50, -18, 0);
+	CU_ASSERT_EQUAL(move(1, 3, 50, -28, 0, T(1000), out), GS_MOVE_ACCEPTED);
+	ASSERT_POS(out, 50, -28, 0);
+	ASSERT_POS(where(1, T(1000)).pos, 50, -28, 0);
+}
+
+static void
+test_silence_saves_up_no_distance_beyond_max_move_gap(void)
+{
+	struct gs_move_view cur = { .pos = { 0, 0, 0 }, .seq = 3, .tsc = MS(1000) };
+	const float p22[3] = { 22, 0, 0 }, p22x[3] = { 22.01f, 0, 0 }, p100[3] = { 100, 0, 0 };
+	float out[3];
+
+	/* (1000 + 100) ms at 20 units/s: 22 units, however long the client was silent */
+	gs_world_rules_default(&rules);
+	CU_ASSERT_EQUAL(rules.max_move_gap_ms, 1000);
+	CU_ASSERT_EQUAL(gs_move_check(&rules, HZ, &cur, 4, p22, MS(2000)), GS_MOVE_ACCEPTED);
+	CU_ASSERT_EQUAL(gs_move_check(&rules, HZ, &cur, 4, p22x, MS(2000)), GS_MOVE_TOO_FAST);
+	CU_ASSERT_EQUAL(gs_move_check(&rules, HZ, &cur, 4, p22, MS(60000)), GS_MOVE_ACCEPTED);
+	CU_ASSERT_EQUAL(gs_move_check(&rules, HZ, &cur, 4, p22x, MS(60000)), GS_MOVE_TOO_FAST);
+	CU_ASSERT_EQUAL(
+		gs_move_check(&rules, HZ, &cur, 4, p100, MS(1000) + 3600 * HZ), GS_MOVE_TOO_FAST);
+	/* the cap is the rules': 5 s allow (5000 + 100) ms, 102 units */
+	rules.max_move_gap_ms = 5000;
+	CU_ASSERT_EQUAL(gs_move_check(&rules, HZ, &cur, 4, p100, MS(60000)), GS_MOVE_ACCEPTED);
+
+	/* through the world: an hour's silence, then a 100-unit jump, refused */
+	world_new();
+	CU_ASSERT_EQUAL(move(1, 1, 51, -50, 0, T(0), out), GS_MOVE_ACCEPTED);
+	CU_ASSERT_EQUAL(move(1, 2, 151, -50, 0, T(3600000), out), GS_MOVE_TOO_FAST);
+	ASSERT_POS(out, 51, -50, 0);
+	CU_ASSERT_EQUAL(move(1, 2, 73, -50, 0, T(3600000), out), GS_MOVE_ACCEPTED);
 }
 
 static void
@@ -1146,6 +1174,8 @@ static CU_TestInfo move_tests[] = {
 	{ "move exactly at the speed limit is accepted",
 		test_move_exactly_at_the_speed_limit_is_accepted },
 	{ "more time allows more distance", test_more_time_allows_more_distance },
+	{ "silence saves up no distance beyond max_move_gap_ms",
+		test_silence_saves_up_no_distance_beyond_max_move_gap },
 	{ "stale and duplicate seq are ignored, position unchanged",
 		test_stale_and_duplicate_seq_are_ignored_position_unchanged },
 	{ "seq 0 on a fresh entity is stale", test_seq_0_on_a_fresh_entity_is_stale },
