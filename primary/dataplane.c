@@ -150,6 +150,10 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
 			return;
 		}
+		if (!source_allow(lc, fi->peer.ip, now)) {
+			count_drop(lc, GS_DROP_RATE_SOURCE, 1);
+			return;
+		}
 		if (p->rate_connect.interval != 0 &&
 			!gs_gcra_allow(&lc->connect_tat, now, &p->rate_connect)) {
 			count_drop(lc, GS_DROP_RATE_CONNECT, 1);
@@ -242,8 +246,13 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 		}
 		lc->kind[k] = frame_parse_hw(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, fc,
 			&lc->fi[k], hw_checksums(m));
-		if ((lc->kind[k] == FRAME_GAME || lc->kind[k] == FRAME_ICMP_ECHO) &&
-			!source_allow(lc, lc->fi[k].peer.ip, now)) {
+		/*
+		 * The source bucket charges only what no key vouches for: echo
+		 * requests here, CONNECTs in dispatch(). A session's frames are
+		 * limited by its own bucket after the tag check, so frames spoofed
+		 * from a player's address cannot spend the player's budget.
+		 */
+		if (lc->kind[k] == FRAME_ICMP_ECHO && !source_allow(lc, lc->fi[k].peer.ip, now)) {
 			lc->kind[k] = FRAME_DROP;
 			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
 			continue;
