@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gs_shm_types.h"
+
 #define LIVENESS_STARVED_FACTOR 10
 
 enum liveness {
@@ -62,6 +64,50 @@ static inline bool
 liveness_up(enum liveness l)
 {
 	return l == LIVENESS_UP || l == LIVENESS_UP_STARVED;
+}
+
+/*
+ * Retiring a slot, one monitor tick (primary/monitor.c): what to request,
+ * and whether to mark the slot DEAD. The request is published before the
+ * slot is marked DEAD, so that a claimer who sees DEAD also sees the request
+ * it must wait for (gs_slot_claim_check()).
+ */
+struct retire_step {
+	uint32_t want;	/* the retire request due (GS_RETIRE()), 0: none */
+	bool mark_dead; /* CAS the slot to DEAD */
+};
+
+/** How long a slot may say ATTACHING before its claimer counts as dead. */
+#define RETIRE_ATTACHING_MS 1000
+
+/**
+ * @param state, gen, done  the slot's state, generation and retired_req
+ * @param alive             whether its pid's process exists
+ * @param attaching_stale   it has said ATTACHING, with this generation, for
+ *                          RETIRE_ATTACHING_MS: the claimer died claiming.
+ *                          A claim in progress has not written its pid yet,
+ *                          so the pid read is the predecessor's: a fresh
+ *                          ATTACHING slot is never judged by it.
+ */
+static inline struct retire_step
+retire_step_of(uint32_t state, uint32_t gen, uint32_t done, bool alive, bool attaching_stale)
+{
+	struct retire_step r = { 0, false };
+
+	if (state == GS_SLOT_ATTACHING && !attaching_stale)
+		return r;
+	if (state == GS_SLOT_STOPPING && alive) {
+		r.want = GS_RETIRE(gen, false); /* it drains its rings itself */
+		return r;
+	}
+	if (state == GS_SLOT_FREE || state == GS_SLOT_DEAD || !alive ||
+		state == GS_SLOT_ATTACHING) {
+		if (state == GS_SLOT_FREE && done == GS_RETIRE(gen, false))
+			return r; /* left cleanly, acknowledged */
+		r.mark_dead = state != GS_SLOT_FREE && state != GS_SLOT_DEAD;
+		r.want = GS_RETIRE(gen, true);
+	}
+	return r;
 }
 
 #endif /* GS_PRIMARY_LIVENESS_H */

@@ -33,15 +33,17 @@ all_lcores_retired(const struct primary *p, unsigned int c, unsigned int i, uint
  * the lcores that own them. Its slot can be claimed again once retired.
  */
 static void
-retire_tick(struct primary *p, unsigned int c, unsigned int i)
+retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 {
 	struct gs_handler_slot *slot = &p->ctl->handlers[c][i];
 	uint32_t gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
 	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-	uint32_t req = slot->retire_req, done = slot->retired_req, want = 0;
-	bool alive;
+	uint32_t req = slot->retire_req, done = slot->retired_req;
+	uint64_t *since = &p->attaching_since[c][i];
+	struct retire_step step;
+	bool stale = false, alive;
 
-	if (gen == 0)
+	if (gen == 0 && state != GS_SLOT_ATTACHING)
 		return;
 	if (req != 0 && done != req && all_lcores_retired(p, c, i, req)) {
 		__atomic_store_n(&slot->retired_req, req, __ATOMIC_RELEASE);
@@ -49,23 +51,26 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i)
 			(req & 1u) ? ": rings reset" : " (it drains its rings)");
 		done = req;
 	}
-	alive = gs_pid_alive(slot->pid);
-	if (state == GS_SLOT_STOPPING && alive) {
-		want = GS_RETIRE(gen, false);
-	} else if (state == GS_SLOT_FREE || state == GS_SLOT_DEAD || !alive) {
-		if (state == GS_SLOT_FREE && done == GS_RETIRE(gen, false))
-			return; /* left cleanly, acknowledged */
-		if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD &&
-			__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			GS_LOG(WARNING, "%s instance %u (pid %d) is gone: reclaiming its rings",
-				gs_class_name(c), i, slot->pid);
-		want = GS_RETIRE(gen, true);
+	/* a claim in progress: judged only once it has lasted too long */
+	if (state != GS_SLOT_ATTACHING || p->attaching_gen[c][i] != gen) {
+		*since = state == GS_SLOT_ATTACHING ? now : 0;
+		p->attaching_gen[c][i] = gen;
+	} else {
+		stale = now - *since > rte_get_timer_hz() * RETIRE_ATTACHING_MS / 1000;
 	}
-	if (want > req) {
-		__atomic_store_n(&slot->retire_req, want, __ATOMIC_RELEASE);
+	/* an instance that is up heartbeats, so it is no zombie: no /proc read for it */
+	alive = state == GS_SLOT_RUNNING && slot->up ? true : gs_pid_running(slot->pid);
+	step = retire_step_of(state, gen, done, alive, stale);
+	if (step.want > req) {
+		/* requested first: a claimer that sees DEAD sees this too */
+		__atomic_store_n(&slot->retire_req, step.want, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&p->retire_seq, 1, __ATOMIC_RELEASE);
 	}
+	if (step.mark_dead && __atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD,
+				      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		GS_LOG(WARNING, "%s instance %u (pid %d) is gone%s: reclaiming its rings",
+			gs_class_name(c), i, slot->pid,
+			state == GS_SLOT_ATTACHING ? " while claiming its slot" : "");
 }
 
 void
@@ -124,7 +129,7 @@ monitor_tick(struct primary *p, uint64_t now)
 		}
 		__atomic_store_n(&p->live[c], mask, __ATOMIC_RELEASE);
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
-			retire_tick(p, c, i);
+			retire_tick(p, c, i, now);
 	}
 	__atomic_store_n(&ctl->heartbeat_tsc, now, __ATOMIC_RELEASE);
 }

@@ -70,6 +70,9 @@ struct primary {
 	/* live instances per class (bit mask): written by the main lcore, read by all */
 	uint32_t live[GS_CLASS_MAX];
 	bool starved[GS_CLASS_MAX][GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
+	/* main lcore's: since when a slot says ATTACHING, and in which generation */
+	uint64_t attaching_since[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint32_t attaching_gen[GS_CLASS_MAX][GS_MAX_INSTANCES];
 	/* retiring handler instances: the main lcore bumps retire_seq after a new
 	 * request; each lcore records the request it carried out per instance */
 	uint32_t retire_seq;

@@ -78,8 +78,15 @@ void gs_app_attached(struct gs_app *app);
  */
 int gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role);
 
-/** Whether process @p pid exists (signal 0). */
+/** Whether process @p pid exists (signal 0); a zombie does. Cheap: a syscall. */
 bool gs_pid_alive(int32_t pid);
+
+/**
+ * Whether process @p pid exists and has not exited: gs_pid_alive() and not a
+ * zombie (killed, not yet reaped by its parent). Reads /proc/PID/stat, so
+ * for the rare decisions (retiring or claiming a slot), not every tick.
+ */
+bool gs_pid_running(int32_t pid);
 
 /**
  * The scheduler state of process @p pid (its main thread) from

@@ -58,6 +58,33 @@ struct gs_handler {
  */
 int gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out);
 
+/** Whether a handler may claim a slot now (gs_slot_claim_check()). */
+enum gs_claim {
+	GS_CLAIM_OK,   /* free or dead, and its last generation fully retired */
+	GS_CLAIM_BUSY, /* held by another live process */
+	GS_CLAIM_WAIT, /* its predecessor is not retired yet: the primary is on it */
+};
+
+/**
+ * The claim rule, apart so that it can be tested. A slot is claimed only
+ * when it is FREE or DEAD and every retire request of its generation has
+ * been carried out (retired_req == retire_req): a reset the primary posted
+ * for a predecessor killed while draining must not land on the new
+ * handler's rings. The primary posts a request before it marks a slot DEAD.
+ *
+ * @param holder_alive  the slot's pid is another process that exists
+ */
+static inline enum gs_claim
+gs_slot_claim_check(uint32_t state, uint32_t gen, uint32_t req, uint32_t done, bool holder_alive)
+{
+	if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD && holder_alive)
+		return GS_CLAIM_BUSY;
+	if ((state == GS_SLOT_FREE || state == GS_SLOT_DEAD) &&
+		(gen == 0 || (done == req && done >> 1 == gen)))
+		return GS_CLAIM_OK;
+	return GS_CLAIM_WAIT;
+}
+
 /**
  * Attach as instance @p app->instance of @p cls: wait up to @p wait_ms for
  * a ready primary, check the layout, claim the slot, look the rings up.

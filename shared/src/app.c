@@ -198,6 +198,17 @@ gs_pid_alive(int32_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+bool
+gs_pid_running(int32_t pid)
+{
+	char state;
+
+	if (!gs_pid_alive(pid))
+		return false;
+	state = gs_pid_state(pid);
+	return state != 'Z' && state != 'X';
+}
+
 char
 gs_pid_state(int32_t pid)
 {

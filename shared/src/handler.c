@@ -116,19 +116,21 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 	bool told = false;
 
 	for (;;) {
+		/* state first: the primary posts a request before it marks DEAD */
 		uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
 		uint32_t gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
+		uint32_t req = __atomic_load_n(&slot->retire_req, __ATOMIC_ACQUIRE);
 		uint32_t done = __atomic_load_n(&slot->retired_req, __ATOMIC_ACQUIRE);
 		int32_t holder = slot->pid;
+		enum gs_claim can = gs_slot_claim_check(
+			state, gen, req, done, holder != getpid() && gs_pid_running(holder));
 
-		if (state != GS_SLOT_FREE && state != GS_SLOT_DEAD && holder != getpid() &&
-			gs_pid_alive(holder)) {
+		if (can == GS_CLAIM_BUSY) {
 			GS_LOG(ERR, "instance %u of class %s is held by running pid %d",
 				h->instance, gs_class_name(h->cls), holder);
 			return -EBUSY;
 		}
-		if ((state == GS_SLOT_FREE || state == GS_SLOT_DEAD) &&
-			(gen == 0 || done >> 1 == gen)) {
+		if (can == GS_CLAIM_OK) {
 			if (__atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_ATTACHING,
 				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				break;
@@ -168,6 +170,7 @@ gs_handler_attach(
 	struct gs_handler *h, const struct gs_app *app, enum gs_class cls, unsigned int wait_ms)
 {
 	const struct gs_cfg_proc *p = &app->cfg.proc[gs_role_of_class(cls)];
+	uint32_t attaching = GS_SLOT_ATTACHING;
 	char name[RTE_RING_NAMESIZE];
 	int ret;
 
@@ -203,7 +206,13 @@ gs_handler_attach(
 	ret = claim_slot(h, wait_ms);
 	if (ret < 0)
 		return ret;
-	__atomic_store_n(&h->slot->state, GS_SLOT_RUNNING, __ATOMIC_RELEASE);
+	/* a CAS: a slot the primary judged dead meanwhile stays dead */
+	if (!__atomic_compare_exchange_n(&h->slot->state, &attaching, GS_SLOT_RUNNING, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		GS_LOG(ERR, "instance %u of class %s was retired while it was being claimed",
+			h->instance, gs_class_name(h->cls));
+		return -EOWNERDEAD;
+	}
 	GS_LOG(NOTICE,
 		"gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
 		gs_class_name(cls), h->instance, h->generation, getpid(), rte_lcore_id(),

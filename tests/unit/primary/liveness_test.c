@@ -8,6 +8,7 @@
 #include <CUnit/CUnit.h>
 
 #include "gs_app.h"
+#include "gs_handler.h"
 #include "gs_test.h"
 
 #include "liveness.h"
@@ -110,8 +111,103 @@ test_pid_state_reads_running_sleeping_stopped_zombie_and_gone(void)
 	CU_ASSERT_EQUAL(wait_state(child, 'T'), 'T');
 	kill(child, SIGKILL);
 	CU_ASSERT_EQUAL(wait_state(child, 'Z'), 'Z'); /* dead, not reaped yet */
+	CU_ASSERT_TRUE(gs_pid_alive(child));	       /* signal 0 still finds it */
+	CU_ASSERT_FALSE(gs_pid_running(child));	       /* but it has exited */
 	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	CU_ASSERT_FALSE(gs_pid_running(child));
 	CU_ASSERT_EQUAL(gs_pid_state(child), 0); /* gone */
+}
+
+#define G 7u /* the generation in these tests */
+
+/* The common cases: never used, acknowledged clean leave, held, dead and retired. */
+static void
+test_claim_free_dead_and_held_slots(void)
+{
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, 0, 0, 0, false), GS_CLAIM_OK);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, G, GS_RETIRE(G, false),
+				GS_RETIRE(G, false), false),
+		GS_CLAIM_OK);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true),
+				GS_RETIRE(G, true), false),
+		GS_CLAIM_OK);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_RUNNING, G, 0, 0, true), GS_CLAIM_BUSY);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_ATTACHING, G, 0, 0, true), GS_CLAIM_BUSY);
+	/* the holder died: wait until the primary retired it */
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_RUNNING, G, 0, GS_RETIRE(G - 1, false), false),
+		GS_CLAIM_WAIT);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true),
+				GS_RETIRE(G - 1, true), false),
+		GS_CLAIM_WAIT);
+}
+
+/*
+ * A handler leaves cleanly (its clean retire acknowledged) and is killed
+ * while it drains: the primary marks the slot DEAD and posts a reset. The
+ * reset is pending, so no one may claim: its lcores would reset the rings
+ * under the new handler.
+ */
+static void
+test_no_claim_while_a_reset_is_pending(void)
+{
+	struct retire_step step;
+	uint32_t req = GS_RETIRE(G, false), done = GS_RETIRE(G, false);
+
+	/* the monitor's tick for the killed, STOPPING instance */
+	step = retire_step_of(GS_SLOT_STOPPING, G, done, false, false);
+	CU_ASSERT_TRUE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	CU_ASSERT_TRUE(step.want > req);
+	req = step.want; /* posted before the slot is marked DEAD */
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, req, done, false), GS_CLAIM_WAIT);
+	/* STOPPING with a dead pid, before the mark: not claimable either */
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_STOPPING, G, req, done, false), GS_CLAIM_WAIT);
+	done = req; /* every lcore reset the rings */
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, req, done, false), GS_CLAIM_OK);
+}
+
+/*
+ * A claim in progress: the slot says ATTACHING but its pid is still the dead
+ * predecessor's. The monitor must not mark it DEAD nor reset its rings; only
+ * a claimer that stays ATTACHING (died claiming) is reclaimed.
+ */
+static void
+test_a_claim_in_progress_is_not_judged_by_the_old_pid(void)
+{
+	struct retire_step step = retire_step_of(GS_SLOT_ATTACHING, G, GS_RETIRE(G, true),
+		false, false);
+
+	CU_ASSERT_FALSE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, 0);
+	step = retire_step_of(GS_SLOT_ATTACHING, G, GS_RETIRE(G, true), false, true);
+	CU_ASSERT_TRUE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	/* a claimer that stalls but lives is not taken for dead */
+	step = retire_step_of(GS_SLOT_ATTACHING, G, GS_RETIRE(G, true), true, true);
+	CU_ASSERT_TRUE(step.mark_dead); /* ATTACHING that long: its claim is void */
+}
+
+/* The rest of the retire rule, as the monitor used it before it was pulled out. */
+static void
+test_retire_steps_of_running_stopping_and_free_slots(void)
+{
+	struct retire_step step;
+
+	step = retire_step_of(GS_SLOT_RUNNING, G, 0, true, false);
+	CU_ASSERT_EQUAL(step.want, 0);
+	CU_ASSERT_FALSE(step.mark_dead);
+	step = retire_step_of(GS_SLOT_STOPPING, G, 0, true, false);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, false)); /* it drains itself */
+	CU_ASSERT_FALSE(step.mark_dead);
+	step = retire_step_of(GS_SLOT_RUNNING, G, 0, false, false);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	CU_ASSERT_TRUE(step.mark_dead);
+	step = retire_step_of(GS_SLOT_FREE, G, GS_RETIRE(G, false), false, false);
+	CU_ASSERT_EQUAL(step.want, 0); /* left cleanly, acknowledged */
+	/* left without the acknowledgement: its rings are reset */
+	step = retire_step_of(GS_SLOT_FREE, G, GS_RETIRE(G - 1, true), false, false);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	CU_ASSERT_FALSE(step.mark_dead);
 }
 
 static CU_TestInfo tests[] = {
@@ -124,8 +220,14 @@ static CU_TestInfo tests[] = {
 		test_the_state_is_needed_only_between_one_and_ten_timeouts },
 	{ "a stale process that is not runnable is down",
 		test_a_stale_process_that_is_not_runnable_is_down },
-	{ "pid state reads running, sleeping, stopped, zombie and gone",
+	{ "pid state reads running, sleeping, stopped, zombie and gone; a zombie is not running",
 		test_pid_state_reads_running_sleeping_stopped_zombie_and_gone },
+	{ "claim free, dead and held slots", test_claim_free_dead_and_held_slots },
+	{ "no claim while a reset is pending", test_no_claim_while_a_reset_is_pending },
+	{ "a claim in progress is not judged by the old pid",
+		test_a_claim_in_progress_is_not_judged_by_the_old_pid },
+	{ "retire steps of running, stopping and free slots",
+		test_retire_steps_of_running_stopping_and_free_slots },
 	CU_TEST_INFO_NULL,
 };
 
