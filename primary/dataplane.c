@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
@@ -15,6 +17,7 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "challenge.h"
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
@@ -42,6 +45,7 @@ struct lcore_ctx {
 	enum frame_kind kind[MAX_BURST];
 	struct frame_info fi[MAX_BURST];
 	struct gs_session *sess[MAX_BURST];
+	struct challenge_ctx challenge; /* token mode: first CONNECTs answered here */
 };
 
 static inline void
@@ -129,6 +133,97 @@ session_check(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
 	return GS_DROP_NONE;
 }
 
+/* The wall clock in ms: cookies are on it, as tokens are (gs-session checks them too). */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Answer a first CONNECT with the CHALLENGE of @p payload: echoes the connect nonce. */
+static void
+send_challenge(struct lcore_ctx *lc, uint16_t port, const struct frame_info *fi,
+	const uint8_t *payload, uint16_t len)
+{
+	struct primary *p = lc->p;
+	struct rte_mbuf *mb = rte_pktmbuf_alloc(p->pool);
+	struct gs_peer dst = fi->peer;
+	struct gs_hdr hdr = {
+		.type = GS_MSG_CHALLENGE,
+		.payload_len = len,
+	};
+	uint32_t flen;
+
+	if (mb == NULL) {
+		count_drop(lc, GS_DROP_TX_NOMBUF, 1);
+		return;
+	}
+	memcpy(hdr.auth_tag, fi->hdr.auth_tag, sizeof(hdr.auth_tag));
+	frame_reply_hdr(&hdr);
+	dst.eth_port = port;
+	flen = frame_build_udp(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
+		&p->fcfg[port], &dst, lc->ip_id++, &hdr, payload);
+	if (flen == 0) {
+		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	mb->data_len = (uint16_t)flen;
+	mb->pkt_len = flen;
+	gs_ctr_add(&lc->st->challenges, 1);
+	tx_enqueue(lc, port, mb);
+}
+
+/*
+ * A CONNECT before it may spend the connect bucket. In token mode the first
+ * one is answered here with a stateless CHALLENGE, and only one that returns
+ * a valid cookie goes on (challenge.h).
+ *
+ * @return true when the CONNECT goes on to gs-session.
+ */
+static bool
+connect_admit(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint16_t port,
+	uint64_t now)
+{
+	struct primary *p = lc->p;
+	uint8_t answer[CHALLENGE_MAX_PAYLOAD];
+	uint16_t answer_len = 0;
+	enum gs_drop why = GS_DROP_NONE;
+
+	if (fi->hdr.session_id != 0) {
+		count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
+		return false;
+	}
+	if (!source_allow(lc, fi->peer.ip, now)) {
+		count_drop(lc, GS_DROP_RATE_SOURCE, 1);
+		return false;
+	}
+	if (p->auth) {
+		switch (connect_verdict(&lc->challenge, frame + fi->payload_off,
+			fi->hdr.payload_len, fi->peer.ip, fi->peer.port, wall_ms(), answer,
+			&answer_len, &why)) {
+		case CONNECT_PASS:
+			break;
+		case CONNECT_CHALLENGE:
+			send_challenge(lc, port, fi, answer, answer_len);
+			return false;
+		case CONNECT_DROP:
+		default:
+			count_drop(lc, why, 1);
+			return false;
+		}
+	}
+	if (p->rate_connect.interval != 0 &&
+		!gs_gcra_allow(&lc->connect_tat, now, &p->rate_connect)) {
+		count_drop(lc, GS_DROP_RATE_CONNECT, 1);
+		return false;
+	}
+	return true;
+}
+
 static void
 dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint16_t port,
 	uint64_t now, const struct gs_session *s)
@@ -146,19 +241,8 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 		return;
 	}
 	if (h->type == GS_MSG_CONNECT) {
-		if (h->session_id != 0) {
-			count_drop(lc, GS_DROP_UNKNOWN_SESSION, 1);
+		if (!connect_admit(lc, frame, fi, port, now))
 			return;
-		}
-		if (!source_allow(lc, fi->peer.ip, now)) {
-			count_drop(lc, GS_DROP_RATE_SOURCE, 1);
-			return;
-		}
-		if (p->rate_connect.interval != 0 &&
-			!gs_gcra_allow(&lc->connect_tat, now, &p->rate_connect)) {
-			count_drop(lc, GS_DROP_RATE_CONNECT, 1);
-			return;
-		}
 	} else {
 		enum gs_drop why;
 
@@ -338,19 +422,25 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	struct gs_session *s;
 	uint32_t len;
 
+	/* a reply of no session keeps the tag its handler wrote: a CONNECT nonce's echo */
+	frame_reply_hdr(&r->hdr);
+	s = gs_session_at(&p->sessions, r->session_slot, r->hdr.session_id);
+	if (s != NULL) {
+		/*
+		 * To the address the session is bound to, whatever the handler
+		 * wrote; numbered and tagged by the primary, for every packet.
+		 */
+		r->peer = s->peer;
+		port = r->peer.eth_port;
+		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);
+		if (p->auth)
+			key = gs_session_keys_of(&p->sessions, s)->s2c;
+	}
 	if (port >= RTE_MAX_ETHPORTS || !p->started[port] || r->peer.ip == 0 ||
 		r->hdr.payload_len > GS_WIRE_MAX_PAYLOAD) {
 		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
 		rte_pktmbuf_free(mb);
 		return;
-	}
-	/* a reply of no session keeps the tag its handler wrote: a CONNECT nonce's echo */
-	frame_reply_hdr(&r->hdr);
-	s = gs_session_at(&p->sessions, r->session_slot, r->hdr.session_id);
-	if (s != NULL) { /* the primary numbers and tags every packet to a session */
-		r->hdr.sequence = __atomic_fetch_add(&s->tx_seq, 1, __ATOMIC_RELAXED);
-		if (p->auth)
-			key = gs_session_keys_of(&p->sessions, s)->s2c;
 	}
 	len = frame_build_udp_tagged(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
 		&p->fcfg[port], &r->peer, lc->ip_id++, &r->hdr, r->payload, key);
@@ -492,6 +582,7 @@ dataplane_lcore(void *arg)
 	lc->p = p;
 	lc->idx = (unsigned int)idx;
 	lc->st = &p->ctl->lcores[idx];
+	challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
 	lc->source_tat = rte_zmalloc_socket("gs_source_tat", SOURCE_BUCKETS * sizeof(uint64_t),
 		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (lc->source_tat == NULL) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -120,6 +121,11 @@ ctl_create(struct primary *p, int socket)
 	ctl->ring_size = p->app.cfg.ring_size;
 	ctl->max_sessions = p->app.cfg.max_sessions;
 	ctl->auth_mode = p->app.cfg.auth_mode;
+	/* the kernel's CSPRNG: a cookie key must not be guessable */
+	if (getrandom(ctl->cookie_key, sizeof(ctl->cookie_key), 0) != sizeof(ctl->cookie_key)) {
+		GS_LOG(ERR, "getrandom: %s", strerror(errno));
+		return -EIO;
+	}
 	ctl->tsc_hz = rte_get_timer_hz();
 	p->ctl = ctl;
 	return 0;

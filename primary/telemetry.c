@@ -37,6 +37,7 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 		sum->exception_rx += one.exception_rx;
 		sum->exception_tx += one.exception_tx;
 		sum->busy_cycles += one.busy_cycles;
+		sum->challenges += one.challenges;
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
 		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
@@ -71,6 +72,7 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "exception_rx", sum.exception_rx);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", sum.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "exception_tx", sum.exception_tx);
+	rte_tel_data_add_dict_u64(d, "challenges", sum.challenges);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
 		snprintf(key, sizeof(key), "dispatched_%s", gs_class_name(c));

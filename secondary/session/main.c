@@ -23,10 +23,10 @@ report(void *arg, int why)
 	GS_LOG(NOTICE,
 		"gs-session exiting (%s): %" PRIu64 " connects, %" PRIu64 " reconnects, %" PRIu64
 		" heartbeats, %" PRIu64 " disconnects, %" PRIu64 " expired, %" PRIu64
-		" challenges, %" PRIu64 " used tokens forgotten",
+		" used tokens forgotten",
 		why == 0 ? "stop requested" : strerror(-why), ctx->stats.connects,
 		ctx->stats.reconnects, ctx->stats.heartbeats, ctx->stats.disconnects,
-		ctx->stats.expired, ctx->stats.challenges, ctx->stats.tokens_forgotten);
+		ctx->stats.expired, ctx->stats.tokens_forgotten);
 }
 
 int

@@ -67,7 +67,7 @@ auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
 		GS_LOG(ERR, "the primary has no used-token table");
 		return ret;
 	}
-	randombytes_buf(ctx->cookie_key, sizeof(ctx->cookie_key));
+	memcpy(ctx->cookie_key, ctx->h->ctl->cookie_key, sizeof(ctx->cookie_key));
 	ctx->protocol_id = cfg->protocol_id;
 	ctx->server_ip = cfg->ip;
 	ctx->server_port = htons(cfg->udp_port);
@@ -207,13 +207,13 @@ token_reject(enum gs_token_err e)
  * [auth] mode = token. A refused CONNECT gets no answer (counted by reason):
  * a spoofed source learns nothing and no one is sent more than they sent.
  *
- * 1. The token must open under the server key, be unexpired, for this game
+ * 1. The primary answered the first CONNECT with a CHALLENGE (its cookie
+ *    bound to the client's address, the token's nonce and the time) and
+ *    passes on only a CONNECT that returns a valid, fresh cookie; checked
+ *    again here, under the same key (gs_ctl), before the AEAD.
+ * 2. The token must open under the server key, be unexpired, for this game
  *    and this server's address.
- * 2. Without a cookie: answer CHALLENGE with a cookie bound to the client's
- *    address, the token and the time, and the CONNECT's nonce echoed. No
- *    state is kept: a spoofed source never sees the cookie, so it cannot get
- *    further.
- * 3. With a valid, fresh cookie: the token must not have been used before
+ * 3. The token must not have been used before
  *    (unless it opened this very address's session: a retransmit); the
  *    session opens with the token's packet keys, bound to the address.
  */
@@ -240,21 +240,19 @@ connect_token(
 		return;
 	}
 	/*
-	 * A cookie is checked first: it binds the token's nonce, which is in
-	 * the token's public part, so a fake one costs a SipHash, not an AEAD.
+	 * The cookie first: it binds the token's nonce, which is in the
+	 * token's public part, so a fake one costs a SipHash, not an AEAD. A
+	 * CONNECT without one never comes here: the primary answers it.
 	 */
-	if (c->cookie.len != 0) {
-		ce = c->token.len != GS_TOKEN_LEN ?
-			     GS_COOKIE_FORGED :
-			     gs_cookie_check(ctx->cookie_key, c->cookie.data, c->cookie.len, now_ms,
-				     ctx->challenge_ttl_ms, m->peer.ip, m->peer.port,
-				     c->token.data + GS_TOKEN_NONCE_OFF);
-		if (ce != GS_COOKIE_OK) {
-			gs_handler_reject(ctx->h, ce == GS_COOKIE_EXPIRED ?
-							  GS_REJECT_COOKIE_EXPIRED :
-							  GS_REJECT_COOKIE_BAD);
-			return;
-		}
+	ce = c->cookie.len == 0 || c->token.len != GS_TOKEN_LEN ?
+		     GS_COOKIE_FORGED :
+		     gs_cookie_check(ctx->cookie_key, c->cookie.data, c->cookie.len, now_ms,
+			     ctx->challenge_ttl_ms, m->peer.ip, m->peer.port,
+			     c->token.data + GS_TOKEN_NONCE_OFF);
+	if (ce != GS_COOKIE_OK) {
+		gs_handler_reject(ctx->h,
+			ce == GS_COOKIE_EXPIRED ? GS_REJECT_COOKIE_EXPIRED : GS_REJECT_COOKIE_BAD);
+		return;
 	}
 	te = gs_token_open(ctx->server_key, c->token.data, c->token.len, now_s, ctx->protocol_id,
 		ctx->server_ip, ctx->server_port, &t);
@@ -263,20 +261,7 @@ connect_token(
 		GS_LOG_DP(DEBUG, "CONNECT refused: token %s", gs_token_err_str(te));
 		return;
 	}
-	if (c->cookie.len == 0) {
-		Gs__Challenge ch = GS__CHALLENGE__INIT;
-		uint8_t cookie[GS_COOKIE_LEN];
-
-		gs_cookie_make(ctx->cookie_key, now_ms, m->peer.ip, m->peer.port, t.nonce, cookie);
-		ch.cookie.data = cookie;
-		ch.cookie.len = sizeof(cookie);
-		ch.client_time_ns = c->client_time_ns;
-		ctx->stats.challenges++;
-		gs_handler_reply_connect_pb(ctx->h, lcore, m, GS_MSG_CHALLENGE, &ch.base);
-		goto out;
-	}
 	/* the cookie was checked above, against the nonce the seal covers */
-
 	s = gs_session_find_peer(&ctx->tbl, &m->peer);
 	used = gs_tokens_used_has(&ctx->used, t.nonce, now_s, &opened);
 	if (s != NULL && used && opened == s->session_id) {

@@ -21,7 +21,6 @@ struct session_stats {
 	uint64_t heartbeats;
 	uint64_t disconnects;
 	uint64_t expired;
-	uint64_t challenges;	   /* CHALLENGEs sent: tokens that opened, before the cookie */
 	uint64_t tokens_forgotten; /* used tokens dropped from the table once expired */
 };
 
@@ -39,7 +38,7 @@ struct session_ctx {
 	/* [auth] */
 	bool token_mode;
 	uint8_t server_key[GS_KEY_LEN];
-	uint8_t cookie_key[GS_COOKIE_KEY_LEN]; /* random per start: cookies of a gs-session */
+	uint8_t cookie_key[GS_COOKIE_KEY_LEN]; /* the group's (gs_ctl): the primary's cookies */
 	uint64_t protocol_id;
 	uint32_t server_ip;   /* network order: what tokens must name */
 	uint16_t server_port; /* network order */

@@ -81,6 +81,9 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 		offsetof(struct gs_lcore_stats, arp_replies));
 	lcore_counter(f, s, "icmp_replies_total", "ICMP echo requests answered.",
 		offsetof(struct gs_lcore_stats, icmp_replies));
+	lcore_counter(f, s, "challenges_total",
+		"First CONNECTs answered with a CHALLENGE by the primary (token mode).",
+		offsetof(struct gs_lcore_stats, challenges));
 	lcore_counter(f, s, "exception_rx_total",
 		"Frames received on a game port and handed to the kernel exception interface.",
 		offsetof(struct gs_lcore_stats, exception_rx));
@@ -242,10 +245,10 @@ export_json(FILE *f, const struct snapshot *s)
 			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
 			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64
 			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64
-			",\"busy_cycles\":%" PRIu64 ",\"drops\":{",
+			",\"busy_cycles\":%" PRIu64 ",\"challenges\":%" PRIu64 ",\"drops\":{",
 			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
 			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx,
-			c->busy_cycles);
+			c->busy_cycles, c->challenges);
 		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);

@@ -158,6 +158,7 @@ struct gs_lcore_stats {
 	uint64_t exception_rx; /* frames from the port handed to the kernel exception interface */
 	uint64_t exception_tx; /* frames from the kernel exception interface sent on the port */
 	uint64_t busy_cycles;  /* TSC cycles in passes that found work (not idle polling) */
+	uint64_t challenges;   /* first CONNECTs answered with a CHALLENGE (token mode) */
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];
@@ -191,6 +192,8 @@ struct gs_ctl {
 	uint64_t heartbeat_tsc; /* the primary's own heartbeat */
 	uint32_t ports_started; /* count of rte_eth_dev_start calls that succeeded */
 	uint32_t auth_mode;	/* enum gs_auth_mode of the primary's config: the group's */
+	/* random per start: the primary's CHALLENGE cookies, checked again by gs-session */
+	uint8_t cookie_key[GS_COOKIE_KEY_LEN];
 
 	struct gs_handler_slot handlers[GS_CLASS_MAX][GS_MAX_INSTANCES];
 	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];

@@ -99,19 +99,21 @@ gs_check "CONNECT_ACCEPT received" "$AC" -gt 0
 gs_check "CHALLENGE bytes <= CONNECT bytes ($C)" "$CH" -le "$C"
 gs_check "CONNECT_ACCEPT bytes <= CONNECT bytes ($C)" "$AC" -le "$C"
 
-# --- bad tokens: no answer at all, each counted under its reason -----------------
-probe flip --tokens "$GS_WORK/good.tok" --line 2 --tries 3 --flip 90 flip
-gs_check "forged token (byte 90 flipped): answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
-probe other_key --tokens "$GS_WORK/other_key.tok" --tries 3 bad-token
-gs_check "token sealed under another key: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
-probe expired --tokens "$GS_WORK/expired.tok" --tries 3 bad-token
-gs_check "expired token: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
-probe other_server --tokens "$GS_WORK/other_server.tok" --tries 3 bad-token
-gs_check "token for another server: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
-probe other_port --tokens "$GS_WORK/other_port.tok" --tries 3 bad-token
-gs_check "token for another port: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
-probe other_game --tokens "$GS_WORK/other_game.tok" --tries 3 bad-token
-gs_check "token of another game: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
+# --- bad tokens: challenged (the primary's stateless CHALLENGE opens no token),
+# then no answer at all once the cookie comes back, each counted under its reason
+bad() { # bad WHAT NAME ARGS...: a bad token's probe and its two checks
+    local what=$1
+    shift
+    probe "$@"
+    gs_check "$what: challenged" "$(gs_kv "$PROBE_LINE" challenged)" -eq 3
+    gs_check "$what: answers after the cookie" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
+}
+bad "forged token (byte 90 flipped)" flip --tokens "$GS_WORK/good.tok" --line 2 --tries 3 --flip 90 flip
+bad "token sealed under another key" other_key --tokens "$GS_WORK/other_key.tok" --tries 3 bad-token
+bad "expired token" expired --tokens "$GS_WORK/expired.tok" --tries 3 bad-token
+bad "token for another server" other_server --tokens "$GS_WORK/other_server.tok" --tries 3 bad-token
+bad "token for another port" other_port --tokens "$GS_WORK/other_port.tok" --tries 3 bad-token
+bad "token of another game" other_game --tokens "$GS_WORK/other_game.tok" --tries 3 bad-token
 probe no_token no-token
 gs_check "CONNECT without a token / too short: answers" "$(gs_kv "$PROBE_LINE" answers)" -eq 0
 probe reuse --tokens "$GS_WORK/good.tok" --line 3 --tries 3 reuse
@@ -144,8 +146,10 @@ gs_check "rejected token_forged (flip 3 + other key 3)" "$(rejected token_forged
 gs_check "rejected token_expired" "$(rejected token_expired)" -eq 3
 gs_check "rejected token_other_server (ip 3 + port 3 + game 3)" \
     "$(rejected token_other_server)" -eq 9
-gs_check "rejected token_missing" "$(rejected token_missing)" -eq 1
-gs_check "rejected connect_short" "$(rejected connect_short)" -eq 1
+gs_check "dropped token_missing (by the primary)" "$(dropped token_missing)" -eq 1
+gs_check "dropped connect_short (by the primary)" "$(dropped connect_short)" -eq 1
+gs_check "rejected token_missing + connect_short (none reach gs-session)" \
+    "$(($(rejected token_missing) + $(rejected connect_short)))" -eq 0
 gs_check "rejected token_reused" "$(rejected token_reused)" -eq 3
 gs_check "rejected cookie_bad" "$(rejected cookie_bad)" -eq 0
 gs_check "dropped auth_tag" "$(dropped auth_tag)" -eq 1

@@ -8,12 +8,13 @@
 gen writes OUT_PCAP, a few thousand Ethernet frames (pcap, LINKTYPE_ETHERNET)
 that are each wrong in one way, and OUT_LABELS, one line per frame:
 
-  <frame number> <drop|reject> <reason> <description>
+  <frame number> <drop|challenge> <reason> <description>
 
 "drop" means the primary must count the frame under that reason of
-shared/include/gs_drop.h; "reject" means the frame passes the primary (a
-CONNECT with session id 0) and gs-session must count it under that reason of
-GS_FOREACH_REJECT (shared/include/gs_shm_types.h). The corpus:
+shared/include/gs_drop.h; "challenge" (reason "-") means the frame is a
+well-formed first CONNECT (session id 0, a token of the right length, no
+cookie) that the primary answers itself with a stateless CHALLENGE, counted
+as a challenge: none of the corpus reaches gs-session. The corpus:
 
   - one valid CONNECT cut at every length from 14 bytes (the kernel refuses
     to send shorter frames from a packet socket) to one byte short, untagged
@@ -24,9 +25,10 @@ GS_FOREACH_REJECT (shared/include/gs_shm_types.h). The corpus:
   - every check of primary/frame.c and of the primary's dispatch with a few
     variants each, and frames that are wrong in two ways (the first check in
     the parser's order names the reason);
-  - CONNECTs whose payload is not a gs.Connect (bad_payload), decodes but is
-    under 200 bytes (connect_short), has no token (token_missing) or carries
-    a token that does not open (token_forged).
+  - CONNECTs whose payload is not a gs.Connect (connect_payload), decodes but
+    is under 200 bytes (connect_short), has no token of 120 bytes
+    (token_missing), or carries a token of 120 bytes that does not open (a
+    challenge: the primary opens no token).
 
 Every label is checked, before anything is written, against a model of the
 parser and the dispatch (model_frame below, a transcription of
@@ -73,8 +75,11 @@ DROPS = (  # GS_FOREACH_DROP, in order
     "gs_flags", "gs_type", "unknown_session", "wrong_address", "handler_down", "ring_full",
     "reply_invalid", "tx_nombuf", "tx_full", "frame_segmented", "rate_source",
     "rate_session", "rate_connect", "auth_tag", "replay", "exception_rate", "exception_full",
-    "ip_martian", "ip_options")
-REJECTS = ("bad_payload", "connect_short", "token_missing", "token_forged")
+    "ip_martian", "ip_options", "connect_payload", "connect_short", "token_missing",
+    "cookie_bad", "cookie_expired")
+# the primary's own checks of a CONNECT's payload (primary/challenge.c), not modelled
+# byte by byte: a frame the model sends there may carry any of these, or be challenged
+CONNECT_DROPS = ("connect_payload", "connect_short", "token_missing")
 
 
 # --- building blocks -----------------------------------------------------------------
@@ -177,7 +182,8 @@ def ip_be(a):
 
 def model_frame(f, served_vlan=0):
     """What the primary does with frame f, as ("drop", reason),
-    ("reject?", None) for a CONNECT with session id 0 that goes to gs-session,
+    ("connect?", None) for a CONNECT with session id 0 whose payload the
+    primary's challenge step judges (primary/challenge.c),
     or ("answer", kind) for ARP / ICMP echo requests to us."""
     n = len(f)
     if n < 14:
@@ -259,7 +265,7 @@ def model_frame(f, served_vlan=0):
     if mtype not in (CONNECT, HEARTBEAT, DISCONNECT) and not 16 <= mtype <= 47:
         return "drop", "gs_type"
     if mtype == CONNECT:
-        return ("drop", "unknown_session") if sid != 0 else ("reject?", None)
+        return ("drop", "unknown_session") if sid != 0 else ("connect?", None)
     # No session id of the corpus is open: the players' ids are random 32-bit
     # numbers, so one of them equalling a corpus id is a 1 in ~10^8 event.
     return "drop", "unknown_session"
@@ -277,19 +283,20 @@ def corpus(rng):
     def drop(reason, what, frame):
         add("drop", reason, what, frame)
 
-    def reject(reason, what, frame):
-        add("reject", reason, what, frame)
+    def challenge(what, frame):
+        add("challenge", "-", what, frame)
 
     def connect_frame(payload, **kw):
         return udp_frame(gs(CONNECT, seq=1, payload=payload), **kw)
 
-    # The base: a valid CONNECT as a player sends it (token + padding, 220
-    # bytes of payload) whose token does not open: gs-session refuses it.
+    # The base: a valid first CONNECT as a player sends it (token + padding,
+    # 220 bytes of payload) whose token does not open: the primary challenges
+    # it (it opens no token), and no cookie ever comes back.
     base_pl = connect_payload(220, fake_token(rng))
     base = connect_frame(base_pl)
     base_tagged = connect_frame(base_pl, vlan=0)
-    reject("token_forged", "base CONNECT (token does not open)", base)
-    reject("token_forged", "base CONNECT, priority-tagged (VLAN id 0)", base_tagged)
+    challenge("base CONNECT (token does not open)", base)
+    challenge("base CONNECT, priority-tagged (VLAN id 0)", base_tagged)
 
     # Cut at every length, headers left as they were.
     for n in range(14, len(base)):
@@ -513,8 +520,8 @@ def corpus(rng):
     drop("unknown_session", "HEARTBEAT, unknown session, garbage payload",
          udp_frame(gs(HEARTBEAT, session=0xDEAD, payload=b"\x0f\xff")))
 
-    # --- CONNECTs that reach gs-session ---
-    # bad_payload: gs__connect__unpack() fails. The unpack comes before the
+    # --- CONNECTs the primary judges itself (primary/challenge.c) ---
+    # connect_payload: gs__connect__unpack() fails. The unpack comes before the
     # length check, so a long garbage payload is bad_payload too.
     bad = [
         ("wire type 7", b"\x0f"),
@@ -536,15 +543,15 @@ def corpus(rng):
         ("1200 bytes of 0xff", b"\xff" * GS_MAX_PAYLOAD),
     ]
     for what, p in bad:
-        reject("bad_payload", f"CONNECT payload: {what} ({len(p)} B)", connect_frame(p))
+        drop("connect_payload", f"CONNECT payload: {what} ({len(p)} B)", connect_frame(p))
     # Accepted by the parser in ways that are easy to get wrong, then refused
-    # by gs-session for the garbage: UDP checksum 0 (none), Ethernet padding
+    # for the garbage: UDP checksum 0 (none), Ethernet padding
     # after the datagram. (With IP options it never gets there: ip_options.)
-    reject("bad_payload", "UDP checksum 0 (none), garbage payload",
+    drop("connect_payload", "UDP checksum 0 (none), garbage payload",
            connect_frame(b"\x0f", udp_kw={"chksum": 0}))
     drop("ip_options", "IP options (IHL 6), garbage CONNECT payload",
          with_ip_options(connect_frame(b"\x0f"), opts))
-    reject("bad_payload", "18 bytes of Ethernet padding after the datagram",
+    drop("connect_payload", "18 bytes of Ethernet padding after the datagram",
            connect_frame(b"\x0f") + b"\xee" * 18)
     # connect_short: decodes, but under 200 bytes (checked before the token)
     short = [
@@ -558,21 +565,22 @@ def corpus(rng):
         ("199 bytes with a token", connect_payload(CONNECT_MIN_PAYLOAD - 1, fake_token(rng))),
     ]
     for what, p in short:
-        reject("connect_short", f"CONNECT payload: {what} ({len(p)} B)", connect_frame(p))
-    # token_missing: long enough, decodes, no token
+        drop("connect_short", f"CONNECT payload: {what} ({len(p)} B)", connect_frame(p))
+    # token_missing: long enough, decodes, no token of 120 bytes
     for size in (CONNECT_MIN_PAYLOAD, 500, GS_MAX_PAYLOAD):
-        reject("token_missing", f"CONNECT without a token, {size} B of payload",
-               connect_frame(connect_payload(size)))
-    # token_forged: a token that does not open
+        drop("token_missing", f"CONNECT without a token, {size} B of payload",
+             connect_frame(connect_payload(size)))
+    for what, tok in (("119 bytes", fake_token(rng, length=TOKEN_LEN - 1)),
+                      ("121 bytes", fake_token(rng, length=TOKEN_LEN + 1))):
+        drop("token_missing", f"CONNECT token: {what}", connect_frame(connect_payload(260, tok)))
+    # a token of 120 bytes that does not open: challenged all the same
     forged = [
         ("random sealed part", fake_token(rng)),
-        ("119 bytes", fake_token(rng, length=TOKEN_LEN - 1)),
-        ("121 bytes", fake_token(rng, length=TOKEN_LEN + 1)),
         ("wrong magic", fake_token(rng, magic=b"GSTOKEN2")),
         ("all zeros", bytes(TOKEN_LEN)),
     ]
     for what, tok in forged:
-        reject("token_forged", f"CONNECT token: {what}", connect_frame(connect_payload(260, tok)))
+        challenge(f"CONNECT token: {what}", connect_frame(connect_payload(260, tok)))
     return out
 
 
@@ -581,10 +589,12 @@ def check(items):
     bad = 0
     for i, (kind, reason, what, frame) in enumerate(items, 1):
         verdict, why = model_frame(frame)
-        if kind == "drop":
+        if kind == "drop" and reason in CONNECT_DROPS:
+            ok = verdict == "connect?"
+        elif kind == "drop":
             ok = verdict == "drop" and why == reason and reason in DROPS
         else:
-            ok = verdict == "reject?" and reason in REJECTS
+            ok = kind == "challenge" and verdict == "connect?"
         if not ok:
             bad += 1
             sys.stderr.write(f"gen_corpus: label disagrees with the model: #{i} {kind} {reason} "
@@ -621,7 +631,7 @@ def cmd_gen(a):
         for i, (kind, reason, what, _) in enumerate(items, 1):
             f.write(f"{i} {kind} {reason} {what}\n")
             counts[f"{kind} {reason}"] = counts.get(f"{kind} {reason}", 0) + 1
-    for kind in ("drop", "reject"):
+    for kind in ("drop", "challenge"):
         print(f"gen_corpus: {kind}: " + " ".join(
             f"{k.split()[1]}={v}" for k, v in sorted(counts.items()) if k.startswith(kind)))
     print(f"gen_corpus: {len(items)} frames")

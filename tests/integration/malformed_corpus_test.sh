@@ -6,15 +6,17 @@
 # same run. gen_corpus.py writes ~1,200 frames, each wrong in one way (a
 # valid CONNECT cut at every length, every check of primary/frame.c and the
 # dispatch, faults in pairs, CONNECTs with garbage payloads), and a label per
-# frame: the drop reason the primary must count, or the reject reason
-# gs-session must count. gs-primary runs on a tap port moved into a
+# frame: the drop reason the primary must count, or "challenge" for a
+# well-formed first CONNECT the primary answers itself. gs-primary runs on a tap port moved into a
 # namespace, gs-session is attached, 10 gs-client players (tokens minted with
 # the group's key) play for 5 s while the corpus is sent from the namespace as
 # raw Ethernet frames (scapy sendp on the tap interface, so malformed L2/L3
 # reaches the primary as built). The test proves:
-#   - every frame is counted under exactly its label: each drop counter, and
-#     each gs-session reject counter, grew by the number of frames with that
-#     label, no more, no less (counters read with gs-stats --json before and
+#   - every frame is counted under exactly its label: each drop counter grew
+#     by the number of frames with that label, no more, no less, the
+#     challenges by the labelled CONNECTs plus the players' first CONNECTs,
+#     and no frame of the corpus reached gs-session (its reject counters did
+#     not move; counters read with gs-stats --json before and
 #     after; the players and the namespace's kernel add nothing to them,
 #     except the kernel's ICMP errors, counted from its own statistics);
 #   - no frame was lost or counted twice: the primary received exactly the
@@ -148,7 +150,7 @@ n_frames = sum(want.values())
 drops = re.findall(r'^\s*_\([A-Z0-9_]+,\s*"([a-z0-9_]+)"\)', open(drop_h).read(), re.M)
 rejects = list(before["handlers"][0]["rejected"])
 # a label that names no counter would be compared with nothing
-known = {("drop", d) for d in drops} | {("reject", r) for r in rejects}
+known = {("drop", d) for d in drops} | {("challenge", "-")}
 check(f"labels naming no counter {sorted(set(want) - known)}", len(set(want) - known), "-eq", 0)
 
 tx0, txd0, icmp0 = ns("before")
@@ -167,8 +169,14 @@ for d in drops:
     n = want.get(("drop", d), 0)
     check(f"drop {d} (labelled {n})", got, "-eq", n + (kernel_icmp if d == "icmp_ignored" else 0))
 for r in rejects:
-    n = want.get(("reject", r), 0)
-    check(f"gs-session reject {r} (labelled {n})", rej(r), "-eq", n)
+    check(f"gs-session reject {r} (no frame of the corpus reaches gs-session)", rej(r), "-eq", 0)
+# the primary answered the labelled CONNECTs, and the players' first CONNECTs
+n_chal = want.get(("challenge", "-"), 0)
+chal = lc("challenges")
+check(f"challenges >= labelled ({n_chal}) + CHALLENGEs the players got ({client['challenges']})",
+      chal, "-ge", n_chal + client["challenges"])
+check(f"challenges <= labelled + the players' CONNECTs ({client['sent_by_type']['CONNECT']})",
+      chal, "-le", n_chal + client["sent_by_type"]["CONNECT"])
 
 # Nothing lost between the namespace and the primary, nothing counted twice.
 rx, arp, icmp = lc("rx_packets"), lc("arp_replies"), lc("icmp_replies")
@@ -177,11 +185,10 @@ disp = sum(lc("dispatched", k) for k in after["lcores"][0]["dispatched"])
 check("namespace interface tx_dropped", txd1 - txd0, "-eq", 0)
 check(f"frames received by the primary = frames the namespace sent ({n_frames} of the corpus)",
       rx, "-eq", tx1 - tx0)
-check(f"drops + dispatched + ARP/ICMP answers (ARP {arp}, ICMP {icmp}) = frames received",
-      total_drops + disp + arp + icmp, "-eq", rx)
-n_rej = sum(v for (k, _), v in want.items() if k == "reject")
-check(f"dispatched to gs-session = labelled CONNECTs + players' datagrams ({client['sent']})",
-      disp_s, "-eq", n_rej + client["sent"])
+check(f"drops + dispatched + challenges + ARP/ICMP answers (ARP {arp}, ICMP {icmp}) = frames received",
+      total_drops + disp + chal + arp + icmp, "-eq", rx)
+check(f"dispatched to gs-session = players' datagrams ({client['sent']}) but their challenged CONNECTs",
+      disp_s, "-eq", client["sent"] - (chal - n_chal))
 check("dispatched to move/combat", disp - disp_s, "-eq", 0)
 PY
 /usr/bin/python3 "$GS_WORK/compare.py" "$GS_WORK" "$LABELS" \

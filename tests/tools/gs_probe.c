@@ -7,7 +7,9 @@
  * e.g. the honest handshake before an attack).
  *
  *   bad-token   CONNECT with the token of line N (forged, expired, for another
- *               server: the test mints it so), --tries times: answers=
+ *               server: the test mints it so), --tries times, each returning
+ *               the cookie of the CHALLENGE it gets (the primary does not
+ *               open tokens): challenged=, answers= (after the cookie)
  *   flip        the same with one byte of the token flipped (--flip OFFSET)
  *   no-token    one padded CONNECT without a token, one unpadded: answers=
  *   reuse       connect with the token, DISCONNECT, connect with it again from
@@ -154,23 +156,36 @@ read_token(struct probe *pr, const char *path, unsigned int line_no)
 	return gsc_token_line_parse(line, pr->token, pr->c2s, pr->s2c);
 }
 
-/* A CONNECT with the token as it is (maybe bad), --tries times: are there answers? */
+/*
+ * A CONNECT with the token as it is (maybe bad), --tries times: the stateless
+ * CHALLENGE comes back whatever the token; is there any answer once the
+ * CONNECT returns its cookie?
+ */
 static int
 bad_token(struct probe *pr, const char *name)
 {
 	uint8_t buf[GSC_DATAGRAM_MAX + 64];
-	unsigned int answers = 0;
+	unsigned int answers = 0, challenged = 0;
 	int fd = open_sock(pr);
+	struct gsc_event ev;
 	size_t len;
 
-	gsc_session_init(&sess, 1);
-	gsc_session_set_token(&sess, pr->token, pr->c2s, pr->s2c);
 	for (unsigned int i = 0; i < pr->tries; i++) {
+		gsc_session_init(&sess, 1);
+		gsc_session_set_token(&sess, pr->token, pr->c2s, pr->s2c);
+		gsc_session_connect(&sess, gsc_now_ns(), buf, sizeof(buf), &len);
+		send_or_die(fd, buf, len);
+		len = recv_one(fd, buf, sizeof(buf), WAIT_MS);
+		if (len == 0 || gsc_session_input(&sess, buf, len, gsc_now_ns(), &ev) < 0 ||
+			ev.type != GSC_EVENT_CHALLENGE)
+			continue;
+		challenged++;
 		gsc_session_connect(&sess, gsc_now_ns(), buf, sizeof(buf), &len);
 		send_or_die(fd, buf, len);
 		answers += count_answers(fd, NULL, WAIT_MS / 2);
 	}
-	printf("probe %s: sent=%u answers=%u\n", name, pr->tries, answers);
+	printf("probe %s: sent=%u challenged=%u answers=%u\n", name, pr->tries, challenged,
+		answers);
 	close(fd);
 	return 0;
 }
