@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_hash.h>
@@ -166,6 +167,20 @@ table_full(struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m)
 	GS_LOG_RL(WARNING, "session table full (%u sessions)", ctx->tbl.max);
 }
 
+/*
+ * A new session: its entity's lines forget their last owner before the
+ * client learns the id (gs_world_release), so a session id that comes back
+ * inherits nothing.
+ */
+static void
+session_opened(struct session_ctx *ctx, const struct gs_session *s)
+{
+	ctx->stats.connects++;
+	if (gs_world_release(ctx->world, s->entity_id, getpid()) < 0)
+		GS_LOG_RL(WARNING, "entity %u of session %08x: a line stayed locked", s->entity_id,
+			s->session_id);
+}
+
 /* [auth] mode = open: anyone gets a session for its address. */
 static void
 connect_open(
@@ -182,7 +197,7 @@ connect_open(
 		table_full(ctx, lcore, m);
 		return;
 	} else {
-		ctx->stats.connects++;
+		session_opened(ctx, s);
 		GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id,
 			c->player_id);
 	}
@@ -297,7 +312,7 @@ connect_token(
 	}
 	/* the token's entry exists: this only records the session it opened */
 	gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
-	ctx->stats.connects++;
+	session_opened(ctx, s);
 	GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id, t.player_id);
 	accept_session(ctx, lcore, s, c->client_time_ns);
 out:

@@ -229,6 +229,19 @@ struct gs_move_req {
 enum gs_move_result gs_world_move(
 	struct gs_world *w, const struct gs_move_req *req, int32_t me, float out_pos[3]);
 
+/**
+ * Give entity @p id back to no one, as process @p me: both lines forget their
+ * owner, so the next session on the entity starts fresh whatever id it has.
+ * gs-session calls it when it opens a session, before the client learns the
+ * id: a session id can come back (its slot's generation is drawn at random),
+ * and an old session's lines must not pass to the new one (position, move
+ * sequence, HP, death, cooldowns).
+ *
+ * @return 0, -EINVAL for an id outside the world, or -EBUSY when a live
+ *         writer held a line for longer than a writer may wait.
+ */
+int gs_world_release(struct gs_world *w, uint32_t id, int32_t me);
+
 /** Numbered as the protocol's AttackResult.Result. */
 enum gs_attack_result {
 	GS_ATTACK_HIT = 0,

@@ -292,6 +292,24 @@ gs_world_move(struct gs_world *w, const struct gs_move_req *req, int32_t me, flo
 	return res;
 }
 
+int
+gs_world_release(struct gs_world *w, uint32_t id, int32_t me)
+{
+	struct gs_entity *e = gs_world_entity(w, id);
+
+	if (e == NULL)
+		return -EINVAL;
+	if (gs_seq_write_lock(&e->m.lock, me, GS_SEQ_WRITE_SPINS) < 0)
+		return -EBUSY;
+	e->m.owner = 0;
+	gs_seq_write_unlock(&e->m.lock);
+	if (gs_seq_write_lock(&e->c.lock, me, GS_SEQ_WRITE_SPINS) < 0)
+		return -EBUSY;
+	e->c.owner = 0;
+	gs_seq_write_unlock(&e->c.lock);
+	return 0;
+}
+
 /* Make a locked combat line hold the effective state of @p v for @p owner. */
 static void
 combat_normalise(struct gs_ent_combat *c, uint32_t owner, const struct gs_combat_view *v)

@@ -807,6 +807,35 @@ test_new_session_on_an_entity_starts_with_full_hp(void)
 	CU_ASSERT_EQUAL(combat_of(5, 7777, T(1)).hp, 10);
 }
 
+/*
+ * A session id that comes back (a slot's generation is random): session A
+ * moved and was killed, its slot passed through B, then C drew A's id. What
+ * gs-session does at C's open, gs_world_release(), leaves C nothing of A's:
+ * spawn point, move sequence from 0, full HP.
+ */
+static void
+test_a_session_id_that_comes_back_inherits_nothing_once_released(void)
+{
+	struct gs_move_view v;
+	float out[3];
+
+	world_with_entity_5_killed_at(0);
+	CU_ASSERT_EQUAL(move_as(1, OWNER(1), 1, 51, -50, 0, T(10), out), GS_MOVE_ACCEPTED);
+	CU_ASSERT_FALSE(combat_of(5, OWNER(5), T(1)).alive); /* A (entity 5) is dead */
+	CU_ASSERT_FALSE(where_as(1, OWNER(1), T(20)).fresh);
+	/* C has A's ids; without the release it would be dead and at A's position */
+	CU_ASSERT_EQUAL(gs_world_release(w, 5, me), 0);
+	CU_ASSERT_EQUAL(gs_world_release(w, 1, me), 0);
+	CU_ASSERT_TRUE(combat_of(5, OWNER(5), T(1)).alive);
+	CU_ASSERT_EQUAL(combat_of(5, OWNER(5), T(1)).hp, 25);
+	v = where_as(1, OWNER(1), T(20));
+	CU_ASSERT_TRUE(v.fresh);
+	CU_ASSERT_EQUAL(v.seq, 0);
+	/* its first move, sequence 1, is not taken for stale */
+	CU_ASSERT_EQUAL(move_as(1, OWNER(1), 1, 51, -50, 0, T(30), out), GS_MOVE_ACCEPTED);
+	CU_ASSERT_EQUAL(gs_world_release(w, 0xffffffffu, me), -EINVAL);
+}
+
 static void
 test_last_activity_is_the_latest_move_or_combat_of_the_session(void)
 {
@@ -1219,6 +1248,8 @@ static CU_TestInfo combat_tests[] = {
 	{ "self attack and absent target are NO_TARGET",
 		test_self_attack_and_absent_target_are_no_target },
 	{ "range uses the positions gs-move wrote", test_range_uses_the_positions_gs_move_wrote },
+	{ "a session id that comes back inherits nothing once released",
+		test_a_session_id_that_comes_back_inherits_nothing_once_released },
 	{ "new session on an entity starts with full hp",
 		test_new_session_on_an_entity_starts_with_full_hp },
 	{ "last activity is the latest move or combat of the session",
