@@ -16,6 +16,7 @@
 #include "gs_idle.h"
 #include "gs_log.h"
 #include "gs_stats.h"
+#include "gs_wake.h"
 
 #include "challenge.h"
 #include "primary.h"
@@ -46,7 +47,40 @@ struct lcore_ctx {
 	struct frame_info fi[MAX_BURST];
 	struct gs_session *sess[MAX_BURST];
 	struct challenge_ctx challenge; /* token mode: first CONNECTs answered here */
+	uint32_t to_wake[GS_CLASS_MAX]; /* instances given work in this pass: wake if asleep */
+	struct lcore_sleep sleep;	/* idle = wake: RX interrupts and the reply eventfd */
+	uint64_t res_bound[GS_RESIDENCE_BUCKETS]; /* GS_RESIDENCE_BOUNDS_NS in TSC cycles */
+	uint64_t ns_per_cycle_q32;		  /* ns per cycle, 32.32 fixed point */
 };
+
+/* The residence buckets' bounds in this host's TSC cycles. */
+static void
+residence_init(struct lcore_ctx *lc)
+{
+	static const uint64_t bounds_ns[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
+	uint64_t hz = rte_get_timer_hz();
+
+	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+		lc->res_bound[b] = bounds_ns[b] == UINT64_MAX ?
+					   UINT64_MAX :
+					   (uint64_t)((__uint128_t)bounds_ns[b] * hz / 1000000000u);
+	lc->ns_per_cycle_q32 = (uint64_t)(((__uint128_t)1000000000u << 32) / hz);
+}
+
+/* Count the residence of a request that arrived at @p rx_tsc and is answered at @p now. */
+static inline void
+count_residence(struct lcore_ctx *lc, enum gs_class cls, uint64_t rx_tsc, uint64_t now)
+{
+	uint64_t d = now > rx_tsc ? now - rx_tsc : 0;
+	unsigned int b = 0;
+
+	if (rx_tsc == 0)
+		return; /* answers no request (a handler's tick) */
+	while (d > lc->res_bound[b])
+		b++; /* the last bound is UINT64_MAX */
+	gs_ctr_add(&lc->st->residence[cls][b], 1);
+	gs_ctr_add(&lc->st->residence_ns[cls], (uint64_t)(((__uint128_t)d * lc->ns_per_cycle_q32) >> 32));
+}
 
 static inline void
 count_drop(struct lcore_ctx *lc, enum gs_drop why, uint64_t n)
@@ -146,7 +180,7 @@ wall_ms(void)
 /* Answer a first CONNECT with the CHALLENGE of @p payload: echoes the connect nonce. */
 static void
 send_challenge(struct lcore_ctx *lc, uint16_t port, const struct frame_info *fi,
-	const uint8_t *payload, uint16_t len)
+	const uint8_t *payload, uint16_t len, uint64_t now)
 {
 	struct primary *p = lc->p;
 	struct rte_mbuf *mb = rte_pktmbuf_alloc(p->pool);
@@ -174,6 +208,7 @@ send_challenge(struct lcore_ctx *lc, uint16_t port, const struct frame_info *fi,
 	mb->data_len = (uint16_t)flen;
 	mb->pkt_len = flen;
 	gs_ctr_add(&lc->st->challenges, 1);
+	count_residence(lc, GS_CLASS_SESSION, now, rte_get_timer_cycles());
 	tx_enqueue(lc, port, mb);
 }
 
@@ -208,7 +243,7 @@ connect_admit(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
 		case CONNECT_PASS:
 			break;
 		case CONNECT_CHALLENGE:
-			send_challenge(lc, port, fi, answer, answer_len);
+			send_challenge(lc, port, fi, answer, answer_len, now);
 			return false;
 		case CONNECT_DROP:
 		default:
@@ -278,6 +313,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 	msg->hdr = *h;
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
 	rte_ring_enqueue_zc_elem_finish(ring, 1);
+	lc->to_wake[cls] |= 1u << inst;
 	gs_ctr_add(&lc->st->dispatched[cls], 1);
 	gs_ctr_add(&lc->st->ring_enq[cls][inst], 1);
 }
@@ -412,9 +448,10 @@ from_kernel(struct lcore_ctx *lc, uint16_t port, uint64_t now)
 	return seen;
 }
 
-/* Frame and queue one handler reply; the mbuf is consumed either way. */
+/* Frame and queue one handler reply at @p now; the mbuf is consumed either way. */
 static void
-send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte_mbuf *mb)
+send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte_mbuf *mb,
+	uint64_t now)
 {
 	struct primary *p = lc->p;
 	uint16_t port = r->peer.eth_port;
@@ -452,6 +489,7 @@ send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte
 	mb->data_len = (uint16_t)len;
 	mb->pkt_len = len;
 	gs_ctr_add(&lc->st->replies[cls], 1);
+	count_residence(lc, cls, r->rx_tsc, now);
 	tx_enqueue(lc, port, mb);
 }
 
@@ -471,11 +509,13 @@ drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 	if (rte_pktmbuf_alloc_bulk(p->pool, mbufs, n) < 0) {
 		count_drop(lc, GS_DROP_TX_NOMBUF, n);
 	} else {
+		uint64_t now = rte_get_timer_cycles();
+
 		for (unsigned int k = 0; k < n; k++) {
 			struct gs_msg *r = k < zcd.n1 ? (struct gs_msg *)zcd.ptr1 + k :
 							(struct gs_msg *)zcd.ptr2 + (k - zcd.n1);
 
-			send_reply(lc, (enum gs_class)c, r, mbufs[k]);
+			send_reply(lc, (enum gs_class)c, r, mbufs[k], now);
 		}
 	}
 	rte_ring_dequeue_zc_elem_finish(ring, n);
@@ -532,6 +572,28 @@ retire_rings(struct lcore_ctx *lc)
 		}
 }
 
+/* Wake the handlers this pass gave work to that are asleep (one flag load each). */
+static void
+wake_handlers(struct lcore_ctx *lc)
+{
+	struct gs_ctl *ctl = lc->p->ctl;
+
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint32_t m = lc->to_wake[c];
+
+		lc->to_wake[c] = 0;
+		while (m != 0) {
+			struct gs_handler_slot *slot = &ctl->handlers[c][__builtin_ctz(m)];
+
+			m &= m - 1;
+			if (gs_wake_needed(&slot->sleeping)) {
+				gs_futex_wake(&slot->wake_seq);
+				gs_ctr_add(&lc->st->wakeups, 1);
+			}
+		}
+	}
+}
+
 static unsigned int
 poll_once(struct lcore_ctx *lc, uint64_t now)
 {
@@ -553,12 +615,35 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 		handle_burst(lc, port, pkts, n, now);
 		work += n;
 	}
+	wake_handlers(lc);
 	work += drain_replies(lc);
 	retire_rings(lc);
 	for (unsigned int i = 0; i < p->n_ports; i++)
 		tx_flush(lc, p->ports[i]);
 	gs_stats_end(&lc->st->seq);
 	return work;
+}
+
+/* Whether a handler left a reply for this lcore (the last look before it sleeps). */
+static bool
+replies_pending(void *arg)
+{
+	const struct lcore_ctx *lc = arg;
+	const struct primary *p = lc->p;
+
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
+			if (p->h2p[lc->idx][c][i] != NULL && !rte_ring_empty(p->h2p[lc->idx][c][i]))
+				return true;
+	return false;
+}
+
+/* Nothing to do: sleep on RX interrupts and replies until the tick at @p next. */
+static void
+idle_sleep(struct lcore_ctx *lc, uint64_t next)
+{
+	if (lcore_sleep(lc->p, lc->idx, &lc->sleep, next, replies_pending, lc))
+		gs_ctr_add(&lc->st->sleeps, 1);
 }
 
 int
@@ -583,6 +668,7 @@ dataplane_lcore(void *arg)
 	lc->idx = (unsigned int)idx;
 	lc->st = &p->ctl->lcores[idx];
 	challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
+	residence_init(lc);
 	lc->source_tat = rte_zmalloc_socket("gs_source_tat", SOURCE_BUCKETS * sizeof(uint64_t),
 		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (lc->source_tat == NULL) {
@@ -590,8 +676,11 @@ dataplane_lcore(void *arg)
 		return -ENOMEM;
 	}
 	gs_idle_init(&idle, pc->idle, pc->idle_max_us);
+	lcore_sleep_init(p, lc->idx, &lc->sleep);
+	if (pc->idle == GS_IDLE_WAKE && !lc->sleep.armed)
+		gs_idle_init(&idle, GS_IDLE_BACKOFF, pc->idle_max_us);
 	GS_LOG(NOTICE, "lcore %u (index %u) polling, idle %s", rte_lcore_id(), lc->idx,
-		pc->idle == GS_IDLE_POLL ? "poll" : "backoff");
+		gs_idle_name(idle.mode));
 
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t now = rte_get_timer_cycles();
@@ -600,8 +689,8 @@ dataplane_lcore(void *arg)
 			/* the work, apart from the idle polling around it */
 			gs_ctr_add(&lc->st->busy_cycles, rte_get_timer_cycles() - now);
 			gs_idle_reset(&idle);
-		} else {
-			gs_idle_wait(&idle);
+		} else if (gs_idle_wait(&idle)) {
+			idle_sleep(lc, next);
 		}
 		if (is_main && now >= next) {
 			next = now + tick;

@@ -132,7 +132,8 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	e->on = true; /* created: exception_stop() closes it */
 	/* one queue pair per lcore: the tap needs as many RX as TX queues, and the
 	 * kernel spreads what it sends over them, so every lcore reads its own */
-	ret = rte_eth_dev_configure(e->tap, nq, nq, &conf);
+	ret = wake_port_configure(e->tap, nq, nq, &conf,
+		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &p->rx_intr[e->tap]);
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u queues) of %s: %s", e->tap, nq, e->iface,
 			rte_strerror(-ret));

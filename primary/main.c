@@ -121,10 +121,10 @@ print_stats(const struct primary *p)
 	ADD("gs-primary stats: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
 	    " tx_bytes=%" PRIu64 " arp_replies=%" PRIu64 " icmp_replies=%" PRIu64
 	    " exception_rx=%" PRIu64 " exception_tx=%" PRIu64 " busy_cycles=%" PRIu64
-	    " challenges=%" PRIu64,
+	    " challenges=%" PRIu64 " wakeups=%" PRIu64 " sleeps=%" PRIu64,
 		sum.rx_packets, sum.rx_bytes, sum.tx_packets, sum.tx_bytes, sum.arp_replies,
 		sum.icmp_replies, sum.exception_rx, sum.exception_tx, sum.busy_cycles,
-		sum.challenges);
+		sum.challenges, sum.wakeups, sum.sleeps);
 	for (unsigned int d = 1; d < GS_DROP_MAX && off < sizeof(line); d++)
 		ADD(" drop_%s=%" PRIu64, gs_drop_name(d), sum.drops[d]);
 	for (unsigned int c = 1; c < GS_CLASS_MAX && off < sizeof(line); c++)
@@ -222,6 +222,9 @@ main(int argc, char **argv)
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot configure ports: %s\n", strerror(-ret));
 
+	ret = wake_init(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot set up wake-ups: %s\n", strerror(-ret));
 	if (telemetry_register(p) < 0)
 		GS_LOG(WARNING, "cannot register the /gsnet/ telemetry commands");
 	p->ctl->epoch = rte_rand() | 1;
@@ -244,6 +247,7 @@ main(int argc, char **argv)
 
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping: waiting for the handlers to leave");
 	stop_handlers(p);
+	wake_fini(p);
 	port_stop_all(p);
 	print_stats(p);
 	telemetry_unregister();

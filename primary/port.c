@@ -73,7 +73,8 @@ port_init(struct primary *p, uint16_t port)
 	conf.rxmode.offloads |= (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM) &
 				info.rx_offload_capa;
 
-	ret = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
+	ret = wake_port_configure(port, nrxq, ntxq, &conf,
+		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &p->rx_intr[port]);
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u rxq, %u txq): %s", port, nrxq, ntxq,
 			rte_strerror(-ret));

@@ -18,6 +18,7 @@
 #include "exception.h"
 #include "frame.h"
 #include "rxts.h"
+#include "wake.h"
 
 struct rte_flow;
 struct rte_mempool;
@@ -57,6 +58,8 @@ struct primary {
 	bool started[RTE_MAX_ETHPORTS];
 	const char *driver[RTE_MAX_ETHPORTS];
 	bool rss[RTE_MAX_ETHPORTS];		      /* RSS over the RX queues */
+	bool rx_intr[RTE_MAX_ETHPORTS]; /* RX queue interrupts on (idle = wake), by ethdev port */
+	int wake_efd[GS_MAX_PRIMARY_LCORES]; /* each lcore's eventfd: handlers' replies wake it */
 	struct rte_flow *flow_game[RTE_MAX_ETHPORTS]; /* rte_flow steering, when the port has it */
 	struct rte_flow *flow_ctrl[RTE_MAX_ETHPORTS];
 	struct rxts rxts;     /* time of arrival: each port's clock */

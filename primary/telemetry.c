@@ -38,11 +38,16 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 		sum->exception_tx += one.exception_tx;
 		sum->busy_cycles += one.busy_cycles;
 		sum->challenges += one.challenges;
+		sum->wakeups += one.wakeups;
+		sum->sleeps += one.sleeps;
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
 		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
 			sum->dispatched[c] += one.dispatched[c];
 			sum->replies[c] += one.replies[c];
+			for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+				sum->residence[c][b] += one.residence[c][b];
+			sum->residence_ns[c] += one.residence_ns[c];
 		}
 	}
 }
@@ -73,12 +78,20 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "busy_cycles", sum.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "exception_tx", sum.exception_tx);
 	rte_tel_data_add_dict_u64(d, "challenges", sum.challenges);
+	rte_tel_data_add_dict_u64(d, "wakeups", sum.wakeups);
+	rte_tel_data_add_dict_u64(d, "sleeps", sum.sleeps);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
 		snprintf(key, sizeof(key), "dispatched_%s", gs_class_name(c));
 		rte_tel_data_add_dict_u64(d, key, sum.dispatched[c]);
 		snprintf(key, sizeof(key), "replies_%s", gs_class_name(c));
 		rte_tel_data_add_dict_u64(d, key, sum.replies[c]);
+		snprintf(key, sizeof(key), "residence_p50_ns_%s", gs_class_name(c));
+		rte_tel_data_add_dict_u64(
+			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.5));
+		snprintf(key, sizeof(key), "residence_p99_ns_%s", gs_class_name(c));
+		rte_tel_data_add_dict_u64(
+			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.99));
 		up += (uint64_t)__builtin_popcount(__atomic_load_n(&p->live[c], __ATOMIC_ACQUIRE));
 	}
 	rte_tel_data_add_dict_u64(d, "handlers_up", up);

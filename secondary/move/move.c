@@ -105,6 +105,7 @@ move_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned in
 		const struct gs_msg *m = &msgs[i];
 		const struct gs_session *s = gs_session_of_msg(&ctx->tbl, m);
 
+		gs_handler_answering(ctx->h, m);
 		gs_pb_arena_reset(&ctx->arena);
 		if (s == NULL) {
 			gs_handler_reject(ctx->h, GS_REJECT_NOT_CONNECTED);

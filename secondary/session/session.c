@@ -361,6 +361,7 @@ session_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned
 		const struct gs_msg *m = &msgs[i];
 		struct gs_session *s = NULL;
 
+		gs_handler_answering(ctx->h, m);
 		gs_pb_arena_reset(&ctx->arena);
 		if (m->hdr.type != GS_MSG_CONNECT) {
 			/* the primary found it (slot and id); it may have closed since */

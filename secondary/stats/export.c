@@ -2,6 +2,8 @@
 /* gs-stats' three outputs of a snapshot: Prometheus text, JSON, a table. */
 #include <inttypes.h>
 
+#include "gs_stats.h"
+
 #include "snapshot.h"
 
 static const char *const reject_names[GS_REJECT_MAX] = {
@@ -54,6 +56,50 @@ port_counter(FILE *f, const struct snapshot *s, const char *name, const char *he
 
 #define SLOT_LABELS "class=\"%s\",instance=\"%u\""
 
+static const uint64_t residence_bounds_ns[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
+
+/* Class @p c's residence buckets summed over the primary's lcores, and their sum in ns. */
+static uint64_t
+residence_of(const struct snapshot *s, unsigned int c, uint64_t counts[GS_RESIDENCE_BUCKETS])
+{
+	uint64_t ns = 0;
+
+	memset(counts, 0, sizeof(uint64_t) * GS_RESIDENCE_BUCKETS);
+	FOR_LCORES(s, l)
+	{
+		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+			counts[b] += s->lc[l].residence[c][b];
+		ns += s->lc[l].residence_ns[c];
+	}
+	return ns;
+}
+
+/* gsnet_residence_seconds{class}: a Prometheus histogram (cumulative buckets). */
+static void
+residence_histogram(FILE *f, const struct snapshot *s)
+{
+	family(f, "residence_seconds", "histogram",
+		"Time a request spent inside gsnet, from its arrival to the transmission of the reply that answers it.");
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint64_t counts[GS_RESIDENCE_BUCKETS], cum = 0;
+		uint64_t ns = residence_of(s, c, counts);
+
+		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
+			cum += counts[b];
+			if (residence_bounds_ns[b] == UINT64_MAX)
+				fprintf(f, "gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+					gs_class_name(c), cum);
+			else
+				fprintf(f, "gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+					gs_class_name(c), (double)residence_bounds_ns[b] / 1e9, cum);
+		}
+		fprintf(f, "gsnet_residence_seconds_sum{class=\"%s\"} %.9f\n", gs_class_name(c),
+			(double)ns / 1e9);
+		fprintf(f, "gsnet_residence_seconds_count{class=\"%s\"} %" PRIu64 "\n",
+			gs_class_name(c), cum);
+	}
+}
+
 void
 export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 {
@@ -90,6 +136,14 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	lcore_counter(f, s, "exception_tx_total",
 		"Frames the kernel sent on the exception interface, sent on the game port.",
 		offsetof(struct gs_lcore_stats, exception_tx));
+
+	lcore_counter(f, s, "wakeups_total",
+		"Handlers a primary lcore woke (idle = wake) after putting work in their ring.",
+		offsetof(struct gs_lcore_stats, wakeups));
+	lcore_counter(f, s, "sleeps_total",
+		"Times a primary lcore slept on RX interrupts and replies (idle = wake).",
+		offsetof(struct gs_lcore_stats, sleeps));
+	residence_histogram(f, s);
 
 	family(f, "drops_total", "counter", "Frames and messages dropped, by reason.");
 	FOR_LCORES(s, l)
@@ -245,10 +299,11 @@ export_json(FILE *f, const struct snapshot *s)
 			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
 			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64
 			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64
-			",\"busy_cycles\":%" PRIu64 ",\"challenges\":%" PRIu64 ",\"drops\":{",
+			",\"busy_cycles\":%" PRIu64 ",\"challenges\":%" PRIu64
+			",\"wakeups\":%" PRIu64 ",\"sleeps\":%" PRIu64 ",\"drops\":{",
 			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
 			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx,
-			c->busy_cycles, c->challenges);
+			c->busy_cycles, c->challenges, c->wakeups, c->sleeps);
 		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);
@@ -262,7 +317,24 @@ export_json(FILE *f, const struct snapshot *s)
 				c->replies[k]);
 		fputs("}}", f);
 	}
-	fputs("],\"handlers\":[", f);
+	fputs("],\"residence\":{", f);
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
+		uint64_t ns = residence_of(s, c, counts);
+
+		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+			n += counts[b];
+		fprintf(f,
+			"%s\"%s\":{\"count\":%" PRIu64
+			",\"sum_s\":%.9f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"buckets\":[",
+			c > 1 ? "," : "", gs_class_name(c), n, (double)ns / 1e9,
+			gs_residence_quantile(counts, 0.5) / 1e3,
+			gs_residence_quantile(counts, 0.99) / 1e3);
+		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+			fprintf(f, "%s%" PRIu64, b ? "," : "", counts[b]);
+		fputs("]}", f);
+	}
+	fputs("},\"handlers\":[", f);
 	bool first = true;
 
 	FOR_SLOTS(s, c, i)
@@ -385,6 +457,17 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 			fprintf(f, " %s=%" PRIu64, gs_drop_name(r), d);
 	}
 	exception_line(f, s, p, dt);
+	fputs("\n\nresidence (arrival to reply):", f);
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
+
+		residence_of(s, c, counts);
+		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+			n += counts[b];
+		fprintf(f, " %s %" PRIu64 " p50 %.1f us p99 %.1f us;", gs_class_name(c), n,
+			gs_residence_quantile(counts, 0.5) / 1e3,
+			gs_residence_quantile(counts, 0.99) / 1e3);
+	}
 	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
 		"inst", "state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s",
 		"rejected", "ring", "full");

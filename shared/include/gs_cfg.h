@@ -49,6 +49,7 @@ enum gs_role {
 enum gs_idle {
 	GS_IDLE_POLL = 0, /* spin: dedicated cores in production */
 	GS_IDLE_BACKOFF,  /* rte_pause, then bounded sleeps: small or shared hosts */
+	GS_IDLE_WAKE,	  /* spin briefly, then sleep until woken by work (the default) */
 };
 
 /** Who may open a session ([auth] mode). */

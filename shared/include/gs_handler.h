@@ -46,7 +46,22 @@ struct gs_handler {
 	struct gs_idle_state idle;
 	struct rte_ring *rx[GS_MAX_PRIMARY_LCORES]; /* primary -> handler */
 	struct rte_ring *tx[GS_MAX_PRIMARY_LCORES]; /* handler -> primary */
+	int wake_fd[GS_MAX_PRIMARY_LCORES]; /* each primary lcore's eventfd, or -1 */
+	uint32_t replied; /* lcores given replies since the last notify (bit mask) */
+	uint64_t answering_rx_tsc; /* arrival of the request being handled (gs_handler_answering) */
 };
+
+/**
+ * The handler is now handling request @p m: its replies until the next call
+ * answer it, and carry its time of arrival, from which the primary measures
+ * the request's residence time (gsnet_residence_seconds). Replies sent
+ * outside a burst (from a tick) answer nothing.
+ */
+static inline void
+gs_handler_answering(struct gs_handler *h, const struct gs_msg *m)
+{
+	h->answering_rx_tsc = m->rx_tsc;
+}
 
 /**
  * Wait up to @p wait_ms for a ready primary of the group and check that its

@@ -141,10 +141,35 @@ struct gs_handler_slot {
 	 */
 	uint32_t retire_req;
 	uint32_t retired_req;
+
+	/*
+	 * Wake-ups (idle = wake): the handler says `sleeping` before it sleeps
+	 * on the futex `wake_seq`; a primary lcore that put work in its ring
+	 * and sees it asleep bumps wake_seq and wakes it (gs_wake.h).
+	 */
+	uint32_t wake_seq __rte_cache_aligned;
+	uint32_t sleeping;
+} __rte_cache_aligned;
+
+/** A primary lcore's sleep (idle = wake): handlers with replies for it wake it. */
+struct gs_lcore_wake {
+	uint32_t sleeping; /* 1 while the lcore waits for RX interrupts or a reply */
+	uint32_t has_fd;   /* the lcore sleeps on an eventfd handlers can write */
 } __rte_cache_aligned;
 
 /** The retire request of generation @p gen; @p reset for an instance that died. */
 #define GS_RETIRE(gen, reset) (((gen) << 1) | ((reset) ? 1u : 0u))
+
+/*
+ * Residence time: a request's time inside gsnet, from its arrival (the NIC's
+ * timestamp where there is one, else the TSC when the primary read it) to
+ * the transmission of the reply that answers it, per class. Buckets hold the
+ * replies whose residence is at most the bound (the last: any), in ns.
+ */
+#define GS_RESIDENCE_BUCKETS 14
+#define GS_RESIDENCE_BOUNDS_NS                                                                \
+	{ 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000,     \
+		5000000, 10000000, UINT64_MAX }
 
 /** Counters of one primary lcore; seq is odd while the lcore updates them. */
 struct gs_lcore_stats {
@@ -159,12 +184,17 @@ struct gs_lcore_stats {
 	uint64_t exception_tx; /* frames from the kernel exception interface sent on the port */
 	uint64_t busy_cycles;  /* TSC cycles in passes that found work (not idle polling) */
 	uint64_t challenges;   /* first CONNECTs answered with a CHALLENGE (token mode) */
+	uint64_t wakeups;      /* handlers woken after putting work in their ring */
+	uint64_t sleeps;       /* times this lcore slept waiting for RX or replies */
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];
 	/* per request ring of this lcore (primary -> handler instance) */
 	uint64_t ring_enq[GS_CLASS_MAX][GS_MAX_INSTANCES];
 	uint64_t ring_full[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	/* residence time of the replies that answer a request (GS_RESIDENCE_BOUNDS_NS) */
+	uint64_t residence[GS_CLASS_MAX][GS_RESIDENCE_BUCKETS];
+	uint64_t residence_ns[GS_CLASS_MAX]; /* their sum */
 } __rte_cache_aligned;
 
 /** The control memzone (GS_MZ_CTL), published by the primary. */
@@ -197,6 +227,7 @@ struct gs_ctl {
 
 	struct gs_handler_slot handlers[GS_CLASS_MAX][GS_MAX_INSTANCES];
 	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];
+	struct gs_lcore_wake lcore_wake[GS_MAX_PRIMARY_LCORES];
 } __rte_cache_aligned;
 
 /** Session states (gs_session.state). */

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gs_shm_types.h"
+
 static inline void
 gs_ctr_add(uint64_t *c, uint64_t n)
 {
@@ -53,6 +55,38 @@ gs_stats_read(const void *block, void *dst, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/**
+ * Quantile @p q (0..1) of a residence histogram (GS_RESIDENCE_BOUNDS_NS
+ * buckets, each counting its own replies), in ns: interpolated within the
+ * bucket it falls in, as Prometheus' histogram_quantile() does; the lower
+ * bound of the last bucket when it falls there; 0 for an empty histogram.
+ */
+static inline double
+gs_residence_quantile(const uint64_t counts[GS_RESIDENCE_BUCKETS], double q)
+{
+	static const uint64_t bounds[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
+	uint64_t total = 0, below = 0;
+	double rank;
+
+	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+		total += counts[b];
+	if (total == 0)
+		return 0.0;
+	rank = q * (double)total;
+	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
+		double lo = b == 0 ? 0.0 : (double)bounds[b - 1];
+
+		if ((double)(below + counts[b]) >= rank && counts[b] != 0) {
+			if (bounds[b] == UINT64_MAX)
+				return lo;
+			return lo + ((double)bounds[b] - lo) * (rank - (double)below) /
+					    (double)counts[b];
+		}
+		below += counts[b];
+	}
+	return (double)bounds[GS_RESIDENCE_BUCKETS - 2];
 }
 
 #endif /* GS_STATS_H */

@@ -255,7 +255,7 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 		p->lcore_count = count[r];
 		snprintf(p->cpus, sizeof(p->cpus), "%s", r == GS_ROLE_PRIMARY ? "0" : "1");
 		p->instances = gs_role_is_handler((enum gs_role)r) ? 1 : 0;
-		p->idle = GS_IDLE_BACKOFF;
+		p->idle = GS_IDLE_WAKE;
 		p->idle_max_us = r == GS_ROLE_PRIMARY ? 100 : 200;
 	}
 }
@@ -497,8 +497,10 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 			*(enum gs_idle *)field = GS_IDLE_POLL;
 		else if (strcmp(value, "backoff") == 0)
 			*(enum gs_idle *)field = GS_IDLE_BACKOFF;
+		else if (strcmp(value, "wake") == 0)
+			*(enum gs_idle *)field = GS_IDLE_WAKE;
 		else
-			return bad(lc, section, d->key, value, "expected poll or backoff");
+			return bad(lc, section, d->key, value, "expected wake, poll or backoff");
 		return 0;
 	case KT_FLOW_RULES:
 		if (strcmp(value, "auto") == 0)

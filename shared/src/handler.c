@@ -3,11 +3,13 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
@@ -19,6 +21,7 @@
 #include "gs_log.h"
 #include "gs_names.h"
 #include "gs_stats.h"
+#include "gs_wake.h"
 
 GS_LOG_REGISTER(gs_shared_handler_logtype, gs.shared.handler);
 #define GS_LOGTYPE gs_shared_handler_logtype
@@ -157,12 +160,55 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 		slot->restarts++;
 	slot->pid = getpid();
 	slot->stop_req = 0;
+	gs_wake_done(&slot->sleeping);
 	slot->lcore_id = rte_lcore_id();
 	slot->attach_tsc = rte_get_timer_cycles();
 	__atomic_store_n(&slot->heartbeat_tsc, slot->attach_tsc, __ATOMIC_RELEASE);
 	snprintf(slot->build, sizeof(slot->build), "%s", GSNET_VERSION);
 	__atomic_store_n(&slot->generation, h->generation, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* Ask the primary for its lcores' eventfds (handlers wake a sleeping lcore with them). */
+static void
+wake_fds_get(struct gs_handler *h)
+{
+	struct timespec ts = { .tv_sec = 1 };
+	struct rte_mp_reply rep = { 0 };
+	struct rte_mp_msg req;
+
+	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
+		h->wake_fd[l] = -1;
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", GS_WAKE_MP_NAME);
+	if (rte_mp_request_sync(&req, &rep, &ts) < 0 || rep.nb_received != 1) {
+		GS_LOG(WARNING,
+			"the primary gave no eventfds (%s): a sleeping primary lcore sees replies at its next tick",
+			rte_strerror(rte_errno));
+		free(rep.msgs);
+		return;
+	}
+	for (int i = 0; i < rep.msgs[0].num_fds && (unsigned int)i < h->n_lcores; i++)
+		h->wake_fd[i] = rep.msgs[0].fds[i];
+	free(rep.msgs);
+}
+
+/* Wake the primary lcores this handler gave replies to that are asleep. */
+static void
+notify_primary(struct gs_handler *h)
+{
+	static const uint64_t one = 1;
+	uint32_t m = h->replied;
+
+	h->replied = 0;
+	while (m != 0) {
+		unsigned int l = (unsigned int)__builtin_ctz(m);
+
+		m &= m - 1;
+		if (h->wake_fd[l] >= 0 && gs_wake_needed(&h->ctl->lcore_wake[l].sleeping) &&
+			write(h->wake_fd[l], &one, sizeof(one)) < 0 && errno != EAGAIN)
+			GS_LOG_RL(WARNING, "waking primary lcore %u: %s", l, strerror(errno));
+	}
 }
 
 int
@@ -203,6 +249,7 @@ gs_handler_attach(
 			return -ENOENT;
 		}
 	}
+	wake_fds_get(h);
 	ret = claim_slot(h, wait_ms);
 	if (ret < 0)
 		return ret;
@@ -216,7 +263,7 @@ gs_handler_attach(
 	GS_LOG(NOTICE,
 		"gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
 		gs_class_name(cls), h->instance, h->generation, getpid(), rte_lcore_id(),
-		h->n_lcores, p->idle == GS_IDLE_POLL ? "poll" : "backoff");
+		h->n_lcores, gs_idle_name(p->idle));
 	return 0;
 }
 
@@ -266,6 +313,7 @@ consume(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
 		ops->burst(arg, l, zcd.ptr1, zcd.n1);
 		if (n > zcd.n1) /* the burst wraps around the ring's end */
 			ops->burst(arg, l, zcd.ptr2, n - zcd.n1);
+		h->answering_rx_tsc = 0;
 		rte_ring_dequeue_zc_elem_finish(h->rx[l], n);
 		gs_ctr_add(&h->slot->processed, n);
 		gs_stats_end(&h->slot->stats_seq);
@@ -309,6 +357,27 @@ leave(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
 		drained);
 }
 
+/*
+ * Nothing to do: sleep until a primary lcore puts work in a ring (it wakes
+ * us only when it sees `sleeping`), or until the next tick at @p next.
+ */
+static void
+sleep_until_work(struct gs_handler *h, uint64_t next)
+{
+	uint32_t seen = __atomic_load_n(&h->slot->wake_seq, __ATOMIC_ACQUIRE);
+	uint64_t now;
+
+	gs_wake_announce(&h->slot->sleeping);
+	for (unsigned int l = 0; l < h->n_lcores; l++)
+		if (!rte_ring_empty(h->rx[l]))
+			goto awake; /* came in while we were deciding */
+	now = rte_get_timer_cycles();
+	if (next > now)
+		gs_futex_wait(&h->slot->wake_seq, seen, (next - now) * 1000000000u / h->tsc_hz);
+awake:
+	gs_wake_done(&h->slot->sleeping);
+}
+
 int
 gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg,
 	volatile sig_atomic_t *stop)
@@ -325,6 +394,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 
 		if (got > 0) /* the work, apart from the idle polling around it */
 			gs_ctr_add(&h->slot->busy_cycles, now - start);
+		if (h->replied != 0)
+			notify_primary(h);
 
 		if (now >= next) {
 			next = now + tick_cycles;
@@ -333,6 +404,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 				gs_stats_begin(&h->slot->stats_seq);
 				ops->tick(arg, now);
 				gs_stats_end(&h->slot->stats_seq);
+				if (h->replied != 0)
+					notify_primary(h);
 			}
 			ret = check_still_valid(h, ++tick);
 			if (ret == -ECANCELED)
@@ -343,8 +416,8 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 
 		if (got > 0)
 			gs_idle_reset(&h->idle);
-		else
-			gs_idle_wait(&h->idle);
+		else if (gs_idle_wait(&h->idle))
+			sleep_until_work(h, next);
 	}
 	leave(h, ops, arg);
 	return 0;
@@ -370,7 +443,7 @@ reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, u
 	r = zcd.ptr1;
 	r->peer = *peer;
 	r->session_slot = slot;
-	r->rx_tsc = 0;
+	r->rx_tsc = h->answering_rx_tsc;
 	r->rx_nic_ts = 0;
 	r->rx_ts_src = GS_RX_TS_TSC;
 	memset(&r->hdr, 0, sizeof(r->hdr));
@@ -380,6 +453,7 @@ reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, u
 		memcpy(r->hdr.auth_tag, tag, sizeof(r->hdr.auth_tag));
 	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
 	rte_ring_enqueue_zc_elem_finish(h->tx[lcore], 1);
+	h->replied |= 1u << lcore;
 	gs_ctr_add(&h->slot->replied, 1);
 	return 0;
 }

@@ -59,7 +59,7 @@ check_proc(const struct gs_cfg *cfg, enum gs_role r)
 	CHECK(p->lcore_first + p->lcore_count <= RTE_MAX_LCORE);
 	CHECK(p->instances <= p->lcore_count);
 	CHECK(memchr(p->cpus, '\0', sizeof(p->cpus)) != NULL && p->cpus[0] != '\0');
-	CHECK(p->idle == GS_IDLE_POLL || p->idle == GS_IDLE_BACKOFF);
+	CHECK(p->idle == GS_IDLE_POLL || p->idle == GS_IDLE_BACKOFF || p->idle == GS_IDLE_WAKE);
 	CHECK(p->idle_max_us >= 1 && p->idle_max_us <= 100000);
 	for (unsigned int o = 0; o < r; o++) {
 		const struct gs_cfg_proc *q = &cfg->proc[o];
