@@ -115,9 +115,9 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	if (ret < 0)
 		return ret;
 	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
-	repaired = gs_session_tbl_repair(&ctx->tbl);
+	repaired = gs_session_tbl_repair(&ctx->tbl, rte_get_timer_cycles());
 	GS_LOG(NOTICE,
-		"session table: %u of %u slots in use, %u stale keys removed, idle timeout %u ms",
+		"session table: %u of %u slots in use, %u address slots reclaimed, idle timeout %u ms",
 		gs_session_count(&ctx->tbl), ctx->tbl.max, repaired, cfg->idle_timeout_ms);
 	return 0;
 }

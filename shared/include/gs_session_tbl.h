@@ -22,6 +22,9 @@
  * and 16 bytes) are compared by code each process picks from its own
  * table (rte_hash's cmp_jump_table), so no function pointer stored in a
  * shared hash is ever called from another binary.
+ *
+ * Only gs-session looks addresses up: the address hash is its index of the
+ * sessions, rebuilt from them when a new gs-session attaches.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -280,13 +283,18 @@ unsigned int gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t i
 	void *arg);
 
 /**
- * Repair the table after a writer died (writer only, at attach): remove
- * address keys whose slot is not an active session of that address, recount
- * the slots in use and rebuild the free positions.
+ * Repair the table after a writer died (writer only, at attach, while no
+ * one else looks addresses up): rebuild the address hash from the active
+ * sessions, which frees every other address slot (keys of sessions never
+ * published, slots a killed close or sweep leaked, slots closed sessions
+ * wait to free), recount the slots in use and rebuild the free positions.
+ * An active session whose address cannot be indexed again (another active
+ * session has it, or the hash has no room) is closed at @p now.
  *
- * @return the number of address keys removed.
+ * @return the number of address slots reclaimed, not counting those of
+ *         closed sessions.
  */
-unsigned int gs_session_tbl_repair(struct gs_session_tbl *t);
+unsigned int gs_session_tbl_repair(struct gs_session_tbl *t, uint64_t now);
 
 /** Slots in use: active sessions and closed ones still in their grace period. */
 uint32_t gs_session_count(const struct gs_session_tbl *t);
