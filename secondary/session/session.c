@@ -215,7 +215,8 @@ token_reject(enum gs_token_err e)
  *    and this server's address.
  * 3. The token must not have been used before
  *    (unless it opened this very address's session: a retransmit); the
- *    session opens with the token's packet keys, bound to the address.
+ *    session opens with the token's packet keys, bound to the address. The
+ *    token is spent only if the session opens (gs_session_open_token).
  */
 static void
 connect_token(
@@ -262,10 +263,17 @@ connect_token(
 		return;
 	}
 	/* the cookie was checked above, against the nonce the seal covers */
+	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
+	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
 	s = gs_session_find_peer(&ctx->tbl, &m->peer);
 	used = gs_tokens_used_has(&ctx->used, t.nonce, now_s, &opened);
-	if (s != NULL && used && opened == s->session_id) {
+	/* (opened 0: a gs-session killed before it recorded the session; its keys tell it) */
+	if (s != NULL && used &&
+		(opened == s->session_id ||
+			(opened == 0 && gs_session_keys_equal(&ctx->tbl, s, &keys)))) {
 		/* the client retransmitted CONNECT: our accept was lost or late */
+		if (opened == 0)
+			gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
 		ctx->stats.reconnects++;
 		s->last_seen_tsc = m->rx_tsc;
 		accept_session(ctx, lcore, s, c->client_time_ns);
@@ -280,27 +288,24 @@ connect_token(
 		ctx->stats.disconnects++;
 		gs_session_close(&ctx->tbl, s, m->rx_tsc);
 	}
-	/* used from here on, even if no session can be opened with it */
-	if (gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, 0) < 0) {
+	/* spent only if the session opens: refused for a full table, it may try again */
+	ret = gs_session_open_token(&ctx->tbl, &ctx->used, t.nonce, t.expire_s, &m->peer,
+		t.player_id, &keys, m->rx_tsc, &s);
+	if (ret == -ENOBUFS) {
 		gs_handler_reject(ctx->h, GS_REJECT_TOKENS_FULL);
 		GS_LOG_RL(WARNING, "used-token table full (%u): raise [auth] used_tokens",
 			ctx->used.max);
 		goto out;
 	}
-	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
-	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
-	ret = gs_session_open_keyed(&ctx->tbl, &m->peer, t.player_id, &keys, m->rx_tsc, &s);
-	sodium_memzero(&keys, sizeof(keys));
 	if (ret < 0) {
 		table_full(ctx, lcore, m);
 		goto out;
 	}
-	/* the token's entry exists: this only records the session it opened */
-	gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
 	ctx->stats.connects++;
 	GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id, t.player_id);
 	accept_session(ctx, lcore, s, c->client_time_ns);
 out:
+	sodium_memzero(&keys, sizeof(keys));
 	sodium_memzero(&t, sizeof(t));
 }
 

@@ -255,6 +255,34 @@ bool gs_tokens_used_has(const struct gs_tokens_used *u, const uint8_t id[GS_TOKE
 int gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN],
 	uint64_t expire_s, uint32_t session_id);
 
+/** Forget token @p id (no session was opened with it after all). */
+void gs_tokens_used_del(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN]);
+
+/**
+ * Open a session for @p peer with a connect token (writer only): token
+ * @p token_id is remembered as used until @p until_s from before the session
+ * opens, with the session's id once it has, and forgotten again when no
+ * session opens, so a CONNECT refused for a full table can be retried with
+ * the same token. A writer killed in between leaves the token remembered
+ * without its session (session id 0), never a session whose token is not
+ * remembered: gs_session_keys_equal() tells that session by its keys.
+ *
+ * @return 0 and *out, -ENOSPC (the session table is full), -ENOBUFS (the
+ *         used-token table is full of unexpired tokens), -EEXIST (the
+ *         address has a session: *out); the token is remembered only on 0.
+ */
+int gs_session_open_token(struct gs_session_tbl *t, struct gs_tokens_used *u,
+	const uint8_t token_id[GS_TOKEN_ID_LEN], uint64_t until_s, const struct gs_peer *peer,
+	uint64_t player_id, const struct gs_session_keys *keys, uint64_t now,
+	struct gs_session **out);
+
+/**
+ * Does @p s have the packet keys @p keys (compared in constant time)? Every
+ * token has keys of its own: true names the session that token opened.
+ */
+bool gs_session_keys_equal(const struct gs_session_tbl *t, const struct gs_session *s,
+	const struct gs_session_keys *keys);
+
 /**
  * Forget tokens expired at @p now_s, visiting at most @p budget entries from *cursor.
  *

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -480,6 +481,40 @@ gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], 
 		u->hash, id, sig_token(id), used_data(expire_s, session_id));
 
 	return ret < 0 ? -ENOSPC : 0;
+}
+
+void
+gs_tokens_used_del(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN])
+{
+	rte_hash_del_key_with_hash(u->hash, id, sig_token(id));
+}
+
+int
+gs_session_open_token(struct gs_session_tbl *t, struct gs_tokens_used *u,
+	const uint8_t token_id[GS_TOKEN_ID_LEN], uint64_t until_s, const struct gs_peer *peer,
+	uint64_t player_id, const struct gs_session_keys *keys, uint64_t now,
+	struct gs_session **out)
+{
+	int ret;
+
+	/* remembered first: no session is ever published with its token unremembered */
+	if (gs_tokens_used_add(u, token_id, until_s, 0) < 0)
+		return -ENOBUFS;
+	ret = gs_session_open_keyed(t, peer, player_id, keys, now, out);
+	if (ret < 0) {
+		gs_tokens_used_del(u, token_id); /* unspent: the client may try it again */
+		return ret;
+	}
+	/* the token's entry exists: this only records the session it opened */
+	gs_tokens_used_add(u, token_id, until_s, (*out)->session_id);
+	return 0;
+}
+
+bool
+gs_session_keys_equal(const struct gs_session_tbl *t, const struct gs_session *s,
+	const struct gs_session_keys *keys)
+{
+	return sodium_memcmp(gs_session_keys_of(t, s), keys, sizeof(*keys)) == 0;
 }
 
 unsigned int

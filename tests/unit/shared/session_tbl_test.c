@@ -900,6 +900,107 @@ test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp(void)
 	gs_tokens_used_free(&u);
 }
 
+/* --- sessions opened with a token -------------------------------------------------------- */
+
+static struct gs_session_keys
+keys_n(uint8_t n)
+{
+	struct gs_session_keys k;
+
+	memset(k.c2s, n, sizeof(k.c2s));
+	memset(k.s2c, (uint8_t)~n, sizeof(k.s2c));
+	return k;
+}
+
+static void
+test_a_connect_refused_for_a_full_table_can_retry_with_the_same_token(void)
+{
+	struct gs_session_keys k = keys_n(7);
+	struct gs_peer p = peer_n(1000);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *s, *victim;
+	uint32_t cursor = 0, sid = 0, n;
+	int ret;
+
+	tbl_new(40);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	n = fill(0, 100, &ret);
+	CU_ASSERT_EQUAL_FATAL(n, 40);
+	token_n(id, 1);
+	CU_ASSERT_EQUAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 200, &s), -ENOSPC);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 1000, NULL)); /* not spent */
+	CU_ASSERT_EQUAL(rte_hash_count(u.hash), 0);
+
+	/* a slot frees: the same token opens a session */
+	victim = &t.s[5];
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, victim, 300), 0);
+	gs_session_sweep(&t, 301, NO_IDLE, 0, t.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 400, &s), 0);
+	CU_ASSERT_PTR_EQUAL(s, victim);
+	CU_ASSERT_PTR_EQUAL(gs_session_find_peer(&t, &p), s);
+	CU_ASSERT_EQUAL(s->player_id, 9);
+	CU_ASSERT_TRUE(gs_session_keys_equal(&t, s, &k));
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, s->session_id);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 5001, NULL)); /* remembered until 5000 */
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
+static void
+test_a_connect_refused_for_a_full_used_token_table_opens_no_session(void)
+{
+	struct gs_session_keys k = keys_n(3);
+	struct gs_peer p = peer_n(1);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *s = NULL;
+	uint32_t n = 0;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 8, SOCKET_ID_ANY), 0);
+	do
+		token_n(id, ++n);
+	while (gs_tokens_used_add(&u, id, 5000, n) == 0 && n < 100);
+	CU_ASSERT_FATAL(n < 100);
+	token_n(id, 1000);
+	CU_ASSERT_EQUAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 200, &s), -ENOBUFS);
+	CU_ASSERT_PTR_NULL(gs_session_find_peer(&t, &p));
+	CU_ASSERT_EQUAL(gs_session_count(&t), 0);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 1000, NULL));
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
+/* The session a token opened is told by its keys, even when its id was never recorded. */
+static void
+test_a_session_is_told_by_the_keys_of_the_token_that_opened_it(void)
+{
+	struct gs_session_keys ka = keys_n(1), kb = keys_n(2);
+	struct gs_peer pa = peer_n(1), pb = peer_n(2);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *a, *b;
+	uint32_t sid = 1;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	token_n(id, 1);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &pa, 1, &ka, 10, &a), 0);
+	token_n(id, 2);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &pb, 2, &kb, 10, &b), 0);
+	/* killed between opening b and recording its id: the token is there, with session 0 */
+	CU_ASSERT_EQUAL(gs_tokens_used_add(&u, id, 5000, 0), 0);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, 0);
+	CU_ASSERT_TRUE(gs_session_keys_equal(&t, b, &kb));
+	CU_ASSERT_FALSE(gs_session_keys_equal(&t, a, &kb));
+	CU_ASSERT_FALSE(gs_session_keys_equal(&t, b, &ka));
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
 static CU_TestInfo open_tests[] = {
 	{ "open then find by id and by peer returns it",
 		test_open_then_find_by_id_and_by_peer_returns_it },
@@ -977,6 +1078,12 @@ static CU_TestInfo token_tests[] = {
 		test_a_used_token_is_known_until_it_expires_with_the_session_it_opened },
 	{ "used tokens: sweep forgets the expired only; far expiries clamp",
 		test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp },
+	{ "a connect refused for a full table can retry with the same token",
+		test_a_connect_refused_for_a_full_table_can_retry_with_the_same_token },
+	{ "a connect refused for a full used-token table opens no session",
+		test_a_connect_refused_for_a_full_used_token_table_opens_no_session },
+	{ "a session is told by the keys of the token that opened it",
+		test_a_session_is_told_by_the_keys_of_the_token_that_opened_it },
 	CU_TEST_INFO_NULL,
 };
 
