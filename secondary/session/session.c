@@ -72,12 +72,14 @@ auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
 	ctx->server_ip = cfg->ip;
 	ctx->server_port = htons(cfg->udp_port);
 	ctx->challenge_ttl_ms = cfg->challenge_ttl_ms;
+	ctx->max_token_lifetime_s = cfg->max_token_lifetime_s;
 	inet_ntop(AF_INET, &cfg->ip, ip, sizeof(ip));
 	GS_LOG(NOTICE,
 		"connect tokens for %s:%u, protocol %#" PRIx64
-		", key from %s; %u used tokens remembered (%u now)",
-		ip, cfg->udp_port, cfg->protocol_id, cfg->key_file, ctx->used.max,
-		(unsigned int)rte_hash_count(ctx->used.hash));
+		", key from %s, living at most %u s; %u used tokens remembered (%u now): %u connects/s sustained with tokens of that lifetime",
+		ip, cfg->udp_port, cfg->protocol_id, cfg->key_file, ctx->max_token_lifetime_s,
+		ctx->used.max, (unsigned int)rte_hash_count(ctx->used.hash),
+		ctx->used.max / ctx->max_token_lifetime_s);
 	return 0;
 }
 
@@ -198,6 +200,8 @@ token_reject(enum gs_token_err e)
 	case GS_TOKEN_SERVER:
 	case GS_TOKEN_PROTOCOL:
 		return GS_REJECT_TOKEN_OTHER_SERVER;
+	case GS_TOKEN_LIFETIME:
+		return GS_REJECT_TOKEN_LIFETIME;
 	default:
 		return GS_REJECT_TOKEN_FORGED;
 	}
@@ -212,7 +216,8 @@ token_reject(enum gs_token_err e)
  *    passes on only a CONNECT that returns a valid, fresh cookie; checked
  *    again here, under the same key (gs_ctl), before the AEAD.
  * 2. The token must open under the server key, be unexpired, for this game
- *    and this server's address.
+ *    and this server's address, and live no longer than
+ *    [auth] max_token_lifetime_s (it is remembered as used until it expires).
  * 3. The token must not have been used before
  *    (unless it opened this very address's session: a retransmit); the
  *    session opens with the token's packet keys, bound to the address. The
@@ -257,6 +262,9 @@ connect_token(
 	}
 	te = gs_token_open(ctx->server_key, c->token.data, c->token.len, now_s, ctx->protocol_id,
 		ctx->server_ip, ctx->server_port, &t);
+	/* a used token is remembered until it expires: a long-lived one would fill the table */
+	if (te == GS_TOKEN_OK)
+		te = gs_token_check_lifetime(&t, now_s, ctx->max_token_lifetime_s);
 	if (te != GS_TOKEN_OK) {
 		gs_handler_reject(ctx->h, token_reject(te));
 		GS_LOG_DP(DEBUG, "CONNECT refused: token %s", gs_token_err_str(te));
@@ -288,7 +296,10 @@ connect_token(
 		ctx->stats.disconnects++;
 		gs_session_close(&ctx->tbl, s, m->rx_tsc);
 	}
-	/* spent only if the session opens: refused for a full table, it may try again */
+	/*
+	 * Spent only if the session opens: refused for a full table, it may try
+	 * again. Remembered until it expires: by create_s + max_token_lifetime_s.
+	 */
 	ret = gs_session_open_token(&ctx->tbl, &ctx->used, t.nonce, t.expire_s, &m->peer,
 		t.player_id, &keys, m->rx_tsc, &s);
 	if (ret == -ENOBUFS) {
