@@ -518,6 +518,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "gs-client: %s (try --help)\n", bad);
 		return -EINVAL;
 	}
+	if (o->key_file != NULL && o->token_lifetime_s > GS_TOKEN_MAX_LIFETIME_S)
+		fprintf(stderr,
+			"gs-client: warning: --token-lifetime %u is above the servers' default [auth] max_token_lifetime_s (%u): they refuse these tokens (token_lifetime) unless configured for them\n",
+			o->token_lifetime_s, GS_TOKEN_MAX_LIFETIME_S);
 	return 0;
 }
 

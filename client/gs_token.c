@@ -33,7 +33,8 @@ usage(FILE *f)
 		   "  --server IP:PORT     the server the token is for (its [net] ip, udp_port)\n"
 		   "  --player N           first player id (default 1)\n"
 		   "  --count N            tokens for players N, N+1, ... (default 1)\n"
-		   "  --lifetime SEC       valid for (default 60)\n"
+		   "  --lifetime SEC       valid for (default 60; servers refuse more than their\n"
+		   "                       [auth] max_token_lifetime_s, 3600 by default)\n"
 		   "  --issued-at UNIX_S   mint as if at this time (default now)\n"
 		   "  --protocol-id N      the game ([auth] protocol_id, default 0x47534e4554)\n");
 }
@@ -141,6 +142,11 @@ mint(int argc, char **argv)
 		fprintf(stderr, "gs-token mint: %s (try --help)\n", bad);
 		return 2;
 	}
+	if (lifetime > GS_TOKEN_MAX_LIFETIME_S)
+		fprintf(stderr,
+			"gs-token mint: warning: --lifetime %" PRIu64
+			" is above the servers' default [auth] max_token_lifetime_s (%u): they refuse these tokens (token_lifetime) unless configured for them\n",
+			lifetime, GS_TOKEN_MAX_LIFETIME_S);
 	ret = gs_key_load(key_file, key, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "gs-token: %s\n", err);

@@ -73,12 +73,14 @@ auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
 	ctx->server_ip = cfg->ip;
 	ctx->server_port = htons(cfg->udp_port);
 	ctx->challenge_ttl_ms = cfg->challenge_ttl_ms;
+	ctx->max_token_lifetime_s = cfg->max_token_lifetime_s;
 	inet_ntop(AF_INET, &cfg->ip, ip, sizeof(ip));
 	GS_LOG(NOTICE,
 		"connect tokens for %s:%u, protocol %#" PRIx64
-		", key from %s; %u used tokens remembered (%u now)",
-		ip, cfg->udp_port, cfg->protocol_id, cfg->key_file, ctx->used.max,
-		(unsigned int)rte_hash_count(ctx->used.hash));
+		", key from %s, living at most %u s; %u used tokens remembered (%u now): %u connects/s sustained with tokens of that lifetime",
+		ip, cfg->udp_port, cfg->protocol_id, cfg->key_file, ctx->max_token_lifetime_s,
+		ctx->used.max, (unsigned int)rte_hash_count(ctx->used.hash),
+		ctx->used.max / ctx->max_token_lifetime_s);
 	return 0;
 }
 
@@ -116,9 +118,9 @@ session_init(struct session_ctx *ctx, struct gs_handler *h, const struct gs_cfg 
 	if (ret < 0)
 		return ret;
 	gs_pb_arena_init(&ctx->arena, ctx->arena_buf, sizeof(ctx->arena_buf));
-	repaired = gs_session_tbl_repair(&ctx->tbl);
+	repaired = gs_session_tbl_repair(&ctx->tbl, rte_get_timer_cycles());
 	GS_LOG(NOTICE,
-		"session table: %u of %u slots in use, %u stale keys removed, idle timeout %u ms",
+		"session table: %u of %u slots in use, %u address slots reclaimed, idle timeout %u ms",
 		gs_session_count(&ctx->tbl), ctx->tbl.max, repaired, cfg->idle_timeout_ms);
 	return 0;
 }
@@ -213,6 +215,8 @@ token_reject(enum gs_token_err e)
 	case GS_TOKEN_SERVER:
 	case GS_TOKEN_PROTOCOL:
 		return GS_REJECT_TOKEN_OTHER_SERVER;
+	case GS_TOKEN_LIFETIME:
+		return GS_REJECT_TOKEN_LIFETIME;
 	default:
 		return GS_REJECT_TOKEN_FORGED;
 	}
@@ -227,10 +231,12 @@ token_reject(enum gs_token_err e)
  *    passes on only a CONNECT that returns a valid, fresh cookie; checked
  *    again here, under the same key (gs_ctl), before the AEAD.
  * 2. The token must open under the server key, be unexpired, for this game
- *    and this server's address.
+ *    and this server's address, and live no longer than
+ *    [auth] max_token_lifetime_s (it is remembered as used until it expires).
  * 3. The token must not have been used before
  *    (unless it opened this very address's session: a retransmit); the
- *    session opens with the token's packet keys, bound to the address.
+ *    session opens with the token's packet keys, bound to the address. The
+ *    token is spent only if the session opens (gs_session_open_token).
  */
 static void
 connect_token(
@@ -271,16 +277,26 @@ connect_token(
 	}
 	te = gs_token_open(ctx->server_key, c->token.data, c->token.len, now_s, ctx->protocol_id,
 		ctx->server_ip, ctx->server_port, &t);
+	/* a used token is remembered until it expires: a long-lived one would fill the table */
+	if (te == GS_TOKEN_OK)
+		te = gs_token_check_lifetime(&t, now_s, ctx->max_token_lifetime_s);
 	if (te != GS_TOKEN_OK) {
 		gs_handler_reject(ctx->h, token_reject(te));
 		GS_LOG_DP(DEBUG, "CONNECT refused: token %s", gs_token_err_str(te));
 		return;
 	}
 	/* the cookie was checked above, against the nonce the seal covers */
+	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
+	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
 	s = gs_session_find_peer(&ctx->tbl, &m->peer);
 	used = gs_tokens_used_has(&ctx->used, t.nonce, now_s, &opened);
-	if (s != NULL && used && opened == s->session_id) {
+	/* (opened 0: a gs-session killed before it recorded the session; its keys tell it) */
+	if (s != NULL && used &&
+		(opened == s->session_id ||
+			(opened == 0 && gs_session_keys_equal(&ctx->tbl, s, &keys)))) {
 		/* the client retransmitted CONNECT: our accept was lost or late */
+		if (opened == 0)
+			gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
 		ctx->stats.reconnects++;
 		s->last_seen_tsc = m->rx_tsc;
 		accept_session(ctx, lcore, s, c->client_time_ns);
@@ -295,27 +311,27 @@ connect_token(
 		ctx->stats.disconnects++;
 		gs_session_close(&ctx->tbl, s, m->rx_tsc);
 	}
-	/* used from here on, even if no session can be opened with it */
-	if (gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, 0) < 0) {
+	/*
+	 * Spent only if the session opens: refused for a full table, it may try
+	 * again. Remembered until it expires: by create_s + max_token_lifetime_s.
+	 */
+	ret = gs_session_open_token(&ctx->tbl, &ctx->used, t.nonce, t.expire_s, &m->peer,
+		t.player_id, &keys, m->rx_tsc, &s);
+	if (ret == -ENOBUFS) {
 		gs_handler_reject(ctx->h, GS_REJECT_TOKENS_FULL);
 		GS_LOG_RL(WARNING, "used-token table full (%u): raise [auth] used_tokens",
 			ctx->used.max);
 		goto out;
 	}
-	memcpy(keys.c2s, t.c2s_key, sizeof(keys.c2s));
-	memcpy(keys.s2c, t.s2c_key, sizeof(keys.s2c));
-	ret = gs_session_open_keyed(&ctx->tbl, &m->peer, t.player_id, &keys, m->rx_tsc, &s);
-	sodium_memzero(&keys, sizeof(keys));
 	if (ret < 0) {
 		table_full(ctx, lcore, m);
 		goto out;
 	}
-	/* the token's entry exists: this only records the session it opened */
-	gs_tokens_used_add(&ctx->used, t.nonce, t.expire_s, s->session_id);
 	session_opened(ctx, s);
 	GS_LOG_DP(DEBUG, "session %08x opened for player %" PRIu64, s->session_id, t.player_id);
 	accept_session(ctx, lcore, s, c->client_time_ns);
 out:
+	sodium_memzero(&keys, sizeof(keys));
 	sodium_memzero(&t, sizeof(t));
 }
 

@@ -43,6 +43,7 @@ struct session_ctx {
 	uint32_t server_ip;   /* network order: what tokens must name */
 	uint16_t server_port; /* network order */
 	uint32_t challenge_ttl_ms;
+	uint32_t max_token_lifetime_s; /* longer-lived tokens are refused */
 	struct gs_tokens_used used;
 	uint32_t used_cursor;
 	struct session_stats stats;

@@ -37,6 +37,11 @@
 /* A CONNECT's payload is at least this long with a token: no answer is longer. */
 #define GS_CONNECT_MIN_PAYLOAD 200u
 
+/* [auth] max_token_lifetime_s's default: the longest a token may live (expire_s - create_s) */
+#define GS_TOKEN_MAX_LIFETIME_S 3600u
+/* How far ahead of the server's clock a token may have been created (the backend's clock). */
+#define GS_TOKEN_CLOCK_SKEW_S	60u
+
 /** A connect token, opened. Addresses in network byte order. */
 struct gs_token {
 	uint64_t protocol_id; /* the game: a server only accepts its own */
@@ -60,6 +65,7 @@ enum gs_token_err {
 	GS_TOKEN_EXPIRED,   /* expire_s is in the past */
 	GS_TOKEN_PROTOCOL,  /* another game's token */
 	GS_TOKEN_SERVER,    /* a token for another server address */
+	GS_TOKEN_LIFETIME,  /* lives longer than the server allows, or created in its future */
 };
 
 /** Why a cookie was refused. */
@@ -129,6 +135,18 @@ void gs_token_seal(
  */
 enum gs_token_err gs_token_open(const uint8_t key[GS_KEY_LEN], const uint8_t *buf, size_t len,
 	uint64_t now_s, uint64_t protocol_id, uint32_t ip, uint16_t port, struct gs_token *out);
+
+/**
+ * Check the lifetime of a token gs_token_open() accepted: it may live at
+ * most @p max_lifetime_s seconds (expire_s - create_s) and may not have been
+ * created more than GS_TOKEN_CLOCK_SKEW_S ahead of @p now_s. A token that
+ * passes expires by now_s + GS_TOKEN_CLOCK_SKEW_S + @p max_lifetime_s at the
+ * latest: that bounds how long a used token must be remembered.
+ *
+ * @return GS_TOKEN_OK, or GS_TOKEN_LIFETIME.
+ */
+enum gs_token_err gs_token_check_lifetime(
+	const struct gs_token *t, uint64_t now_s, uint32_t max_lifetime_s);
 
 /** Label of a token error ("forged"). */
 const char *gs_token_err_str(enum gs_token_err e);

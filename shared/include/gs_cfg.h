@@ -119,10 +119,11 @@ struct gs_cfg {
 
 	/* [auth] */
 	enum gs_auth_mode auth_mode;
-	char key_file[PATH_MAX];       /* the server key, shared with the game's backend */
-	uint64_t protocol_id;	       /* the game: tokens name it */
-	unsigned int used_tokens;      /* tokens remembered as used until they expire */
-	unsigned int challenge_ttl_ms; /* how long a challenge cookie is good for */
+	char key_file[PATH_MAX];	   /* the server key, shared with the game's backend */
+	uint64_t protocol_id;		   /* the game: tokens name it */
+	unsigned int used_tokens;	   /* tokens remembered as used until they expire */
+	unsigned int max_token_lifetime_s; /* longer-lived tokens are refused */
+	unsigned int challenge_ttl_ms;	   /* how long a challenge cookie is good for */
 
 	/* [limits]: rates per second and bursts; a rate of 0 turns the limit off */
 	unsigned int source_pps;

@@ -22,6 +22,9 @@
  * and 16 bytes) are compared by code each process picks from its own
  * table (rte_hash's cmp_jump_table), so no function pointer stored in a
  * shared hash is ever called from another binary.
+ *
+ * Only gs-session looks addresses up: the address hash is its index of the
+ * sessions, rebuilt from them when a new gs-session attaches.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -252,6 +255,34 @@ bool gs_tokens_used_has(const struct gs_tokens_used *u, const uint8_t id[GS_TOKE
 int gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN],
 	uint64_t expire_s, uint32_t session_id);
 
+/** Forget token @p id (no session was opened with it after all). */
+void gs_tokens_used_del(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN]);
+
+/**
+ * Open a session for @p peer with a connect token (writer only): token
+ * @p token_id is remembered as used until @p until_s from before the session
+ * opens, with the session's id once it has, and forgotten again when no
+ * session opens, so a CONNECT refused for a full table can be retried with
+ * the same token. A writer killed in between leaves the token remembered
+ * without its session (session id 0), never a session whose token is not
+ * remembered: gs_session_keys_equal() tells that session by its keys.
+ *
+ * @return 0 and *out, -ENOSPC (the session table is full), -ENOBUFS (the
+ *         used-token table is full of unexpired tokens), -EEXIST (the
+ *         address has a session: *out); the token is remembered only on 0.
+ */
+int gs_session_open_token(struct gs_session_tbl *t, struct gs_tokens_used *u,
+	const uint8_t token_id[GS_TOKEN_ID_LEN], uint64_t until_s, const struct gs_peer *peer,
+	uint64_t player_id, const struct gs_session_keys *keys, uint64_t now,
+	struct gs_session **out);
+
+/**
+ * Does @p s have the packet keys @p keys (compared in constant time)? Every
+ * token has keys of its own: true names the session that token opened.
+ */
+bool gs_session_keys_equal(const struct gs_session_tbl *t, const struct gs_session *s,
+	const struct gs_session_keys *keys);
+
 /**
  * Forget tokens expired at @p now_s, visiting at most @p budget entries from *cursor.
  *
@@ -280,13 +311,18 @@ unsigned int gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t i
 	void *arg);
 
 /**
- * Repair the table after a writer died (writer only, at attach): remove
- * address keys whose slot is not an active session of that address, recount
- * the slots in use and rebuild the free positions.
+ * Repair the table after a writer died (writer only, at attach, while no
+ * one else looks addresses up): rebuild the address hash from the active
+ * sessions, which frees every other address slot (keys of sessions never
+ * published, slots a killed close or sweep leaked, slots closed sessions
+ * wait to free), recount the slots in use and rebuild the free positions.
+ * An active session whose address cannot be indexed again (another active
+ * session has it, or the hash has no room) is closed at @p now.
  *
- * @return the number of address keys removed.
+ * @return the number of address slots reclaimed, not counting those of
+ *         closed sessions.
  */
-unsigned int gs_session_tbl_repair(struct gs_session_tbl *t);
+unsigned int gs_session_tbl_repair(struct gs_session_tbl *t, uint64_t now);
 
 /** Slots in use: active sessions and closed ones still in their grace period. */
 uint32_t gs_session_count(const struct gs_session_tbl *t);

@@ -22,7 +22,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 9u
+#define GS_SHM_VERSION 10u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
@@ -98,7 +98,8 @@ enum gs_slot_state {
 	_(TOKENS_FULL, "tokens_full")               \
 	_(COOKIE_BAD, "cookie_bad")                 \
 	_(COOKIE_EXPIRED, "cookie_expired")         \
-	_(CONNECT_SHORT, "connect_short")
+	_(CONNECT_SHORT, "connect_short")           \
+	_(TOKEN_LIFETIME, "token_lifetime")
 
 /** Why a handler refused a message it received (counted per instance). */
 enum gs_reject {

@@ -243,6 +243,16 @@ gs_token_open(const uint8_t key[GS_KEY_LEN], const uint8_t *buf, size_t len, uin
 	return GS_TOKEN_OK;
 }
 
+enum gs_token_err
+gs_token_check_lifetime(const struct gs_token *t, uint64_t now_s, uint32_t max_lifetime_s)
+{
+	/* a used token is remembered until it expires: its lifetime bounds the used-token table */
+	if (t->expire_s < t->create_s || t->expire_s - t->create_s > max_lifetime_s ||
+		t->create_s > now_s + GS_TOKEN_CLOCK_SKEW_S)
+		return GS_TOKEN_LIFETIME;
+	return GS_TOKEN_OK;
+}
+
 const char *
 gs_token_err_str(enum gs_token_err e)
 {
@@ -261,6 +271,8 @@ gs_token_err_str(enum gs_token_err e)
 		return "protocol";
 	case GS_TOKEN_SERVER:
 		return "server";
+	case GS_TOKEN_LIFETIME:
+		return "lifetime";
 	}
 	return "?";
 }

@@ -131,6 +131,7 @@ static const struct key_def auth_keys[] = {
 	CFG_S("key_file", key_file),
 	{ "protocol_id", KT_U64, offsetof(struct gs_cfg, protocol_id), 0, 0, 0 },
 	CFG_U("used_tokens", used_tokens, 1024, 1u << 24),
+	CFG_U("max_token_lifetime_s", max_token_lifetime_s, 10, 7u * 86400u),
 	CFG_U("challenge_ttl_ms", challenge_ttl_ms, 100, 60000),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
@@ -238,6 +239,7 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	snprintf(cfg->key_file, sizeof(cfg->key_file), "/etc/gsnet/server.key");
 	cfg->protocol_id = 0x47534e4554ull; /* "GSNET" */
 	cfg->used_tokens = 131072;
+	cfg->max_token_lifetime_s = GS_TOKEN_MAX_LIFETIME_S;
 	cfg->challenge_ttl_ms = 5000;
 	cfg->source_pps = 5000;
 	cfg->source_burst = 500;
@@ -850,6 +852,36 @@ validate_mbufs(struct load_ctx *lc, const struct gs_cfg *cfg)
 		flight);
 }
 
+/*
+ * A used token is remembered until it expires, at most max_token_lifetime_s
+ * (and the clock skew) from its use: used_tokens / max_token_lifetime_s
+ * connects a second can go on for ever, more only for a while (then every
+ * CONNECT is refused as tokens_full until tokens expire). Less than one a
+ * second is a mistake: size used_tokens as connects/s x max_token_lifetime_s.
+ */
+#define USED_TOKENS_RULE \
+	"a used token is remembered until it expires, so used_tokens / max_token_lifetime_s connects a second can last (size used_tokens as connects/s x max_token_lifetime_s)"
+
+static int
+validate_used_tokens(struct load_ctx *lc, const struct gs_cfg *cfg)
+{
+	char v[16];
+
+	if (cfg->auth_mode != GS_AUTH_TOKEN || cfg->used_tokens >= cfg->max_token_lifetime_s)
+		return 0;
+	/* blame the key the operator set (used_tokens when both or neither) */
+	if (!key_given(lc, "auth", "used_tokens") &&
+		key_given(lc, "auth", "max_token_lifetime_s")) {
+		snprintf(v, sizeof(v), "%u", cfg->max_token_lifetime_s);
+		return bad(lc, "auth", "max_token_lifetime_s", v,
+			"must be at most used_tokens (%u): " USED_TOKENS_RULE, cfg->used_tokens);
+	}
+	snprintf(v, sizeof(v), "%u", cfg->used_tokens);
+	return bad(lc, "auth", "used_tokens", v,
+		"must be at least max_token_lifetime_s (%u): " USED_TOKENS_RULE,
+		cfg->max_token_lifetime_s);
+}
+
 /* Cross-key checks: lcore ranges, instance counts, timers, the pool, the world. */
 static int
 validate(struct load_ctx *lc, struct gs_cfg *cfg)
@@ -920,6 +952,9 @@ validate(struct load_ctx *lc, struct gs_cfg *cfg)
 	if (cfg->auth_mode == GS_AUTH_TOKEN && cfg->key_file[0] == '\0')
 		return bad(lc, "auth", "key_file", "",
 			"required with mode = token (`gs-token keygen FILE` writes one)");
+	ret = validate_used_tokens(lc, cfg);
+	if (ret < 0)
+		return ret;
 	ret = validate_world(lc, cfg);
 	return ret;
 }

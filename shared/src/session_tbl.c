@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,8 +276,13 @@ gs_session_close(struct gs_session_tbl *t, struct gs_session *s, uint64_t now)
 	s->last_seen_tsc = now;
 	/* readers stop finding it by id at once; the position waits for the sweep */
 	__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
+	/*
+	 * The address slot is recorded only once its key is gone: killed in
+	 * between, the slot leaks (the next writer's repair takes it back),
+	 * never is it freed twice.
+	 */
 	pos = rte_hash_del_key_with_hash(t->peers, &pk, sig_peer(&pk));
-	s->peer_pos = pos >= 0 ? (uint32_t)pos + 1 : 0; /* the peer slot to free later */
+	__atomic_store_n(&s->peer_pos, pos >= 0 ? (uint32_t)pos + 1 : 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -304,10 +310,19 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 			gs_session_close(t, s, now);
 			expired++;
 		} else if (s->state == GS_SESS_CLOSED && age > grace_cycles) {
-			if (s->peer_pos != 0)
-				rte_hash_free_key_with_position(
-					t->peers, (int32_t)(s->peer_pos - 1));
-			s->peer_pos = 0;
+			uint32_t peer_pos = s->peer_pos;
+
+			/*
+			 * Forget the address slot, then free it (the fence keeps the
+			 * store before the free's): rte_hash does not check for a
+			 * double free, and a writer killed in between leaves its
+			 * successor a leak to reclaim (repair) rather than a slot
+			 * to free a second time.
+			 */
+			__atomic_store_n(&s->peer_pos, 0, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+			if (peer_pos != 0)
+				rte_hash_free_key_with_position(t->peers, (int32_t)(peer_pos - 1));
 			__atomic_store_n(&s->state, GS_SESS_FREE, __ATOMIC_RELEASE);
 			__atomic_fetch_sub(&t->hdr->used, 1, __ATOMIC_RELAXED);
 			if (t->free != NULL) /* else the first open finds it FREE */
@@ -318,28 +333,54 @@ gs_session_sweep(struct gs_session_tbl *t, uint64_t now, uint64_t idle_cycles,
 	return expired;
 }
 
+/*
+ * Rebuild the address hash from the sessions, which are the truth: the hash
+ * is gs-session's own index (no other process looks an address up), so
+ * nobody reads it while the writer that attaches repairs it. A killed writer
+ * may have left a key of a session it never published, an address slot it
+ * removed but never recorded or freed (leaked), or, killed by an older
+ * build, a slot freed but still recorded; starting over from an empty hash
+ * mends all of them. Killed while it rebuilds, the next writer starts over.
+ */
 unsigned int
-gs_session_tbl_repair(struct gs_session_tbl *t)
+gs_session_tbl_repair(struct gs_session_tbl *t, uint64_t now)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0, used = 0;
-	unsigned int removed = 0;
-	int32_t pos;
+	int32_t held = rte_hash_count(t->peers); /* slots off the free ring, for the count */
+	uint32_t pending = 0, added = 0, used = 0;
+	unsigned int closed = 0;
 
-	/* address keys added by a writer that died before publishing their session */
-	while ((pos = rte_hash_iterate(t->peers, &key, &data, &next)) >= 0) {
-		struct peer_key copy = *(const struct peer_key *)key;
-		uintptr_t idx = (uintptr_t)data;
-		const struct gs_session *s = idx < t->max ? &t->s[idx] : NULL;
+	/* the reset frees the slots closed sessions still hold: forget them first */
+	for (uint32_t i = 0; i < t->max; i++) {
+		struct gs_session *s = &t->s[i];
 
-		if (s != NULL && s->state == GS_SESS_ACTIVE && s->peer.ip == copy.ip &&
-			s->peer.port == copy.port)
-			continue;
-		rte_hash_del_key_with_hash(t->peers, &copy, sig_peer(&copy));
-		rte_hash_free_key_with_position(t->peers, pos);
-		removed++;
+		if (s->state == GS_SESS_CLOSED && s->peer_pos != 0) {
+			__atomic_store_n(&s->peer_pos, 0, __ATOMIC_RELAXED);
+			pending++;
+		}
 	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rte_hash_reset(t->peers);
+	for (uint32_t i = 0; i < t->max; i++) {
+		struct gs_session *s = &t->s[i];
+		struct peer_key pk;
+		void *data;
+
+		if (s->state != GS_SESS_ACTIVE)
+			continue;
+		peer_key_init(&pk, &s->peer);
+		if (rte_hash_lookup_with_hash_data(t->peers, &pk, sig_peer(&pk), &data) < 0 &&
+			rte_hash_add_key_with_hash_data(
+				t->peers, &pk, sig_peer(&pk), (void *)(uintptr_t)i) == 0) {
+			added++;
+			continue;
+		}
+		/* an address that has another session already, or no room: closed */
+		s->last_seen_tsc = now;
+		__atomic_store_n(&s->state, GS_SESS_CLOSED, __ATOMIC_RELEASE);
+		closed++;
+	}
+	if (closed > 0)
+		GS_LOG(WARNING, "%u sessions closed: their address could not be indexed", closed);
 	/* the free slots, and a count the dead writer may have left half-updated */
 	if (free_list_build(t) == 0) {
 		used = t->max - t->n_free;
@@ -349,7 +390,8 @@ gs_session_tbl_repair(struct gs_session_tbl *t)
 			used += t->s[i].state != GS_SESS_FREE;
 	}
 	__atomic_store_n(&t->hdr->used, used, __ATOMIC_RELAXED);
-	return removed;
+	/* slots held before, less those of closed sessions and of the keys put back */
+	return held > (int32_t)(pending + added) ? (unsigned int)held - pending - added : 0;
 }
 
 uint32_t
@@ -439,6 +481,40 @@ gs_tokens_used_add(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN], 
 		u->hash, id, sig_token(id), used_data(expire_s, session_id));
 
 	return ret < 0 ? -ENOSPC : 0;
+}
+
+void
+gs_tokens_used_del(struct gs_tokens_used *u, const uint8_t id[GS_TOKEN_ID_LEN])
+{
+	rte_hash_del_key_with_hash(u->hash, id, sig_token(id));
+}
+
+int
+gs_session_open_token(struct gs_session_tbl *t, struct gs_tokens_used *u,
+	const uint8_t token_id[GS_TOKEN_ID_LEN], uint64_t until_s, const struct gs_peer *peer,
+	uint64_t player_id, const struct gs_session_keys *keys, uint64_t now,
+	struct gs_session **out)
+{
+	int ret;
+
+	/* remembered first: no session is ever published with its token unremembered */
+	if (gs_tokens_used_add(u, token_id, until_s, 0) < 0)
+		return -ENOBUFS;
+	ret = gs_session_open_keyed(t, peer, player_id, keys, now, out);
+	if (ret < 0) {
+		gs_tokens_used_del(u, token_id); /* unspent: the client may try it again */
+		return ret;
+	}
+	/* the token's entry exists: this only records the session it opened */
+	gs_tokens_used_add(u, token_id, until_s, (*out)->session_id);
+	return 0;
+}
+
+bool
+gs_session_keys_equal(const struct gs_session_tbl *t, const struct gs_session *s,
+	const struct gs_session_keys *keys)
+{
+	return sodium_memcmp(gs_session_keys_of(t, s), keys, sizeof(*keys)) == 0;
 }
 
 unsigned int

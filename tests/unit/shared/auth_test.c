@@ -104,6 +104,35 @@ test_token_expires_after_its_lifetime(void)
 }
 
 static void
+test_token_living_longer_than_the_server_allows_or_created_ahead_of_it_is_refused(void)
+{
+	struct gs_token t;
+
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW, 3600);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3600), GS_TOKEN_OK);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW + 3600, 3600), GS_TOKEN_OK);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3599), GS_TOKEN_LIFETIME);
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW, 7 * 86400); /* a week: refused all week long */
+	CU_ASSERT_EQUAL(
+		gs_token_check_lifetime(&t, NOW, GS_TOKEN_MAX_LIFETIME_S), GS_TOKEN_LIFETIME);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW + 7 * 86400 - 60, GS_TOKEN_MAX_LIFETIME_S),
+		GS_TOKEN_LIFETIME);
+	/* created ahead of the server's clock: by the allowed skew, not more */
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW + GS_TOKEN_CLOCK_SKEW_S, 60);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3600), GS_TOKEN_OK);
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW + GS_TOKEN_CLOCK_SKEW_S + 1, 60);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3600), GS_TOKEN_LIFETIME);
+	/* milliseconds for seconds (a backend bug): a far future, refused */
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW * 1000, 60);
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3600), GS_TOKEN_LIFETIME);
+	/* expiring before it was created */
+	gs_token_new(&t, PROTO, 1, IP, PORT, NOW, 60);
+	t.expire_s = t.create_s - 1;
+	CU_ASSERT_EQUAL(gs_token_check_lifetime(&t, NOW, 3600), GS_TOKEN_LIFETIME);
+	CU_ASSERT_STRING_EQUAL(gs_token_err_str(GS_TOKEN_LIFETIME), "lifetime");
+}
+
+static void
 test_token_for_another_server_or_game_is_refused(void)
 {
 	struct gs_token t, o;
@@ -416,6 +445,8 @@ static CU_TestInfo token_tests[] = {
 		test_token_with_any_byte_changed_is_forged_or_refused },
 	{ "another key is forged", test_token_under_another_key_is_forged },
 	{ "expires after its lifetime", test_token_expires_after_its_lifetime },
+	{ "living longer than the server allows, or created ahead of it, is refused",
+		test_token_living_longer_than_the_server_allows_or_created_ahead_of_it_is_refused },
 	{ "another server or game is refused", test_token_for_another_server_or_game_is_refused },
 	{ "wrong length is refused", test_token_of_wrong_length_is_refused },
 	{ "two tokens differ", test_two_tokens_differ_in_nonce_and_keys },

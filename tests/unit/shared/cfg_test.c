@@ -89,6 +89,10 @@ assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
 	CU_ASSERT_EQUAL(a->start_timeout_ms, b->start_timeout_ms);
 	CU_ASSERT_EQUAL(a->handler_timeout_ms, b->handler_timeout_ms);
 	CU_ASSERT_EQUAL(a->ring_size, b->ring_size);
+	CU_ASSERT_EQUAL(a->auth_mode, b->auth_mode);
+	CU_ASSERT_EQUAL(a->used_tokens, b->used_tokens);
+	CU_ASSERT_EQUAL(a->max_token_lifetime_s, b->max_token_lifetime_s);
+	CU_ASSERT_EQUAL(a->challenge_ttl_ms, b->challenge_ttl_ms);
 	CU_ASSERT_EQUAL(a->max_sessions, b->max_sessions);
 	CU_ASSERT_EQUAL(a->idle_timeout_ms, b->idle_timeout_ms);
 	CU_ASSERT_EQUAL(a->heartbeat_interval_ms, b->heartbeat_interval_ms);
@@ -210,6 +214,8 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_EQUAL(def.memory_mb, 512);
 	CU_ASSERT_EQUAL(def.ring_size, 1024);
 	CU_ASSERT_EQUAL(def.max_sessions, 65536);
+	CU_ASSERT_EQUAL(def.used_tokens, 131072);
+	CU_ASSERT_EQUAL(def.max_token_lifetime_s, 3600);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_PRIMARY].lcore_first, 1);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_SESSION].lcore_first, 10);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_MOVE].lcore_first, 20);
@@ -483,11 +489,13 @@ static void
 test_auth_and_limit_keys_are_parsed(void)
 {
 	CU_ASSERT_EQUAL(load("[auth]\nmode = open\nprotocol_id = 0x1234\nused_tokens = 2048\n"
+			     "max_token_lifetime_s = 600\n"
 			     "[limits]\nsource_pps = 0\nsession_pps = 60\nconnect_burst = 7\n"),
 		0);
 	CU_ASSERT_EQUAL(cfg.auth_mode, GS_AUTH_OPEN);
 	CU_ASSERT_EQUAL(cfg.protocol_id, 0x1234);
 	CU_ASSERT_EQUAL(cfg.used_tokens, 2048);
+	CU_ASSERT_EQUAL(cfg.max_token_lifetime_s, 600);
 	CU_ASSERT_EQUAL(cfg.source_pps, 0);
 	CU_ASSERT_EQUAL(cfg.session_pps, 60);
 	CU_ASSERT_EQUAL(cfg.connect_burst, 7);
@@ -715,6 +723,38 @@ test_heartbeat_interval_over_a_third_of_idle_timeout_is_refused(void)
 		load("[sessions]\nidle_timeout_ms = 1000\nheartbeat_interval_ms = 500\n"), -EINVAL);
 	assert_err_names(3, "sessions", "heartbeat_interval_ms", "500");
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 333"));
+}
+
+static void
+test_max_token_lifetime_out_of_range_is_refused(void)
+{
+	CU_ASSERT_EQUAL(load("[auth]\nmax_token_lifetime_s = 9\n"), -EINVAL);
+	assert_err_names(2, "auth", "max_token_lifetime_s", "9");
+	CU_ASSERT_EQUAL(
+		load("[auth]\nused_tokens = 1048576\nmax_token_lifetime_s = 604801\n"), -EINVAL);
+	assert_err_names(3, "auth", "max_token_lifetime_s", "604801");
+	CU_ASSERT_EQUAL(load("[auth]\nused_tokens = 1048576\nmax_token_lifetime_s = 604800\n"), 0);
+	CU_ASSERT_EQUAL(cfg.max_token_lifetime_s, 604800);
+}
+
+/* A used token is remembered up to max_token_lifetime_s: fewer than one connect a second lasts. */
+static void
+test_used_tokens_fewer_than_max_token_lifetime_are_refused(void)
+{
+	/* the built-in used_tokens is 131072, max_token_lifetime_s 3600 */
+	CU_ASSERT_EQUAL(load("[auth]\nused_tokens = 2048\n"), -EINVAL);
+	assert_err_names(2, "auth", "used_tokens", "2048");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least max_token_lifetime_s (3600)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "connects/s x max_token_lifetime_s"));
+	CU_ASSERT_EQUAL(load("[auth]\nused_tokens = 3600\n"), 0);
+	/* only max_token_lifetime_s given: it is the one named */
+	CU_ASSERT_EQUAL(load("[auth]\nmax_token_lifetime_s = 604800\n"), -EINVAL);
+	assert_err_names(2, "auth", "max_token_lifetime_s", "604800");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most used_tokens (131072)"));
+	/* a week's tokens need 604800 entries for one connect a second */
+	CU_ASSERT_EQUAL(load("[auth]\nmax_token_lifetime_s = 604800\nused_tokens = 604800\n"), 0);
+	/* mode = open remembers no token */
+	CU_ASSERT_EQUAL(load("[auth]\nmode = open\nused_tokens = 2048\n"), 0);
 }
 
 static void
@@ -1225,6 +1265,10 @@ static CU_TestInfo error_tests[] = {
 		test_handler_timeout_below_twice_heartbeat_and_idle_sleep_is_refused },
 	{ "heartbeat_interval_ms over a third of idle_timeout_ms is refused",
 		test_heartbeat_interval_over_a_third_of_idle_timeout_is_refused },
+	{ "max_token_lifetime_s out of range is refused",
+		test_max_token_lifetime_out_of_range_is_refused },
+	{ "used_tokens fewer than max_token_lifetime_s are refused",
+		test_used_tokens_fewer_than_max_token_lifetime_are_refused },
 	{ "heartbeat_interval_ms override is named as command line",
 		test_heartbeat_interval_override_is_named_as_command_line },
 	{ "mbufs fewer than queues, caches and bursts hold are refused",

@@ -556,7 +556,7 @@ test_repair_of_a_healthy_table_removes_nothing(void)
 	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pa, 1, 1, &a), 0);
 	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pb, 2, 1, &b), 0);
 	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, b, 2), 0);
-	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t), 0);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t, 3), 0);
 	CU_ASSERT_PTR_EQUAL(gs_session_find(&t, a->session_id), a);
 	gs_session_tbl_free(&t);
 }
@@ -575,7 +575,7 @@ test_repair_removes_the_address_key_of_an_unpublished_session(void)
 	/* the writer died after adding a's address key, before publishing it ACTIVE */
 	a->state = GS_SESS_FREE;
 
-	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t), 1);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t, 3), 1);
 	CU_ASSERT_PTR_NULL(gs_session_find(&t, id_a));
 	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 1); /* a's address key is gone */
 	CU_ASSERT_EQUAL(gs_session_count(&t), 1);    /* recounted: b only */
@@ -609,7 +609,7 @@ test_a_second_writer_handle_reuses_exactly_the_free_positions(void)
 	/* as gs-session does at attach: attach, then repair */
 	CU_ASSERT_EQUAL_FATAL(gs_session_tbl_attach(&w2), 0);
 	CU_ASSERT_EQUAL(w2.max, 8);
-	CU_ASSERT_EQUAL(gs_session_tbl_repair(&w2), 0);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&w2, 10), 0);
 	CU_ASSERT_EQUAL(gs_session_count(&w2), 2);
 	CU_ASSERT_PTR_EQUAL(gs_session_find(&w2, a->session_id), a);
 	CU_ASSERT_PTR_EQUAL(gs_session_find(&w2, c->session_id), c);
@@ -642,11 +642,196 @@ test_repaired_slot_is_freed_by_the_next_sweep(void)
 	a = gs_session_find_peer(&t, &p);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	a->state = GS_SESS_FREE;
-	CU_ASSERT(gs_session_tbl_repair(&t) > 0);
+	CU_ASSERT(gs_session_tbl_repair(&t, 150) > 0);
 	gs_session_sweep(&t, 200, NO_IDLE, 50, t.max, &cursor, NULL, NULL);
 	p = peer_n(1000);
 	CU_ASSERT_EQUAL(gs_session_open(&t, &p, 1, 201, &s), 0);
 	CU_ASSERT_PTR_EQUAL(s, a);
+	gs_session_tbl_free(&t);
+}
+
+/* --- crash consistency of the address hash ---------------------------------------------- */
+
+/*
+ * Every address slot freed goes through this wrapper (-Wl,--wrap): it counts
+ * the slots freed while a session of the table still names them in
+ * peer_pos, where a writer killed right after the free would leave a
+ * successor to free them a second time.
+ */
+static unsigned int slots_freed_while_named;
+
+int __real_rte_hash_free_key_with_position(const struct rte_hash *h, const int32_t position);
+int __wrap_rte_hash_free_key_with_position(const struct rte_hash *h, const int32_t position);
+
+int
+__wrap_rte_hash_free_key_with_position(const struct rte_hash *h, const int32_t position)
+{
+	if (h == t.peers && t.s != NULL)
+		for (uint32_t i = 0; i < t.max; i++)
+			if (t.s[i].state != GS_SESS_FREE &&
+				t.s[i].peer_pos == (uint32_t)position + 1)
+				slots_freed_while_named++;
+	return __real_rte_hash_free_key_with_position(h, position);
+}
+
+/*
+ * Close every active session of @p w, free the slots (grace 0), then open one
+ * for each of peers @p first... until the table is full: every one must open
+ * (max of them), be found by its address with its own data, and hold one
+ * address slot of its own.
+ */
+static void
+refill_and_check_every_peer(struct gs_session_tbl *w, uint32_t first, uint64_t now)
+{
+	struct gs_session *s;
+	uint32_t cursor = 0;
+	struct gs_peer p;
+
+	for (uint32_t i = 0; i < w->max; i++)
+		if (w->s[i].state == GS_SESS_ACTIVE)
+			CU_ASSERT_EQUAL(gs_session_close(w, &w->s[i], now), 0);
+	gs_session_sweep(w, now + 1, NO_IDLE, 0, w->max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL(gs_session_count(w), 0);
+	CU_ASSERT_EQUAL(rte_hash_count(w->peers), 0);
+	for (uint32_t i = 0; i < w->max; i++) {
+		p = peer_n(first + i);
+		CU_ASSERT_EQUAL_FATAL(gs_session_open(w, &p, first + i, now + 2, &s), 0);
+	}
+	p = peer_n(first + w->max);
+	CU_ASSERT_EQUAL(gs_session_open(w, &p, 0, now + 2, &s), -ENOSPC);
+	CU_ASSERT_EQUAL(rte_hash_count(w->peers), (int32_t)w->max);
+	for (uint32_t i = 0; i < w->max; i++) {
+		p = peer_n(first + i);
+		s = gs_session_find_peer(w, &p);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(s->player_id, first + i);
+		CU_ASSERT_EQUAL(memcmp(&s->peer, &p, sizeof(p)), 0);
+	}
+}
+
+static void
+test_sweep_forgets_an_address_slot_before_it_frees_it(void)
+{
+	struct gs_session *s;
+	uint32_t cursor = 0;
+	struct gs_peer p;
+
+	tbl_new(40);
+	slots_freed_while_named = 0;
+	for (uint32_t i = 0; i < 8; i++) {
+		p = peer_n(i);
+		CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &p, i, 100, &s), 0);
+		CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, s, 200), 0);
+		CU_ASSERT_NOT_EQUAL(s->peer_pos, 0); /* its slot, to free after the grace period */
+	}
+	gs_session_sweep(&t, 300, NO_IDLE, 50, t.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL(gs_session_count(&t), 0);
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 0);
+	CU_ASSERT_EQUAL(slots_freed_while_named, 0);
+	gs_session_tbl_free(&t);
+}
+
+/* A writer killed after freeing a closed session's address slot, before forgetting it. */
+static void
+test_a_slot_freed_by_a_killed_sweep_is_not_freed_again_by_its_successor(void)
+{
+	struct gs_session_tbl w2;
+	struct gs_session *victim;
+	uint32_t cursor = 0, n;
+	struct gs_peer p;
+	int ret;
+
+	tbl_new(40);
+	n = fill(0, 100, &ret);
+	CU_ASSERT_EQUAL_FATAL(n, 40);
+	p = peer_n(0);
+	victim = gs_session_find_peer(&t, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(victim);
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, victim, 1000), 0);
+	CU_ASSERT_NOT_EQUAL_FATAL(victim->peer_pos, 0);
+	/* the sweep's first step, then the kill: still CLOSED, peer_pos still set */
+	rte_hash_free_key_with_position(t.peers, (int32_t)(victim->peer_pos - 1));
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 39);
+
+	/* the successor attaches, repairs and sweeps */
+	CU_ASSERT_EQUAL_FATAL(gs_session_tbl_attach(&w2), 0);
+	gs_session_tbl_repair(&w2, 1500);
+	gs_session_sweep(&w2, 2000, NO_IDLE, 500, w2.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL(victim->state, GS_SESS_FREE);
+	CU_ASSERT_EQUAL(gs_session_count(&w2), 39);
+	CU_ASSERT_EQUAL(rte_hash_count(w2.peers), 39); /* freed once: not 38 */
+	refill_and_check_every_peer(&w2, 5000, 3000);
+	free(w2.free);
+	gs_session_tbl_free(&t);
+}
+
+/*
+ * A writer killed between removing an address key and recording its slot
+ * (close), or between forgetting the slot and freeing it (sweep): the slots
+ * are leaked, and the successor's repair takes them back.
+ */
+static void
+test_slots_leaked_by_a_killed_close_or_sweep_are_reclaimed_by_repair(void)
+{
+	struct gs_session_tbl w2;
+	struct gs_session *a, *b;
+	uint32_t cursor = 0, n;
+	struct gs_peer p;
+	int ret;
+
+	tbl_new(40);
+	n = fill(0, 100, &ret);
+	CU_ASSERT_EQUAL_FATAL(n, 40);
+	p = peer_n(0);
+	a = gs_session_find_peer(&t, &p);
+	p = peer_n(1);
+	b = gs_session_find_peer(&t, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, a, 1000), 0);
+	a->peer_pos = 0; /* close killed before it recorded the slot */
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, b, 1000), 0);
+	b->peer_pos = 0; /* sweep killed after forgetting the slot, before freeing it */
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 40);
+
+	CU_ASSERT_EQUAL_FATAL(gs_session_tbl_attach(&w2), 0);
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&w2, 1500), 2);
+	CU_ASSERT_EQUAL(rte_hash_count(w2.peers), 38);
+	for (uint32_t i = 2; i < 40; i++) { /* the active sessions keep their addresses */
+		p = peer_n(i);
+		CU_ASSERT_PTR_NOT_NULL(gs_session_find_peer(&w2, &p));
+	}
+	gs_session_sweep(&w2, 2000, NO_IDLE, 500, w2.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL(gs_session_count(&w2), 38);
+	refill_and_check_every_peer(&w2, 5000, 3000);
+	free(w2.free);
+	gs_session_tbl_free(&t);
+}
+
+/* Two active sessions of one address (a table damaged by hand): repair keeps the first. */
+static void
+test_repair_closes_an_active_session_whose_address_another_has(void)
+{
+	struct gs_peer pa = peer_n(1), pb = peer_n(2);
+	struct gs_session *a, *b, *first, *second;
+	uint32_t cursor = 0;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pa, 1, 1, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open(&t, &pb, 2, 1, &b), 0);
+	b->peer = a->peer;
+	first = a < b ? a : b;
+	second = a < b ? b : a;
+	CU_ASSERT_EQUAL(gs_session_tbl_repair(&t, 50), 1); /* b's old key */
+	CU_ASSERT_EQUAL(first->state, GS_SESS_ACTIVE);
+	CU_ASSERT_EQUAL(second->state, GS_SESS_CLOSED);
+	CU_ASSERT_EQUAL(second->last_seen_tsc, 50);
+	CU_ASSERT_PTR_EQUAL(gs_session_find_peer(&t, &pa), first);
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 1);
+	gs_session_sweep(&t, 100, NO_IDLE, 10, t.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL(second->state, GS_SESS_FREE);
+	CU_ASSERT_EQUAL(gs_session_count(&t), 1);
+	CU_ASSERT_EQUAL(rte_hash_count(t.peers), 1);
 	gs_session_tbl_free(&t);
 }
 
@@ -715,6 +900,107 @@ test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp(void)
 	gs_tokens_used_free(&u);
 }
 
+/* --- sessions opened with a token -------------------------------------------------------- */
+
+static struct gs_session_keys
+keys_n(uint8_t n)
+{
+	struct gs_session_keys k;
+
+	memset(k.c2s, n, sizeof(k.c2s));
+	memset(k.s2c, (uint8_t)~n, sizeof(k.s2c));
+	return k;
+}
+
+static void
+test_a_connect_refused_for_a_full_table_can_retry_with_the_same_token(void)
+{
+	struct gs_session_keys k = keys_n(7);
+	struct gs_peer p = peer_n(1000);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *s, *victim;
+	uint32_t cursor = 0, sid = 0, n;
+	int ret;
+
+	tbl_new(40);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	n = fill(0, 100, &ret);
+	CU_ASSERT_EQUAL_FATAL(n, 40);
+	token_n(id, 1);
+	CU_ASSERT_EQUAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 200, &s), -ENOSPC);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 1000, NULL)); /* not spent */
+	CU_ASSERT_EQUAL(rte_hash_count(u.hash), 0);
+
+	/* a slot frees: the same token opens a session */
+	victim = &t.s[5];
+	CU_ASSERT_EQUAL_FATAL(gs_session_close(&t, victim, 300), 0);
+	gs_session_sweep(&t, 301, NO_IDLE, 0, t.max, &cursor, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 400, &s), 0);
+	CU_ASSERT_PTR_EQUAL(s, victim);
+	CU_ASSERT_PTR_EQUAL(gs_session_find_peer(&t, &p), s);
+	CU_ASSERT_EQUAL(s->player_id, 9);
+	CU_ASSERT_TRUE(gs_session_keys_equal(&t, s, &k));
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, s->session_id);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 5001, NULL)); /* remembered until 5000 */
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
+static void
+test_a_connect_refused_for_a_full_used_token_table_opens_no_session(void)
+{
+	struct gs_session_keys k = keys_n(3);
+	struct gs_peer p = peer_n(1);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *s = NULL;
+	uint32_t n = 0;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 8, SOCKET_ID_ANY), 0);
+	do
+		token_n(id, ++n);
+	while (gs_tokens_used_add(&u, id, 5000, n) == 0 && n < 100);
+	CU_ASSERT_FATAL(n < 100);
+	token_n(id, 1000);
+	CU_ASSERT_EQUAL(gs_session_open_token(&t, &u, id, 5000, &p, 9, &k, 200, &s), -ENOBUFS);
+	CU_ASSERT_PTR_NULL(gs_session_find_peer(&t, &p));
+	CU_ASSERT_EQUAL(gs_session_count(&t), 0);
+	CU_ASSERT_FALSE(gs_tokens_used_has(&u, id, 1000, NULL));
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
+/* The session a token opened is told by its keys, even when its id was never recorded. */
+static void
+test_a_session_is_told_by_the_keys_of_the_token_that_opened_it(void)
+{
+	struct gs_session_keys ka = keys_n(1), kb = keys_n(2);
+	struct gs_peer pa = peer_n(1), pb = peer_n(2);
+	uint8_t id[GS_TOKEN_ID_LEN];
+	struct gs_tokens_used u;
+	struct gs_session *a, *b;
+	uint32_t sid = 1;
+
+	tbl_new(64);
+	CU_ASSERT_EQUAL_FATAL(gs_tokens_used_create(&u, 64, SOCKET_ID_ANY), 0);
+	token_n(id, 1);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &pa, 1, &ka, 10, &a), 0);
+	token_n(id, 2);
+	CU_ASSERT_EQUAL_FATAL(gs_session_open_token(&t, &u, id, 5000, &pb, 2, &kb, 10, &b), 0);
+	/* killed between opening b and recording its id: the token is there, with session 0 */
+	CU_ASSERT_EQUAL(gs_tokens_used_add(&u, id, 5000, 0), 0);
+	CU_ASSERT_TRUE(gs_tokens_used_has(&u, id, 1000, &sid));
+	CU_ASSERT_EQUAL(sid, 0);
+	CU_ASSERT_TRUE(gs_session_keys_equal(&t, b, &kb));
+	CU_ASSERT_FALSE(gs_session_keys_equal(&t, a, &kb));
+	CU_ASSERT_FALSE(gs_session_keys_equal(&t, b, &ka));
+	gs_tokens_used_free(&u);
+	gs_session_tbl_free(&t);
+}
+
 static CU_TestInfo open_tests[] = {
 	{ "open then find by id and by peer returns it",
 		test_open_then_find_by_id_and_by_peer_returns_it },
@@ -775,11 +1061,29 @@ static CU_TestInfo repair_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo crash_tests[] = {
+	{ "sweep forgets an address slot before it frees it",
+		test_sweep_forgets_an_address_slot_before_it_frees_it },
+	{ "a slot freed by a killed sweep is not freed again by its successor",
+		test_a_slot_freed_by_a_killed_sweep_is_not_freed_again_by_its_successor },
+	{ "slots leaked by a killed close or sweep are reclaimed by repair",
+		test_slots_leaked_by_a_killed_close_or_sweep_are_reclaimed_by_repair },
+	{ "repair closes an active session whose address another has",
+		test_repair_closes_an_active_session_whose_address_another_has },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo token_tests[] = {
 	{ "a used token is known until it expires, with the session it opened",
 		test_a_used_token_is_known_until_it_expires_with_the_session_it_opened },
 	{ "used tokens: sweep forgets the expired only; far expiries clamp",
 		test_used_tokens_sweep_forgets_the_expired_only_and_far_expiries_clamp },
+	{ "a connect refused for a full table can retry with the same token",
+		test_a_connect_refused_for_a_full_table_can_retry_with_the_same_token },
+	{ "a connect refused for a full used-token table opens no session",
+		test_a_connect_refused_for_a_full_used_token_table_opens_no_session },
+	{ "a session is told by the keys of the token that opened it",
+		test_a_session_is_told_by_the_keys_of_the_token_that_opened_it },
 	CU_TEST_INFO_NULL,
 };
 
@@ -788,6 +1092,7 @@ static CU_SuiteInfo suites[] = {
 	{ .pName = "session close and sweep", .pTests = close_tests },
 	{ .pName = "session by slot", .pTests = slot_tests },
 	{ .pName = "session repair", .pTests = repair_tests },
+	{ .pName = "session crash consistency", .pTests = crash_tests },
 	{ .pName = "used connect tokens", .pTests = token_tests },
 	CU_SUITE_INFO_NULL,
 };
