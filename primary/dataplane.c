@@ -562,33 +562,86 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 }
 
 int
+dataplane_init(struct primary *p)
+{
+	unsigned int id;
+
+	RTE_LCORE_FOREACH(id) {
+		int idx = rte_lcore_index((int)id);
+		int socket = (int)rte_lcore_to_socket_id(id);
+		struct lcore_ctx *lc;
+
+		if (idx < 0 || (unsigned int)idx >= p->n_lcores ||
+			(unsigned int)idx >= GS_MAX_PRIMARY_LCORES) {
+			GS_LOG(ERR, "lcore %u has index %d: the primary has %u lcores", id, idx,
+				p->n_lcores);
+			return -EINVAL;
+		}
+		lc = rte_zmalloc_socket("gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+		if (lc == NULL) {
+			GS_LOG(ERR, "no hugepage memory for the state of lcore %u", id);
+			return -ENOMEM;
+		}
+		p->lcore_ctx[idx] = lc; /* dataplane_fini() frees it, whatever comes next */
+		lc->source_tat = rte_zmalloc_socket("gs_source_tat",
+			SOURCE_BUCKETS * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+		if (lc->source_tat == NULL) {
+			GS_LOG(ERR, "no hugepage memory for the source buckets of lcore %u", id);
+			return -ENOMEM;
+		}
+		lc->p = p;
+		lc->idx = (unsigned int)idx;
+		lc->st = &p->ctl->lcores[idx];
+		challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
+	}
+	return 0;
+}
+
+void
+dataplane_fini(struct primary *p)
+{
+	for (unsigned int i = 0; i < GS_MAX_PRIMARY_LCORES; i++) {
+		struct lcore_ctx *lc = p->lcore_ctx[i];
+
+		if (lc == NULL)
+			continue;
+		rte_free(lc->source_tat);
+		rte_free(lc);
+		p->lcore_ctx[i] = NULL;
+	}
+}
+
+/*
+ * An lcore that cannot poll stops the group: its queues would go unpolled,
+ * and only the main lcore turns a signal into a stop, so without this the
+ * others would never leave their loops and main() would wait for ever.
+ */
+static int
+lcore_fail(struct primary *p, int idx, int err, const char *why)
+{
+	GS_LOG(ERR, "lcore %u (index %d): %s: stopping every lcore", rte_lcore_id(), idx, why);
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	return err;
+}
+
+int
 dataplane_lcore(void *arg)
 {
 	struct primary *p = arg;
+	int idx = rte_lcore_index((int)rte_lcore_id());
 	const struct gs_cfg_proc *pc = &p->app.cfg.proc[GS_ROLE_PRIMARY];
-	const uint64_t tick = rte_get_timer_hz() / TICKS_PER_SEC;
-	uint64_t next = rte_get_timer_cycles() + tick;
 	bool is_main = rte_lcore_id() == rte_get_main_lcore();
 	struct gs_idle_state idle;
 	struct lcore_ctx *lc;
-	int idx = rte_lcore_index((int)rte_lcore_id());
+	uint64_t tick, next;
 
-	if (idx < 0 || (unsigned int)idx >= p->n_lcores)
-		return -EINVAL;
-	lc = rte_zmalloc_socket(
-		"gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (idx < 0 || (unsigned int)idx >= p->n_lcores || idx >= GS_MAX_PRIMARY_LCORES)
+		return lcore_fail(p, idx, -EINVAL, "not one of the primary's lcores");
+	lc = p->lcore_ctx[idx];
 	if (lc == NULL)
-		return -ENOMEM;
-	lc->p = p;
-	lc->idx = (unsigned int)idx;
-	lc->st = &p->ctl->lcores[idx];
-	challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
-	lc->source_tat = rte_zmalloc_socket("gs_source_tat", SOURCE_BUCKETS * sizeof(uint64_t),
-		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-	if (lc->source_tat == NULL) {
-		rte_free(lc);
-		return -ENOMEM;
-	}
+		return lcore_fail(p, idx, -ENOMEM, "its state was not prepared (dataplane_init)");
+	tick = rte_get_timer_hz() / TICKS_PER_SEC;
+	next = rte_get_timer_cycles() + tick;
 	gs_idle_init(&idle, pc->idle, pc->idle_max_us);
 	GS_LOG(NOTICE, "lcore %u (index %u) polling, idle %s", rte_lcore_id(), lc->idx,
 		pc->idle == GS_IDLE_POLL ? "poll" : "backoff");
@@ -610,7 +663,5 @@ dataplane_lcore(void *arg)
 				__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 		}
 	}
-	rte_free(lc->source_tat);
-	rte_free(lc);
 	return 0;
 }

@@ -109,6 +109,49 @@ stop_handlers(struct primary *p)
 	}
 }
 
+/*
+ * Run the data path on every lcore, the main one included, until the stop;
+ * then read every lcore's return value. An lcore that fails has set the
+ * stop for the others (dataplane_lcore()), so none of the waits below is
+ * for ever.
+ *
+ * @return 0, or -EIO when an lcore could not be launched or failed.
+ */
+static int
+run_lcores(struct primary *p)
+{
+	bool launched[RTE_MAX_LCORE] = { false };
+	unsigned int id, failed = 0;
+	int ret;
+
+	RTE_LCORE_FOREACH_WORKER(id) {
+		ret = rte_eal_remote_launch(dataplane_lcore, p, id);
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eal_remote_launch(lcore %u): %s: stopping", id,
+				strerror(-ret));
+			__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+			failed++;
+			continue;
+		}
+		launched[id] = true;
+	}
+	ret = dataplane_lcore(p); /* the main lcore: its queues, the monitor, the signals */
+	if (ret < 0)
+		failed++;
+	RTE_LCORE_FOREACH_WORKER(id) {
+		if (!launched[id])
+			continue;
+		ret = rte_eal_wait_lcore(id);
+		if (ret < 0) {
+			GS_LOG(ERR, "lcore %u returned %s", id, strerror(-ret));
+			failed++;
+		}
+	}
+	if (failed > 0)
+		GS_LOG(ERR, "%u lcore(s) failed", failed);
+	return failed > 0 ? -EIO : 0;
+}
+
 static void
 print_stats(const struct primary *p)
 {
@@ -221,6 +264,9 @@ main(int argc, char **argv)
 	ret = port_init_all(p);
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot configure ports: %s\n", strerror(-ret));
+	ret = dataplane_init(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot prepare the lcores: %s\n", strerror(-ret));
 
 	if (telemetry_register(p) < 0)
 		GS_LOG(WARNING, "cannot register the /gsnet/ telemetry commands");
@@ -235,8 +281,8 @@ main(int argc, char **argv)
 		/* systemd Type=notify: the handler units may start now (no-op elsewhere) */
 		sd_notifyf(0, "READY=1\nSTATUS=ready: prefix %s, %u lcores, %u ports, game port %u",
 			p->app.cfg.file_prefix, p->n_lcores, p->n_ports, p->app.cfg.udp_port);
-		rte_eal_mp_remote_launch(dataplane_lcore, p, CALL_MAIN);
-		rte_eal_mp_wait_lcore();
+		if (run_lcores(p) < 0)
+			rc = GS_EXIT_FAILURE;
 		GS_LOG(NOTICE, "stopping");
 	} else if (ret != -EINTR) {
 		rc = GS_EXIT_FAILURE;
@@ -246,6 +292,7 @@ main(int argc, char **argv)
 	stop_handlers(p);
 	port_stop_all(p);
 	print_stats(p);
+	dataplane_fini(p);
 	telemetry_unregister();
 	if (eal_guard_stop(&p->eal_guard) == 0) {
 		shm_free(p);
