@@ -324,7 +324,11 @@ main(int argc, char **argv)
 	port_stop_all(p);
 	print_stats(p);
 	dataplane_fini(p);
-	telemetry_unregister();
+	if (telemetry_unregister() < 0) {
+		GS_LOG(WARNING,
+			"a telemetry command is still reading the shared memory: leaving it allocated");
+		shm_unused = false;
+	}
 	if (eal_guard_stop(&p->eal_guard) == 0 && shm_unused) {
 		shm_free(p);
 		gs_app_fini(&p->app);

@@ -99,7 +99,12 @@ void monitor_tick(struct primary *p, uint64_t now);
 /* telemetry.c */
 void stats_sum(const struct primary *p, struct gs_lcore_stats *sum);
 int telemetry_register(struct primary *p);
-void telemetry_unregister(void); /* before the shared memory goes */
+/*
+ * Before the shared memory goes: no /gsnet/ command reads it any more, and
+ * none still does (waited for, 1 s at most). @return 0, or -EBUSY when a
+ * command is still reading: the shared memory must then stay.
+ */
+int telemetry_unregister(void);
 
 /* dataplane.c */
 /*
