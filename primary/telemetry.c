@@ -127,18 +127,6 @@ slot_state_name(uint32_t st)
 	return st < RTE_DIM(names) && names[st] != NULL ? names[st] : "unknown";
 }
 
-/*
- * Copy the handler's counters (stats_seq up to the primary's line) the way
- * its seq lock expects, into the same offsets of @p copy.
- */
-static void
-slot_counters_read(const struct gs_handler_slot *s, struct gs_handler_slot *copy)
-{
-	gs_stats_read(&s->stats_seq, &copy->stats_seq,
-		offsetof(struct gs_handler_slot, down_since_tsc) -
-			offsetof(struct gs_handler_slot, stats_seq));
-}
-
 /* Milliseconds from @p then to @p now without overflowing the multiplication. */
 static uint64_t
 tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
@@ -193,7 +181,7 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 			if (gen == 0)
 				continue; /* never used */
 			snprintf(key, sizeof(key), "%s_%u", gs_class_name((enum gs_class)c), i);
-			slot_counters_read(s, &copy);
+			gs_handler_counters_read(s, &copy);
 			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 				rejected += copy.rejected[r];
 			put_str(d, key, "state",

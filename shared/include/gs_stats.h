@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gs_shm_types.h"
+
 static inline void
 gs_ctr_add(uint64_t *c, uint64_t n)
 {
@@ -53,6 +55,23 @@ gs_stats_read(const void *block, void *dst, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/**
+ * Copy the counters of handler slot @p s (the block from stats_seq up to the
+ * primary's line: processed, replied, rejected[], busy_cycles) into the
+ * same offsets of @p copy with gs_stats_read(); the other fields of
+ * @p copy are left as they are.
+ *
+ * @return gs_stats_read()'s verdict: true on a consistent copy.
+ */
+static inline bool
+gs_handler_counters_read(const struct gs_handler_slot *s, struct gs_handler_slot *copy)
+{
+	const size_t from = offsetof(struct gs_handler_slot, stats_seq);
+
+	return gs_stats_read((const char *)s + from, (char *)copy + from,
+		offsetof(struct gs_handler_slot, down_since_tsc) - from);
 }
 
 #endif /* GS_STATS_H */
