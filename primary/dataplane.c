@@ -332,11 +332,13 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 			&lc->fi[k], hw_checksums(m));
 		/*
 		 * The source bucket charges only what no key vouches for: echo
-		 * requests here, CONNECTs in dispatch(). A session's frames are
-		 * limited by its own bucket after the tag check, so frames spoofed
-		 * from a player's address cannot spend the player's budget.
+		 * and ARP requests here (frame_charges_source()), CONNECTs in
+		 * dispatch(). A session's frames are limited by its own bucket
+		 * after the tag check, so frames spoofed from a player's address
+		 * cannot spend the player's budget.
 		 */
-		if (lc->kind[k] == FRAME_ICMP_ECHO && !source_allow(lc, lc->fi[k].peer.ip, now)) {
+		if (frame_charges_source(lc->kind[k]) &&
+			!source_allow(lc, lc->fi[k].peer.ip, now)) {
 			lc->kind[k] = FRAME_DROP;
 			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
 			continue;
