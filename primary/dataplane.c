@@ -368,11 +368,13 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 			&lc->fi[k], hw_checksums(m));
 		/*
 		 * The source bucket charges only what no key vouches for: echo
-		 * requests here, CONNECTs in dispatch(). A session's frames are
-		 * limited by its own bucket after the tag check, so frames spoofed
-		 * from a player's address cannot spend the player's budget.
+		 * and ARP requests here (frame_charges_source()), CONNECTs in
+		 * dispatch(). A session's frames are limited by its own bucket
+		 * after the tag check, so frames spoofed from a player's address
+		 * cannot spend the player's budget.
 		 */
-		if (lc->kind[k] == FRAME_ICMP_ECHO && !source_allow(lc, lc->fi[k].peer.ip, now)) {
+		if (frame_charges_source(lc->kind[k]) &&
+			!source_allow(lc, lc->fi[k].peer.ip, now)) {
 			lc->kind[k] = FRAME_DROP;
 			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
 			continue;
@@ -647,34 +649,87 @@ idle_sleep(struct lcore_ctx *lc, uint64_t next)
 }
 
 int
+dataplane_init(struct primary *p)
+{
+	unsigned int id;
+
+	RTE_LCORE_FOREACH(id) {
+		int idx = rte_lcore_index((int)id);
+		int socket = (int)rte_lcore_to_socket_id(id);
+		struct lcore_ctx *lc;
+
+		if (idx < 0 || (unsigned int)idx >= p->n_lcores ||
+			(unsigned int)idx >= GS_MAX_PRIMARY_LCORES) {
+			GS_LOG(ERR, "lcore %u has index %d: the primary has %u lcores", id, idx,
+				p->n_lcores);
+			return -EINVAL;
+		}
+		lc = rte_zmalloc_socket("gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+		if (lc == NULL) {
+			GS_LOG(ERR, "no hugepage memory for the state of lcore %u", id);
+			return -ENOMEM;
+		}
+		p->lcore_ctx[idx] = lc; /* dataplane_fini() frees it, whatever comes next */
+		lc->source_tat = rte_zmalloc_socket("gs_source_tat",
+			SOURCE_BUCKETS * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+		if (lc->source_tat == NULL) {
+			GS_LOG(ERR, "no hugepage memory for the source buckets of lcore %u", id);
+			return -ENOMEM;
+		}
+		lc->p = p;
+		lc->idx = (unsigned int)idx;
+		lc->st = &p->ctl->lcores[idx];
+		challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
+		residence_init(lc);
+	}
+	return 0;
+}
+
+void
+dataplane_fini(struct primary *p)
+{
+	for (unsigned int i = 0; i < GS_MAX_PRIMARY_LCORES; i++) {
+		struct lcore_ctx *lc = p->lcore_ctx[i];
+
+		if (lc == NULL)
+			continue;
+		rte_free(lc->source_tat);
+		rte_free(lc);
+		p->lcore_ctx[i] = NULL;
+	}
+}
+
+/*
+ * An lcore that cannot poll stops the group: its queues would go unpolled,
+ * and only the main lcore turns a signal into a stop, so without this the
+ * others would never leave their loops and main() would wait for ever.
+ */
+static int
+lcore_fail(struct primary *p, int idx, int err, const char *why)
+{
+	GS_LOG(ERR, "lcore %u (index %d): %s: stopping every lcore", rte_lcore_id(), idx, why);
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	return err;
+}
+
+int
 dataplane_lcore(void *arg)
 {
 	struct primary *p = arg;
+	int idx = rte_lcore_index((int)rte_lcore_id());
 	const struct gs_cfg_proc *pc = &p->app.cfg.proc[GS_ROLE_PRIMARY];
-	const uint64_t tick = rte_get_timer_hz() / TICKS_PER_SEC;
-	uint64_t next = rte_get_timer_cycles() + tick;
 	bool is_main = rte_lcore_id() == rte_get_main_lcore();
 	struct gs_idle_state idle;
 	struct lcore_ctx *lc;
-	int idx = rte_lcore_index((int)rte_lcore_id());
+	uint64_t tick, next;
 
-	if (idx < 0 || (unsigned int)idx >= p->n_lcores)
-		return -EINVAL;
-	lc = rte_zmalloc_socket(
-		"gs_lcore_ctx", sizeof(*lc), RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (idx < 0 || (unsigned int)idx >= p->n_lcores || idx >= GS_MAX_PRIMARY_LCORES)
+		return lcore_fail(p, idx, -EINVAL, "not one of the primary's lcores");
+	lc = p->lcore_ctx[idx];
 	if (lc == NULL)
-		return -ENOMEM;
-	lc->p = p;
-	lc->idx = (unsigned int)idx;
-	lc->st = &p->ctl->lcores[idx];
-	challenge_init(&lc->challenge, p->ctl->cookie_key, p->app.cfg.challenge_ttl_ms);
-	residence_init(lc);
-	lc->source_tat = rte_zmalloc_socket("gs_source_tat", SOURCE_BUCKETS * sizeof(uint64_t),
-		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-	if (lc->source_tat == NULL) {
-		rte_free(lc);
-		return -ENOMEM;
-	}
+		return lcore_fail(p, idx, -ENOMEM, "its state was not prepared (dataplane_init)");
+	tick = rte_get_timer_hz() / TICKS_PER_SEC;
+	next = rte_get_timer_cycles() + tick;
 	gs_idle_init(&idle, pc->idle, pc->idle_max_us);
 	lcore_sleep_init(p, lc->idx, &lc->sleep);
 	if (pc->idle == GS_IDLE_WAKE && !lc->sleep.armed)
@@ -692,14 +747,14 @@ dataplane_lcore(void *arg)
 		} else if (gs_idle_wait(&idle)) {
 			idle_sleep(lc, next);
 		}
-		if (is_main && now >= next) {
+		if (now >= next) { /* every lcore's tick bounds its sleeps */
 			next = now + tick;
-			monitor_tick(p, now);
-			if (*p->sig_stop)
-				__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+			if (is_main) {
+				monitor_tick(p, now);
+				if (*p->sig_stop)
+					__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+			}
 		}
 	}
-	rte_free(lc->source_tat);
-	rte_free(lc);
 	return 0;
 }

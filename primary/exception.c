@@ -2,6 +2,7 @@
 #include "exception.h"
 
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,129 @@ exc_bucket_take(struct exc_bucket *b, uint64_t now)
 		/* another lcore took a token: tat was reloaded, look again */
 	}
 	return false;
+}
+
+/* lane shares of the reserve, in quarters: LINK 1, TCP 2, UDP the rest */
+static const uint32_t lane_quarters[EXC_LANE_MAX] = {
+	[EXC_LANE_LINK] = 1,
+	[EXC_LANE_TCP] = 2,
+};
+
+void
+exc_limit_init(struct exc_limit *l, uint64_t hz, uint32_t pps, uint32_t burst, uint32_t host_pct)
+{
+	uint32_t rpps = (uint32_t)((uint64_t)pps * host_pct / 100);
+	uint32_t rburst = (uint32_t)((uint64_t)burst * host_pct / 100);
+	uint32_t left_pps = rpps, left_burst = rburst;
+
+	memset(l, 0, sizeof(*l));
+	exc_bucket_init(&l->shared, hz, pps - rpps, burst - rburst);
+	for (unsigned int k = EXC_LANE_LINK; k < EXC_LANE_MAX; k++) {
+		uint32_t lp = k == EXC_LANE_MAX - 1 ? left_pps : rpps * lane_quarters[k] / 4;
+		uint32_t lb = k == EXC_LANE_MAX - 1 ? left_burst : rburst * lane_quarters[k] / 4;
+
+		left_pps -= lp;
+		left_burst -= lb;
+		/* 0 pps: no reserve; a burst under 1 is 1 (gs_rate_of) */
+		l->reserve[k].rate = gs_rate_of(hz, lp, lb);
+	}
+}
+
+bool
+exc_limit_take(struct exc_limit *l, enum exc_lane lane, uint64_t now)
+{
+	if (lane > EXC_LANE_OTHER && lane < EXC_LANE_MAX && l->reserve[lane].rate.interval != 0 &&
+		exc_bucket_take(&l->reserve[lane], now))
+		return true;
+	return exc_bucket_take(&l->shared, now);
+}
+
+#define PORT_DNS	  53
+#define PORT_DHCP_SERVER  67
+#define PORT_DHCP_CLIENT  68
+#define PORT_NTP	  123
+#define PORT_DHCP6_CLIENT 546
+#define PORT_DHCP6_SERVER 547
+#define TCP_SYN		  0x02
+#define TCP_RST		  0x04
+#define TCP_ACK		  0x10
+
+static inline uint16_t
+be16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The lane of a TCP or UDP header at @p l4 (@p len bytes to the frame's end). */
+static enum exc_lane
+l4_lane(uint8_t proto, const uint8_t *l4, uint32_t len, bool to_kernel, bool v6)
+{
+	if (proto == IPPROTO_TCP && len >= 14) {
+		uint8_t flags = l4[13];
+
+		if (to_kernel) { /* in: anything but a connection request */
+			if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+				return EXC_LANE_OTHER;
+			return EXC_LANE_TCP;
+		}
+		/* out: anything but the answers to one, SYN-ACK or reset */
+		if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) || (flags & TCP_RST) != 0)
+			return EXC_LANE_OTHER;
+		return EXC_LANE_TCP;
+	}
+	if (proto == IPPROTO_UDP && len >= 8) {
+		uint16_t sport = be16_at(l4), dport = be16_at(l4 + 2);
+		uint16_t peer = to_kernel ? sport : dport, ours = to_kernel ? dport : sport;
+
+		if (!v6 && peer == PORT_DHCP_SERVER && ours == PORT_DHCP_CLIENT)
+			return EXC_LANE_LINK;
+		if (v6 && peer == PORT_DHCP6_SERVER && ours == PORT_DHCP6_CLIENT)
+			return EXC_LANE_LINK;
+		if (peer == PORT_DNS || peer == PORT_NTP)
+			return EXC_LANE_UDP;
+	}
+	return EXC_LANE_OTHER;
+}
+
+enum exc_lane
+exc_lane_of(const uint8_t *frame, uint32_t len, bool to_kernel)
+{
+	uint32_t l2 = RTE_ETHER_HDR_LEN;
+	uint16_t type;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return EXC_LANE_OTHER;
+	type = be16_at(frame + 12);
+	if (type == RTE_ETHER_TYPE_VLAN) {
+		if (len < RTE_ETHER_HDR_LEN + 4)
+			return EXC_LANE_OTHER;
+		type = be16_at(frame + 16);
+		l2 += 4;
+	}
+	if (type == RTE_ETHER_TYPE_ARP)
+		return EXC_LANE_LINK;
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= l2 + 20) {
+		const uint8_t *ip = frame + l2;
+		uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+
+		if ((ip[0] >> 4) != 4 || ihl < 20 || len < l2 + ihl ||
+			(be16_at(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
+			return EXC_LANE_OTHER; /* a fragment: no L4 header to judge by */
+		return l4_lane(ip[9], ip + ihl, len - l2 - ihl, to_kernel, false);
+	}
+	if (type == RTE_ETHER_TYPE_IPV6 && len >= l2 + 40) {
+		const uint8_t *ip = frame + l2;
+		uint8_t next = ip[6], hop_limit = ip[7];
+
+		if (next == IPPROTO_ICMPV6) {
+			/* router and neighbour discovery, which no router forwarded */
+			if (len >= l2 + 41 && ip[40] >= 133 && ip[40] <= 137 && hop_limit == 255)
+				return EXC_LANE_LINK;
+			return EXC_LANE_OTHER;
+		}
+		return l4_lane(next, ip + 40, len - l2 - 40, to_kernel, true);
+	}
+	return EXC_LANE_OTHER;
 }
 
 bool
@@ -151,13 +275,14 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 			return ret;
 		}
 	}
-	exc_bucket_init(
-		&e->to_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst);
-	exc_bucket_init(
-		&e->from_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst);
+	exc_limit_init(&e->to_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst,
+		cfg->exception_host_pct);
+	exc_limit_init(&e->from_kernel, rte_get_timer_hz(), cfg->exception_pps,
+		cfg->exception_burst, cfg->exception_host_pct);
 	GS_LOG(NOTICE,
-		"port %u: kernel exception interface %s (port %u, mac %s), at most %u frames/s each way, bursts of %u",
-		port, e->iface, e->tap, mac, cfg->exception_pps, cfg->exception_burst);
+		"port %u: kernel exception interface %s (port %u, mac %s), at most %u frames/s each way, bursts of %u, %u%% of both kept for the host's ARP/ND/DHCP, TCP connections, DNS and NTP",
+		port, e->iface, e->tap, mac, cfg->exception_pps, cfg->exception_burst,
+		cfg->exception_host_pct);
 	return 0;
 }
 
@@ -224,11 +349,11 @@ exception_to_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats
 	struct rte_mbuf *m, const struct frame_info *fi, uint64_t now)
 {
 	struct exc_port *e = &p->exc.port[port];
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	if (likely(!e->on) ||
-		!exc_wanted(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p->fcfg[port], fi))
+	if (likely(!e->on) || !exc_wanted(frame, m->data_len, &p->fcfg[port], fi))
 		return false;
-	if (!exc_bucket_take(&e->to_kernel, now)) {
+	if (!exc_limit_take(&e->to_kernel, exc_lane_of(frame, m->data_len, true), now)) {
 		gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_RATE], 1);
 		rte_pktmbuf_free(m);
 		return true;
@@ -240,6 +365,13 @@ exception_to_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats
 	}
 	gs_ctr_add(&st->exception_rx, 1);
 	return true;
+}
+
+/* The lane of a frame the kernel sends: its own connections, or its answers to others. */
+static inline enum exc_lane
+lane_out(const struct rte_mbuf *m)
+{
+	return exc_lane_of(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, false);
 }
 
 uint16_t
@@ -259,7 +391,7 @@ exception_from_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_sta
 		if (m->nb_segs > 1) {
 			gs_ctr_add(&st->drops[GS_DROP_FRAME_SEGMENTED], 1);
 			rte_pktmbuf_free(m);
-		} else if (!exc_bucket_take(&e->from_kernel, now)) {
+		} else if (!exc_limit_take(&e->from_kernel, lane_out(m), now)) {
 			gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_RATE], 1);
 			rte_pktmbuf_free(m);
 		} else {

@@ -59,6 +59,22 @@ frame_is_martian(uint32_t ip)
 	return first == 0 || first == 127 || first >= 224;
 }
 
+/**
+ * Whether the primary charges a frame of kind @p k to the per-source bucket
+ * ([limits] source_pps, keyed on info->peer.ip) at RX, before it is
+ * answered: what it answers at once and no key vouches for, ICMP echo
+ * requests (keyed on the IPv4 source) and ARP requests (on the sender's
+ * protocol address), so that neither is a 1:1 reflector at line rate.
+ * CONNECTs are charged at dispatch, and a session's frames by the session's
+ * own bucket after their tag, so frames spoofed from a player's address
+ * cannot spend the player's budget.
+ */
+static inline bool
+frame_charges_source(enum frame_kind k)
+{
+	return k == FRAME_ICMP_ECHO || k == FRAME_ARP_REQUEST;
+}
+
 /** Largest frame frame_build_udp() can write. */
 #define FRAME_MAX_LEN (14 + 4 + 20 + 8 + GS_WIRE_HDR_LEN + GS_WIRE_MAX_PAYLOAD)
 

@@ -110,4 +110,61 @@ retire_step_of(uint32_t state, uint32_t gen, uint32_t done, bool alive, bool att
 	return r;
 }
 
+/*
+ * Stopping (primary/main.c): the primary sets `stopping`, then frees the
+ * shared memory only once no handler that is alive may still read it. A
+ * handler notices `stopping` within its 10 ms tick (plus an idle sleep of
+ * at most [ROLE] idle_max_us, 100 ms) and frees its slot before it exits.
+ */
+
+/** How long the primary waits for live handlers to leave before it gives up on them. */
+#define STOP_HANDLER_WAIT_MS 5000
+
+/**
+ * Whether a handler slot may still have a reader of the shared memory behind it.
+ *
+ * @param state      the slot's state
+ * @param running    its pid's process exists and is no zombie (gs_pid_running())
+ * @param waited_ms  how long the primary has waited since it set `stopping`
+ *
+ * A slot that is FREE or DEAD has none; a dead process or a zombie maps
+ * nothing and reads nothing, so it never delays the stop. A claim in
+ * progress (ATTACHING) may not have written its pid yet, so it counts,
+ * whatever its pid says, for the first RETIRE_ATTACHING_MS of the wait.
+ */
+static inline bool
+stop_slot_holds(uint32_t state, bool running, uint64_t waited_ms)
+{
+	switch (state) {
+	case GS_SLOT_RUNNING:
+	case GS_SLOT_STOPPING:
+		return running;
+	case GS_SLOT_ATTACHING:
+		return running || waited_ms < RETIRE_ATTACHING_MS;
+	default:
+		return false;
+	}
+}
+
+enum stop_verdict {
+	STOP_WAIT, /* live handlers are attached: wait for them */
+	STOP_FREE, /* none: the shared memory may be freed */
+	STOP_KEEP, /* some stayed past the bound: leave the shared memory allocated */
+};
+
+/**
+ * What the stopping primary does with @p holders slots for which
+ * stop_slot_holds() says yes, @p waited_ms into a wait of at most
+ * @p bound_ms. Past the bound it never frees memory under a live reader:
+ * it exits with the memory allocated, and the kernel takes it from the
+ * last process that maps it (the primary removes the hugepage files).
+ */
+static inline enum stop_verdict
+stop_verdict_of(unsigned int holders, uint64_t waited_ms, uint64_t bound_ms)
+{
+	if (holders == 0)
+		return STOP_FREE;
+	return waited_ms < bound_ms ? STOP_WAIT : STOP_KEEP;
+}
+
 #endif /* GS_PRIMARY_LIVENESS_H */

@@ -22,12 +22,11 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "liveness.h"
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
 #define GS_LOGTYPE gs_primary_logtype
-
-#define HANDLER_EXIT_WAIT_MS 2000
 
 static volatile sig_atomic_t stop_requested;
 
@@ -40,18 +39,31 @@ on_signal(int sig)
 
 static struct primary primary; /* large: keep it off the stack */
 
-static bool
-handlers_attached(const struct gs_ctl *ctl)
+/*
+ * Count the handler slots that may still have a live reader of the shared
+ * memory behind them (liveness.h); with @p say, log each.
+ */
+static unsigned int
+handlers_holding(const struct gs_ctl *ctl, uint64_t waited_ms, bool say)
 {
+	unsigned int n = 0;
+
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+			int32_t pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
 
-			if (st != GS_SLOT_FREE && st != GS_SLOT_DEAD && gs_pid_alive(s->pid))
-				return true;
+			if (st == GS_SLOT_FREE || st == GS_SLOT_DEAD)
+				continue; /* no /proc read for what holds nothing */
+			if (!stop_slot_holds(st, gs_pid_running(pid), waited_ms))
+				continue;
+			n++;
+			if (say)
+				GS_LOG(WARNING, "%s instance %u (pid %d) is still attached",
+					gs_class_name(c), i, pid);
 		}
-	return false;
+	return n;
 }
 
 /* Hold the ports until the classes in [primary] start_after run. */
@@ -91,22 +103,81 @@ wait_start_after(struct primary *p)
 	return -EINTR;
 }
 
-/* Tell handlers to go, and wait (bounded) until they did. */
-static void
+/*
+ * Tell handlers to go, and wait (bounded) until no live one is attached.
+ *
+ * @return true when the shared memory may be freed; false when a live
+ *         handler stayed attached past STOP_HANDLER_WAIT_MS (logged): its
+ *         reads would then land in freed memory.
+ */
+static bool
 stop_handlers(struct primary *p)
 {
-	uint64_t deadline =
-		rte_get_timer_cycles() + rte_get_timer_hz() * HANDLER_EXIT_WAIT_MS / 1000;
+	const uint64_t start = rte_get_timer_cycles(), hz = rte_get_timer_hz();
 
 	__atomic_store_n(&p->ctl->stopping, 1, __ATOMIC_RELEASE);
-	while (handlers_attached(p->ctl)) {
-		if (rte_get_timer_cycles() > deadline) {
-			GS_LOG(WARNING, "handlers still attached after %u ms: stopping anyway",
-				HANDLER_EXIT_WAIT_MS);
-			return;
+	for (;;) {
+		uint64_t waited = (rte_get_timer_cycles() - start) * 1000 / hz;
+		unsigned int holders = handlers_holding(p->ctl, waited, false);
+
+		switch (stop_verdict_of(holders, waited, STOP_HANDLER_WAIT_MS)) {
+		case STOP_FREE:
+			return true;
+		case STOP_KEEP:
+			handlers_holding(p->ctl, waited, true);
+			GS_LOG(WARNING,
+				"%u handler(s) still attached after %u ms: leaving the shared memory allocated (not freed under a live reader); the kernel frees it when the last process that maps it exits, and the hugepage files are removed below",
+				holders, STOP_HANDLER_WAIT_MS);
+			return false;
+		case STOP_WAIT:
+		default:
+			usleep(10000);
+			break;
 		}
-		usleep(10000);
 	}
+}
+
+/*
+ * Run the data path on every lcore, the main one included, until the stop;
+ * then read every lcore's return value. An lcore that fails has set the
+ * stop for the others (dataplane_lcore()), so none of the waits below is
+ * for ever.
+ *
+ * @return 0, or -EIO when an lcore could not be launched or failed.
+ */
+static int
+run_lcores(struct primary *p)
+{
+	bool launched[RTE_MAX_LCORE] = { false };
+	unsigned int id, failed = 0;
+	int ret;
+
+	RTE_LCORE_FOREACH_WORKER(id) {
+		ret = rte_eal_remote_launch(dataplane_lcore, p, id);
+		if (ret < 0) {
+			GS_LOG(ERR, "rte_eal_remote_launch(lcore %u): %s: stopping", id,
+				strerror(-ret));
+			__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+			failed++;
+			continue;
+		}
+		launched[id] = true;
+	}
+	ret = dataplane_lcore(p); /* the main lcore: its queues, the monitor, the signals */
+	if (ret < 0)
+		failed++;
+	RTE_LCORE_FOREACH_WORKER(id) {
+		if (!launched[id])
+			continue;
+		ret = rte_eal_wait_lcore(id);
+		if (ret < 0) {
+			GS_LOG(ERR, "lcore %u returned %s", id, strerror(-ret));
+			failed++;
+		}
+	}
+	if (failed > 0)
+		GS_LOG(ERR, "%u lcore(s) failed", failed);
+	return failed > 0 ? -EIO : 0;
 }
 
 static void
@@ -138,7 +209,9 @@ print_stats(const struct primary *p)
 /*
  * The primary's hugepage files and runtime directory outlive rte_eal_cleanup()
  * (memory preallocated with -m is never returned). Every handler has gone,
- * so remove them: a clean stop leaves nothing behind.
+ * so remove them: a clean stop leaves nothing behind. A handler that stayed
+ * attached past the stop's bound keeps its mappings of unlinked files: the
+ * kernel frees those pages when it exits.
  */
 static void
 remove_runtime_files(const char *prefix, const char *huge_dir, const char *run_dir)
@@ -197,6 +270,7 @@ main(int argc, char **argv)
 	struct primary *p = &primary;
 	char run_dir[PATH_MAX];
 	int ret, rc = GS_EXIT_OK;
+	bool shm_unused;
 
 	ret = gs_app_init(&p->app, argc, argv, GS_ROLE_PRIMARY);
 	if (ret != GS_EXIT_OK)
@@ -221,6 +295,9 @@ main(int argc, char **argv)
 	ret = port_init_all(p);
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot configure ports: %s\n", strerror(-ret));
+	ret = dataplane_init(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot prepare the lcores: %s\n", strerror(-ret));
 
 	ret = wake_init(p);
 	if (ret < 0)
@@ -238,20 +315,25 @@ main(int argc, char **argv)
 		/* systemd Type=notify: the handler units may start now (no-op elsewhere) */
 		sd_notifyf(0, "READY=1\nSTATUS=ready: prefix %s, %u lcores, %u ports, game port %u",
 			p->app.cfg.file_prefix, p->n_lcores, p->n_ports, p->app.cfg.udp_port);
-		rte_eal_mp_remote_launch(dataplane_lcore, p, CALL_MAIN);
-		rte_eal_mp_wait_lcore();
+		if (run_lcores(p) < 0)
+			rc = GS_EXIT_FAILURE;
 		GS_LOG(NOTICE, "stopping");
 	} else if (ret != -EINTR) {
 		rc = GS_EXIT_FAILURE;
 	}
 
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping: waiting for the handlers to leave");
-	stop_handlers(p);
+	shm_unused = stop_handlers(p);
 	wake_fini(p);
 	port_stop_all(p);
 	print_stats(p);
-	telemetry_unregister();
-	if (eal_guard_stop(&p->eal_guard) == 0) {
+	dataplane_fini(p);
+	if (telemetry_unregister() < 0) {
+		GS_LOG(WARNING,
+			"a telemetry command is still reading the shared memory: leaving it allocated");
+		shm_unused = false;
+	}
+	if (eal_guard_stop(&p->eal_guard) == 0 && shm_unused) {
 		shm_free(p);
 		gs_app_fini(&p->app);
 	}

@@ -20,6 +20,7 @@
 #include "rxts.h"
 #include "wake.h"
 
+struct lcore_ctx; /* dataplane.c's: what one lcore owns */
 struct rte_flow;
 struct rte_mempool;
 struct rte_ring;
@@ -67,6 +68,7 @@ struct primary {
 	struct eal_guard eal_guard; /* the EAL's shared locks, kept free of the dead */
 
 	unsigned int n_lcores;
+	struct lcore_ctx *lcore_ctx[GS_MAX_PRIMARY_LCORES]; /* by lcore index, before launch */
 	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
 	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
 
@@ -100,9 +102,25 @@ void monitor_tick(struct primary *p, uint64_t now);
 /* telemetry.c */
 void stats_sum(const struct primary *p, struct gs_lcore_stats *sum);
 int telemetry_register(struct primary *p);
-void telemetry_unregister(void); /* before the shared memory goes */
+/*
+ * Before the shared memory goes: no /gsnet/ command reads it any more, and
+ * none still does (waited for, 1 s at most). @return 0, or -EBUSY when a
+ * command is still reading: the shared memory must then stay.
+ */
+int telemetry_unregister(void);
 
 /* dataplane.c */
-int dataplane_lcore(void *arg); /* arg: struct primary *; lcore index from rte_lcore_index */
+/*
+ * Allocate every lcore's state (on its socket) before the lcores are
+ * launched, after the shared memory: @return 0, or -ENOMEM / -EINVAL (logged).
+ */
+int dataplane_init(struct primary *p);
+void dataplane_fini(struct primary *p); /* after every lcore returned */
+/*
+ * One lcore's loop until p->stop (arg: struct primary *; lcore index from
+ * rte_lcore_index). An lcore that cannot run sets p->stop, so that every
+ * other lcore leaves its loop too, and returns a negative errno (logged).
+ */
+int dataplane_lcore(void *arg);
 
 #endif /* GS_PRIMARY_H */

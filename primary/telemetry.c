@@ -16,9 +16,29 @@
 #include "gs_stats.h"
 
 #include "primary.h"
+#include "tel_guard.h"
 
-/* NULL once the primary tears its shared memory down */
-static struct primary *tel_primary;
+/* How long telemetry_unregister() waits for a command still reading. */
+#define TEL_QUIESCE_MS 1000
+
+/* the primary, for the callbacks; withdrawn before its shared memory goes */
+static struct tel_guard tel;
+
+/* A /gsnet/ command's work, run while the primary's memory stays in place. */
+typedef int tel_body_fn(const struct primary *p, struct rte_tel_data *d);
+
+static int
+guarded(tel_body_fn *body, struct rte_tel_data *d)
+{
+	const struct primary *p = tel_enter(&tel);
+	int ret;
+
+	if (p == NULL)
+		return -ENODEV;
+	ret = body(p, d);
+	tel_leave(&tel);
+	return ret;
+}
 
 void
 stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
@@ -53,17 +73,12 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 }
 
 static int
-tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
+summary_of(const struct primary *p, struct rte_tel_data *d)
 {
-	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
 	struct gs_lcore_stats sum;
 	uint64_t drops = 0, up = 0;
 	char key[64];
 
-	(void)cmd;
-	(void)params;
-	if (p == NULL)
-		return -ENODEV;
 	stats_sum(p, &sum);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		drops += sum.drops[i];
@@ -100,15 +115,10 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+drops_of(const struct primary *p, struct rte_tel_data *d)
 {
-	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
 	struct gs_lcore_stats sum;
 
-	(void)cmd;
-	(void)params;
-	if (p == NULL)
-		return -ENODEV;
 	stats_sum(p, &sum);
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
@@ -128,18 +138,6 @@ slot_state_name(uint32_t st)
 	};
 
 	return st < RTE_DIM(names) && names[st] != NULL ? names[st] : "unknown";
-}
-
-/*
- * Copy the handler's counters (stats_seq up to the primary's line) the way
- * its seq lock expects, into the same offsets of @p copy.
- */
-static void
-slot_counters_read(const struct gs_handler_slot *s, struct gs_handler_slot *copy)
-{
-	gs_stats_read(&s->stats_seq, &copy->stats_seq,
-		offsetof(struct gs_handler_slot, down_since_tsc) -
-			offsetof(struct gs_handler_slot, stats_seq));
 }
 
 /* Milliseconds from @p then to @p now without overflowing the multiplication. */
@@ -179,19 +177,12 @@ put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char
  * '/': keys are "<class>/<instance>" and "<lcore>/<class>/<instance>".
  */
 static int
-tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
+handlers_of(const struct primary *p, struct rte_tel_data *d)
 {
-	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
-	const struct gs_ctl *ctl;
-	uint64_t now;
+	const struct gs_ctl *ctl = p->ctl;
+	uint64_t now = rte_get_timer_cycles();
 	char key[64];
 
-	(void)cmd;
-	(void)params;
-	if (p == NULL)
-		return -ENODEV;
-	ctl = p->ctl;
-	now = rte_get_timer_cycles();
 	rte_tel_data_start_dict(d);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
@@ -203,7 +194,7 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (gen == 0)
 				continue; /* never used */
 			snprintf(key, sizeof(key), "%s_%u", gs_class_name((enum gs_class)c), i);
-			slot_counters_read(s, &copy);
+			gs_handler_counters_read(s, &copy);
 			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 				rejected += copy.rejected[r];
 			put_str(d, key, "state",
@@ -227,16 +218,11 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
+rings_of(const struct primary *p, struct rte_tel_data *d)
 {
-	const struct primary *p = __atomic_load_n(&tel_primary, __ATOMIC_ACQUIRE);
 	struct gs_lcore_stats st;
 	char key[64];
 
-	(void)cmd;
-	(void)params;
-	if (p == NULL)
-		return -ENODEV;
 	rte_tel_data_start_dict(d);
 	for (unsigned int l = 0; l < p->n_lcores; l++) {
 		gs_stats_read(&p->ctl->lcores[l], &st, sizeof(st));
@@ -261,12 +247,44 @@ tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return guarded(summary_of, d);
+}
+
+static int
+tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return guarded(drops_of, d);
+}
+
+static int
+tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return guarded(handlers_of, d);
+}
+
+static int
+tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return guarded(rings_of, d);
+}
+
 int
 telemetry_register(struct primary *p)
 {
 	int ret;
 
-	__atomic_store_n(&tel_primary, p, __ATOMIC_RELEASE);
+	tel_publish(&tel, p);
 	ret = rte_telemetry_register_cmd("/gsnet/summary", tel_summary,
 		"gsnet packet, dispatch and handler counters. No parameters");
 	if (ret == 0)
@@ -281,8 +299,8 @@ telemetry_register(struct primary *p)
 	return ret;
 }
 
-void
+int
 telemetry_unregister(void)
 {
-	__atomic_store_n(&tel_primary, NULL, __ATOMIC_RELEASE);
+	return tel_quiesce(&tel, TEL_QUIESCE_MS);
 }

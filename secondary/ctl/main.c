@@ -24,6 +24,7 @@
 #include "gs_handler.h"
 #include "gs_names.h"
 #include "gs_session_tbl.h"
+#include "gs_stats.h"
 #include "gs_world_shm.h"
 
 #define ATTACH_WAIT_MS 2000
@@ -73,18 +74,21 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint64_t rejected = 0,
 				 hb = __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE);
+			struct gs_handler_slot copy;
 			char age[32];
 
 			if (s->generation == 0)
 				continue; /* never used */
+			/* one consistent copy of the counters, as the handler's seq lock expects */
+			gs_handler_counters_read(s, &copy);
 			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
-				rejected += s->rejected[r];
+				rejected += copy.rejected[r];
 			snprintf(age, sizeof(age), "%" PRIu64 " ms ago",
 				now > hb ? (now - hb) * 1000 / ctl->tsc_hz : 0);
 			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
 			       " %12" PRIu64 "\n",
 				gs_class_name((enum gs_class)c), i, slot_state_str(s->state),
-				s->pid, s->generation, s->restarts, age, s->processed, s->replied,
+				s->pid, s->generation, s->restarts, age, copy.processed, copy.replied,
 				rejected);
 		}
 	return GS_EXIT_OK;

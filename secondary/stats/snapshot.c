@@ -54,11 +54,8 @@ stats_src_init(struct stats_src *src, struct gs_ctl *ctl)
 static void
 copy_slot(const struct gs_handler_slot *from, struct gs_handler_slot *to)
 {
-	const size_t ctr = offsetof(struct gs_handler_slot, stats_seq);
-	const size_t ctr_len = offsetof(struct gs_handler_slot, down_since_tsc) - ctr;
-
 	memcpy(to, from, sizeof(*to));
-	gs_stats_read((const char *)from + ctr, (char *)to + ctr, ctr_len);
+	gs_handler_counters_read(from, to);
 }
 
 /* The driver's extended statistics of @p port: the first SNAP_MAX_XSTATS, by id. */

@@ -94,10 +94,12 @@ struct gs_cfg {
 	uint16_t vlan;	   /* 0: untagged frames only */
 	enum gs_flow_rules flow_rules;
 	/* kernel exception path: the kernel interface created per game port
-	 * (empty: none), and the rate limit of each direction */
+	 * (empty: none), the rate limit of each direction, and the percentage
+	 * of it kept for the host's own lanes (ARP/ND/DHCP, its TCP, DNS, NTP) */
 	char exception_iface[GS_CFG_IFNAMSIZ];
 	unsigned int exception_pps;
 	unsigned int exception_burst;
+	unsigned int exception_host_pct;
 
 	/* [primary] */
 	unsigned int burst;

@@ -89,4 +89,21 @@ gs_residence_quantile(const uint64_t counts[GS_RESIDENCE_BUCKETS], double q)
 	return (double)bounds[GS_RESIDENCE_BUCKETS - 2];
 }
 
+/**
+ * Copy the counters of handler slot @p s (the block from stats_seq up to the
+ * primary's line: processed, replied, rejected[], busy_cycles) into the
+ * same offsets of @p copy with gs_stats_read(); the other fields of
+ * @p copy are left as they are.
+ *
+ * @return gs_stats_read()'s verdict: true on a consistent copy.
+ */
+static inline bool
+gs_handler_counters_read(const struct gs_handler_slot *s, struct gs_handler_slot *copy)
+{
+	const size_t from = offsetof(struct gs_handler_slot, stats_seq);
+
+	return gs_stats_read((const char *)s + from, (char *)copy + from,
+		offsetof(struct gs_handler_slot, down_since_tsc) - from);
+}
+
 #endif /* GS_STATS_H */

@@ -80,6 +80,7 @@ static const struct key_def net_keys[] = {
 	CFG_S("exception_iface", exception_iface),
 	CFG_U("exception_pps", exception_pps, 1, 10000000),
 	CFG_U("exception_burst", exception_burst, 1, 1000000),
+	CFG_U("exception_host_pct", exception_host_pct, 0, 90),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -223,6 +224,7 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	cfg->flow_rules = GS_FLOW_RULES_AUTO;
 	cfg->exception_pps = 10000;
 	cfg->exception_burst = 2000;
+	cfg->exception_host_pct = 20;
 	cfg->burst = 32;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;

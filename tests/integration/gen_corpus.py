@@ -184,7 +184,16 @@ def model_frame(f, served_vlan=0):
     """What the primary does with frame f, as ("drop", reason),
     ("connect?", None) for a CONNECT with session id 0 whose payload the
     primary's challenge step judges (primary/challenge.c),
-    or ("answer", kind) for ARP / ICMP echo requests to us."""
+    or ("answer", kind) for ARP / ICMP echo requests to us.
+
+    An answer is the parser's verdict: the data path then charges ARP and
+    echo requests (and first CONNECTs) to the sender's source bucket
+    ([limits] source_pps per address; ARP is keyed on the sender's protocol
+    address) and drops them as rate_source above it. The bucket is not
+    modelled: no frame of the corpus is answered (check() accepts only drop
+    and challenge labels), ARP frames in it are refused by the parser before
+    any bucket, and the corpus is sent from one address at 2000 frames/s,
+    under the default source_pps of 5000 with bursts of 500."""
     n = len(f)
     if n < 14:
         return "drop", "eth_truncated"

@@ -346,6 +346,59 @@ test_arp_request_for_our_ip_is_arp_request(void)
 	CU_ASSERT_EQUAL(info.l2_len, ETH);
 }
 
+/* What is answered at once is charged to its sender's bucket first: ARP as echo requests. */
+static void
+test_arp_and_echo_requests_are_charged_to_their_source(void)
+{
+	uint32_t len = arp_frame(f, RTE_ARP_OP_REQUEST, OUR_IP);
+
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg, &info), FRAME_ARP_REQUEST);
+	CU_ASSERT_TRUE(frame_charges_source(FRAME_ARP_REQUEST));
+	CU_ASSERT_EQUAL(info.peer.ip, RTE_BE32(PEER_IP)); /* the bucket's key: the sender */
+	len = icmp_frame(f, RTE_IP_ICMP_ECHO_REQUEST, 16);
+	CU_ASSERT_EQUAL_FATAL(frame_parse(f, len, &cfg, &info), FRAME_ICMP_ECHO);
+	CU_ASSERT_TRUE(frame_charges_source(FRAME_ICMP_ECHO));
+	CU_ASSERT_EQUAL(info.peer.ip, RTE_BE32(PEER_IP));
+	/* game frames: CONNECTs at dispatch, sessions by their own bucket; drops never */
+	CU_ASSERT_FALSE(frame_charges_source(FRAME_GAME));
+	CU_ASSERT_FALSE(frame_charges_source(FRAME_DROP));
+}
+
+/*
+ * An ARP request flood from one sender, as handle_burst() meters it (the
+ * bucket of the parsed sender address): the burst and then source_pps are
+ * answered, the rest dropped as rate_source; another sender's requests, in
+ * the same second, all are.
+ */
+static void
+test_an_arp_flood_from_one_sender_is_answered_at_source_pps(void)
+{
+	const uint64_t hz = 1000000; /* timer 1 MHz */
+	const struct gs_rate rate = gs_rate_of(hz, 5000, 500);
+	uint64_t tat[2] = { 0, 0 }; /* buckets of PEER_IP and OTHER_IP */
+	unsigned int answered[2] = { 0, 0 }, misparsed = 0;
+
+	for (uint64_t t = 0; t < hz; t++) { /* one second: 999,000 from one, 1,000 from another */
+		uint32_t len = arp_frame(f, RTE_ARP_OP_REQUEST, OUR_IP);
+		unsigned int b;
+
+		if (t % 1000 == 0)
+			((struct rte_arp_hdr *)(f + ETH))->arp_data.arp_sip = RTE_BE32(OTHER_IP);
+		if (frame_parse(f, len, &cfg, &info) != FRAME_ARP_REQUEST) {
+			misparsed++;
+			continue;
+		}
+		b = info.peer.ip == RTE_BE32(OTHER_IP);
+		if (frame_charges_source(FRAME_ARP_REQUEST) &&
+			!gs_gcra_allow(&tat[b], hz + t, &rate))
+			continue; /* rate_source */
+		answered[b]++;
+	}
+	CU_ASSERT_EQUAL(misparsed, 0);
+	CU_ASSERT(answered[0] >= 500 + 5000 - 2 && answered[0] <= 500 + 5000 + 1);
+	CU_ASSERT_EQUAL(answered[1], 1000);
+}
+
 static void
 test_icmp_echo_request_to_us_is_echo(void)
 {
@@ -1170,6 +1223,10 @@ static CU_TestInfo accept_tests[] = {
 	{ "padded minimum icmp frame is echo", test_padded_minimum_icmp_frame_is_echo },
 	{ "zero udp checksum is accepted", test_zero_udp_checksum_is_accepted },
 	{ "arp request for our ip is arp request", test_arp_request_for_our_ip_is_arp_request },
+	{ "arp and echo requests are charged to their source",
+		test_arp_and_echo_requests_are_charged_to_their_source },
+	{ "an arp flood from one sender is answered at source_pps",
+		test_an_arp_flood_from_one_sender_is_answered_at_source_pps },
 	{ "icmp echo request to us is echo", test_icmp_echo_request_to_us_is_echo },
 	CU_TEST_INFO_NULL,
 };

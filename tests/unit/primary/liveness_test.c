@@ -210,6 +210,79 @@ test_retire_steps_of_running_stopping_and_free_slots(void)
 	CU_ASSERT_FALSE(step.mark_dead);
 }
 
+
+/* --- stopping: when the shared memory may go ------------------------------------------- */
+
+/* A live handler still attached is waited for, up to the bound, and then never freed under. */
+static void
+test_a_live_attached_handler_is_waited_for_and_never_freed_under(void)
+{
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_RUNNING, true, 0));
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_STOPPING, true, STOP_HANDLER_WAIT_MS * 10));
+	CU_ASSERT_EQUAL(stop_verdict_of(1, 0, STOP_HANDLER_WAIT_MS), STOP_WAIT);
+	CU_ASSERT_EQUAL(stop_verdict_of(1, 2000, STOP_HANDLER_WAIT_MS), STOP_WAIT);
+	CU_ASSERT_EQUAL(
+		stop_verdict_of(1, STOP_HANDLER_WAIT_MS - 1, STOP_HANDLER_WAIT_MS), STOP_WAIT);
+	/* past the bound: the memory stays allocated, however long it took */
+	CU_ASSERT_EQUAL(stop_verdict_of(1, STOP_HANDLER_WAIT_MS, STOP_HANDLER_WAIT_MS), STOP_KEEP);
+	CU_ASSERT_EQUAL(stop_verdict_of(3, UINT64_MAX, STOP_HANDLER_WAIT_MS), STOP_KEEP);
+	/* a claim in progress is judged within the wait */
+	CU_ASSERT(STOP_HANDLER_WAIT_MS > RETIRE_ATTACHING_MS);
+}
+
+static void
+test_no_live_handler_frees_at_once(void)
+{
+	CU_ASSERT_EQUAL(stop_verdict_of(0, 0, STOP_HANDLER_WAIT_MS), STOP_FREE);
+	CU_ASSERT_EQUAL(stop_verdict_of(0, STOP_HANDLER_WAIT_MS * 2, STOP_HANDLER_WAIT_MS),
+		STOP_FREE);
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_FREE, true, 0)); /* left: reads nothing more */
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_DEAD, true, 0));
+}
+
+/* A slot whose process is gone, or a zombie, holds nothing: no wait at all. */
+static void
+test_a_dead_handler_does_not_delay_the_stop(void)
+{
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_RUNNING, false, 0));
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_STOPPING, false, 0));
+	CU_ASSERT_EQUAL(stop_verdict_of(stop_slot_holds(GS_SLOT_RUNNING, false, 0) ? 1u : 0u, 0,
+				STOP_HANDLER_WAIT_MS),
+		STOP_FREE);
+}
+
+/* The same with a real process: attached and alive, then killed (a zombie), then reaped. */
+static void
+test_a_killed_handler_process_stops_holding_at_once(void)
+{
+	pid_t child;
+	int status;
+
+	child = fork();
+	CU_ASSERT_FATAL(child >= 0);
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	CU_ASSERT_EQUAL(wait_state(child, 'S'), 'S');
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_RUNNING, gs_pid_running(child), 0));
+	kill(child, SIGKILL);
+	CU_ASSERT_EQUAL(wait_state(child, 'Z'), 'Z'); /* killed, not reaped: maps nothing */
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_RUNNING, gs_pid_running(child), 0));
+	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_STOPPING, gs_pid_running(child), 0));
+}
+
+/* A claim may not have written its pid yet: it counts for a second whatever the pid says. */
+static void
+test_a_claim_in_progress_holds_for_a_second_at_most(void)
+{
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_ATTACHING, false, 0));
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_ATTACHING, false, RETIRE_ATTACHING_MS - 1));
+	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_ATTACHING, false, RETIRE_ATTACHING_MS));
+	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_ATTACHING, true, STOP_HANDLER_WAIT_MS));
+}
+
 static CU_TestInfo tests[] = {
 	{ "detached or gone is down whatever the heartbeat",
 		test_detached_or_gone_is_down_whatever_the_heartbeat },
@@ -231,8 +304,21 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo stop_tests[] = {
+	{ "a live attached handler is waited for and never freed under",
+		test_a_live_attached_handler_is_waited_for_and_never_freed_under },
+	{ "no live handler frees at once", test_no_live_handler_frees_at_once },
+	{ "a dead handler does not delay the stop", test_a_dead_handler_does_not_delay_the_stop },
+	{ "a killed handler process stops holding at once",
+		test_a_killed_handler_process_stops_holding_at_once },
+	{ "a claim in progress holds for a second at most",
+		test_a_claim_in_progress_holds_for_a_second_at_most },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_SuiteInfo suites[] = {
 	{ .pName = "handler liveness", .pTests = tests },
+	{ .pName = "stopping: when the shared memory may go", .pTests = stop_tests },
 	CU_SUITE_INFO_NULL,
 };
 

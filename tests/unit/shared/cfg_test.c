@@ -80,6 +80,7 @@ assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
 	CU_ASSERT_STRING_EQUAL(a->exception_iface, b->exception_iface);
 	CU_ASSERT_EQUAL(a->exception_pps, b->exception_pps);
 	CU_ASSERT_EQUAL(a->exception_burst, b->exception_burst);
+	CU_ASSERT_EQUAL(a->exception_host_pct, b->exception_host_pct);
 	CU_ASSERT_EQUAL(a->burst, b->burst);
 	CU_ASSERT_EQUAL(a->rx_desc, b->rx_desc);
 	CU_ASSERT_EQUAL(a->tx_desc, b->tx_desc);
@@ -211,6 +212,7 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_STRING_EQUAL(def.exception_iface, ""); /* no kernel exception path */
 	CU_ASSERT_EQUAL(def.exception_pps, 10000);
 	CU_ASSERT_EQUAL(def.exception_burst, 2000);
+	CU_ASSERT_EQUAL(def.exception_host_pct, 20);
 	CU_ASSERT_EQUAL(def.memory_mb, 512);
 	CU_ASSERT_EQUAL(def.ring_size, 1024);
 	CU_ASSERT_EQUAL(def.max_sessions, 65536);
@@ -623,12 +625,14 @@ test_net_steering_and_exception_keys_are_parsed(void)
 				   "flow_rules = off\n"
 				   "exception_iface = gsx0\n"
 				   "exception_pps = 500\n"
-				   "exception_burst = 50\n"),
+				   "exception_burst = 50\n"
+				   "exception_host_pct = 0\n"),
 		0);
 	CU_ASSERT_EQUAL(cfg.flow_rules, GS_FLOW_RULES_OFF);
 	CU_ASSERT_STRING_EQUAL(cfg.exception_iface, "gsx0");
 	CU_ASSERT_EQUAL(cfg.exception_pps, 500);
 	CU_ASSERT_EQUAL(cfg.exception_burst, 50);
+	CU_ASSERT_EQUAL(cfg.exception_host_pct, 0);
 	CU_ASSERT_EQUAL_FATAL(load("[net]\nflow_rules = auto\nexception_iface =\n"), 0);
 	CU_ASSERT_EQUAL(cfg.flow_rules, GS_FLOW_RULES_AUTO);
 	CU_ASSERT_STRING_EQUAL(cfg.exception_iface, "");
@@ -662,6 +666,9 @@ test_exception_rate_out_of_range_is_refused(void)
 	assert_err_names(2, "net", "exception_pps", "0");
 	CU_ASSERT_EQUAL(load("[net]\nexception_burst = 0\n"), -EINVAL);
 	assert_err_names(2, "net", "exception_burst", "0");
+	/* the shared bucket keeps at least a tenth */
+	CU_ASSERT_EQUAL(load("[net]\nexception_host_pct = 91\n"), -EINVAL);
+	assert_err_names(2, "net", "exception_host_pct", "91");
 }
 
 /* --- cross-key rules: timers and the pool ------------------------------------------------ */
