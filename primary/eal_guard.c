@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eal_memconfig.h>
 #include <rte_lcore.h>
@@ -63,6 +64,14 @@ eal_lock_release_value(int32_t first, int32_t last)
 	if (first != last || last == 0)
 		return last;
 	return 0;
+}
+
+int32_t
+eal_lock_stuck_writer_value(int32_t v, uint64_t held_ms)
+{
+	if ((v & RTE_RWLOCK_MASK) == 0 || held_ms < EAL_STUCK_WRITER_MS)
+		return v;
+	return v & ~RTE_RWLOCK_MASK;
 }
 
 static int32_t
@@ -239,6 +248,39 @@ remove_dead_files(struct eal_guard *g)
 	closedir(d);
 }
 
+/*
+ * Without the guard: a writer's bit that has not moved for EAL_STUCK_WRITER_MS
+ * (readers queue behind it, holding the guard) belongs to no live writer.
+ */
+static void
+stuck_writers(struct eal_guard *g)
+{
+	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+
+	for (unsigned int l = 0; l < EAL_LOCK_MAX; l++) {
+		int32_t v, want;
+
+		if (g->word[l] == NULL)
+			continue;
+		v = word_load(g->word[l]);
+		if ((v & RTE_RWLOCK_MASK) == 0 || v != g->stuck_value[l] || g->stuck_since[l] == 0) {
+			g->stuck_value[l] = v;
+			g->stuck_since[l] = (v & RTE_RWLOCK_MASK) != 0 ? now : 0;
+			continue;
+		}
+		want = eal_lock_stuck_writer_value(v, (now - g->stuck_since[l]) * 1000 / hz);
+		if (want != v && __atomic_compare_exchange_n(g->word[l], &v, want, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			g->repairs++;
+			g->stuck_since[l] = 0;
+			GS_LOG(WARNING,
+				"the EAL's %s lock kept a writer's bit (%#" PRIx32
+				") for %d ms with readers waiting: a tool killed while it wrote or left; cleared",
+				lock_names[l], (uint32_t)v, EAL_STUCK_WRITER_MS);
+		}
+	}
+}
+
 /* Take the guard exclusively, waiting up to @p wait_ms. */
 static bool
 guard_lock(struct eal_guard *g, unsigned int wait_ms)
@@ -264,8 +306,11 @@ eal_guard_check(struct eal_guard *g, unsigned int wait_ms)
 			held++;
 	if (held == 0)
 		return 0;
-	if (!guard_lock(g, wait_ms))
-		return held; /* a secondary is attaching: next time */
+	if (!guard_lock(g, wait_ms)) {
+		stuck_writers(g); /* a secondary is attaching, or waiting behind a dead writer */
+		return held;
+	}
+	memset(g->stuck_since, 0, sizeof(g->stuck_since));
 
 	/* no gsnet secondary can be inside the EAL now: what stays held is dead */
 	for (unsigned int l = 0; l < EAL_LOCK_MAX; l++)

@@ -18,7 +18,17 @@
  * microseconds) is held by a dead process: it is released, and the
  * repair logged. The same runs once more at stop, before the primary frees
  * its shared memory.
+ *
+ * One case needs no guard: a writer's bit (held or waiting) left by a DPDK
+ * tool that takes no guard (dpdk-dumpcap reserving its ring, dpdk-proc-info
+ * in rte_eal_cleanup) and was killed there. gsnet secondaries attaching
+ * behind it then hold the guard while they wait, so it cannot be taken; a
+ * writer's bit that stays exactly as it is for EAL_STUCK_WRITER_MS while
+ * readers queue behind it is no live writer's (DPDK holds these locks for
+ * microseconds to a few milliseconds), and it is cleared, the readers' count
+ * kept.
  */
+#define EAL_STUCK_WRITER_MS 2000
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +48,8 @@ struct eal_guard {
 	int32_t *word[EAL_LOCK_MAX];	   /* each lock's counter in it; NULL: not watched */
 	char run_dir[256];		   /* for the files dead secondaries leave */
 	uint64_t repairs;		   /* locks released */
+	int32_t stuck_value[EAL_LOCK_MAX]; /* a writer's bit seen while the guard was busy */
+	uint64_t stuck_since[EAL_LOCK_MAX]; /* since when (TSC), 0: not seen */
 	uint64_t files_removed;		   /* runtime files of dead secondaries */
 	pthread_t thread;
 	bool thread_running;
@@ -46,6 +58,13 @@ struct eal_guard {
 
 /** The name of lock @p l ("memzone", "tailq", "mempool", "memory hotplug"). */
 const char *eal_lock_name(enum eal_lock l);
+
+/**
+ * The value to store over a writer's bit that has stayed @p v for @p held_ms
+ * without the guard: @p v without RTE_RWLOCK_WAIT | RTE_RWLOCK_WRITE once
+ * held_ms reaches EAL_STUCK_WRITER_MS, else @p v itself. Pure.
+ */
+int32_t eal_lock_stuck_writer_value(int32_t v, uint64_t held_ms);
 
 /**
  * What to do with a lock word that read @p first, then @p last after the
