@@ -15,8 +15,10 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 #include <rte_random.h>
 
 #include "gs_log.h"
@@ -302,6 +304,14 @@ main(int argc, char **argv)
 	ret = wake_init(p);
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot set up wake-ups: %s\n", strerror(-ret));
+	/*
+	 * DPDK's packet capture: dpdk-dumpcap and dpdk-pdump, run as secondaries,
+	 * ask the primary to copy a port's RX and TX to them. The callbacks exist
+	 * only while a capture runs: without one, RX and TX cost nothing more.
+	 */
+	if (rte_pdump_init() < 0)
+		GS_LOG(WARNING, "rte_pdump_init: %s: dpdk-dumpcap cannot capture from this group",
+			rte_strerror(rte_errno));
 	if (telemetry_register(p) < 0)
 		GS_LOG(WARNING, "cannot register the /gsnet/ telemetry commands");
 	p->ctl->epoch = rte_rand() | 1;
@@ -325,6 +335,7 @@ main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping: waiting for the handlers to leave");
 	shm_unused = stop_handlers(p);
 	wake_fini(p);
+	rte_pdump_uninit();
 	port_stop_all(p);
 	print_stats(p);
 	dataplane_fini(p);

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_pdump.h>
 
 #include "gs_app.h"
 #include "gs_handler.h"
@@ -41,7 +43,10 @@ usage(FILE *f)
 		"                               --all: every entity that has state), one line each\n"
 		"  stop CLASS INSTANCE          ask a handler instance to leave without losing a\n"
 		"                               message: the primary stops dispatching to it, it\n"
-		"                               handles what its rings hold, then exits\n");
+		"                               handles what its rings hold, then exits\n"
+		"  capture-reset                remove the packet capture of every port from\n"
+		"                               the primary: what a capture tool (dpdk-dumpcap)\n"
+		"                               killed while capturing left, so the next starts\n");
 }
 
 static const char *
@@ -212,6 +217,28 @@ cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
 	return slot->state == GS_SLOT_FREE ? GS_EXIT_OK : GS_EXIT_FAILURE;
 }
 
+/*
+ * The primary copies a port's RX and TX to a capture tool until the tool asks
+ * it to stop; one killed while capturing never asks, its callbacks stay (and
+ * a new capture of the port is refused as "already exists"). Ask for it.
+ */
+static int
+cmd_capture_reset(void)
+{
+	unsigned int removed = 0;
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		if (rte_pdump_disable(port, RTE_PDUMP_ALL_QUEUES, RTE_PDUMP_FLAG_RXTX) == 0) {
+			printf("port %u: capture removed\n", port);
+			removed++;
+		}
+	}
+	if (removed == 0)
+		printf("no capture was set up\n");
+	return GS_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -233,6 +260,8 @@ main(int argc, char **argv)
 		ret = cmd_status(ctl, &tbl);
 	} else if (strcmp(app.args[0], "stop") == 0) {
 		ret = cmd_stop(ctl, app.n_args, app.args);
+	} else if (strcmp(app.args[0], "capture-reset") == 0) {
+		ret = cmd_capture_reset();
 	} else if (strcmp(app.args[0], "world") == 0) {
 		ret = cmd_world(&tbl, app.n_args, app.args);
 	} else {
