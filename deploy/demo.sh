@@ -5,8 +5,9 @@
 # on the default config (deploy/gsnet.ini: prefix gsnet, tap interface gs0,
 # server 198.18.0.2:7777) with gs-session, gs-move and gs-combat, run 50
 # players from a network namespace for 20 s (they walk to a partner and fight,
-# and now and then cheat), print what happened and the world, tear everything
-# down and check that nothing is left.
+# and now and then cheat), print what happened and the world, compare the
+# same players' heartbeat RTT against a plain kernel UDP server (gs-kserver
+# through a veth), tear everything down and check that nothing is left.
 #
 #   deploy/demo.sh [--players N] [--duration SEC] [--scenario heartbeat|move|fight] [--no-setup]
 set -euo pipefail
@@ -50,6 +51,8 @@ MOVE=$BUILD/secondary/move/gs-move
 COMBAT=$BUILD/secondary/combat/gs-combat
 CTL=$BUILD/secondary/ctl/gs-ctl
 CLIENT=$BUILD/client/gs-client
+KSERVER=$BUILD/tests/bench/kserver/gs-kserver
+VETH=gsdemo-v
 TOKEN=$BUILD/client/gs-token
 
 say() { printf '\n== %s\n' "$*"; }
@@ -108,6 +111,7 @@ teardown() {
         stop "${PIDS[i]}"
     done
     ip netns del "$NS" 2>/dev/null
+    ip link del "$VETH" 2>/dev/null
     ./deploy/setup.sh clean-prefix "$PREFIX" >/dev/null
 
     say "check: nothing is left"
@@ -230,12 +234,46 @@ say "gs-ctl world --all: the first entities (positions, HP)"
 "$CTL" -c "$CONFIG" world --all >"$LOGS/world.txt" 2>/dev/null || echo "demo: gs-ctl world failed"
 head -n 10 "$LOGS/world.txt"
 
+# heartbeats only, 5 s: the same players against gsnet now, against the kernel below
+RTT_S=5
+rtt_p50() { sed -n 's/^gs-client: players=.* rtt_us p50=\([0-9.]*\) .*/\1/p' "$1" | tail -n 1; }
+say "the same $PLAYERS players, heartbeats only for $RTT_S s: gsnet"
+timeout -k 5 $((RTT_S + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server "$SERVER:$PORT" \
+    --key-file "$LOGS/server.key" --players "$PLAYERS" --duration "$RTT_S" --quiet \
+    >"$LOGS/rtt_gsnet.log" 2>&1 || echo "demo: gs-client (gsnet RTT) exited with $?"
+grep -a '^gs-client: players=' "$LOGS/rtt_gsnet.log" | sed 's/^/  /'
+
 say "stop: the handlers, then gs-primary"
 for ((i = ${#PIDS[@]} - 1; i >= 1; i--)); do
     stop "${PIDS[i]}" || echo "demo: a handler exited with $?"
 done
 stop "${PIDS[0]}" || echo "demo: gs-primary exited with $?"
 PIDS=()
+
+# the kernel's path for the same players: a veth into the namespace, gs-kserver
+# (one thread, kernel UDP sockets, the same protocol and rules; no tokens)
+say "the same players against gs-kserver (kernel UDP) through a veth"
+KRTT=""
+if [ -x "$KSERVER" ] && ip link add "$VETH" type veth peer name "${VETH}n" 2>/dev/null; then
+    ip link set "${VETH}n" netns "$NS"
+    ip addr add 198.19.0.2/24 dev "$VETH"
+    ip link set "$VETH" up
+    ip -n "$NS" addr add 198.19.0.1/24 dev "${VETH}n"
+    ip -n "$NS" link set "${VETH}n" up
+    "$KSERVER" --bind 198.19.0.2:7777 --quiet >"$LOGS/kserver.log" 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    timeout -k 5 $((RTT_S + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server 198.19.0.2:7777 \
+        --players "$PLAYERS" --duration "$RTT_S" --quiet >"$LOGS/rtt_kernel.log" 2>&1 ||
+        echo "demo: gs-client (kernel RTT) exited with $?"
+    grep -a '^gs-client: players=' "$LOGS/rtt_kernel.log" | sed 's/^/  /'
+    stop "${PIDS[0]}" || true
+    PIDS=()
+    ip link del "$VETH" 2>/dev/null
+    KRTT=$(rtt_p50 "$LOGS/rtt_kernel.log")
+else
+    echo "  (gs-kserver not built, or no veth: skipped)"
+fi
 
 say "results"
 echo "client summary:"
@@ -244,4 +282,9 @@ echo "primary stats:"
 grep -a 'gs-primary stats:' "$LOGS/primary.log" | tail -n 1 | sed 's/^.*gs-primary stats: //' |
     tr ' ' '\n' | grep -v '=0$' | paste -sd' ' | fold -s -w 96 | sed 's/^/  /'
 echo "  (counters that are 0 are not shown)"
+GRTT=$(rtt_p50 "$LOGS/rtt_gsnet.log")
+if [ -n "$GRTT" ] && [ -n "$KRTT" ]; then
+    awk -v g="$GRTT" -v k="$KRTT" -v n="$PLAYERS" 'BEGIN {
+        printf "RTT p50 of the same %d players: gsnet %.0f us, kernel UDP server (gs-kserver, veth) %.0f us: gsnet/kernel %.2fx\n", n, g, k, g / k }'
+fi
 [ "$client_rc" -eq 0 ] || die "gs-client exited with $client_rc (lost or failed sessions)"
