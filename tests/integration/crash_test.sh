@@ -34,10 +34,7 @@ SEQ=0
 
 gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
 gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_quiet_tap_ns "$NS" "$IFACE" "$CLIENT/24"
 
 # victim KIND: start one secondary of KIND and kill -9 it at a random instant
 # of its life; a handler is sometimes asked to stop first, so that the kill

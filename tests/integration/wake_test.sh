@@ -81,10 +81,7 @@ gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
 gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
 grep -aq 'sleeps on RX interrupts' "$GS_WORK/primary.log" ||
     gs_fail "the primary does not sleep on RX interrupts: $(grep -a 'lcore_sleep_init' "$GS_WORK/primary.log")"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_quiet_tap_ns "$NS" "$IFACE" "$CLIENT/24"
 start session "$GS_SESSION"
 start move "$GS_MOVE"
 
