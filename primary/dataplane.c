@@ -524,14 +524,20 @@ drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 	return n;
 }
 
+/* The reply rings of the instances ever claimed (the others are empty). */
 static unsigned int
 drain_replies(struct lcore_ctx *lc)
 {
 	unsigned int total = 0;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
-			total += drain_ring(lc, c, i);
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint32_t m = __atomic_load_n(&lc->p->claimed[c], __ATOMIC_ACQUIRE);
+
+		while (m != 0) {
+			total += drain_ring(lc, c, (unsigned int)__builtin_ctz(m));
+			m &= m - 1;
+		}
+	}
 	return total;
 }
 
@@ -633,10 +639,17 @@ replies_pending(void *arg)
 	const struct lcore_ctx *lc = arg;
 	const struct primary *p = lc->p;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
-			if (p->h2p[lc->idx][c][i] != NULL && !rte_ring_empty(p->h2p[lc->idx][c][i]))
+	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+		uint32_t m = __atomic_load_n(&p->claimed[c], __ATOMIC_ACQUIRE);
+
+		while (m != 0) {
+			unsigned int i = (unsigned int)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (!rte_ring_empty(p->h2p[lc->idx][c][i]))
 				return true;
+		}
+	}
 	return false;
 }
 

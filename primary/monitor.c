@@ -80,7 +80,7 @@ monitor_tick(struct primary *p, uint64_t now)
 	struct gs_ctl *ctl = p->ctl;
 
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
-		uint32_t mask = 0;
+		uint32_t mask = 0, claimed = 0;
 
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			struct gs_handler_slot *slot = &ctl->handlers[c][i];
@@ -90,6 +90,9 @@ monitor_tick(struct primary *p, uint64_t now)
 			bool running = state == GS_SLOT_RUNNING, alive, up;
 			enum liveness live;
 
+			if (__atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE) != 0 ||
+				state != GS_SLOT_FREE)
+				claimed |= 1u << i;
 			if (!running && !slot->up)
 				continue;
 			alive = running && gs_pid_alive(slot->pid);
@@ -127,6 +130,8 @@ monitor_tick(struct primary *p, uint64_t now)
 					slot->pid);
 			}
 		}
+		/* before the live mask: an instance is polled for replies before it gets requests */
+		__atomic_store_n(&p->claimed[c], claimed, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->live[c], mask, __ATOMIC_RELEASE);
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
 			retire_tick(p, c, i, now);

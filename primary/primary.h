@@ -74,6 +74,8 @@ struct primary {
 
 	/* live instances per class (bit mask): written by the main lcore, read by all */
 	uint32_t live[GS_CLASS_MAX];
+	/* instances ever claimed (bit mask, same writer): the only reply rings polled */
+	uint32_t claimed[GS_CLASS_MAX];
 	bool starved[GS_CLASS_MAX][GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
 	/* main lcore's: since when a slot says ATTACHING, and in which generation */
 	uint64_t attaching_since[GS_CLASS_MAX][GS_MAX_INSTANCES];
