@@ -655,9 +655,9 @@ replies_pending(void *arg)
 
 /* Nothing to do: sleep on RX interrupts and replies until the tick at @p next. */
 static void
-idle_sleep(struct lcore_ctx *lc, uint64_t next)
+idle_sleep(struct lcore_ctx *lc, struct gs_idle_state *idle, uint64_t next)
 {
-	if (lcore_sleep(lc->p, lc->idx, &lc->sleep, next, replies_pending, lc))
+	if (lcore_sleep(lc->p, lc->idx, &lc->sleep, next, replies_pending, lc, idle))
 		gs_ctr_add(&lc->st->sleeps, 1);
 }
 
@@ -758,7 +758,7 @@ dataplane_lcore(void *arg)
 			gs_ctr_add(&lc->st->busy_cycles, rte_get_timer_cycles() - now);
 			gs_idle_reset(&idle);
 		} else if (gs_idle_wait(&idle)) {
-			idle_sleep(lc, next);
+			idle_sleep(lc, &idle, next);
 		}
 		if (now >= next) { /* every lcore's tick bounds its sleeps */
 			next = now + tick;

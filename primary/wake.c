@@ -151,7 +151,7 @@ lcore_sleep_init(struct primary *p, unsigned int idx, struct lcore_sleep *s)
 
 bool
 lcore_sleep(struct primary *p, unsigned int idx, struct lcore_sleep *s, uint64_t next,
-	bool (*replies_pending)(void *), void *arg)
+	bool (*replies_pending)(void *), void *arg, struct gs_idle_state *idle)
 {
 	struct gs_lcore_wake *w = &p->ctl->lcore_wake[idx];
 	struct rte_epoll_event ev[8];
@@ -166,8 +166,12 @@ lcore_sleep(struct primary *p, unsigned int idx, struct lcore_sleep *s, uint64_t
 		rte_eth_dev_rx_intr_enable(s->port[q], s->queue[q]);
 	now = rte_get_timer_cycles();
 	if (now < next && !replies_pending(arg)) {
+		int n;
+
 		timeout_ms = (int)(((next - now) * 1000 + hz - 1) / hz);
-		rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), timeout_ms);
+		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), timeout_ms);
+		if (idle != NULL)
+			gs_idle_slept(idle, n > 0, (rte_get_timer_cycles() - now) * 1000000u / hz);
 		slept = true;
 	}
 	for (unsigned int q = 0; q < s->n_q; q++)

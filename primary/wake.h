@@ -17,6 +17,8 @@
 #include <rte_epoll.h>
 #include <rte_ethdev.h>
 
+#include "gs_idle.h"
+
 struct primary;
 
 #define LCORE_SLEEP_MAX_QUEUES (2 * RTE_MAX_ETHPORTS)
@@ -54,11 +56,12 @@ void lcore_sleep_init(struct primary *p, unsigned int idx, struct lcore_sleep *s
 /**
  * Sleep until RX, a handler's reply or the tick at @p next (TSC). The caller
  * has found no work in its last passes; @p replies_pending is its last look
- * at its reply rings, made after the lcore said it sleeps.
+ * at its reply rings, made after the lcore said it sleeps. How the sleep
+ * ended adapts @p idle's spin (gs_idle_slept).
  *
  * @return true if it slept.
  */
 bool lcore_sleep(struct primary *p, unsigned int idx, struct lcore_sleep *s, uint64_t next,
-	bool (*replies_pending)(void *), void *arg);
+	bool (*replies_pending)(void *), void *arg, struct gs_idle_state *idle);
 
 #endif /* GS_PRIMARY_WAKE_H */

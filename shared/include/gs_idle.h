@@ -10,6 +10,7 @@
  * (gs_wake.h), bounded by its next tick.
  */
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "gs_cfg.h"
 
@@ -18,7 +19,17 @@ struct gs_idle_state {
 	unsigned int max_us;
 	unsigned int misses; /* consecutive empty passes */
 	unsigned int sleep_us;
+	unsigned int spin;   /* empty passes before a sleep (wake: adapts, gs_idle_slept) */
 };
+
+/*
+ * Under wake, a sleep that work ends within GS_IDLE_SHORT_SLEEP_US came too
+ * early: work arrives about that often, and waking costs the waker a system
+ * call and the sleeper a trip through the scheduler. The spin before the next
+ * sleep doubles (up to 64 x the base), and a longer sleep sets it back: a
+ * steady load is served spinning, an idle process sleeps after a short spin.
+ */
+#define GS_IDLE_SHORT_SLEEP_US 100
 
 /** "poll", "backoff" or "wake". */
 const char *gs_idle_name(enum gs_idle mode);
@@ -33,6 +44,9 @@ gs_idle_reset(struct gs_idle_state *s)
 	s->misses = 0;
 	s->sleep_us = 0;
 }
+
+/** A wake sleep of @p slept_us ended, by work (@p woken) or by the tick. */
+void gs_idle_slept(struct gs_idle_state *s, bool woken, uint64_t slept_us);
 
 /**
  * A pass found no work: pause or sleep according to the policy.

@@ -43,12 +43,18 @@ gs_wake_done(uint32_t *sleeping)
 	__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
 }
 
-/** The producer, after publishing work: whether the consumer must be woken. */
+/**
+ * The producer, after publishing work: whether it must wake the consumer.
+ * The first producer to see the flag takes it (the flag goes back to 0), so
+ * a sleeper that is woken but not yet running costs the producers that come
+ * after it nothing: one system call per sleep, not one per burst.
+ */
 static inline bool
-gs_wake_needed(const uint32_t *sleeping)
+gs_wake_needed(uint32_t *sleeping)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(sleeping, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(sleeping, __ATOMIC_RELAXED) != 0 &&
+	       __atomic_exchange_n(sleeping, 0, __ATOMIC_ACQ_REL) != 0;
 }
 
 /**

@@ -365,15 +365,20 @@ static void
 sleep_until_work(struct gs_handler *h, uint64_t next)
 {
 	uint32_t seen = __atomic_load_n(&h->slot->wake_seq, __ATOMIC_ACQUIRE);
-	uint64_t now;
+	uint64_t now, woke;
 
 	gs_wake_announce(&h->slot->sleeping);
 	for (unsigned int l = 0; l < h->n_lcores; l++)
 		if (!rte_ring_empty(h->rx[l]))
 			goto awake; /* came in while we were deciding */
 	now = rte_get_timer_cycles();
-	if (next > now)
+	if (next > now) {
 		gs_futex_wait(&h->slot->wake_seq, seen, (next - now) * 1000000000u / h->tsc_hz);
+		woke = rte_get_timer_cycles();
+		/* woken by work (the word moved) soon after: spin longer next time */
+		gs_idle_slept(&h->idle, __atomic_load_n(&h->slot->wake_seq, __ATOMIC_ACQUIRE) != seen,
+			(woke - now) * 1000000u / h->tsc_hz);
+	}
 awake:
 	gs_wake_done(&h->slot->sleeping);
 }

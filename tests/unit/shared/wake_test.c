@@ -90,15 +90,19 @@ test_no_wake_up_is_lost(void)
 	CU_ASSERT_TRUE(wakes > 0);
 }
 
-/* A producer that sees no sleeper makes no syscall; a dead sleeper's flag costs a wake only. */
+/*
+ * A producer that sees no sleeper makes no syscall; of the producers that see
+ * one, only the first wakes it; a dead sleeper's flag costs one wake only.
+ */
 static void
-test_wake_needed_only_while_asleep(void)
+test_wake_needed_once_per_sleep(void)
 {
 	uint32_t sleeping = 0, word = 5;
 
 	CU_ASSERT_FALSE(gs_wake_needed(&sleeping));
 	gs_wake_announce(&sleeping);
 	CU_ASSERT_TRUE(gs_wake_needed(&sleeping));
+	CU_ASSERT_FALSE(gs_wake_needed(&sleeping)); /* woken, not yet running: no second call */
 	gs_futex_wake(&word); /* nobody waits: returns at once */
 	CU_ASSERT_EQUAL(word, 6);
 	gs_futex_wait(&word, 5, SLEEP_NS); /* the word moved: returns at once */
@@ -125,7 +129,7 @@ test_residence_quantiles(void)
 
 static CU_TestInfo tests[] = {
 	{ "no wake-up is lost", test_no_wake_up_is_lost },
-	{ "wake needed only while asleep", test_wake_needed_only_while_asleep },
+	{ "wake needed once per sleep", test_wake_needed_once_per_sleep },
 	{ "residence quantiles", test_residence_quantiles },
 	CU_TEST_INFO_NULL,
 };
