@@ -24,8 +24,15 @@
 -- primary/dataplane.c) for datagrams to the game port only: the types the
 -- server sends (CONNECT_ACCEPT, ...) have no handler class and are fine
 -- from the server. Only the first failing check is reported, as the primary
--- counts only one reason. The session, address, replay, tag and rate checks
--- need the server's state and keys and are not made here.
+-- counts only one reason (an empty datagram, which Wireshark hands to no
+-- dissector, is flagged gs_truncated by a postdissector). The session,
+-- address, replay, tag and rate checks need the server's state and keys and
+-- are not made here.
+--
+-- Wireshark's UDP dissector tries the lower of a datagram's two ports
+-- first: from a client port below the game port that another dissector
+-- registered (4000, 5060, ...) it wins. Decode As (-d udp.port==N,gsnet)
+-- hands such a port to gsnet.
 
 local gsnet = Proto("gsnet", "gsnet game protocol")
 
@@ -523,8 +530,8 @@ function gsnet.dissector(tvb, pinfo, tree)
 			if f[2] + f[3] <= math.min(len, cap) then root:add(pf[f[1]], tvb(f[2], f[3])) end
 		end
 		pinfo.cols.info = string.format("gsnet %d bytes", len)
-		refuse("gs_truncated", string.format(
-			"%d bytes, shorter than the %d-byte game header", len, HDR_LEN))
+		refuse("gs_truncated", string.format("%d byte%s, shorter than the %d-byte game header",
+			len, (len == 1) and "" or "s", HDR_LEN))
 		return len
 	end
 
@@ -604,4 +611,33 @@ function gsnet.dissector(tvb, pinfo, tree)
 	return len
 end
 
+-- Wireshark calls no dissector for a UDP datagram with no payload; the
+-- primary drops it (gs_truncated). A postdissector flags those to or from
+-- the game port, as the last layer of the frame (not one quoted in ICMP).
+local f_protocols = Field.new("frame.protocols")
+local f_udp_length = Field.new("udp.length")
+local f_udp_srcport = Field.new("udp.srcport")
+local f_udp_dstport = Field.new("udp.dstport")
+local gsnet_empty = Proto("gsnet_empty", "gsnet empty datagram")
+
+function gsnet_empty.dissector(tvb, pinfo, tree)
+	local protocols = f_protocols()
+	if protocols == nil or not tostring(protocols.value):match(":udp$") then return end
+	local lens, srcs, dsts = { f_udp_length() }, { f_udp_srcport() }, { f_udp_dstport() }
+	if #lens == 0 or #srcs == 0 or #dsts == 0 or lens[#lens].value ~= 8 then return end
+	local port = gsnet.prefs.udp_port
+	local src, dst = srcs[#srcs].value, dsts[#dsts].value
+	if dst ~= port and src ~= port then return end
+	local to_server = (dst == port)
+
+	pinfo.cols.protocol = "GSNET"
+	pinfo.cols.info = "gsnet 0 bytes [gs_truncated]"
+	local root = tree:add(gsnet, "gsnet game protocol (empty datagram)")
+	root:add(pf.direction, to_server and "client -> server" or "server -> client"):set_generated()
+	root:add(pf.drop, "gs_truncated"):set_generated()
+	root:add_proto_expert_info(ef_drop.gs_truncated, string.format(
+		"gs_truncated: 0 bytes, shorter than the %d-byte game header", HDR_LEN))
+end
+
+register_postdissector(gsnet_empty)
 register_port()
