@@ -534,8 +534,9 @@ def main(argv):
                          f"shared/src/wire.c {sorted(type_names)} differ")
     work = argv[1] if len(argv) > 1 else tempfile.mkdtemp(prefix="gsnet-dissector-")
     os.makedirs(work, exist_ok=True)
-    home = os.path.join(work, "home")
-    os.makedirs(home, exist_ok=True)
+    home = os.path.join(work, "home")  # fresh: no plugin left by an earlier run
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(home)
     env = tshark_env(home)
 
     # a gsnet.lua installed globally is loaded as well as -X's: two protocols gsnet
