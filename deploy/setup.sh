@@ -24,7 +24,8 @@ HUGE_DIR=${GSNET_HUGE_DIR:-/dev/hugepages}
 DPDK_RUN_DIR=/var/run/dpdk
 
 # Everything gsnet needs to build, run and test on Debian 12. psmisc gives
-# fuser; tshark, scapy and libpcap-dev are for the replay tests; libmicrohttpd
+# fuser; tshark, scapy and libpcap-dev are for the replay tests (tshark and
+# scapy also for the Wireshark dissector's test, tests/wireshark); libmicrohttpd
 # serves gs-stats; prometheus gives promtool, curl scrapes in the tests;
 # libsystemd-dev gives gs-primary sd_notify() (deploy/systemd/); libsodium
 # seals connect tokens and authenticates packets; clang-14 and its runtime
