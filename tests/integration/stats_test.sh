@@ -4,7 +4,10 @@
 #
 # gs-stats, the exporter secondary, against a running group (tap port in a
 # namespace): /metrics scraped after known traffic passes `promtool check
-# metrics` and counts exactly what was sent (client datagrams dispatched and
+# metrics`, has every metric the dashboard and the rules name
+# (tools/check_metric_names.py on deploy/grafana and deploy/prometheus, whose
+# rules also pass `promtool check rules` and `promtool test rules`) and counts
+# exactly what was sent (client datagrams dispatched and
 # answered, malformed datagrams dropped by reason; busy cycles of the primary
 # and the handlers grow with the traffic, not while idle); /stats.json, --once and
 # --json work; dpdk-telemetry.py answers /gsnet/handlers and /gsnet/rings; a
@@ -73,6 +76,17 @@ promtool check metrics <"$GS_WORK/metrics1.txt" >"$GS_WORK/promtool.log" 2>&1 ||
     gs_fail "promtool check metrics: $(head -n 5 "$GS_WORK/promtool.log")"
 gs_log "promtool check metrics: ok ($(grep -c '^gsnet_' "$GS_WORK/metrics1.txt") samples)"
 M=$GS_WORK/metrics1.txt
+# the dashboard's and the rules' queries name only metrics this scrape serves (or
+# recording rules' outputs); the rules load and pass their own unit tests
+(cd "$GS_SOURCE_DIR" && /usr/bin/python3 tools/check_metric_names.py --scrape "$M" \
+    deploy/grafana/*.json deploy/prometheus/gsnet.rules.yml) >"$GS_WORK/check_metric_names.log" 2>&1 ||
+    gs_fail "dashboard or rules name metrics gs-stats does not serve: $(head -n 10 "$GS_WORK/check_metric_names.log")"
+gs_log "$(tail -n 1 "$GS_WORK/check_metric_names.log")"
+promtool check rules "$GS_SOURCE_DIR/deploy/prometheus/gsnet.rules.yml" >"$GS_WORK/promtool_rules.log" 2>&1 ||
+    gs_fail "promtool check rules: $(tail -n 5 "$GS_WORK/promtool_rules.log")"
+promtool test rules "$GS_SOURCE_DIR/deploy/prometheus/gsnet.rules.test.yml" >"$GS_WORK/promtool_test.log" 2>&1 ||
+    gs_fail "promtool test rules: $(head -n 20 "$GS_WORK/promtool_test.log")"
+gs_log "promtool check rules, test rules: ok"
 # the players' first CONNECTs were answered by the primary (CHALLENGE), the rest went to gs-session
 CHALLENGES=$(metric "$M" 'gsnet_challenges_total{lcore="0"}')
 gs_check "challenges = players (one first CONNECT each)" "$CHALLENGES" -eq 10
