@@ -12,6 +12,8 @@
 #   tests/bench/exporter_cost.sh [RUNS (3)] [SECONDS per run (5)]
 #   GS_EXPORTER_KINDS="off idle curl on" tests/bench/exporter_cost.sh  # also print
 #     runs with gs-stats attached but never scraped, and with the scraper alone
+#   GS_EXPORTER_KINDS="off capture" tests/bench/exporter_cost.sh  # what a packet
+#     capture (dpdk-dumpcap, every frame, 64-byte snapshots) costs the primary
 # Needs root, hugepages and a build (build/ or GS_BUILD_DIR). Prints a
 # Markdown table; writes it to $GS_BENCH_OUT (default
 # tests/bench/results/exporter_cost.md).
@@ -38,7 +40,7 @@ OPTS=(-c "$ROOT/deploy/gsnet.ini" -o "eal.file_prefix=$PREFIX" -o auth.mode=open
     -o world.max_entities=65536)
 PIDS=()
 
-die() { echo "exporter_cost: $*" >&2; exit 1; }
+die() { echo "exporter_cost: $*" >&2; cleanup; exit 1; }
 cleanup() {
     local p
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -86,6 +88,12 @@ one_run() {
         PIDS+=($!)
         wait_for "$WORK/stats.log" 'gs-stats serving' 30 || die "gs-stats not serving"
     fi
+    if [ "$kind" = capture ]; then
+        dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -s 64 -w "$WORK/capture.pcapng" \
+            >"$WORK/dumpcap.log" 2>&1 &
+        PIDS+=($!)
+        wait_for "$WORK/dumpcap.log" '^File: ' 30 || die "dpdk-dumpcap not capturing: $(tail -3 "$WORK/dumpcap.log")"
+    fi
     sleep 2 # the generator connects and reaches its rate
     # The scraper is one long-lived process, as Prometheus is: one curl that
     # fetches /metrics once a second for the run (--rate), started before
@@ -119,7 +127,7 @@ one_run() {
     /usr/bin/python3 -c "print(($b - $a) / ($t1 - $t0), $full)"
 }
 
-declare -a OFF ON
+declare -a OFF ON CAP
 for ((r = 1; r <= RUNS; r++)); do
     # GS_EXPORTER_KINDS adds runs to look for the cause of a cost: "idle"
     # (gs-stats attached, never scraped), "curl" (the scraper alone)
@@ -129,22 +137,36 @@ for ((r = 1; r <= RUNS; r++)); do
         case $kind in
         off) OFF+=("$res") ;;
         on) ON+=("$res") ;;
+        capture) CAP+=("$res") ;;
         esac
     done
 done
 
 mkdir -p "$(dirname "$OUT")"
-/usr/bin/python3 - "$RUNS" "$SECS" "${OFF[@]}" -- "${ON[@]}" <<'PY' | tee "$OUT"
+/usr/bin/python3 - "$RUNS" "$SECS" "${OFF[@]}" -- "${ON[@]}" -- "${CAP[@]}" <<'PY' | tee "$OUT"
 import statistics as st, sys, platform, datetime, os
 runs, secs = int(sys.argv[1]), int(sys.argv[2])
 rest = sys.argv[3:]
 cut = rest.index("--")
+cut2 = rest.index("--", cut + 1)
 off = [tuple(map(float, x.split())) for x in rest[:cut]]
-on = [tuple(map(float, x.split())) for x in rest[cut + 1:]]
+on = [tuple(map(float, x.split())) for x in rest[cut + 1:cut2]]
+cap = [tuple(map(float, x.split())) for x in rest[cut2 + 1:]]
 def summary(v):
     r = [x[0] for x in v]
     return st.mean(r), (st.stdev(r) if len(r) > 1 else 0.0), min(r), max(r), st.mean(x[1] for x in v)
 mo, so, lo, ho, mmo = summary(off)
+if cap:
+    mc, sc, lc, hc, mmc = summary(cap)
+    print(f"## Packet capture cost ({datetime.date.today()})\n")
+    print(f"gs-primary polling net_memif on CPU 0, dpdk-testpmd txonly 64 B from CPU 1; {runs} runs x {secs} s each way, alternating.\n")
+    print("| capture | primary RX (Mpps), mean ± stdev | min .. max |")
+    print("|---|---|---|")
+    print(f"| none (rte_pdump_init only) | {mo/1e6:.3f} ± {so/1e6:.3f} | {lo/1e6:.3f} .. {ho/1e6:.3f} |")
+    print(f"| dpdk-dumpcap, every frame, 64 B snapshots | {mc/1e6:.3f} ± {sc/1e6:.3f} | {lc/1e6:.3f} .. {hc/1e6:.3f} |")
+    print(f"\nWhile capturing: {(mc - mo) / mo * 100:+.1f} % of the rate without a capture.")
+    print("\nCommand: `GS_EXPORTER_KINDS=\"off capture\" tests/bench/exporter_cost.sh " + f"{runs} {secs}`")
+    sys.exit(0)
 mn, sn, ln, hn, mmn = summary(on)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"## Exporter cost ({datetime.date.today()}, {os.cpu_count()} vCPU {cpu})\n")
