@@ -12,7 +12,10 @@
 #     process, latency at 10/50/90 % of that rate; gs-kserver (kernel
 #     sockets, same protocol and rules) under gs-client players;
 #  3. the exporter's cost (exporter_cost.sh): the primary's RX rate on
-#     net_memif without and with gs-stats scraped every second.
+#     net_memif without and with gs-stats scraped every second;
+#  4. latency against the kernel (rtt.sh): the same players against gsnet with
+#     idle = wake and idle = poll and against gs-kserver through a veth, with
+#     gsnet's residence time and the idle group's CPU.
 # Writes tests/bench/results/<date>.md and <date>-latency.png, and prints the table.
 # Timing thresholds never go into the test suite: these figures are reported.
 #
@@ -158,5 +161,11 @@ if [ "$QUICK" -eq 1 ]; then
 else
     GS_BENCH_OUT=$OUT.exporter.md tests/bench/exporter_cost.sh 3 5 2>/dev/null | sed 1d >>"$OUT"
 fi
+{
+    echo
+    echo "## Latency against the kernel, residence time, idle CPU (rtt.sh)"
+    echo
+} >>"$OUT"
+GS_BUILD_DIR=$BUILD tests/bench/rtt.sh "$([ "$QUICK" -eq 1 ] && echo 1 || echo 3)" >>"$OUT"
 rm -f "$OUT.dispatch.txt" "$OUT.exporter.md"
 cat "$OUT"
