@@ -92,6 +92,31 @@ print(sum(l["busy_cycles"] for l in j["lcores"]), h["session"], h["move"], h["co
       sum(sum(l["dispatched"].values()) for l in j["lcores"]))'
 }
 
+# residence: the residence buckets so far, every class summed (gs-stats --json), one line
+residence() {
+    timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
+        /usr/bin/python3 -c 'import json,sys
+r = json.load(sys.stdin)["residence"].values()
+print(" ".join(str(sum(v["buckets"][b] for v in r)) for b in range(len(next(iter(r))["buckets"]))))'
+}
+# residence_pct BEFORE AFTER: p50 and p99 (us) of the replies between two residence lines,
+# interpolated within a bucket as gs-stats does (buckets of GS_RESIDENCE_BOUNDS_NS)
+residence_pct() {
+    /usr/bin/python3 -c 'import sys
+bounds = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, None]
+a, b = [list(map(int, x.split())) for x in sys.argv[1:3]]
+c = [y - x for x, y in zip(a, b)]
+def q(p):
+    rank, below = p * sum(c), 0
+    for i, n in enumerate(c):
+        lo = bounds[i - 1] if i else 0
+        if n and below + n >= rank:
+            return lo if bounds[i] is None else lo + (bounds[i] - lo) * (rank - below) / n
+        below += n
+    return 0
+print(f"{q(0.5):.1f} {q(0.99):.1f}")' "$1" "$2"
+}
+
 best=0
 best_cpu=0
 best_busy=""
@@ -116,8 +141,11 @@ echo "gsnet_sustained_pps=$best"
 echo "gsnet_cpu_s_per_req=$best_cpu"
 for kv in $best_busy; do echo "$kv"; done
 for pct in 10 50 90; do
+    r0=$(residence) || die "gs-stats --json failed"
     read -r sent answered lost p50 p90 p99 p999 max _ < <(loadgen $((best * pct / 100))) || die "gs-loadgen failed"
-    echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max"
+    r1=$(residence) || die "gs-stats --json failed"
+    read -r res50 res99 < <(residence_pct "$r0" "$r1")
+    echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max residence_p50_us=$res50 residence_p99_us=$res99"
 done
 stop_all
 

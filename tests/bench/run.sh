@@ -116,11 +116,12 @@ if "gsnet_busy_cycles_per_req" in kv:
     print(f"|   of which the primary (RX, parse, dispatch, reply framing, TX over net_memif) | {kv['gsnet_busy_primary']:,.0f} | | |")
     print(f"|   of which gs-session / gs-move / gs-combat | {kv['gsnet_busy_session']:,.0f} / {kv['gsnet_busy_move']:,.0f} / {kv['gsnet_busy_combat']:,.0f} | | |")
 print()
-print("| gsnet load | offered req/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |")
-print("|---|---|---|---|---|---|---|---|")
+print("| gsnet load | offered req/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | residence (inside gsnet) p50 / p99 µs |")
+print("|---|---|---|---|---|---|---|---|---|")
 for pct in ("10", "50", "90"):
     l = lat[pct]
-    print(f"| {pct} % | {int(l['rate']):,} | {l['lost']} | {l['p50_us']} | {l['p90_us']} | {l['p99_us']} | {l['p999_us']} | {l['max_us']} |")
+    res = f"{l['residence_p50_us']} / {l['residence_p99_us']}" if "residence_p50_us" in l else "—"
+    print(f"| {pct} % | {int(l['rate']):,} | {l['lost']} | {l['p50_us']} | {l['p90_us']} | {l['p99_us']} | {l['p999_us']} | {l['max_us']} | {res} |")
 print("\nRate steps (gsnet, then the kernel):\n")
 for line in open(sys.argv[2]):
     if line.startswith(("step ", "kstep ")):
