@@ -191,13 +191,10 @@ print_stats(const struct primary *p)
 
 	stats_sum(p, &sum);
 #define ADD(...) off += (size_t)snprintf(line + off, sizeof(line) - off, __VA_ARGS__)
-	ADD("gs-primary stats: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
-	    " tx_bytes=%" PRIu64 " arp_replies=%" PRIu64 " icmp_replies=%" PRIu64
-	    " exception_rx=%" PRIu64 " exception_tx=%" PRIu64 " busy_cycles=%" PRIu64
-	    " challenges=%" PRIu64 " wakeups=%" PRIu64 " sleeps=%" PRIu64,
-		sum.rx_packets, sum.rx_bytes, sum.tx_packets, sum.tx_bytes, sum.arp_replies,
-		sum.icmp_replies, sum.exception_rx, sum.exception_tx, sum.busy_cycles,
-		sum.challenges, sum.wakeups, sum.sleeps);
+	ADD("gs-primary stats:");
+#define ADD_COUNTER(name, help) ADD(" " #name "=%" PRIu64, sum.name);
+	GS_FOREACH_LCORE_COUNTER(ADD_COUNTER)
+#undef ADD_COUNTER
 	for (unsigned int d = 1; d < GS_DROP_MAX && off < sizeof(line); d++)
 		ADD(" drop_%s=%" PRIu64, gs_drop_name(d), sum.drops[d]);
 	for (unsigned int c = 1; c < GS_CLASS_MAX && off < sizeof(line); c++)

@@ -48,18 +48,9 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned int l = 0; l < p->n_lcores; l++) {
 		gs_stats_read(&p->ctl->lcores[l], &one, sizeof(one));
-		sum->rx_packets += one.rx_packets;
-		sum->rx_bytes += one.rx_bytes;
-		sum->tx_packets += one.tx_packets;
-		sum->tx_bytes += one.tx_bytes;
-		sum->arp_replies += one.arp_replies;
-		sum->icmp_replies += one.icmp_replies;
-		sum->exception_rx += one.exception_rx;
-		sum->exception_tx += one.exception_tx;
-		sum->busy_cycles += one.busy_cycles;
-		sum->challenges += one.challenges;
-		sum->wakeups += one.wakeups;
-		sum->sleeps += one.sleeps;
+#define SUM(name, help) sum->name += one.name;
+		GS_FOREACH_LCORE_COUNTER(SUM)
+#undef SUM
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
 		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
@@ -83,18 +74,9 @@ summary_of(const struct primary *p, struct rte_tel_data *d)
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		drops += sum.drops[i];
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx_packets", sum.rx_packets);
-	rte_tel_data_add_dict_u64(d, "rx_bytes", sum.rx_bytes);
-	rte_tel_data_add_dict_u64(d, "tx_packets", sum.tx_packets);
-	rte_tel_data_add_dict_u64(d, "tx_bytes", sum.tx_bytes);
-	rte_tel_data_add_dict_u64(d, "arp_replies", sum.arp_replies);
-	rte_tel_data_add_dict_u64(d, "icmp_replies", sum.icmp_replies);
-	rte_tel_data_add_dict_u64(d, "exception_rx", sum.exception_rx);
-	rte_tel_data_add_dict_u64(d, "busy_cycles", sum.busy_cycles);
-	rte_tel_data_add_dict_u64(d, "exception_tx", sum.exception_tx);
-	rte_tel_data_add_dict_u64(d, "challenges", sum.challenges);
-	rte_tel_data_add_dict_u64(d, "wakeups", sum.wakeups);
-	rte_tel_data_add_dict_u64(d, "sleeps", sum.sleeps);
+#define ADD(name, help) rte_tel_data_add_dict_u64(d, #name, sum.name);
+	GS_FOREACH_LCORE_COUNTER(ADD)
+#undef ADD
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
 		snprintf(key, sizeof(key), "dispatched_%s", gs_class_name(c));

@@ -112,37 +112,10 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	family(f, "tsc_hz", "gauge", "TSC cycles per second: what busy_cycles count at 100 %.");
 	fprintf(f, "gsnet_tsc_hz %" PRIu64 "\n", s->tsc_hz);
 
-	lcore_counter(f, s, "rx_packets_total", "Frames received by a primary lcore.",
-		offsetof(struct gs_lcore_stats, rx_packets));
-	lcore_counter(f, s, "busy_cycles_total",
-		"TSC cycles a primary lcore spent in passes that found work (idle polling excluded).",
-		offsetof(struct gs_lcore_stats, busy_cycles));
-	lcore_counter(f, s, "rx_bytes_total", "Bytes received by a primary lcore.",
-		offsetof(struct gs_lcore_stats, rx_bytes));
-	lcore_counter(f, s, "tx_packets_total", "Frames sent by a primary lcore.",
-		offsetof(struct gs_lcore_stats, tx_packets));
-	lcore_counter(f, s, "tx_bytes_total", "Bytes sent by a primary lcore.",
-		offsetof(struct gs_lcore_stats, tx_bytes));
-	lcore_counter(f, s, "arp_replies_total", "ARP requests answered.",
-		offsetof(struct gs_lcore_stats, arp_replies));
-	lcore_counter(f, s, "icmp_replies_total", "ICMP echo requests answered.",
-		offsetof(struct gs_lcore_stats, icmp_replies));
-	lcore_counter(f, s, "challenges_total",
-		"First CONNECTs answered with a CHALLENGE by the primary (token mode).",
-		offsetof(struct gs_lcore_stats, challenges));
-	lcore_counter(f, s, "exception_rx_total",
-		"Frames received on a game port and handed to the kernel exception interface.",
-		offsetof(struct gs_lcore_stats, exception_rx));
-	lcore_counter(f, s, "exception_tx_total",
-		"Frames the kernel sent on the exception interface, sent on the game port.",
-		offsetof(struct gs_lcore_stats, exception_tx));
-
-	lcore_counter(f, s, "wakeups_total",
-		"Handlers a primary lcore woke (idle = wake) after putting work in their ring.",
-		offsetof(struct gs_lcore_stats, wakeups));
-	lcore_counter(f, s, "sleeps_total",
-		"Times a primary lcore slept on RX interrupts and replies (idle = wake).",
-		offsetof(struct gs_lcore_stats, sleeps));
+#define LCORE_COUNTER(name, help)                                                       \
+	lcore_counter(f, s, #name "_total", help, offsetof(struct gs_lcore_stats, name));
+	GS_FOREACH_LCORE_COUNTER(LCORE_COUNTER)
+#undef LCORE_COUNTER
 	residence_histogram(f, s);
 
 	family(f, "drops_total", "counter", "Frames and messages dropped, by reason.");
@@ -294,16 +267,11 @@ export_json(FILE *f, const struct snapshot *s)
 	{
 		const struct gs_lcore_stats *c = &s->lc[l];
 
-		fprintf(f,
-			"%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
-			",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64
-			",\"exception_rx\":%" PRIu64 ",\"exception_tx\":%" PRIu64
-			",\"busy_cycles\":%" PRIu64 ",\"challenges\":%" PRIu64
-			",\"wakeups\":%" PRIu64 ",\"sleeps\":%" PRIu64 ",\"drops\":{",
-			l ? "," : "", l, c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
-			c->arp_replies, c->icmp_replies, c->exception_rx, c->exception_tx,
-			c->busy_cycles, c->challenges, c->wakeups, c->sleeps);
+		fprintf(f, "%s{\"lcore\":%u", l ? "," : "", l);
+#define JSON_COUNTER(name, help) fprintf(f, ",\"" #name "\":%" PRIu64, c->name);
+		GS_FOREACH_LCORE_COUNTER(JSON_COUNTER)
+#undef JSON_COUNTER
+		fputs(",\"drops\":{", f);
 		for (unsigned int d = 1; d < GS_DROP_MAX; d++)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);

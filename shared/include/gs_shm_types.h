@@ -172,21 +172,34 @@ struct gs_lcore_wake {
 	{ 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000,     \
 		5000000, 10000000, UINT64_MAX }
 
+/*
+ * The scalar counters of a primary lcore, written once: the struct's fields,
+ * their sums (telemetry, the exit line), the Prometheus families
+ * (gsnet_NAME_total{lcore}) and the JSON of gs-stats are all made from this
+ * list. _(NAME, HELP)
+ */
+#define GS_FOREACH_LCORE_COUNTER(_)                                                           \
+	_(rx_packets, "Frames received by a primary lcore.")                                   \
+	_(rx_bytes, "Bytes received by a primary lcore.")                                      \
+	_(tx_packets, "Frames sent by a primary lcore.")                                       \
+	_(tx_bytes, "Bytes sent by a primary lcore.")                                          \
+	_(arp_replies, "ARP requests answered.")                                               \
+	_(icmp_replies, "ICMP echo requests answered.")                                        \
+	_(exception_rx,                                                                        \
+		"Frames received on a game port and handed to the kernel exception interface.") \
+	_(exception_tx, "Frames the kernel sent on the exception interface, sent on the game port.") \
+	_(busy_cycles,                                                                         \
+		"TSC cycles a primary lcore spent in passes that found work (idle polling excluded).") \
+	_(challenges, "First CONNECTs answered with a CHALLENGE by the primary (token mode).")  \
+	_(wakeups, "Handlers a primary lcore woke (idle = wake) after putting work in their ring.") \
+	_(sleeps, "Times a primary lcore slept on RX interrupts and replies (idle = wake).")
+
 /** Counters of one primary lcore; seq is odd while the lcore updates them. */
 struct gs_lcore_stats {
 	uint64_t seq;
-	uint64_t rx_packets;
-	uint64_t rx_bytes;
-	uint64_t tx_packets;
-	uint64_t tx_bytes;
-	uint64_t arp_replies;
-	uint64_t icmp_replies;
-	uint64_t exception_rx; /* frames from the port handed to the kernel exception interface */
-	uint64_t exception_tx; /* frames from the kernel exception interface sent on the port */
-	uint64_t busy_cycles;  /* TSC cycles in passes that found work (not idle polling) */
-	uint64_t challenges;   /* first CONNECTs answered with a CHALLENGE (token mode) */
-	uint64_t wakeups;      /* handlers woken after putting work in their ring */
-	uint64_t sleeps;       /* times this lcore slept waiting for RX or replies */
+#define GS_LCORE_COUNTER_FIELD(name, help) uint64_t name;
+	GS_FOREACH_LCORE_COUNTER(GS_LCORE_COUNTER_FIELD)
+#undef GS_LCORE_COUNTER_FIELD
 	uint64_t drops[GS_DROP_MAX];
 	uint64_t dispatched[GS_CLASS_MAX];
 	uint64_t replies[GS_CLASS_MAX];
