@@ -28,7 +28,7 @@ GS_LOG_REGISTER(gs_primary_eal_guard_logtype, gs.primary.eal_guard);
 
 #define CHECK_PERIOD_US 250000
 #define WATCH_SAMPLES	10   /* a held word is watched this many times ... */
-#define WATCH_GAP_US	10000 /* ... this far apart, the guard held exclusively */
+#define WATCH_GAP_US	100000 /* ... this far apart (1 s in all), the guard held exclusively */
 #define CONFIG_MAP_LEN	4096
 
 /*
