@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gs_parse.h"
 #include "gs_wire.h"
 
 #include "gsclient.h"
@@ -301,14 +302,9 @@ usage(FILE *f, const char *prog)
 static int
 parse_uint(const char *s, unsigned long min, unsigned long max, unsigned int *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
+	if (gs_parse_u64(s, 10, min, max, &v) < 0)
 		return -EINVAL;
 	*out = (unsigned int)v;
 	return 0;

@@ -14,6 +14,7 @@
 #include <rte_config.h>
 
 #include "gs_cfg.h"
+#include "gs_parse.h"
 #include "gs_shm_types.h"
 
 _Static_assert(GS_CFG_IFNAMSIZ == IFNAMSIZ, "[net] exception_iface holds a kernel interface name");
@@ -363,15 +364,11 @@ static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *sectio
 static int
 parse_uint(const char *s, unsigned long *out)
 {
-	char *end;
+	uint64_t v = 0;
+	int ret = gs_parse_u64(s, 0, 0, ULONG_MAX, &v);
 
-	if (*s == '\0' || *s == '-' || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	return 0;
+	*out = (unsigned long)v; /* 0 when refused */
+	return ret;
 }
 
 /* "1.5" or "x,y,z": @p n finite numbers separated by commas. */

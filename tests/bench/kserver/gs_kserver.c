@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gs_parse.h"
 #include "kserver.h"
 
 #define RX_BATCH      64
@@ -92,16 +93,11 @@ usage(FILE *f, const char *prog)
 static int
 parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (s[0] < '0' || s[0] > '9')
+	if (gs_parse_u64(s, 10, min, max, &v) < 0)
 		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 

@@ -66,6 +66,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "gs_parse.h"
 #include "gs_wire.h"
 
 #include "gsclient.h"
@@ -296,17 +297,7 @@ cpu_of_now(const struct opts *o)
 static bool
 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	return gs_parse_u64(s, 10, min, max, out) == 0;
 }
 
 static bool

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
 
+#include "gs_parse.h"
 #include "gs_test.h"
 #include "gs_wire.h"
 
@@ -281,6 +283,32 @@ test_hdr_err_str_names_every_error_distinctly(void)
 	}
 }
 
+/* Numbers from text: one rule for config values and command lines (gs_parse_u64). */
+static void
+test_parse_u64_takes_numbers_only_within_range(void)
+{
+	uint64_t v = 7;
+
+	CU_ASSERT_EQUAL(gs_parse_u64("12", 10, 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 12);
+	CU_ASSERT_EQUAL(gs_parse_u64("0x10", 0, 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 16);
+	CU_ASSERT_EQUAL(gs_parse_u64("18446744073709551615", 10, 0, UINT64_MAX, &v), 0);
+	CU_ASSERT_EQUAL(v, UINT64_MAX);
+	v = 7;
+	CU_ASSERT_EQUAL(gs_parse_u64("0x10", 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64("-1", 10, 0, UINT64_MAX, &v), -EINVAL); /* not 2^64 - 1 */
+	CU_ASSERT_EQUAL(gs_parse_u64("+1", 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64(" 1", 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64("1 ", 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64("", 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64(NULL, 10, 0, 100, &v), -EINVAL);
+	CU_ASSERT_EQUAL(gs_parse_u64("18446744073709551616", 10, 0, UINT64_MAX, &v), -ERANGE);
+	CU_ASSERT_EQUAL(gs_parse_u64("101", 10, 0, 100, &v), -ERANGE);
+	CU_ASSERT_EQUAL(gs_parse_u64("0", 10, 1, 100, &v), -ERANGE);
+	CU_ASSERT_EQUAL(v, 7); /* untouched by every refusal */
+}
+
 static CU_TestInfo decode_tests[] = {
 	{ "valid header fills every field in host order",
 		test_decode_valid_header_fills_every_field_in_host_order },
@@ -320,10 +348,17 @@ static CU_TestInfo name_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo parse_tests[] = {
+	{ "parse_u64 takes numbers only, within range",
+		test_parse_u64_takes_numbers_only_within_range },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_SuiteInfo suites[] = {
 	{ .pName = "wire decode", .pTests = decode_tests },
 	{ .pName = "wire encode", .pTests = encode_tests },
 	{ .pName = "wire names", .pTests = name_tests },
+	{ .pName = "numbers from text", .pTests = parse_tests },
 	CU_SUITE_INFO_NULL,
 };
 
