@@ -108,20 +108,6 @@ drops_of(const struct primary *p, struct rte_tel_data *d)
 	return 0;
 }
 
-static const char *
-slot_state_name(uint32_t st)
-{
-	static const char *const names[] = {
-		[GS_SLOT_FREE] = "free",
-		[GS_SLOT_ATTACHING] = "attaching",
-		[GS_SLOT_RUNNING] = "running",
-		[GS_SLOT_STOPPING] = "stopping",
-		[GS_SLOT_DEAD] = "dead",
-	};
-
-	return st < RTE_DIM(names) && names[st] != NULL ? names[st] : "unknown";
-}
-
 /* Milliseconds from @p then to @p now without overflowing the multiplication. */
 static uint64_t
 tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
@@ -180,7 +166,7 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 				rejected += copy.rejected[r];
 			put_str(d, key, "state",
-				slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
+				gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
 			put_u64(d, key, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
 			put_u64(d, key, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
 			put_u64(d, key, "generation", gen);

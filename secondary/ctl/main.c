@@ -49,14 +49,6 @@ usage(FILE *f)
 		"                               killed while capturing left, so the next starts\n");
 }
 
-static const char *
-slot_state_str(uint32_t st)
-{
-	static const char *const names[] = { "free", "attaching", "running", "stopping", "dead" };
-
-	return st < RTE_DIM(names) ? names[st] : "?";
-}
-
 static int
 cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 {
@@ -92,7 +84,7 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 				now > hb ? (now - hb) * 1000 / ctl->tsc_hz : 0);
 			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
 			       " %12" PRIu64 "\n",
-				gs_class_name((enum gs_class)c), i, slot_state_str(s->state),
+				gs_class_name((enum gs_class)c), i, gs_slot_state_name(s->state),
 				s->pid, s->generation, s->restarts, age, copy.processed, copy.replied,
 				rejected);
 		}
@@ -196,7 +188,7 @@ cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
 	gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_RUNNING) {
 		fprintf(stderr, "gs-ctl: %s instance %lu is not running (%s)\n", argv[1], inst,
-			slot_state_str(slot->state));
+			gs_slot_state_name(slot->state));
 		return GS_EXIT_FAILURE;
 	}
 	__atomic_store_n(&slot->stop_req, gen, __ATOMIC_RELEASE);

@@ -12,14 +12,6 @@ static const char *const reject_names[GS_REJECT_MAX] = {
 #undef REJECT_NAME
 };
 
-static const char *const state_names[] = { "free", "attaching", "running", "stopping", "dead" };
-
-static const char *
-state_str(uint32_t st)
-{
-	return st < RTE_DIM(state_names) ? state_names[st] : "?";
-}
-
 static void
 family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -167,9 +159,9 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	fprintf(f, "gsnet_handler_up{" SLOT_LABELS "} %u\n", gs_class_name(c), i, s->hs[c][i].up);
 	family(f, "handler_state", "gauge", "The instance's state (1 for the current one).");
 	FOR_SLOTS(s, c, i)
-	for (unsigned int st = 0; st < RTE_DIM(state_names); st++)
+	for (unsigned int st = 0; st < GS_SLOT_STATE_MAX; st++)
 		fprintf(f, "gsnet_handler_state{" SLOT_LABELS ",state=\"%s\"} %d\n",
-			gs_class_name(c), i, state_names[st], s->hs[c][i].state == st);
+			gs_class_name(c), i, gs_slot_state_name(st), s->hs[c][i].state == st);
 	family(f, "handler_pid", "gauge", "Process id of the instance.");
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_pid{" SLOT_LABELS "} %d\n", gs_class_name(c), i, s->hs[c][i].pid);
@@ -314,7 +306,7 @@ export_json(FILE *f, const struct snapshot *s)
 			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
 			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
 			",\"rejected\":{",
-			first ? "" : ",", gs_class_name(c), i, state_str(h->state), h->up, h->pid,
+			first ? "" : ",", gs_class_name(c), i, gs_slot_state_name(h->state), h->up, h->pid,
 			h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
 			h->replied, h->busy_cycles);
 		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
@@ -455,7 +447,7 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		fprintf(f,
 			"%-8s %4u %-9s %3s %8d %4u %4u %7.0fms %12" PRIu64 " %10.0f %10" PRIu64
 			" %4u/%-4u %6" PRIu64 "\n",
-			gs_class_name(c), i, state_str(h->state), h->up ? "yes" : "no", h->pid,
+			gs_class_name(c), i, gs_slot_state_name(h->state), h->up ? "yes" : "no", h->pid,
 			h->generation, h->restarts, s->hb_age[c][i] * 1e3, h->processed,
 			rate(h->processed, p->hs[c][i].processed, dt), rej, depth, s->ring_capacity,
 			full);

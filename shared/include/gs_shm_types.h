@@ -69,7 +69,23 @@ enum gs_slot_state {
 	GS_SLOT_RUNNING,   /* consuming its rings */
 	GS_SLOT_STOPPING,  /* asked to stop, or stopping: no new messages */
 	GS_SLOT_DEAD,	   /* the primary found it gone (pid or heartbeat) */
+	GS_SLOT_STATE_MAX
 };
+
+/** The name of slot state @p st ("free" ... "dead"), "?" for any other value. */
+static inline const char *
+gs_slot_state_name(uint32_t st)
+{
+	static const char *const names[GS_SLOT_STATE_MAX] = {
+		[GS_SLOT_FREE] = "free",
+		[GS_SLOT_ATTACHING] = "attaching",
+		[GS_SLOT_RUNNING] = "running",
+		[GS_SLOT_STOPPING] = "stopping",
+		[GS_SLOT_DEAD] = "dead",
+	};
+
+	return st < GS_SLOT_STATE_MAX ? names[st] : "?";
+}
 
 /* Append only: the numbering is part of the layout. */
 #define GS_FOREACH_REJECT(_)                        \

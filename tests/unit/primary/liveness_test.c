@@ -283,7 +283,21 @@ test_a_claim_in_progress_holds_for_a_second_at_most(void)
 	CU_ASSERT_TRUE(stop_slot_holds(GS_SLOT_ATTACHING, true, STOP_HANDLER_WAIT_MS));
 }
 
+/* One name per slot state for gs-ctl, gs-stats and telemetry. */
+static void
+test_slot_state_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_FREE), "free");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_ATTACHING), "attaching");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_RUNNING), "running");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_STOPPING), "stopping");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_DEAD), "dead");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_STATE_MAX), "?");
+	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(UINT32_MAX), "?");
+}
+
 static CU_TestInfo tests[] = {
+	{ "slot state names", test_slot_state_names },
 	{ "detached or gone is down whatever the heartbeat",
 		test_detached_or_gone_is_down_whatever_the_heartbeat },
 	{ "a fresh heartbeat is up", test_a_fresh_heartbeat_is_up },
