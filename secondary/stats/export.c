@@ -6,12 +6,6 @@
 
 #include "snapshot.h"
 
-static const char *const reject_names[GS_REJECT_MAX] = {
-#define REJECT_NAME(sym, name) name,
-	GS_FOREACH_REJECT(REJECT_NAME)
-#undef REJECT_NAME
-};
-
 static void
 family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -201,7 +195,7 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 		fprintf(f,
 			"gsnet_handler_rejected_total{" SLOT_LABELS ",reason=\"%s\"} %" PRIu64 "\n",
-			gs_class_name(c), i, reject_names[r], s->hs[c][i].rejected[r]);
+			gs_class_name(c), i, gs_reject_name(r), s->hs[c][i].rejected[r]);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
 	fprintf(f, "gsnet_mempool_size{pool=\"gs_pkt\"} %u\n", s->pool_size);
@@ -310,7 +304,7 @@ export_json(FILE *f, const struct snapshot *s)
 			h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
 			h->replied, h->busy_cycles);
 		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
-			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", reject_names[r],
+			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", gs_reject_name(r),
 				h->rejected[r]);
 		fputs("},\"rings\":[", f);
 		FOR_LCORES(s, l)

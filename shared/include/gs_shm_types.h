@@ -125,6 +125,19 @@ enum gs_reject {
 	GS_REJECT_MAX
 };
 
+/** The counter name of reject reason @p r ("bad_payload" ...), "?" for any other value. */
+static inline const char *
+gs_reject_name(uint32_t r)
+{
+	static const char *const names[GS_REJECT_MAX] = {
+#define GS_REJECT_NAME(sym, name) [GS_REJECT_##sym] = name,
+		GS_FOREACH_REJECT(GS_REJECT_NAME)
+#undef GS_REJECT_NAME
+	};
+
+	return r < GS_REJECT_MAX ? names[r] : "?";
+}
+
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
 	/* handler's line: identity and liveness */

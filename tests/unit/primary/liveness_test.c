@@ -294,10 +294,13 @@ test_slot_state_names(void)
 	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_DEAD), "dead");
 	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(GS_SLOT_STATE_MAX), "?");
 	CU_ASSERT_STRING_EQUAL(gs_slot_state_name(UINT32_MAX), "?");
+	CU_ASSERT_STRING_EQUAL(gs_reject_name(GS_REJECT_BAD_PAYLOAD), "bad_payload");
+	CU_ASSERT_STRING_EQUAL(gs_reject_name(GS_REJECT_TOKEN_LIFETIME), "token_lifetime");
+	CU_ASSERT_STRING_EQUAL(gs_reject_name(GS_REJECT_MAX), "?");
 }
 
 static CU_TestInfo tests[] = {
-	{ "slot state names", test_slot_state_names },
+	{ "slot state and reject names", test_slot_state_names },
 	{ "detached or gone is down whatever the heartbeat",
 		test_detached_or_gone_is_down_whatever_the_heartbeat },
 	{ "a fresh heartbeat is up", test_a_fresh_heartbeat_is_up },
