@@ -71,6 +71,7 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint64_t rejected = 0,
 				 hb = __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE);
+			unsigned int named;
 			struct gs_handler_slot copy;
 			char age[32];
 
@@ -87,6 +88,15 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 				gs_class_name((enum gs_class)c), i, gs_slot_state_name(s->state),
 				s->pid, s->generation, s->restarts, age, copy.processed, copy.replied,
 				rejected);
+			/* the handler's own counts, as it names them */
+			named = 0;
+			for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
+				if (s->event_names[e][0] != '\0')
+					printf("%s %.*s=%" PRIu64, named++ ? "" : "         events:",
+						GS_HANDLER_EVENT_NAME, s->event_names[e],
+						copy.events[e]);
+			if (named > 0)
+				putchar('\n');
 		}
 	return GS_EXIT_OK;
 }

@@ -196,6 +196,16 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 		fprintf(f,
 			"gsnet_handler_rejected_total{" SLOT_LABELS ",reason=\"%s\"} %" PRIu64 "\n",
 			gs_class_name(c), i, gs_reject_name(r), s->hs[c][i].rejected[r]);
+	family(f, "handler_events_total", "counter",
+		"The handler's own counts, named by the handler (gs-session's connects, gs-combat's kills, ...).");
+	FOR_SLOTS(s, c, i)
+	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
+		if (s->hs[c][i].event_names[e][0] != '\0')
+			fprintf(f,
+				"gsnet_handler_events_total{" SLOT_LABELS ",event=\"%.*s\"} %" PRIu64
+				"\n",
+				gs_class_name(c), i, GS_HANDLER_EVENT_NAME, s->hs[c][i].event_names[e],
+				s->hs[c][i].events[e]);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
 	fprintf(f, "gsnet_mempool_size{pool=\"gs_pkt\"} %u\n", s->pool_size);
@@ -306,6 +316,11 @@ export_json(FILE *f, const struct snapshot *s)
 		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", gs_reject_name(r),
 				h->rejected[r]);
+		fputs("},\"events\":{", f);
+		for (unsigned int e = 0, n = 0; e < GS_HANDLER_EVENTS; e++)
+			if (h->event_names[e][0] != '\0')
+				fprintf(f, "%s\"%.*s\":%" PRIu64, n++ ? "," : "", GS_HANDLER_EVENT_NAME,
+					h->event_names[e], h->events[e]);
 		fputs("},\"rings\":[", f);
 		FOR_LCORES(s, l)
 		fprintf(f,

@@ -49,6 +49,9 @@ struct gs_handler {
 	int wake_fd[GS_MAX_PRIMARY_LCORES]; /* each primary lcore's eventfd, or -1 */
 	uint32_t replied; /* lcores given replies since the last notify (bit mask) */
 	uint64_t answering_rx_tsc; /* arrival of the request being handled (gs_handler_answering) */
+	const struct gs_handler_event *events; /* the program's own counts, and their context */
+	unsigned int n_events;
+	const void *events_ctx;
 };
 
 /**
@@ -152,9 +155,22 @@ void gs_handler_reject(struct gs_handler *h, enum gs_reject why);
 void gs_handler_detach(struct gs_handler *h);
 
 /** A handler program: what gs_handler_main() runs. */
+/*
+ * One of a handler's own counts, published in its slot for gs-stats and
+ * gs-ctl: its name, and where the handler keeps it (a uint64_t at @c off in
+ * the program's context).
+ */
+struct gs_handler_event {
+	const char *name;
+	size_t off;
+};
+
 struct gs_handler_prog {
 	const char *name; /* "gs-move" */
 	enum gs_class cls;
+	/* the handler's own counts (at most GS_HANDLER_EVENTS), published every tick */
+	const struct gs_handler_event *events;
+	unsigned int n_events;
 	bool single_instance; /* only instance 0 may run (a single writer) */
 	/* set up @p ctx once attached; < 0 ends the program */
 	int (*init)(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg);
@@ -162,6 +178,15 @@ struct gs_handler_prog {
 	void (*report)(void *ctx, int why);
 	struct gs_handler_ops ops;
 };
+
+/**
+ * Name the program's own counts in the slot (at most GS_HANDLER_EVENTS; the
+ * rest are dropped with a warning) and publish them from @p ctx from now on,
+ * every tick and at exit: gs-stats exports them as
+ * gsnet_handler_events_total{class,instance,event}, gs-ctl status shows them.
+ */
+void gs_handler_events_declare(
+	struct gs_handler *h, const struct gs_handler_event *events, unsigned int n, const void *ctx);
 
 /**
  * The whole main() of a handler secondary: options, config and EAL

@@ -138,6 +138,10 @@ gs_reject_name(uint32_t r)
 	return r < GS_REJECT_MAX ? names[r] : "?";
 }
 
+/* A handler's own counters in its slot: how many, and their names' room. */
+#define GS_HANDLER_EVENTS     8
+#define GS_HANDLER_EVENT_NAME 24
+
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
 	/* handler's line: identity and liveness */
@@ -150,6 +154,8 @@ struct gs_handler_slot {
 	uint32_t restarts;		/* claims after the first */
 	uint32_t stop_req;		/* = generation: asked (gs-ctl stop) to drain and leave */
 	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
+	/* the handler's own events (gs_handler_prog.events), named by the handler; "": none */
+	char event_names[GS_HANDLER_EVENTS][GS_HANDLER_EVENT_NAME];
 
 	/* handler's counters: seq is odd while the handler updates them */
 	uint64_t stats_seq __rte_cache_aligned;
@@ -157,6 +163,7 @@ struct gs_handler_slot {
 	uint64_t replied;
 	uint64_t rejected[GS_REJECT_MAX];
 	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */
+	uint64_t events[GS_HANDLER_EVENTS]; /* the counts of event_names[] */
 
 	/* primary's line (its main lcore's liveness view) */
 	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */

@@ -169,6 +169,32 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 	return 0;
 }
 
+void
+gs_handler_events_declare(
+	struct gs_handler *h, const struct gs_handler_event *events, unsigned int n, const void *ctx)
+{
+	if (n > GS_HANDLER_EVENTS) {
+		GS_LOG(WARNING, "%u own counters, the slot has room for %d: the rest are not exported",
+			n, GS_HANDLER_EVENTS);
+		n = GS_HANDLER_EVENTS;
+	}
+	h->events = events;
+	h->n_events = n;
+	h->events_ctx = ctx;
+	for (unsigned int i = 0; i < GS_HANDLER_EVENTS; i++)
+		snprintf(h->slot->event_names[i], sizeof(h->slot->event_names[i]), "%s",
+			i < n ? events[i].name : "");
+}
+
+/* Copy the program's own counts into the slot (inside its sequence lock). */
+static void
+publish_events(struct gs_handler *h)
+{
+	for (unsigned int i = 0; i < h->n_events; i++)
+		h->slot->events[i] =
+			*(const uint64_t *)((const char *)h->events_ctx + h->events[i].off);
+}
+
 /* Ask the primary for its lcores' eventfds (handlers wake a sleeping lcore with them). */
 static void
 wake_fds_get(struct gs_handler *h)
@@ -405,13 +431,13 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 		if (now >= next) {
 			next = now + tick_cycles;
 			__atomic_store_n(&h->slot->heartbeat_tsc, now, __ATOMIC_RELEASE);
-			if (ops->tick != NULL) {
-				gs_stats_begin(&h->slot->stats_seq);
+			gs_stats_begin(&h->slot->stats_seq);
+			if (ops->tick != NULL)
 				ops->tick(arg, now);
-				gs_stats_end(&h->slot->stats_seq);
-				if (h->replied != 0)
-					notify_primary(h);
-			}
+			publish_events(h);
+			gs_stats_end(&h->slot->stats_seq);
+			if (h->replied != 0)
+				notify_primary(h);
 			ret = check_still_valid(h, ++tick);
 			if (ret == -ECANCELED)
 				break;
@@ -425,6 +451,9 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 			sleep_until_work(h, next);
 	}
 	leave(h, ops, arg);
+	gs_stats_begin(&h->slot->stats_seq);
+	publish_events(h);
+	gs_stats_end(&h->slot->stats_seq);
 	return 0;
 }
 

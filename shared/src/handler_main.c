@@ -41,6 +41,7 @@ gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void 
 		gs_app_fini(&app);
 		return GS_EXIT_FAILURE;
 	}
+	gs_handler_events_declare(&handler, prog->events, prog->n_events, ctx);
 	ret = prog->init(ctx, &handler, &app.cfg);
 	gs_app_attached(&app); /* every lookup done: killable at any instant from here */
 	if (ret == 0)

@@ -70,6 +70,7 @@ timeout -k 2 20 ip netns exec "$NS" /usr/bin/python3 "$GS_LIB_DIR/send_malformed
     "$SERVER" "$PORT" 4 >"$GS_WORK/malformed.log" 2>&1 || gs_fail "send_malformed.py failed"
 SENT=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$GS_WORK/client.json")
 RECEIVED=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["received"])' "$GS_WORK/client.json")
+HEARTBEATS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["heartbeats"]["sent"])' "$GS_WORK/client.json")
 sleep 0.5 # the last malformed datagrams reach the primary
 scrape metrics1.txt
 promtool check metrics <"$GS_WORK/metrics1.txt" >"$GS_WORK/promtool.log" 2>&1 ||
@@ -98,6 +99,13 @@ gs_check "session instance 0 processed" \
     "$(metric "$M" 'gsnet_handler_processed_total{class="session",instance="0"}')" -eq "$((SENT - CHALLENGES))"
 gs_check "ring enqueued to session 0" \
     "$(metric "$M" 'gsnet_ring_enqueued_total{lcore="0",class="session",instance="0"}')" -eq "$((SENT - CHALLENGES))"
+# the handler's own counts, named by gs-session (published every tick: wait for one)
+sleep 0.1
+scrape metrics1e.txt
+gs_check "gs-session's own count: connects" \
+    "$(metric "$GS_WORK/metrics1e.txt" 'gsnet_handler_events_total{class="session",instance="0",event="connects"}')" -eq 10
+gs_check "gs-session's own count: heartbeats = heartbeats the players sent ($HEARTBEATS)" \
+    "$(metric "$GS_WORK/metrics1e.txt" 'gsnet_handler_events_total{class="session",instance="0",event="heartbeats"}')" -eq "$HEARTBEATS"
 for r in gs_magic gs_version gs_length unknown_session udp_port; do
     gs_check "drops $r" "$(metric "$M" "gsnet_drops_total{lcore=\"0\",reason=\"$r\"}")" -eq 4
 done
