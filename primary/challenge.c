@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "session.pb-c.h"
-
 #include "challenge.h"
+
+#include "session.pb-c.h"
 
 void
 challenge_init(struct challenge_ctx *c, const uint8_t *key, uint32_t ttl_ms)

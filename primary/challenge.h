@@ -48,8 +48,8 @@ void challenge_init(struct challenge_ctx *c, const uint8_t *key, uint32_t ttl_ms
  *         bytes), GS_DROP_TOKEN_MISSING (no token of GS_TOKEN_LEN bytes),
  *         GS_DROP_COOKIE_BAD, GS_DROP_COOKIE_EXPIRED.
  */
-enum connect_verdict connect_verdict(struct challenge_ctx *c, const uint8_t *payload,
-	uint16_t len, uint32_t ip, uint16_t port, uint64_t now_ms, uint8_t *out, uint16_t *out_len,
+enum connect_verdict connect_verdict(struct challenge_ctx *c, const uint8_t *payload, uint16_t len,
+	uint32_t ip, uint16_t port, uint64_t now_ms, uint8_t *out, uint16_t *out_len,
 	enum gs_drop *why);
 
 #endif /* GS_PRIMARY_CHALLENGE_H */

@@ -79,7 +79,8 @@ count_residence(struct lcore_ctx *lc, enum gs_class cls, uint64_t rx_tsc, uint64
 	while (d > lc->res_bound[b])
 		b++; /* the last bound is UINT64_MAX */
 	gs_ctr_add(&lc->st->residence[cls][b], 1);
-	gs_ctr_add(&lc->st->residence_ns[cls], (uint64_t)(((__uint128_t)d * lc->ns_per_cycle_q32) >> 32));
+	gs_ctr_add(&lc->st->residence_ns[cls],
+		(uint64_t)(((__uint128_t)d * lc->ns_per_cycle_q32) >> 32));
 }
 
 static inline void

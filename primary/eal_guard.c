@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "eal_guard.h"
+
+#include <sys/file.h>
+#include <sys/mman.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -21,13 +24,11 @@
 #include "gs_app.h"
 #include "gs_log.h"
 
-#include "eal_guard.h"
-
 GS_LOG_REGISTER(gs_primary_eal_guard_logtype, gs.primary.eal_guard);
 #define GS_LOGTYPE gs_primary_eal_guard_logtype
 
 #define CHECK_PERIOD_US 250000
-#define WATCH_SAMPLES	10   /* a held word is watched this many times ... */
+#define WATCH_SAMPLES	10     /* a held word is watched this many times ... */
 #define WATCH_GAP_US	100000 /* ... this far apart (1 s in all), the guard held exclusively */
 #define CONFIG_MAP_LEN	4096
 
@@ -176,8 +177,7 @@ eal_guard_init(struct eal_guard *g, const char *prefix, const char *run_dir)
 		return -ENOMEM;
 	}
 	if (*(const uint32_t *)g->map != RTE_MAGIC) {
-		GS_LOG(WARNING, "%s does not start with DPDK's magic: EAL locks not watched",
-			path);
+		GS_LOG(WARNING, "%s does not start with DPDK's magic: EAL locks not watched", path);
 		return 0;
 	}
 	for (unsigned int l = 0; l < EAL_LOCK_MAX; l++) {
@@ -192,7 +192,8 @@ eal_guard_init(struct eal_guard *g, const char *prefix, const char *run_dir)
 			w = (int32_t *)((char *)g->map + off);
 			if (confirm_place(l, w)) {
 				g->word[l] = w;
-				GS_LOG(NOTICE, "the EAL's %s lock is at offset %zu of the memory config",
+				GS_LOG(NOTICE,
+					"the EAL's %s lock is at offset %zu of the memory config",
 					lock_names[l], off);
 			}
 		}
@@ -263,7 +264,8 @@ stuck_writers(struct eal_guard *g)
 		if (g->word[l] == NULL)
 			continue;
 		v = word_load(g->word[l]);
-		if ((v & RTE_RWLOCK_MASK) == 0 || v != g->stuck_value[l] || g->stuck_since[l] == 0) {
+		if ((v & RTE_RWLOCK_MASK) == 0 || v != g->stuck_value[l] ||
+			g->stuck_since[l] == 0) {
 			g->stuck_value[l] = v;
 			g->stuck_since[l] = (v & RTE_RWLOCK_MASK) != 0 ? now : 0;
 			continue;
@@ -331,8 +333,8 @@ eal_guard_check(struct eal_guard *g, unsigned int wait_ms)
 			held += g->word[l] != NULL && word_load(g->word[l]) != 0;
 			continue;
 		}
-		if (__atomic_compare_exchange_n(g->word[l], &seen, want, false, __ATOMIC_ACQ_REL,
-			    __ATOMIC_ACQUIRE)) {
+		if (__atomic_compare_exchange_n(
+			    g->word[l], &seen, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			g->repairs++;
 			GS_LOG(WARNING,
 				"the EAL's %s lock was held (%#" PRIx32
@@ -394,8 +396,10 @@ eal_guard_stop(struct eal_guard *g)
 			"%d EAL lock(s) held by a live or unknown process: leaving shared memory and the EAL as they are (freeing them would wait for ever)",
 			held);
 	if (g->repairs > 0 || g->files_removed > 0)
-		GS_LOG(NOTICE, "EAL guard: %" PRIu64 " lock(s) released, %" PRIu64
-			" file(s) of dead secondaries removed", g->repairs, g->files_removed);
+		GS_LOG(NOTICE,
+			"EAL guard: %" PRIu64 " lock(s) released, %" PRIu64
+			" file(s) of dead secondaries removed",
+			g->repairs, g->files_removed);
 	if (g->map != NULL)
 		munmap(g->map, CONFIG_MAP_LEN);
 	g->map = NULL;

@@ -42,15 +42,15 @@ enum eal_lock {
 };
 
 struct eal_guard {
-	int fd;				   /* the attach guard */
-	int cfg_fd;			   /* the memory config file, open while mapped */
-	void *map;			   /* the group's memory config, mapped again */
-	int32_t *word[EAL_LOCK_MAX];	   /* each lock's counter in it; NULL: not watched */
-	char run_dir[256];		   /* for the files dead secondaries leave */
-	uint64_t repairs;		   /* locks released */
-	int32_t stuck_value[EAL_LOCK_MAX]; /* a writer's bit seen while the guard was busy */
+	int fd;				    /* the attach guard */
+	int cfg_fd;			    /* the memory config file, open while mapped */
+	void *map;			    /* the group's memory config, mapped again */
+	int32_t *word[EAL_LOCK_MAX];	    /* each lock's counter in it; NULL: not watched */
+	char run_dir[256];		    /* for the files dead secondaries leave */
+	uint64_t repairs;		    /* locks released */
+	int32_t stuck_value[EAL_LOCK_MAX];  /* a writer's bit seen while the guard was busy */
 	uint64_t stuck_since[EAL_LOCK_MAX]; /* since when (TSC), 0: not seen */
-	uint64_t files_removed;		   /* runtime files of dead secondaries */
+	uint64_t files_removed;		    /* runtime files of dead secondaries */
 	pthread_t thread;
 	bool thread_running;
 	volatile bool stop;

@@ -66,8 +66,8 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 		__atomic_store_n(&slot->retire_req, step.want, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&p->retire_seq, 1, __ATOMIC_RELEASE);
 	}
-	if (step.mark_dead && __atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD,
-				      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (step.mark_dead && __atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD, false,
+				      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		GS_LOG(WARNING, "%s instance %u (pid %d) is gone%s: reclaiming its rings",
 			gs_class_name(c), i, slot->pid,
 			state == GS_SLOT_ATTACHING ? " while claiming its slot" : "");

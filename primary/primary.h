@@ -58,13 +58,13 @@ struct primary {
 	struct frame_cfg fcfg[RTE_MAX_ETHPORTS]; /* indexed by port id */
 	bool started[RTE_MAX_ETHPORTS];
 	const char *driver[RTE_MAX_ETHPORTS];
-	bool rss[RTE_MAX_ETHPORTS];		      /* RSS over the RX queues */
+	bool rss[RTE_MAX_ETHPORTS];	/* RSS over the RX queues */
 	bool rx_intr[RTE_MAX_ETHPORTS]; /* RX queue interrupts on (idle = wake), by ethdev port */
 	int wake_efd[GS_MAX_PRIMARY_LCORES]; /* each lcore's eventfd: handlers' replies wake it */
 	struct rte_flow *flow_game[RTE_MAX_ETHPORTS]; /* rte_flow steering, when the port has it */
 	struct rte_flow *flow_ctrl[RTE_MAX_ETHPORTS];
-	struct rxts rxts;     /* time of arrival: each port's clock */
-	struct exception exc; /* kernel exception path: each port's interface */
+	struct rxts rxts;	    /* time of arrival: each port's clock */
+	struct exception exc;	    /* kernel exception path: each port's interface */
 	struct eal_guard eal_guard; /* the EAL's shared locks, kept free of the dead */
 
 	unsigned int n_lcores;

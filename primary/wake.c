@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <errno.h>
-#include <string.h>
+#include "wake.h"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -14,7 +17,6 @@
 #include "gs_wake.h"
 
 #include "primary.h"
-#include "wake.h"
 
 GS_LOG_REGISTER(gs_primary_wake_logtype, gs.primary.wake);
 #define GS_LOGTYPE gs_primary_wake_logtype
@@ -145,7 +147,8 @@ lcore_sleep_init(struct primary *p, unsigned int idx, struct lcore_sleep *s)
 	}
 	s->armed = true;
 	__atomic_store_n(&p->ctl->lcore_wake[idx].has_fd, 1, __ATOMIC_RELEASE);
-	GS_LOG(NOTICE, "lcore %u (index %u): sleeps on RX interrupts of %u queue(s) and handler replies",
+	GS_LOG(NOTICE,
+		"lcore %u (index %u): sleeps on RX interrupts of %u queue(s) and handler replies",
 		rte_lcore_id(), idx, s->n_q);
 }
 

@@ -38,7 +38,10 @@ report(void *arg, int why)
  * gs-combat's own counts, exported by gs-stats (gsnet_handler_events_total);
  * the refusals (no target, bad skill, not the owner) are reject reasons.
  */
-#define ATTACK_EVENT(name, res) { name, offsetof(struct combat_ctx, results[res]) }
+#define ATTACK_EVENT(name, res)                                 \
+	{                                                       \
+		name, offsetof(struct combat_ctx, results[res]) \
+	}
 static const struct gs_handler_event events[] = {
 	ATTACK_EVENT("hits", GS_ATTACK_HIT),
 	ATTACK_EVENT("kills", GS_ATTACK_KILLED),

@@ -86,13 +86,14 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
 			       " %12" PRIu64 "\n",
 				gs_class_name((enum gs_class)c), i, gs_slot_state_name(s->state),
-				s->pid, s->generation, s->restarts, age, copy.processed, copy.replied,
-				rejected);
+				s->pid, s->generation, s->restarts, age, copy.processed,
+				copy.replied, rejected);
 			/* the handler's own counts, as it names them */
 			named = 0;
 			for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
 				if (s->event_names[e][0] != '\0')
-					printf("%s %.*s=%" PRIu64, named++ ? "" : "         events:",
+					printf("%s %.*s=%" PRIu64,
+						named++ ? "" : "         events:",
 						GS_HANDLER_EVENT_NAME, s->event_names[e],
 						copy.events[e]);
 			if (named > 0)

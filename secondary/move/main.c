@@ -32,7 +32,10 @@ report(void *arg, int why)
 }
 
 /* gs-move's own counts, exported by gs-stats (gsnet_handler_events_total) */
-#define MOVE_EVENT(name, res) { name, offsetof(struct move_ctx, results[res]) }
+#define MOVE_EVENT(name, res)                                 \
+	{                                                     \
+		name, offsetof(struct move_ctx, results[res]) \
+	}
 static const struct gs_handler_event events[] = {
 	MOVE_EVENT("accepted", GS_MOVE_ACCEPTED),
 	MOVE_EVENT("stale", GS_MOVE_STALE),

@@ -30,7 +30,10 @@ report(void *arg, int why)
 }
 
 /* gs-session's own counts, exported by gs-stats (gsnet_handler_events_total) */
-#define SESSION_EVENT(field) { #field, offsetof(struct session_ctx, stats.field) }
+#define SESSION_EVENT(field)                                      \
+	{                                                         \
+#field, offsetof(struct session_ctx, stats.field) \
+	}
 static const struct gs_handler_event events[] = {
 	SESSION_EVENT(connects),
 	SESSION_EVENT(reconnects),

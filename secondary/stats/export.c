@@ -73,11 +73,16 @@ residence_histogram(FILE *f, const struct snapshot *s)
 		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
 			cum += counts[b];
 			if (residence_bounds_ns[b] == UINT64_MAX)
-				fprintf(f, "gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+				fprintf(f,
+					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64
+					"\n",
 					gs_class_name(c), cum);
 			else
-				fprintf(f, "gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64 "\n",
-					gs_class_name(c), (double)residence_bounds_ns[b] / 1e9, cum);
+				fprintf(f,
+					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64
+					"\n",
+					gs_class_name(c), (double)residence_bounds_ns[b] / 1e9,
+					cum);
 		}
 		fprintf(f, "gsnet_residence_seconds_sum{class=\"%s\"} %.9f\n", gs_class_name(c),
 			(double)ns / 1e9);
@@ -98,7 +103,7 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	family(f, "tsc_hz", "gauge", "TSC cycles per second: what busy_cycles count at 100 %.");
 	fprintf(f, "gsnet_tsc_hz %" PRIu64 "\n", s->tsc_hz);
 
-#define LCORE_COUNTER(name, help)                                                       \
+#define LCORE_COUNTER(name, help) \
 	lcore_counter(f, s, #name "_total", help, offsetof(struct gs_lcore_stats, name));
 	GS_FOREACH_LCORE_COUNTER(LCORE_COUNTER)
 #undef LCORE_COUNTER
@@ -202,10 +207,10 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
 		if (s->hs[c][i].event_names[e][0] != '\0')
 			fprintf(f,
-				"gsnet_handler_events_total{" SLOT_LABELS ",event=\"%.*s\"} %" PRIu64
-				"\n",
-				gs_class_name(c), i, GS_HANDLER_EVENT_NAME, s->hs[c][i].event_names[e],
-				s->hs[c][i].events[e]);
+				"gsnet_handler_events_total{" SLOT_LABELS
+				",event=\"%.*s\"} %" PRIu64 "\n",
+				gs_class_name(c), i, GS_HANDLER_EVENT_NAME,
+				s->hs[c][i].event_names[e], s->hs[c][i].events[e]);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
 	fprintf(f, "gsnet_mempool_size{pool=\"gs_pkt\"} %u\n", s->pool_size);
@@ -310,8 +315,8 @@ export_json(FILE *f, const struct snapshot *s)
 			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
 			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
 			",\"rejected\":{",
-			first ? "" : ",", gs_class_name(c), i, gs_slot_state_name(h->state), h->up, h->pid,
-			h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
+			first ? "" : ",", gs_class_name(c), i, gs_slot_state_name(h->state), h->up,
+			h->pid, h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
 			h->replied, h->busy_cycles);
 		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
 			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", gs_reject_name(r),
@@ -319,8 +324,8 @@ export_json(FILE *f, const struct snapshot *s)
 		fputs("},\"events\":{", f);
 		for (unsigned int e = 0, n = 0; e < GS_HANDLER_EVENTS; e++)
 			if (h->event_names[e][0] != '\0')
-				fprintf(f, "%s\"%.*s\":%" PRIu64, n++ ? "," : "", GS_HANDLER_EVENT_NAME,
-					h->event_names[e], h->events[e]);
+				fprintf(f, "%s\"%.*s\":%" PRIu64, n++ ? "," : "",
+					GS_HANDLER_EVENT_NAME, h->event_names[e], h->events[e]);
 		fputs("},\"rings\":[", f);
 		FOR_LCORES(s, l)
 		fprintf(f,
@@ -456,8 +461,8 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		fprintf(f,
 			"%-8s %4u %-9s %3s %8d %4u %4u %7.0fms %12" PRIu64 " %10.0f %10" PRIu64
 			" %4u/%-4u %6" PRIu64 "\n",
-			gs_class_name(c), i, gs_slot_state_name(h->state), h->up ? "yes" : "no", h->pid,
-			h->generation, h->restarts, s->hb_age[c][i] * 1e3, h->processed,
+			gs_class_name(c), i, gs_slot_state_name(h->state), h->up ? "yes" : "no",
+			h->pid, h->generation, h->restarts, s->hb_age[c][i] * 1e3, h->processed,
 			rate(h->processed, p->hs[c][i].processed, dt), rej, depth, s->ring_capacity,
 			full);
 	}

@@ -51,8 +51,8 @@
 	_(IP_MARTIAN, "ip_martian")	      /* to us from 0/8, 127/8, 224/4 or 240/4 */       \
 	_(IP_OPTIONS, "ip_options")	      /* a game datagram with IPv4 options (IHL > 5) */ \
 	_(CONNECT_PAYLOAD, "connect_payload") /* token mode: a CONNECT that is no gs.Connect */ \
-	_(CONNECT_SHORT, "connect_short")     /* token mode: a CONNECT under 200 bytes */      \
-	_(TOKEN_MISSING, "token_missing")     /* token mode: a CONNECT without a token */      \
+	_(CONNECT_SHORT, "connect_short")     /* token mode: a CONNECT under 200 bytes */       \
+	_(TOKEN_MISSING, "token_missing")     /* token mode: a CONNECT without a token */       \
 	_(COOKIE_BAD, "cookie_bad")	      /* a CONNECT's cookie is not ours for it */       \
 	_(COOKIE_EXPIRED, "cookie_expired")   /* a CONNECT's cookie is past challenge_ttl_ms */
 

@@ -46,8 +46,8 @@ struct gs_handler {
 	struct gs_idle_state idle;
 	struct rte_ring *rx[GS_MAX_PRIMARY_LCORES]; /* primary -> handler */
 	struct rte_ring *tx[GS_MAX_PRIMARY_LCORES]; /* handler -> primary */
-	int wake_fd[GS_MAX_PRIMARY_LCORES]; /* each primary lcore's eventfd, or -1 */
-	uint32_t replied; /* lcores given replies since the last notify (bit mask) */
+	int wake_fd[GS_MAX_PRIMARY_LCORES];	    /* each primary lcore's eventfd, or -1 */
+	uint32_t replied;	   /* lcores given replies since the last notify (bit mask) */
 	uint64_t answering_rx_tsc; /* arrival of the request being handled (gs_handler_answering) */
 	const struct gs_handler_event *events; /* the program's own counts, and their context */
 	unsigned int n_events;
@@ -185,8 +185,8 @@ struct gs_handler_prog {
  * every tick and at exit: gs-stats exports them as
  * gsnet_handler_events_total{class,instance,event}, gs-ctl status shows them.
  */
-void gs_handler_events_declare(
-	struct gs_handler *h, const struct gs_handler_event *events, unsigned int n, const void *ctx);
+void gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *events,
+	unsigned int n, const void *ctx);
 
 /**
  * The whole main() of a handler secondary: options, config and EAL

@@ -19,7 +19,7 @@ struct gs_idle_state {
 	unsigned int max_us;
 	unsigned int misses; /* consecutive empty passes */
 	unsigned int sleep_us;
-	unsigned int spin;   /* empty passes before a sleep (wake: adapts, gs_idle_slept) */
+	unsigned int spin; /* empty passes before a sleep (wake: adapts, gs_idle_slept) */
 };
 
 /*

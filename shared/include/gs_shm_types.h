@@ -204,9 +204,11 @@ struct gs_lcore_wake {
  * replies whose residence is at most the bound (the last: any), in ns.
  */
 #define GS_RESIDENCE_BUCKETS 14
-#define GS_RESIDENCE_BOUNDS_NS                                                                \
-	{ 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000,     \
-		5000000, 10000000, UINT64_MAX }
+#define GS_RESIDENCE_BOUNDS_NS                                                                   \
+	{                                                                                        \
+		1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, \
+			5000000, 10000000, UINT64_MAX                                            \
+	}
 
 /*
  * The scalar counters of a primary lcore, written once: the struct's fields,
@@ -214,20 +216,22 @@ struct gs_lcore_wake {
  * (gsnet_NAME_total{lcore}) and the JSON of gs-stats are all made from this
  * list. _(NAME, HELP)
  */
-#define GS_FOREACH_LCORE_COUNTER(_)                                                           \
-	_(rx_packets, "Frames received by a primary lcore.")                                   \
-	_(rx_bytes, "Bytes received by a primary lcore.")                                      \
-	_(tx_packets, "Frames sent by a primary lcore.")                                       \
-	_(tx_bytes, "Bytes sent by a primary lcore.")                                          \
-	_(arp_replies, "ARP requests answered.")                                               \
-	_(icmp_replies, "ICMP echo requests answered.")                                        \
-	_(exception_rx,                                                                        \
-		"Frames received on a game port and handed to the kernel exception interface.") \
-	_(exception_tx, "Frames the kernel sent on the exception interface, sent on the game port.") \
-	_(busy_cycles,                                                                         \
+#define GS_FOREACH_LCORE_COUNTER(_)                                                                    \
+	_(rx_packets, "Frames received by a primary lcore.")                                           \
+	_(rx_bytes, "Bytes received by a primary lcore.")                                              \
+	_(tx_packets, "Frames sent by a primary lcore.")                                               \
+	_(tx_bytes, "Bytes sent by a primary lcore.")                                                  \
+	_(arp_replies, "ARP requests answered.")                                                       \
+	_(icmp_replies, "ICMP echo requests answered.")                                                \
+	_(exception_rx,                                                                                \
+		"Frames received on a game port and handed to the kernel exception interface.")        \
+	_(exception_tx,                                                                                \
+		"Frames the kernel sent on the exception interface, sent on the game port.")           \
+	_(busy_cycles,                                                                                 \
 		"TSC cycles a primary lcore spent in passes that found work (idle polling excluded).") \
-	_(challenges, "First CONNECTs answered with a CHALLENGE by the primary (token mode).")  \
-	_(wakeups, "Handlers a primary lcore woke (idle = wake) after putting work in their ring.") \
+	_(challenges, "First CONNECTs answered with a CHALLENGE by the primary (token mode).")         \
+	_(wakeups,                                                                                     \
+		"Handlers a primary lcore woke (idle = wake) after putting work in their ring.")       \
 	_(sleeps, "Times a primary lcore slept on RX interrupts and replies (idle = wake).")
 
 /** Counters of one primary lcore; seq is odd while the lcore updates them. */

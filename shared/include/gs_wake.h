@@ -17,11 +17,12 @@
  * a wake that no one hears, and every sleep is bounded by the sleeper's next
  * tick (10 ms), so work a killed producer left unannounced waits at most that.
  */
-#include <errno.h>
 #include <linux/futex.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <sys/file.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -7,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -15,7 +16,7 @@
 
 #include "gs_app.h"
 
-#define EAL_MAX_ARGS 64
+#define EAL_MAX_ARGS  64
 #define GUARD_WAIT_MS 2000 /* the primary holds the guard for ~100 ms while it repairs */
 
 static void

@@ -170,12 +170,13 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 }
 
 void
-gs_handler_events_declare(
-	struct gs_handler *h, const struct gs_handler_event *events, unsigned int n, const void *ctx)
+gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *events,
+	unsigned int n, const void *ctx)
 {
 	if (n > GS_HANDLER_EVENTS) {
-		GS_LOG(WARNING, "%u own counters, the slot has room for %d: the rest are not exported",
-			n, GS_HANDLER_EVENTS);
+		GS_LOG(WARNING,
+			"%u own counters, the slot has room for %d: the rest are not exported", n,
+			GS_HANDLER_EVENTS);
 		n = GS_HANDLER_EVENTS;
 	}
 	h->events = events;
@@ -402,7 +403,8 @@ sleep_until_work(struct gs_handler *h, uint64_t next)
 		gs_futex_wait(&h->slot->wake_seq, seen, (next - now) * 1000000000u / h->tsc_hz);
 		woke = rte_get_timer_cycles();
 		/* woken by work (the word moved) soon after: spin longer next time */
-		gs_idle_slept(&h->idle, __atomic_load_n(&h->slot->wake_seq, __ATOMIC_ACQUIRE) != seen,
+		gs_idle_slept(&h->idle,
+			__atomic_load_n(&h->slot->wake_seq, __ATOMIC_ACQUIRE) != seen,
 			(woke - now) * 1000000u / h->tsc_hz);
 	}
 awake:

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "gs_parse.h"
+
 #include "kserver.h"
 
 #define RX_BATCH      64

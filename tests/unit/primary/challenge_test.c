@@ -3,11 +3,10 @@
 
 #include <CUnit/CUnit.h>
 
-#include "session.pb-c.h"
-
 #include "gs_test.h"
 
 #include "challenge.h"
+#include "session.pb-c.h"
 
 #define NOW_MS	 1800000000000ull
 #define TTL_MS	 5000u
@@ -47,8 +46,8 @@ first_challenge(uint8_t *cookie_out)
 	enum gs_drop why = GS_DROP_NONE;
 	Gs__Challenge *ch;
 
-	CU_ASSERT_EQUAL_FATAL(connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out,
-				      &out_len, &why),
+	CU_ASSERT_EQUAL_FATAL(
+		connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len, &why),
 		CONNECT_CHALLENGE);
 	CU_ASSERT_TRUE(out_len > 0 && out_len < n); /* never larger than the request */
 	ch = gs__challenge__unpack(NULL, out_len, out);
@@ -122,18 +121,18 @@ test_malformed_connects_are_dropped_by_reason(void)
 	CU_ASSERT_EQUAL(why, GS_DROP_CONNECT_PAYLOAD);
 	n = connect_pb(req, GS_TOKEN_LEN, NULL, 0, 0); /* a valid Connect, under 200 bytes */
 	CU_ASSERT_TRUE(n < GS_CONNECT_MIN_PAYLOAD);
-	CU_ASSERT_EQUAL(connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len,
-				&why),
+	CU_ASSERT_EQUAL(
+		connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len, &why),
 		CONNECT_DROP);
 	CU_ASSERT_EQUAL(why, GS_DROP_CONNECT_SHORT);
 	n = connect_pb(req, 0, NULL, 0, 250);
-	CU_ASSERT_EQUAL(connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len,
-				&why),
+	CU_ASSERT_EQUAL(
+		connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len, &why),
 		CONNECT_DROP);
 	CU_ASSERT_EQUAL(why, GS_DROP_TOKEN_MISSING);
 	n = connect_pb(req, GS_TOKEN_LEN - 1, NULL, 0, 250);
-	CU_ASSERT_EQUAL(connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len,
-				&why),
+	CU_ASSERT_EQUAL(
+		connect_verdict(&ctx, req, (uint16_t)n, IP, PORT, NOW_MS, out, &out_len, &why),
 		CONNECT_DROP);
 	CU_ASSERT_EQUAL(why, GS_DROP_TOKEN_MISSING);
 	CU_ASSERT_EQUAL(out_len, 0); /* nothing to send */
@@ -151,7 +150,8 @@ static CU_TestInfo tests[] = {
 		test_a_first_connect_is_challenged_and_its_cookie_passes },
 	{ "a cookie from elsewhere or too late is dropped",
 		test_a_cookie_from_elsewhere_or_too_late_is_dropped },
-	{ "malformed CONNECTs are dropped by reason", test_malformed_connects_are_dropped_by_reason },
+	{ "malformed CONNECTs are dropped by reason",
+		test_malformed_connects_are_dropped_by_reason },
 	CU_TEST_INFO_NULL,
 };
 

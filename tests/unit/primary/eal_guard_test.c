@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <CUnit/CUnit.h>
-
 #include <rte_rwlock.h>
+
+#include <CUnit/CUnit.h>
 
 #include "gs_test.h"
 
@@ -13,11 +13,12 @@
 static void
 test_a_word_that_stays_held_is_released(void)
 {
-	CU_ASSERT_EQUAL(eal_lock_release_value(0, 0), 0);		/* free */
-	CU_ASSERT_EQUAL(eal_lock_release_value(READER, READER), 0);	/* a dead reader */
+	CU_ASSERT_EQUAL(eal_lock_release_value(0, 0), 0);	    /* free */
+	CU_ASSERT_EQUAL(eal_lock_release_value(READER, READER), 0); /* a dead reader */
 	CU_ASSERT_EQUAL(eal_lock_release_value(2 * READER, 2 * READER), 0);
 	/* a dead reader, and a writer that waited behind it and died too */
-	CU_ASSERT_EQUAL(eal_lock_release_value(READER | RTE_RWLOCK_WAIT, READER | RTE_RWLOCK_WAIT), 0);
+	CU_ASSERT_EQUAL(
+		eal_lock_release_value(READER | RTE_RWLOCK_WAIT, READER | RTE_RWLOCK_WAIT), 0);
 	CU_ASSERT_EQUAL(eal_lock_release_value(RTE_RWLOCK_WRITE, RTE_RWLOCK_WRITE), 0);
 	/* moved while watched: someone alive uses it */
 	CU_ASSERT_EQUAL(eal_lock_release_value(READER, 2 * READER), 2 * READER);

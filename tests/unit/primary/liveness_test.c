@@ -111,8 +111,8 @@ test_pid_state_reads_running_sleeping_stopped_zombie_and_gone(void)
 	CU_ASSERT_EQUAL(wait_state(child, 'T'), 'T');
 	kill(child, SIGKILL);
 	CU_ASSERT_EQUAL(wait_state(child, 'Z'), 'Z'); /* dead, not reaped yet */
-	CU_ASSERT_TRUE(gs_pid_alive(child));	       /* signal 0 still finds it */
-	CU_ASSERT_FALSE(gs_pid_running(child));	       /* but it has exited */
+	CU_ASSERT_TRUE(gs_pid_alive(child));	      /* signal 0 still finds it */
+	CU_ASSERT_FALSE(gs_pid_running(child));	      /* but it has exited */
 	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
 	CU_ASSERT_FALSE(gs_pid_running(child));
 	CU_ASSERT_EQUAL(gs_pid_state(child), 0); /* gone */
@@ -125,19 +125,19 @@ static void
 test_claim_free_dead_and_held_slots(void)
 {
 	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, 0, 0, 0, false), GS_CLAIM_OK);
-	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, G, GS_RETIRE(G, false),
-				GS_RETIRE(G, false), false),
+	CU_ASSERT_EQUAL(gs_slot_claim_check(
+				GS_SLOT_FREE, G, GS_RETIRE(G, false), GS_RETIRE(G, false), false),
 		GS_CLAIM_OK);
-	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true),
-				GS_RETIRE(G, true), false),
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true), GS_RETIRE(G, true), false),
 		GS_CLAIM_OK);
 	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_RUNNING, G, 0, 0, true), GS_CLAIM_BUSY);
 	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_ATTACHING, G, 0, 0, true), GS_CLAIM_BUSY);
 	/* the holder died: wait until the primary retired it */
 	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_RUNNING, G, 0, GS_RETIRE(G - 1, false), false),
 		GS_CLAIM_WAIT);
-	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true),
-				GS_RETIRE(G - 1, true), false),
+	CU_ASSERT_EQUAL(gs_slot_claim_check(
+				GS_SLOT_DEAD, G, GS_RETIRE(G, true), GS_RETIRE(G - 1, true), false),
 		GS_CLAIM_WAIT);
 }
 
@@ -174,8 +174,8 @@ test_no_claim_while_a_reset_is_pending(void)
 static void
 test_a_claim_in_progress_is_not_judged_by_the_old_pid(void)
 {
-	struct retire_step step = retire_step_of(GS_SLOT_ATTACHING, G, GS_RETIRE(G, true),
-		false, false);
+	struct retire_step step =
+		retire_step_of(GS_SLOT_ATTACHING, G, GS_RETIRE(G, true), false, false);
 
 	CU_ASSERT_FALSE(step.mark_dead);
 	CU_ASSERT_EQUAL(step.want, 0);
@@ -210,7 +210,6 @@ test_retire_steps_of_running_stopping_and_free_slots(void)
 	CU_ASSERT_FALSE(step.mark_dead);
 }
 
-
 /* --- stopping: when the shared memory may go ------------------------------------------- */
 
 /* A live handler still attached is waited for, up to the bound, and then never freed under. */
@@ -234,8 +233,8 @@ static void
 test_no_live_handler_frees_at_once(void)
 {
 	CU_ASSERT_EQUAL(stop_verdict_of(0, 0, STOP_HANDLER_WAIT_MS), STOP_FREE);
-	CU_ASSERT_EQUAL(stop_verdict_of(0, STOP_HANDLER_WAIT_MS * 2, STOP_HANDLER_WAIT_MS),
-		STOP_FREE);
+	CU_ASSERT_EQUAL(
+		stop_verdict_of(0, STOP_HANDLER_WAIT_MS * 2, STOP_HANDLER_WAIT_MS), STOP_FREE);
 	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_FREE, true, 0)); /* left: reads nothing more */
 	CU_ASSERT_FALSE(stop_slot_holds(GS_SLOT_DEAD, true, 0));
 }

@@ -8,8 +8,8 @@
 #include "gs_test.h"
 #include "gs_wake.h"
 
-#define ROUNDS	     20000
-#define SLEEP_NS     (200 * 1000 * 1000ull) /* a sleep that is not woken lasts this long */
+#define ROUNDS	 20000
+#define SLEEP_NS (200 * 1000 * 1000ull) /* a sleep that is not woken lasts this long */
 
 /* One sleeper and one producer, as a handler and a primary lcore: a work counter. */
 struct pair {
@@ -52,7 +52,8 @@ sleeper(void *arg)
 		t0 = mono_ns();
 		gs_futex_wait(&p->word, seen, SLEEP_NS);
 		p->sleeps++;
-		if (mono_ns() - t0 >= SLEEP_NS && __atomic_load_n(&p->word, __ATOMIC_ACQUIRE) == seen)
+		if (mono_ns() - t0 >= SLEEP_NS &&
+			__atomic_load_n(&p->word, __ATOMIC_ACQUIRE) == seen)
 			p->timeouts++; /* nobody woke it: a lost wake-up */
 		gs_wake_done(&p->sleeping);
 	}
@@ -103,7 +104,7 @@ test_wake_needed_once_per_sleep(void)
 	gs_wake_announce(&sleeping);
 	CU_ASSERT_TRUE(gs_wake_needed(&sleeping));
 	CU_ASSERT_FALSE(gs_wake_needed(&sleeping)); /* woken, not yet running: no second call */
-	gs_futex_wake(&word); /* nobody waits: returns at once */
+	gs_futex_wake(&word);			    /* nobody waits: returns at once */
 	CU_ASSERT_EQUAL(word, 6);
 	gs_futex_wait(&word, 5, SLEEP_NS); /* the word moved: returns at once */
 	gs_wake_done(&sleeping);
