@@ -154,12 +154,10 @@ eal_guard_init(struct eal_guard *g, const char *prefix, const char *run_dir)
 	g->fd = -1;
 	g->cfg_fd = -1;
 	snprintf(g->run_dir, sizeof(g->run_dir), "%s", run_dir);
-	if (gs_attach_guard_path(prefix, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	g->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	g->fd = gs_attach_guard_open(prefix, path, sizeof(path));
 	if (g->fd < 0) {
-		GS_LOG(ERR, "cannot open the attach guard %s: %s", path, strerror(errno));
-		return -errno;
+		GS_LOG(ERR, "cannot open the attach guard %s: %s", path, strerror(-g->fd));
+		return g->fd;
 	}
 	snprintf(path, sizeof(path), "%s/config", run_dir);
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -283,19 +281,6 @@ stuck_writers(struct eal_guard *g)
 	}
 }
 
-/* Take the guard exclusively, waiting up to @p wait_ms. */
-static bool
-guard_lock(struct eal_guard *g, unsigned int wait_ms)
-{
-	for (unsigned int waited = 0;; waited += 10) {
-		if (flock(g->fd, LOCK_EX | LOCK_NB) == 0)
-			return true;
-		if (errno != EWOULDBLOCK || waited >= wait_ms)
-			return false;
-		usleep(10000);
-	}
-}
-
 int
 eal_guard_check(struct eal_guard *g, unsigned int wait_ms)
 {
@@ -308,7 +293,7 @@ eal_guard_check(struct eal_guard *g, unsigned int wait_ms)
 			held++;
 	if (held == 0)
 		return 0;
-	if (!guard_lock(g, wait_ms)) {
+	if (gs_flock_wait(g->fd, LOCK_EX, wait_ms) < 0) {
 		stuck_writers(g); /* a secondary is attaching, or waiting behind a dead writer */
 		return held;
 	}

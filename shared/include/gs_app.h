@@ -62,6 +62,22 @@ struct gs_app {
 int gs_attach_guard_path(const char *prefix, char *buf, size_t len);
 
 /**
+ * Open (and create if missing) the attach guard of file prefix @p prefix; its
+ * path goes to @p path (@p len bytes) for messages.
+ *
+ * @return the descriptor, or -errno.
+ */
+int gs_attach_guard_open(const char *prefix, char *path, size_t len);
+
+/**
+ * flock(2) @p fd with @p op (LOCK_SH or LOCK_EX), trying again every 10 ms
+ * while another process holds it, for up to @p wait_ms.
+ *
+ * @return 0; -EWOULDBLOCK when it is still held; -errno on another error.
+ */
+int gs_flock_wait(int fd, int op, unsigned int wait_ms);
+
+/**
  * A secondary has looked up everything it uses in shared memory: release the
  * attach guard. From here on it may be killed at any instant without holding
  * an EAL lock. No-op for the primary or when called twice.

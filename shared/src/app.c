@@ -104,6 +104,29 @@ gs_attach_guard_path(const char *prefix, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int
+gs_attach_guard_open(const char *prefix, char *path, size_t len)
+{
+	int fd;
+
+	if (gs_attach_guard_path(prefix, path, len) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+gs_flock_wait(int fd, int op, unsigned int wait_ms)
+{
+	for (unsigned int waited = 0;; waited += 10) {
+		if (flock(fd, op | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK || waited >= wait_ms)
+			return -errno;
+		usleep(10000);
+	}
+}
+
 /*
  * Take the attach guard for reading (see gs_app.h). Without a runtime
  * directory there is no primary, and rte_eal_init() says so; a guard the
@@ -113,21 +136,16 @@ static int
 guard_take(const char *prog, const char *prefix)
 {
 	char path[PATH_MAX];
-	int fd;
+	int fd = gs_attach_guard_open(prefix, path, sizeof(path)), ret;
 
-	if (gs_attach_guard_path(prefix, path, sizeof(path)) < 0)
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	for (int waited = 0; flock(fd, LOCK_SH | LOCK_NB) < 0; waited += 10) {
-		if (errno != EWOULDBLOCK || waited >= GUARD_WAIT_MS) {
-			fprintf(stderr, "%s: %s: %s: attaching without the guard\n", prog, path,
-				errno == EWOULDBLOCK ? "held by the primary" : strerror(errno));
-			close(fd);
-			return -1;
-		}
-		usleep(10000);
+	ret = gs_flock_wait(fd, LOCK_SH, GUARD_WAIT_MS);
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s: %s: attaching without the guard\n", prog, path,
+			ret == -EWOULDBLOCK ? "held by the primary" : strerror(-ret));
+		close(fd);
+		return -1;
 	}
 	return fd;
 }
