@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <time.h>
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
@@ -168,17 +166,6 @@ session_check(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
 	return GS_DROP_NONE;
 }
 
-/* The wall clock in ms: cookies are on it, as tokens are (gs-session checks them too). */
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Answer a first CONNECT with the CHALLENGE of @p payload: echoes the connect nonce. */
 static void
 send_challenge(struct lcore_ctx *lc, uint16_t port, const struct frame_info *fi,
 	const uint8_t *payload, uint16_t len, uint64_t now)
@@ -239,8 +226,8 @@ connect_admit(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi,
 	}
 	if (p->auth) {
 		switch (connect_verdict(&lc->challenge, frame + fi->payload_off,
-			fi->hdr.payload_len, fi->peer.ip, fi->peer.port, wall_ms(), answer,
-			&answer_len, &why)) {
+			fi->hdr.payload_len, fi->peer.ip, fi->peer.port, gs_wall_ns() / 1000000u,
+			answer, &answer_len, &why)) {
 		case CONNECT_PASS:
 			break;
 		case CONNECT_CHALLENGE:

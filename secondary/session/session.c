@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <sodium.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -26,22 +25,6 @@ GS_LOG_REGISTER(gs_session_logtype, gs.session);
 #define GRACE_MS    1000
 /* The sweep visits the whole table about once per second (100 ticks). */
 #define SWEEP_TICKS 100
-
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Token expiry and cookie age are on the wall clock the backend also uses. */
-static uint64_t
-wall_ms(void)
-{
-	return wall_ns() / 1000000ull;
-}
 
 static int
 auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
@@ -151,7 +134,7 @@ accept_session(struct session_ctx *ctx, unsigned int lcore, const struct gs_sess
 	acc.spawn_y = spawn[1];
 	acc.spawn_z = spawn[2];
 	acc.client_time_ns = client_time_ns;
-	acc.server_time_ns = wall_ns();
+	acc.server_time_ns = gs_wall_ns();
 	acc.heartbeat_interval_ms = ctx->heartbeat_interval_ms;
 	acc.idle_timeout_ms = ctx->idle_timeout_ms;
 	reply(ctx, lcore, s, GS_MSG_CONNECT_ACCEPT, &acc.base);
@@ -242,7 +225,7 @@ static void
 connect_token(
 	struct session_ctx *ctx, unsigned int lcore, const struct gs_msg *m, const Gs__Connect *c)
 {
-	uint64_t now_ms = wall_ms(), now_s = now_ms / 1000;
+	uint64_t now_ms = gs_wall_ns() / 1000000u, now_s = now_ms / 1000;
 	struct gs_session_keys keys;
 	struct gs_session *s;
 	enum gs_token_err te;
@@ -364,7 +347,7 @@ on_heartbeat(
 	}
 	ctx->stats.heartbeats++;
 	ack.client_time_ns = hb->client_time_ns;
-	ack.server_time_ns = wall_ns();
+	ack.server_time_ns = gs_wall_ns();
 	reply(ctx, lcore, s, GS_MSG_HEARTBEAT_ACK, &ack.base);
 }
 
@@ -434,6 +417,7 @@ session_tick(void *arg, uint64_t now)
 	gs_session_sweep(&ctx->tbl, now, ctx->idle_cycles, ctx->grace_cycles, ctx->sweep_budget,
 		&ctx->sweep_cursor, on_expire, ctx);
 	if (ctx->token_mode)
-		ctx->stats.tokens_forgotten += gs_tokens_used_sweep(&ctx->used, wall_ms() / 1000,
-			ctx->used.max / SWEEP_TICKS + 1, &ctx->used_cursor);
+		ctx->stats.tokens_forgotten +=
+			gs_tokens_used_sweep(&ctx->used, gs_wall_ns() / 1000000000u,
+				ctx->used.max / SWEEP_TICKS + 1, &ctx->used_cursor);
 }

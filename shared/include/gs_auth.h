@@ -186,6 +186,12 @@ enum gs_replay_res gs_replay_check(const struct gs_replay *r, uint32_t seq);
 void gs_replay_accept(struct gs_replay *r, uint32_t seq);
 
 /**
+ * The wall clock in ns (CLOCK_REALTIME): token times and cookie ages are on
+ * it, as on the game backend's, and the server's clock in replies.
+ */
+uint64_t gs_wall_ns(void);
+
+/**
  * Make the cookie of a challenge: @p now_ms, and a keyed hash of it, the
  * client's address (network order) and the token's nonce.
  */

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gs_auth.h"
@@ -420,4 +421,13 @@ gs_cookie_check(const uint8_t key[GS_COOKIE_KEY_LEN], const uint8_t *cookie, siz
 	if (t > now_ms + 1000 || now_ms - (t > now_ms ? now_ms : t) > ttl_ms)
 		return GS_COOKIE_EXPIRED;
 	return GS_COOKIE_OK;
+}
+
+uint64_t
+gs_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

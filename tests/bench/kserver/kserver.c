@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "gs_auth.h"
 #include "gs_game_pb.h"
 
 #include "combat.pb-c.h"
@@ -25,15 +25,6 @@ const char *
 ks_drop_name(enum ks_drop d)
 {
 	return (unsigned int)d < KS_DROP_MAX ? drop_names[d] : "?";
-}
-
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* --- the session hashes ---------------------------------------------------------------- */
@@ -309,7 +300,7 @@ on_connect(struct ks_server *ks, const struct gs_hdr *h, const uint8_t *payload,
 	acc.spawn_y = spawn[1];
 	acc.spawn_z = spawn[2];
 	acc.client_time_ns = c->client_time_ns;
-	acc.server_time_ns = wall_ns();
+	acc.server_time_ns = gs_wall_ns();
 	acc.heartbeat_interval_ms = KS_HEARTBEAT_MS;
 	acc.idle_timeout_ms = (uint32_t)(ks->idle_ns / 1000000u);
 	reply(ks, s, GS_MSG_CONNECT_ACCEPT, &acc.base);
@@ -328,7 +319,7 @@ on_heartbeat(
 	}
 	ks->st.heartbeats++;
 	ack.client_time_ns = hb->client_time_ns;
-	ack.server_time_ns = wall_ns();
+	ack.server_time_ns = gs_wall_ns();
 	reply(ks, s, GS_MSG_HEARTBEAT_ACK, &ack.base);
 }
 
