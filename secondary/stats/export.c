@@ -286,6 +286,13 @@ export_json(FILE *f, const struct snapshot *s)
 				c->replies[k]);
 		fputs("}}", f);
 	}
+	/* the buckets' upper bounds, in µs (null: the last, unbounded) */
+	fputs("],\"residence_bounds_us\":[", f);
+	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
+		if (residence_bounds_ns[b] == UINT64_MAX)
+			fprintf(f, "%snull", b ? "," : "");
+		else
+			fprintf(f, "%s%g", b ? "," : "", (double)residence_bounds_ns[b] / 1e3);
 	fputs("],\"residence\":{", f);
 	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
 		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;

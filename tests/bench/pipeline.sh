@@ -100,10 +100,11 @@ r = json.load(sys.stdin)["residence"].values()
 print(" ".join(str(sum(v["buckets"][b] for v in r)) for b in range(len(next(iter(r))["buckets"]))))'
 }
 # residence_pct BEFORE AFTER: p50 and p99 (us) of the replies between two residence lines,
-# interpolated within a bucket as gs-stats does (buckets of GS_RESIDENCE_BOUNDS_NS)
+# interpolated within a bucket as gs-stats does, with the buckets' bounds gs-stats gives
 residence_pct() {
-    /usr/bin/python3 -c 'import sys
-bounds = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, None]
+    timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
+        /usr/bin/python3 -c 'import json, sys
+bounds = json.load(sys.stdin)["residence_bounds_us"]
 a, b = [list(map(int, x.split())) for x in sys.argv[1:3]]
 c = [y - x for x, y in zip(a, b)]
 def q(p):
