@@ -146,7 +146,6 @@ lcore_sleep_init(struct primary *p, unsigned int idx, struct lcore_sleep *s)
 		return;
 	}
 	s->armed = true;
-	__atomic_store_n(&p->ctl->lcore_wake[idx].has_fd, 1, __ATOMIC_RELEASE);
 	GS_LOG(NOTICE,
 		"lcore %u (index %u): sleeps on RX interrupts of %u queue(s) and handler replies",
 		rte_lcore_id(), idx, s->n_q);

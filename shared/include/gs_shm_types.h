@@ -191,7 +191,6 @@ struct gs_handler_slot {
 /** A primary lcore's sleep (idle = wake): handlers with replies for it wake it. */
 struct gs_lcore_wake {
 	uint32_t sleeping; /* 1 while the lcore waits for RX interrupts or a reply */
-	uint32_t has_fd;   /* the lcore sleeps on an eventfd handlers can write */
 } __rte_cache_aligned;
 
 /** The retire request of generation @p gen; @p reset for an instance that died. */
