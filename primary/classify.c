@@ -3,19 +3,15 @@
 
 #include <string.h>
 
-#include "gs_wire.h"
-
 void
-classify_init(struct classify_table *t)
+classify_build(struct classify_table *t, const struct gs_cfg *cfg)
 {
 	memset(t->cls, GS_CLASS_NONE, sizeof(t->cls));
-	t->cls[GS_MSG_CONNECT] = GS_CLASS_SESSION;
-	t->cls[GS_MSG_HEARTBEAT] = GS_CLASS_SESSION;
-	t->cls[GS_MSG_DISCONNECT] = GS_CLASS_SESSION;
-	for (unsigned int ty = GS_MSG_MOVE_FIRST; ty <= GS_MSG_MOVE_LAST; ty++)
-		t->cls[ty] = GS_CLASS_MOVE;
-	for (unsigned int ty = GS_MSG_COMBAT_FIRST; ty <= GS_MSG_COMBAT_LAST; ty++)
-		t->cls[ty] = GS_CLASS_COMBAT;
+	/* the loader refused overlapping types: each type has one class at most */
+	for (unsigned int c = 1; c <= cfg->n_classes; c++)
+		for (unsigned int ty = 0; ty < 256; ty++)
+			if (gs_type_set_has(&cfg->classes[c].types, ty))
+				t->cls[ty] = (uint8_t)c;
 }
 
 static inline uint32_t

@@ -4,24 +4,25 @@
 
 /*
  * Classification: a 256-entry table from game message type to handler
- * class. Types with no class (replies, unassigned numbers) are dropped as
- * gs_type.
+ * class id, built from the classes' types. Types with no class (replies,
+ * unassigned numbers) are dropped as gs_type.
  */
 #include <stdint.h>
 
+#include "gs_cfg.h"
 #include "gs_class.h"
 
 struct classify_table {
-	uint8_t cls[256]; /* enum gs_class */
+	uint8_t cls[256]; /* class id; GS_CLASS_NONE: drop */
 };
 
-/** The protocol's table: 1, 3, 5 -> session; 16..31 -> move; 32..47 -> combat. */
-void classify_init(struct classify_table *t);
+/** The table of @p cfg's classes: each type to the class id whose types hold it. */
+void classify_build(struct classify_table *t, const struct gs_cfg *cfg);
 
-static inline enum gs_class
+static inline unsigned int
 classify_type(const struct classify_table *t, uint8_t type)
 {
-	return (enum gs_class)t->cls[type];
+	return t->cls[type];
 }
 
 /**

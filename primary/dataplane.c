@@ -44,9 +44,9 @@ struct lcore_ctx {
 	enum frame_kind kind[MAX_BURST];
 	struct frame_info fi[MAX_BURST];
 	struct gs_session *sess[MAX_BURST];
-	struct challenge_ctx challenge; /* token mode: first CONNECTs answered here */
-	uint32_t to_wake[GS_CLASS_MAX]; /* instances given work in this pass: wake if asleep */
-	struct lcore_sleep sleep;	/* idle = wake: RX interrupts and the reply eventfd */
+	struct challenge_ctx challenge;	  /* token mode: first CONNECTs answered here */
+	uint32_t to_wake[GS_MAX_CLASSES]; /* instances given work in this pass: wake if asleep */
+	struct lcore_sleep sleep;	  /* idle = wake: RX interrupts and the reply eventfd */
 	uint64_t res_bound[GS_RESIDENCE_BUCKETS]; /* GS_RESIDENCE_BOUNDS_NS in TSC cycles */
 	uint64_t ns_per_cycle_q32;		  /* ns per cycle, 32.32 fixed point */
 };
@@ -67,7 +67,7 @@ residence_init(struct lcore_ctx *lc)
 
 /* Count the residence of a request that arrived at @p rx_tsc and is answered at @p now. */
 static inline void
-count_residence(struct lcore_ctx *lc, enum gs_class cls, uint64_t rx_tsc, uint64_t now)
+count_residence(struct lcore_ctx *lc, unsigned int cls, uint64_t rx_tsc, uint64_t now)
 {
 	uint64_t d = now > rx_tsc ? now - rx_tsc : 0;
 	unsigned int b = 0;
@@ -253,7 +253,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 {
 	struct primary *p = lc->p;
 	const struct gs_hdr *h = &fi->hdr;
-	enum gs_class cls = classify_type(&p->classify, h->type);
+	unsigned int cls = classify_type(&p->classify, h->type);
 	struct rte_ring_zc_data zcd;
 	struct rte_ring *ring;
 	struct gs_msg *msg;
@@ -440,8 +440,8 @@ from_kernel(struct lcore_ctx *lc, uint16_t port, uint64_t now)
 
 /* Frame and queue one handler reply at @p now; the mbuf is consumed either way. */
 static void
-send_reply(struct lcore_ctx *lc, enum gs_class cls, struct gs_msg *r, struct rte_mbuf *mb,
-	uint64_t now)
+send_reply(
+	struct lcore_ctx *lc, unsigned int cls, struct gs_msg *r, struct rte_mbuf *mb, uint64_t now)
 {
 	struct primary *p = lc->p;
 	uint16_t port = r->peer.eth_port;
@@ -505,7 +505,7 @@ drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 			struct gs_msg *r = k < zcd.n1 ? (struct gs_msg *)zcd.ptr1 + k :
 							(struct gs_msg *)zcd.ptr2 + (k - zcd.n1);
 
-			send_reply(lc, (enum gs_class)c, r, mbufs[k], now);
+			send_reply(lc, c, r, mbufs[k], now);
 		}
 	}
 	rte_ring_dequeue_zc_elem_finish(ring, n);
@@ -518,7 +518,7 @@ drain_replies(struct lcore_ctx *lc)
 {
 	unsigned int total = 0;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
 		uint32_t m = __atomic_load_n(&lc->p->claimed[c], __ATOMIC_ACQUIRE);
 
 		while (m != 0) {
@@ -547,7 +547,7 @@ retire_rings(struct lcore_ctx *lc)
 	if (seq == lc->retire_seen)
 		return;
 	lc->retire_seen = seq;
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			uint32_t req = __atomic_load_n(
 				&p->ctl->handlers[c][i].retire_req, __ATOMIC_ACQUIRE);
@@ -574,7 +574,7 @@ wake_handlers(struct lcore_ctx *lc)
 {
 	struct gs_ctl *ctl = lc->p->ctl;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
 		uint32_t m = lc->to_wake[c];
 
 		lc->to_wake[c] = 0;
@@ -627,7 +627,7 @@ replies_pending(void *arg)
 	const struct lcore_ctx *lc = arg;
 	const struct primary *p = lc->p;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
 		uint32_t m = __atomic_load_n(&p->claimed[c], __ATOMIC_ACQUIRE);
 
 		while (m != 0) {

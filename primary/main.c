@@ -50,7 +50,7 @@ handlers_holding(const struct gs_ctl *ctl, uint64_t waited_ms, bool say)
 {
 	unsigned int n = 0;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
@@ -63,7 +63,7 @@ handlers_holding(const struct gs_ctl *ctl, uint64_t waited_ms, bool say)
 			n++;
 			if (say)
 				GS_LOG(WARNING, "%s instance %u (pid %d) is still attached",
-					gs_class_name(c), i, pid);
+					gs_class_label(ctl->classes, c), i, pid);
 		}
 	return n;
 }
@@ -87,17 +87,17 @@ wait_start_after(struct primary *p)
 		uint32_t missing = 0;
 
 		monitor_tick(p, rte_get_timer_cycles());
-		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			if ((cfg->start_after & (1u << c)) && p->live[c] == 0)
 				missing |= 1u << c;
 		if (missing == 0)
 			return 0;
 		if (rte_get_timer_cycles() > deadline) {
-			for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+			for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 				if (missing & (1u << c))
 					GS_LOG(ERR,
 						"[primary] start_after: no %s instance attached within %u ms",
-						gs_class_name(c), cfg->start_timeout_ms);
+						cfg->classes[c].name, cfg->start_timeout_ms);
 			return -ETIMEDOUT;
 		}
 		usleep(10000);
@@ -197,9 +197,10 @@ print_stats(const struct primary *p)
 #undef ADD_COUNTER
 	for (unsigned int d = 1; d < GS_DROP_MAX && off < sizeof(line); d++)
 		ADD(" drop_%s=%" PRIu64, gs_drop_name(d), sum.drops[d]);
-	for (unsigned int c = 1; c < GS_CLASS_MAX && off < sizeof(line); c++)
-		ADD(" dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64, gs_class_name(c),
-			sum.dispatched[c], gs_class_name(c), sum.replies[c]);
+	GS_FOREACH_CLASS_ID(c, p->ctl->classes)
+	if (off < sizeof(line))
+		ADD(" dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64, p->ctl->classes[c].name,
+			sum.dispatched[c], p->ctl->classes[c].name, sum.replies[c]);
 #undef ADD
 	printf("%s\n", line);
 	fflush(stdout);
@@ -285,7 +286,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	p->sig_stop = &stop_requested;
 	p->n_lcores = rte_lcore_count();
-	classify_init(&p->classify);
+	classify_build(&p->classify, &p->app.cfg);
 	limits_init(p);
 
 	ret = shm_create(p);

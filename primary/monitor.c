@@ -47,7 +47,8 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 		return;
 	if (req != 0 && done != req && all_lcores_retired(p, c, i, req)) {
 		__atomic_store_n(&slot->retired_req, req, __ATOMIC_RELEASE);
-		GS_LOG(NOTICE, "%s instance %u generation %u retired%s", gs_class_name(c), i, gen,
+		GS_LOG(NOTICE, "%s instance %u generation %u retired%s",
+			gs_class_label(p->ctl->classes, c), i, gen,
 			(req & 1u) ? ": rings reset" : " (it drains its rings)");
 		done = req;
 	}
@@ -69,7 +70,7 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 	if (step.mark_dead && __atomic_compare_exchange_n(&slot->state, &state, GS_SLOT_DEAD, false,
 				      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		GS_LOG(WARNING, "%s instance %u (pid %d) is gone%s: reclaiming its rings",
-			gs_class_name(c), i, slot->pid,
+			gs_class_label(p->ctl->classes, c), i, slot->pid,
 			state == GS_SLOT_ATTACHING ? " while claiming its slot" : "");
 }
 
@@ -79,7 +80,7 @@ monitor_tick(struct primary *p, uint64_t now)
 	const uint64_t timeout = rte_get_timer_hz() * p->app.cfg.handler_timeout_ms / 1000;
 	struct gs_ctl *ctl = p->ctl;
 
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
 		uint32_t mask = 0, claimed = 0;
 
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
@@ -106,8 +107,8 @@ monitor_tick(struct primary *p, uint64_t now)
 				mask |= 1u << i;
 			if ((live == LIVENESS_UP_STARVED) != p->starved[c][i]) {
 				p->starved[c][i] = live == LIVENESS_UP_STARVED;
-				GS_LOG(NOTICE, "%s instance %u (pid %d) %s", gs_class_name(c), i,
-					slot->pid,
+				GS_LOG(NOTICE, "%s instance %u (pid %d) %s",
+					gs_class_label(p->ctl->classes, c), i, slot->pid,
 					p->starved[c][i] ?
 						"heartbeat stale but runnable: waiting for a CPU, kept up" :
 						"no longer waiting for a CPU");
@@ -118,12 +119,13 @@ monitor_tick(struct primary *p, uint64_t now)
 			if (up) {
 				slot->down_since_tsc = 0;
 				GS_LOG(NOTICE, "%s instance %u up: pid %d, generation %u",
-					gs_class_name(c), i, slot->pid, slot->generation);
+					gs_class_label(p->ctl->classes, c), i, slot->pid,
+					slot->generation);
 			} else {
 				slot->down_since_tsc = now;
 				slot->downs++;
 				GS_LOG(WARNING, "%s instance %u down: %s (pid %d)",
-					gs_class_name(c), i,
+					gs_class_label(p->ctl->classes, c), i,
 					live == LIVENESS_DOWN_DETACHED ? "detached" :
 					live == LIVENESS_DOWN_GONE     ? "process gone" :
 									 "heartbeat stale",

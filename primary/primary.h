@@ -69,21 +69,22 @@ struct primary {
 
 	unsigned int n_lcores;
 	struct lcore_ctx *lcore_ctx[GS_MAX_PRIMARY_LCORES]; /* by lcore index, before launch */
-	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
-	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 
 	/* live instances per class (bit mask): written by the main lcore, read by all */
-	uint32_t live[GS_CLASS_MAX];
+	uint32_t live[GS_MAX_CLASSES];
 	/* instances ever claimed (bit mask, same writer): the only reply rings polled */
-	uint32_t claimed[GS_CLASS_MAX];
-	bool starved[GS_CLASS_MAX][GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
+	uint32_t claimed[GS_MAX_CLASSES];
+	bool starved[GS_MAX_CLASSES]
+		    [GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
 	/* main lcore's: since when a slot says ATTACHING, and in which generation */
-	uint64_t attaching_since[GS_CLASS_MAX][GS_MAX_INSTANCES];
-	uint32_t attaching_gen[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint64_t attaching_since[GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	uint32_t attaching_gen[GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	/* retiring handler instances: the main lcore bumps retire_seq after a new
 	 * request; each lcore records the request it carried out per instance */
 	uint32_t retire_seq;
-	uint32_t retire_done[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint32_t retire_done[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	/* the signal handler's flag, and the stop every lcore reads */
 	volatile sig_atomic_t *sig_stop;
 	uint32_t stop;

@@ -53,9 +53,7 @@ ring_create(bool to_handler, unsigned int l, unsigned int c, unsigned int i, uns
 		snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, c, i);
 	else
 		snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, c, i);
-	r = rte_ring_lookup(name); /* left by an earlier run of this prefix */
-	if (r != NULL)
-		rte_ring_free(r);
+	/* a primary's EAL memory is its own: no earlier run's ring can exist */
 	r = rte_ring_create_elem(name, sizeof(struct gs_msg), size, socket,
 		RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (r == NULL)
@@ -64,19 +62,40 @@ ring_create(bool to_handler, unsigned int l, unsigned int c, unsigned int i, uns
 	return r;
 }
 
+/* The ring pairs of class id @p c: one per (primary lcore, instance). */
 static int
-rings_create(struct primary *p, int socket)
+class_rings_create(struct primary *p, unsigned int c, int socket)
 {
 	for (unsigned int l = 0; l < p->n_lcores; l++)
-		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				p->p2h[l][c][i] =
-					ring_create(true, l, c, i, p->app.cfg.ring_size, socket);
-				p->h2p[l][c][i] =
-					ring_create(false, l, c, i, p->app.cfg.ring_size, socket);
-				if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL)
-					return -ENOMEM;
-			}
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			p->p2h[l][c][i] = ring_create(true, l, c, i, p->app.cfg.ring_size, socket);
+			p->h2p[l][c][i] = ring_create(false, l, c, i, p->app.cfg.ring_size, socket);
+			if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+/*
+ * The class table the handlers attach by (their class's id, by name) and
+ * the tools label by; rings only for the classes the config runs.
+ */
+static int
+classes_create(struct primary *p, int socket)
+{
+	const struct gs_cfg *cfg = &p->app.cfg;
+	int ret;
+
+	for (unsigned int c = 1; c <= cfg->n_classes; c++) {
+		struct gs_class_info *k = &p->ctl->classes[c];
+
+		snprintf(k->name, sizeof(k->name), "%s", cfg->classes[c].name);
+		k->types = cfg->classes[c].types;
+		k->instances = cfg->classes[c].proc.instances;
+		ret = class_rings_create(p, c, socket);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 
@@ -84,7 +103,7 @@ static void
 rings_free(struct primary *p)
 {
 	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
-		for (unsigned int c = 0; c < GS_CLASS_MAX; c++)
+		for (unsigned int c = 0; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 				rte_ring_free(p->p2h[l][c][i]);
 				rte_ring_free(p->h2p[l][c][i]);
@@ -96,11 +115,9 @@ rings_free(struct primary *p)
 static int
 ctl_create(struct primary *p, int socket)
 {
-	const struct rte_memzone *mz = rte_memzone_lookup(GS_MZ_CTL);
+	const struct rte_memzone *mz;
 	struct gs_ctl *ctl;
 
-	if (mz != NULL)
-		rte_memzone_free(mz);
 	mz = rte_memzone_reserve_aligned(GS_MZ_CTL, sizeof(*ctl), socket, 0, RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
 		GS_LOG(ERR, "rte_memzone_reserve(%s): %s", GS_MZ_CTL, rte_strerror(rte_errno));
@@ -150,7 +167,7 @@ shm_create(struct primary *p)
 			GS_POOL_PKT, cfg->mbufs, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	ret = rings_create(p, socket);
+	ret = classes_create(p, socket);
 	if (ret < 0)
 		return ret;
 	ret = gs_session_tbl_create(&p->sessions, cfg->max_sessions, socket);
@@ -173,7 +190,7 @@ shm_create(struct primary *p)
 		return -ENOMEM;
 	GS_LOG(NOTICE,
 		"shared memory on socket %d: %u mbufs, %u x %u rings of %u x %zu B, %u sessions, %u entities (%zu MiB)",
-		socket, cfg->mbufs, p->n_lcores * (GS_CLASS_MAX - 1) * GS_MAX_INSTANCES, 2u,
+		socket, cfg->mbufs, p->n_lcores * cfg->n_classes * GS_MAX_INSTANCES, 2u,
 		cfg->ring_size, sizeof(struct gs_msg), cfg->max_sessions, cfg->max_entities,
 		gs_world_size(cfg->max_entities) >> 20);
 	return 0;

@@ -53,7 +53,7 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 #undef SUM
 		for (unsigned int d = 0; d < GS_DROP_MAX; d++)
 			sum->drops[d] += one.drops[d];
-		for (unsigned int c = 0; c < GS_CLASS_MAX; c++) {
+		for (unsigned int c = 0; c < GS_MAX_CLASSES; c++) {
 			sum->dispatched[c] += one.dispatched[c];
 			sum->replies[c] += one.replies[c];
 			for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
@@ -78,15 +78,18 @@ summary_of(const struct primary *p, struct rte_tel_data *d)
 	GS_FOREACH_LCORE_COUNTER(ADD)
 #undef ADD
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
-		snprintf(key, sizeof(key), "dispatched_%s", gs_class_name(c));
+	GS_FOREACH_CLASS_ID(c, p->ctl->classes)
+	{
+		snprintf(key, sizeof(key), "dispatched_%s", gs_class_label(p->ctl->classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.dispatched[c]);
-		snprintf(key, sizeof(key), "replies_%s", gs_class_name(c));
+		snprintf(key, sizeof(key), "replies_%s", gs_class_label(p->ctl->classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.replies[c]);
-		snprintf(key, sizeof(key), "residence_p50_ns_%s", gs_class_name(c));
+		snprintf(key, sizeof(key), "residence_p50_ns_%s",
+			gs_class_label(p->ctl->classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.5));
-		snprintf(key, sizeof(key), "residence_p99_ns_%s", gs_class_name(c));
+		snprintf(key, sizeof(key), "residence_p99_ns_%s",
+			gs_class_label(p->ctl->classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.99));
 		up += (uint64_t)__builtin_popcount(__atomic_load_n(&p->live[c], __ATOMIC_ACQUIRE));
@@ -152,7 +155,7 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 	char key[64];
 
 	rte_tel_data_start_dict(d);
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
@@ -161,9 +164,9 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 
 			if (gen == 0)
 				continue; /* never used */
-			snprintf(key, sizeof(key), "%s_%u", gs_class_name((enum gs_class)c), i);
+			snprintf(key, sizeof(key), "%s_%u", gs_class_label(p->ctl->classes, c), i);
 			gs_handler_counters_read(s, &copy);
-			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+			for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 				rejected += copy.rejected[r];
 			put_str(d, key, "state",
 				gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
@@ -194,7 +197,7 @@ rings_of(const struct primary *p, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (unsigned int l = 0; l < p->n_lcores; l++) {
 		gs_stats_read(&p->ctl->lcores[l], &st, sizeof(st));
-		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 				const struct rte_ring *to_h = p->p2h[l][c][i],
 						      *to_p = p->h2p[l][c][i];
@@ -204,7 +207,7 @@ rings_of(const struct primary *p, struct rte_tel_data *d)
 					to_h == NULL || to_p == NULL)
 					continue; /* instance never used */
 				snprintf(key, sizeof(key), "%u_%s_%u", l,
-					gs_class_name((enum gs_class)c), i);
+					gs_class_label(p->ctl->classes, c), i);
 				put_u64(d, key, "to_handler_depth", rte_ring_count(to_h));
 				put_u64(d, key, "to_handler_enqueued", st.ring_enq[c][i]);
 				put_u64(d, key, "to_handler_full", st.ring_full[c][i]);

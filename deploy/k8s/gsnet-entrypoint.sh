@@ -68,14 +68,18 @@ EOF
 
 # role BINARY: the config section of a gsnet binary
 role() {
-    case ${1##*/} in
+    local name=${1##*/}
+    case $name in
     gs-primary) echo primary ;;
-    gs-session) echo session ;;
-    gs-move) echo move ;;
-    gs-combat) echo combat ;;
     gs-stats) echo stats ;;
     gs-ctl) echo ctl ;;
-    *) die 2 "'$1' is not a gsnet binary (gs-primary, gs-session, gs-move, gs-combat, gs-stats, gs-ctl)" ;;
+    gs-*)
+        # any other gs-NAME is the handler of class NAME: its section is [class.NAME]
+        [[ ${name#gs-} =~ ^[a-z][a-z0-9_]{0,14}$ ]] ||
+            die 2 "'$1': a handler binary is gs-CLASS, CLASS of a-z, 0-9 and _ (at most 15)"
+        echo "class.${name#gs-}"
+        ;;
+    *) die 2 "'$1' is not a gsnet binary (gs-primary, gs-stats, gs-ctl or a handler gs-CLASS)" ;;
     esac
 }
 

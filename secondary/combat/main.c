@@ -58,7 +58,7 @@ main(int argc, char **argv)
 {
 	static const struct gs_handler_prog prog = {
 		.name = "gs-combat",
-		.cls = GS_CLASS_COMBAT,
+		.class_name = "combat",
 		.events = events,
 		.n_events = RTE_DIM(events),
 		.init = init,

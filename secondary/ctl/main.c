@@ -66,7 +66,7 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 			rte_mempool_in_use_count(pool), rte_mempool_avail_count(pool), pool->size);
 	printf("%-8s %4s %-9s %8s %5s %8s %11s %12s %12s %12s\n", "class", "inst", "state", "pid",
 		"gen", "restarts", "heartbeat", "processed", "replied", "rejected");
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint64_t rejected = 0,
@@ -79,13 +79,13 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 				continue; /* never used */
 			/* one consistent copy of the counters, as the handler's seq lock expects */
 			gs_handler_counters_read(s, &copy);
-			for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+			for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 				rejected += copy.rejected[r];
 			snprintf(age, sizeof(age), "%" PRIu64 " ms ago",
 				now > hb ? (now - hb) * 1000 / ctl->tsc_hz : 0);
 			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
 			       " %12" PRIu64 "\n",
-				gs_class_name((enum gs_class)c), i, gs_slot_state_name(s->state),
+				gs_class_label(ctl->classes, c), i, gs_slot_state_name(s->state),
 				s->pid, s->generation, s->restarts, age, copy.processed,
 				copy.replied, rejected);
 			/* the handler's own counts, as it names them */
@@ -177,7 +177,7 @@ static int
 cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
 {
 	struct gs_handler_slot *slot;
-	enum gs_class cls;
+	unsigned int cls;
 	uint64_t deadline;
 	unsigned long inst;
 	uint32_t gen;
@@ -187,11 +187,11 @@ cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
 		usage(stderr);
 		return GS_EXIT_CONFIG;
 	}
-	cls = gs_class_from_name(argv[1]);
+	cls = gs_class_find(ctl->classes, argv[1]);
 	inst = strtoul(argv[2], &end, 10);
 	if (cls == GS_CLASS_NONE || *argv[2] == '\0' || *end != '\0' || inst >= GS_MAX_INSTANCES) {
 		fprintf(stderr,
-			"gs-ctl: stop: expected a class (session, move, combat) and an instance 0..%d\n",
+			"gs-ctl: stop: expected a class the group runs (gs-ctl status lists them) and an instance 0..%d\n",
 			GS_MAX_INSTANCES - 1);
 		return GS_EXIT_CONFIG;
 	}

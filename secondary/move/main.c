@@ -51,7 +51,7 @@ main(int argc, char **argv)
 {
 	static const struct gs_handler_prog prog = {
 		.name = "gs-move",
-		.cls = GS_CLASS_MOVE,
+		.class_name = "move",
 		.events = events,
 		.n_events = RTE_DIM(events),
 		.init = init,

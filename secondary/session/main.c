@@ -48,7 +48,7 @@ main(int argc, char **argv)
 {
 	static const struct gs_handler_prog prog = {
 		.name = "gs-session",
-		.cls = GS_CLASS_SESSION,
+		.class_name = "session",
 		.events = events,
 		.n_events = RTE_DIM(events),
 		.single_instance = true, /* one writer for the session table */

@@ -16,7 +16,7 @@ family(FILE *f, const char *name, const char *type, const char *help)
 
 #define FOR_LCORES(s, l) for (unsigned int l = 0; l < (s)->n_lcores; l++)
 #define FOR_SLOTS(s, c, i)                                          \
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)             \
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)           \
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) \
 			if (snap_slot_used(s, c, i))
 
@@ -66,7 +66,8 @@ residence_histogram(FILE *f, const struct snapshot *s)
 {
 	family(f, "residence_seconds", "histogram",
 		"Time a request spent inside gsnet, from its arrival to the transmission of the reply that answers it.");
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	GS_FOREACH_CLASS_ID(c, s->classes)
+	{
 		uint64_t counts[GS_RESIDENCE_BUCKETS], cum = 0;
 		uint64_t ns = residence_of(s, c, counts);
 
@@ -76,18 +77,18 @@ residence_histogram(FILE *f, const struct snapshot *s)
 				fprintf(f,
 					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64
 					"\n",
-					gs_class_name(c), cum);
+					gs_class_label(s->classes, c), cum);
 			else
 				fprintf(f,
 					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64
 					"\n",
-					gs_class_name(c), (double)residence_bounds_ns[b] / 1e9,
-					cum);
+					gs_class_label(s->classes, c),
+					(double)residence_bounds_ns[b] / 1e9, cum);
 		}
-		fprintf(f, "gsnet_residence_seconds_sum{class=\"%s\"} %.9f\n", gs_class_name(c),
-			(double)ns / 1e9);
+		fprintf(f, "gsnet_residence_seconds_sum{class=\"%s\"} %.9f\n",
+			gs_class_label(s->classes, c), (double)ns / 1e9);
 		fprintf(f, "gsnet_residence_seconds_count{class=\"%s\"} %" PRIu64 "\n",
-			gs_class_name(c), cum);
+			gs_class_label(s->classes, c), cum);
 	}
 }
 
@@ -116,27 +117,27 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 			gs_drop_name(d), s->lc[l].drops[d]);
 	family(f, "dispatched_total", "counter", "Messages queued to a handler class.");
 	FOR_LCORES(s, l)
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-		fprintf(f, "gsnet_dispatched_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
-			gs_class_name(c), s->lc[l].dispatched[c]);
+	GS_FOREACH_CLASS_ID(c, s->classes)
+	fprintf(f, "gsnet_dispatched_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
+		gs_class_label(s->classes, c), s->lc[l].dispatched[c]);
 	family(f, "replies_total", "counter", "Replies of a handler class framed and sent.");
 	FOR_LCORES(s, l)
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-		fprintf(f, "gsnet_replies_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
-			gs_class_name(c), s->lc[l].replies[c]);
+	GS_FOREACH_CLASS_ID(c, s->classes)
+	fprintf(f, "gsnet_replies_total{lcore=\"%u\",class=\"%s\"} %" PRIu64 "\n", l,
+		gs_class_label(s->classes, c), s->lc[l].replies[c]);
 
 	family(f, "ring_enqueued_total", "counter",
 		"Messages the primary queued on a handler instance's ring.");
 	FOR_LCORES(s, l)
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_ring_enqueued_total{lcore=\"%u\"," SLOT_LABELS "} %" PRIu64 "\n", l,
-		gs_class_name(c), i, s->lc[l].ring_enq[c][i]);
+		gs_class_label(s->classes, c), i, s->lc[l].ring_enq[c][i]);
 	family(f, "ring_full_total", "counter",
 		"Messages dropped because a handler instance's ring was full.");
 	FOR_LCORES(s, l)
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_ring_full_total{lcore=\"%u\"," SLOT_LABELS "} %" PRIu64 "\n", l,
-		gs_class_name(c), i, s->lc[l].ring_full[c][i]);
+		gs_class_label(s->classes, c), i, s->lc[l].ring_full[c][i]);
 	family(f, "ring_depth", "gauge", "Messages waiting in a ring.");
 	FOR_LCORES(s, l)
 	FOR_SLOTS(s, c, i)
@@ -144,63 +145,69 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 		fprintf(f,
 			"gsnet_ring_depth{lcore=\"%u\"," SLOT_LABELS
 			",direction=\"to_handler\"} %u\n",
-			l, gs_class_name(c), i, s->depth_p2h[l][c][i]);
+			l, gs_class_label(s->classes, c), i, s->depth_p2h[l][c][i]);
 		fprintf(f,
 			"gsnet_ring_depth{lcore=\"%u\"," SLOT_LABELS
 			",direction=\"to_primary\"} %u\n",
-			l, gs_class_name(c), i, s->depth_h2p[l][c][i]);
+			l, gs_class_label(s->classes, c), i, s->depth_h2p[l][c][i]);
 	}
 	family(f, "ring_capacity", "gauge", "Slots of every ring.");
 	fprintf(f, "gsnet_ring_capacity %u\n", s->ring_capacity);
 
 	family(f, "handler_up", "gauge", "1 while the primary dispatches to the instance.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_up{" SLOT_LABELS "} %u\n", gs_class_name(c), i, s->hs[c][i].up);
+	fprintf(f, "gsnet_handler_up{" SLOT_LABELS "} %u\n", gs_class_label(s->classes, c), i,
+		s->hs[c][i].up);
 	family(f, "handler_state", "gauge", "The instance's state (1 for the current one).");
 	FOR_SLOTS(s, c, i)
 	for (unsigned int st = 0; st < GS_SLOT_STATE_MAX; st++)
 		fprintf(f, "gsnet_handler_state{" SLOT_LABELS ",state=\"%s\"} %d\n",
-			gs_class_name(c), i, gs_slot_state_name(st), s->hs[c][i].state == st);
+			gs_class_label(s->classes, c), i, gs_slot_state_name(st),
+			s->hs[c][i].state == st);
 	family(f, "handler_pid", "gauge", "Process id of the instance.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_pid{" SLOT_LABELS "} %d\n", gs_class_name(c), i, s->hs[c][i].pid);
+	fprintf(f, "gsnet_handler_pid{" SLOT_LABELS "} %d\n", gs_class_label(s->classes, c), i,
+		s->hs[c][i].pid);
 	family(f, "handler_generation", "gauge",
 		"Attaches of the instance since the primary started.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_generation{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
-		s->hs[c][i].generation);
+	fprintf(f, "gsnet_handler_generation{" SLOT_LABELS "} %u\n", gs_class_label(s->classes, c),
+		i, s->hs[c][i].generation);
 	family(f, "handler_restarts_total", "counter", "Attaches after the first one.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_restarts_total{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
-		s->hs[c][i].restarts);
+	fprintf(f, "gsnet_handler_restarts_total{" SLOT_LABELS "} %u\n",
+		gs_class_label(s->classes, c), i, s->hs[c][i].restarts);
 	family(f, "handler_downs_total", "counter", "Times the primary found the instance gone.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_downs_total{" SLOT_LABELS "} %u\n", gs_class_name(c), i,
-		s->hs[c][i].downs);
+	fprintf(f, "gsnet_handler_downs_total{" SLOT_LABELS "} %u\n", gs_class_label(s->classes, c),
+		i, s->hs[c][i].downs);
 	family(f, "handler_heartbeat_age_seconds", "gauge",
 		"Time since the instance's last heartbeat.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_heartbeat_age_seconds{" SLOT_LABELS "} %.6f\n", gs_class_name(c),
-		i, s->hb_age[c][i]);
+	fprintf(f, "gsnet_handler_heartbeat_age_seconds{" SLOT_LABELS "} %.6f\n",
+		gs_class_label(s->classes, c), i, s->hb_age[c][i]);
 	family(f, "handler_processed_total", "counter", "Messages the instance consumed.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
-		i, s->hs[c][i].processed);
+	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n",
+		gs_class_label(s->classes, c), i, s->hs[c][i].processed);
 	family(f, "handler_busy_cycles_total", "counter",
 		"TSC cycles the instance spent in passes that found messages (idle polling excluded).");
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_busy_cycles_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_name(c), i, s->hs[c][i].busy_cycles);
+		gs_class_label(s->classes, c), i, s->hs[c][i].busy_cycles);
 	family(f, "handler_replied_total", "counter", "Replies the instance queued.");
 	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n", gs_class_name(c),
-		i, s->hs[c][i].replied);
+	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n",
+		gs_class_label(s->classes, c), i, s->hs[c][i].replied);
 	family(f, "handler_rejected_total", "counter", "Messages the instance refused, by reason.");
 	FOR_SLOTS(s, c, i)
-	for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
-		fprintf(f,
-			"gsnet_handler_rejected_total{" SLOT_LABELS ",reason=\"%s\"} %" PRIu64 "\n",
-			gs_class_name(c), i, gs_reject_name(r), s->hs[c][i].rejected[r]);
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+		if (gs_slot_reject_name(&s->hs[c][i], r) != NULL)
+			fprintf(f,
+				"gsnet_handler_rejected_total{" SLOT_LABELS
+				",reason=\"%s\"} %" PRIu64 "\n",
+				gs_class_label(s->classes, c), i,
+				gs_slot_reject_name(&s->hs[c][i], r), s->hs[c][i].rejected[r]);
 	family(f, "handler_events_total", "counter",
 		"The handler's own counts, named by the handler (gs-session's connects, gs-combat's kills, ...).");
 	FOR_SLOTS(s, c, i)
@@ -209,7 +216,7 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 			fprintf(f,
 				"gsnet_handler_events_total{" SLOT_LABELS
 				",event=\"%.*s\"} %" PRIu64 "\n",
-				gs_class_name(c), i, GS_HANDLER_EVENT_NAME,
+				gs_class_label(s->classes, c), i, GS_HANDLER_EVENT_NAME,
 				s->hs[c][i].event_names[e], s->hs[c][i].events[e]);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
@@ -259,6 +266,8 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 void
 export_json(FILE *f, const struct snapshot *s)
 {
+	const unsigned int first_class = gs_class_next(s->classes, 0);
+
 	fprintf(f,
 		"{\"primary\":{\"pid\":%d,\"version\":\"%s\",\"dpdk\":\"%s\",\"ports_started\":%u,"
 		"\"tsc_hz\":%" PRIu64 "},",
@@ -277,13 +286,13 @@ export_json(FILE *f, const struct snapshot *s)
 			fprintf(f, "%s\"%s\":%" PRIu64, d > 1 ? "," : "", gs_drop_name(d),
 				c->drops[d]);
 		fputs("},\"dispatched\":{", f);
-		for (unsigned int k = 1; k < GS_CLASS_MAX; k++)
-			fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", gs_class_name(k),
-				c->dispatched[k]);
+		GS_FOREACH_CLASS_ID(k, s->classes)
+		fprintf(f, "%s\"%s\":%" PRIu64, k > first_class ? "," : "", s->classes[k].name,
+			c->dispatched[k]);
 		fputs("},\"replies\":{", f);
-		for (unsigned int k = 1; k < GS_CLASS_MAX; k++)
-			fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", gs_class_name(k),
-				c->replies[k]);
+		GS_FOREACH_CLASS_ID(k, s->classes)
+		fprintf(f, "%s\"%s\":%" PRIu64, k > first_class ? "," : "", s->classes[k].name,
+			c->replies[k]);
 		fputs("}}", f);
 	}
 	/* the buckets' upper bounds, in µs (null: the last, unbounded) */
@@ -294,7 +303,8 @@ export_json(FILE *f, const struct snapshot *s)
 		else
 			fprintf(f, "%s%g", b ? "," : "", (double)residence_bounds_ns[b] / 1e3);
 	fputs("],\"residence\":{", f);
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	GS_FOREACH_CLASS_ID(c, s->classes)
+	{
 		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
 		uint64_t ns = residence_of(s, c, counts);
 
@@ -303,8 +313,8 @@ export_json(FILE *f, const struct snapshot *s)
 		fprintf(f,
 			"%s\"%s\":{\"count\":%" PRIu64
 			",\"sum_s\":%.9f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"buckets\":[",
-			c > 1 ? "," : "", gs_class_name(c), n, (double)ns / 1e9,
-			gs_residence_quantile(counts, 0.5) / 1e3,
+			c > first_class ? "," : "", gs_class_label(s->classes, c), n,
+			(double)ns / 1e9, gs_residence_quantile(counts, 0.5) / 1e3,
 			gs_residence_quantile(counts, 0.99) / 1e3);
 		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
 			fprintf(f, "%s%" PRIu64, b ? "," : "", counts[b]);
@@ -322,12 +332,13 @@ export_json(FILE *f, const struct snapshot *s)
 			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
 			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
 			",\"rejected\":{",
-			first ? "" : ",", gs_class_name(c), i, gs_slot_state_name(h->state), h->up,
-			h->pid, h->generation, h->restarts, h->downs, s->hb_age[c][i], h->processed,
-			h->replied, h->busy_cycles);
-		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
-			fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", gs_reject_name(r),
-				h->rejected[r]);
+			first ? "" : ",", gs_class_label(s->classes, c), i,
+			gs_slot_state_name(h->state), h->up, h->pid, h->generation, h->restarts,
+			h->downs, s->hb_age[c][i], h->processed, h->replied, h->busy_cycles);
+		for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+			if (gs_slot_reject_name(h, r) != NULL)
+				fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "",
+					gs_slot_reject_name(h, r), h->rejected[r]);
 		fputs("},\"events\":{", f);
 		for (unsigned int e = 0, n = 0; e < GS_HANDLER_EVENTS; e++)
 			if (h->event_names[e][0] != '\0')
@@ -439,14 +450,15 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 	}
 	exception_line(f, s, p, dt);
 	fputs("\n\nresidence (arrival to reply):", f);
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++) {
+	GS_FOREACH_CLASS_ID(c, s->classes)
+	{
 		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
 
 		residence_of(s, c, counts);
 		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
 			n += counts[b];
-		fprintf(f, " %s %" PRIu64 " p50 %.1f us p99 %.1f us;", gs_class_name(c), n,
-			gs_residence_quantile(counts, 0.5) / 1e3,
+		fprintf(f, " %s %" PRIu64 " p50 %.1f us p99 %.1f us;",
+			gs_class_label(s->classes, c), n, gs_residence_quantile(counts, 0.5) / 1e3,
 			gs_residence_quantile(counts, 0.99) / 1e3);
 	}
 	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
@@ -468,8 +480,9 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		fprintf(f,
 			"%-8s %4u %-9s %3s %8d %4u %4u %7.0fms %12" PRIu64 " %10.0f %10" PRIu64
 			" %4u/%-4u %6" PRIu64 "\n",
-			gs_class_name(c), i, gs_slot_state_name(h->state), h->up ? "yes" : "no",
-			h->pid, h->generation, h->restarts, s->hb_age[c][i] * 1e3, h->processed,
+			gs_class_label(s->classes, c), i, gs_slot_state_name(h->state),
+			h->up ? "yes" : "no", h->pid, h->generation, h->restarts,
+			s->hb_age[c][i] * 1e3, h->processed,
 			rate(h->processed, p->hs[c][i].processed, dt), rej, depth, s->ring_capacity,
 			full);
 	}

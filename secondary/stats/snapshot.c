@@ -17,11 +17,33 @@
 GS_LOG_REGISTER(gs_stats_snap_logtype, gs.stats);
 #define GS_LOGTYPE gs_stats_snap_logtype
 
+/*
+ * The rings of the classes the group runs now. A class added by a reload
+ * gets rings after gs-stats started; a removed one loses them: looked up
+ * again whenever the class table changes. Missing rings count as empty.
+ */
+static void
+rings_lookup(struct stats_src *src)
+{
+	const struct gs_ctl *ctl = src->ctl;
+	char name[RTE_RING_NAMESIZE];
+
+	src->classes_seq = __atomic_load_n(&ctl->classes_seq, __ATOMIC_ACQUIRE);
+	for (unsigned int l = 0; l < src->n_lcores; l++)
+		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				bool on = gs_class_info_name(ctl->classes, c) != NULL;
+
+				snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, c, i);
+				src->p2h[l][c][i] = on ? rte_ring_lookup(name) : NULL;
+				snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, c, i);
+				src->h2p[l][c][i] = on ? rte_ring_lookup(name) : NULL;
+			}
+}
+
 int
 stats_src_init(struct stats_src *src, struct gs_ctl *ctl)
 {
-	char name[RTE_RING_NAMESIZE];
-
 	memset(src, 0, sizeof(*src));
 	src->ctl = ctl;
 	src->epoch = __atomic_load_n(&ctl->epoch, __ATOMIC_ACQUIRE);
@@ -35,18 +57,7 @@ stats_src_init(struct stats_src *src, struct gs_ctl *ctl)
 		GS_LOG(ERR, "the primary has no mempool %s", GS_POOL_PKT);
 		return -ENOENT;
 	}
-	for (unsigned int l = 0; l < src->n_lcores; l++)
-		for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
-			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				snprintf(name, sizeof(name), GS_RING_P2H_FMT, l, c, i);
-				src->p2h[l][c][i] = rte_ring_lookup(name);
-				snprintf(name, sizeof(name), GS_RING_H2P_FMT, l, c, i);
-				src->h2p[l][c][i] = rte_ring_lookup(name);
-				if (src->p2h[l][c][i] == NULL || src->h2p[l][c][i] == NULL) {
-					GS_LOG(ERR, "ring %s of the primary is missing", name);
-					return -ENOENT;
-				}
-			}
+	rings_lookup(src);
 	return 0;
 }
 
@@ -78,7 +89,7 @@ read_xstats(uint16_t port, struct port_snap *p)
 }
 
 void
-snapshot_take(const struct stats_src *src, struct snapshot *s)
+snapshot_take(struct stats_src *src, struct snapshot *s)
 {
 	const struct gs_ctl *ctl = src->ctl;
 	uint64_t now = rte_get_timer_cycles();
@@ -94,9 +105,21 @@ snapshot_take(const struct stats_src *src, struct snapshot *s)
 	memcpy(s->gsnet_version, ctl->gsnet_version, GS_VERSION_STR_LEN);
 	memcpy(s->dpdk_version, ctl->dpdk_version, GS_VERSION_STR_LEN);
 	s->n_lcores = src->n_lcores;
+	/* the class table, consistent (the primary rewrites it on a reload) */
+	for (unsigned int tries = 0; tries < 100; tries++) {
+		uint32_t seq = __atomic_load_n(&ctl->classes_seq, __ATOMIC_ACQUIRE);
+
+		memcpy(s->classes, ctl->classes, sizeof(s->classes));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((seq & 1) == 0 && seq == __atomic_load_n(&ctl->classes_seq, __ATOMIC_RELAXED)) {
+			if (seq != src->classes_seq)
+				rings_lookup(src);
+			break;
+		}
+	}
 	for (unsigned int l = 0; l < s->n_lcores; l++)
 		gs_stats_read(&ctl->lcores[l], &s->lc[l], sizeof(s->lc[l]));
-	for (unsigned int c = 1; c < GS_CLASS_MAX; c++)
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			uint64_t hb;
 
@@ -104,8 +127,11 @@ snapshot_take(const struct stats_src *src, struct snapshot *s)
 			hb = s->hs[c][i].heartbeat_tsc;
 			s->hb_age[c][i] = now > hb ? (double)(now - hb) / (double)ctl->tsc_hz : 0.0;
 			for (unsigned int l = 0; l < s->n_lcores; l++) {
-				s->depth_p2h[l][c][i] = rte_ring_count(src->p2h[l][c][i]);
-				s->depth_h2p[l][c][i] = rte_ring_count(src->h2p[l][c][i]);
+				const struct rte_ring *to_h = src->p2h[l][c][i],
+						      *to_p = src->h2p[l][c][i];
+
+				s->depth_p2h[l][c][i] = to_h != NULL ? rte_ring_count(to_h) : 0;
+				s->depth_h2p[l][c][i] = to_p != NULL ? rte_ring_count(to_p) : 0;
 			}
 		}
 	s->ring_capacity = rte_ring_get_capacity(src->p2h[0][1][0]);

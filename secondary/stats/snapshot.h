@@ -29,9 +29,10 @@ struct stats_src {
 	uint64_t epoch;
 	struct gs_session_tbl sessions;
 	struct rte_mempool *pool;
-	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
-	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	unsigned int n_lcores;
+	uint32_t classes_seq; /* of the class table the rings were looked up for */
 };
 
 struct port_snap {
@@ -52,11 +53,12 @@ struct snapshot {
 	char gsnet_version[GS_VERSION_STR_LEN + 1];
 	char dpdk_version[GS_VERSION_STR_LEN + 1];
 	unsigned int n_lcores;
+	struct gs_class_info classes[GS_MAX_CLASSES]; /* the classes the group runs, by id */
 	struct gs_lcore_stats lc[GS_MAX_PRIMARY_LCORES];
-	struct gs_handler_slot hs[GS_CLASS_MAX][GS_MAX_INSTANCES];
-	double hb_age[GS_CLASS_MAX][GS_MAX_INSTANCES]; /* seconds */
-	uint32_t depth_p2h[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
-	uint32_t depth_h2p[GS_MAX_PRIMARY_LCORES][GS_CLASS_MAX][GS_MAX_INSTANCES];
+	struct gs_handler_slot hs[GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	double hb_age[GS_MAX_CLASSES][GS_MAX_INSTANCES]; /* seconds */
+	uint32_t depth_p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	uint32_t depth_h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	uint32_t ring_capacity;
 	uint32_t pool_size, pool_avail, pool_in_use;
 	uint32_t sessions, sessions_max;
@@ -71,8 +73,8 @@ struct snapshot {
  */
 int stats_src_init(struct stats_src *src, struct gs_ctl *ctl);
 
-/** Take a snapshot now. */
-void snapshot_take(const struct stats_src *src, struct snapshot *s);
+/** Take a snapshot now (looking the rings up again when the class table changed). */
+void snapshot_take(struct stats_src *src, struct snapshot *s);
 
 /** Whether a handler slot was ever used (has something to report). */
 static inline bool

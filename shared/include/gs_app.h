@@ -28,6 +28,8 @@ enum gs_exit {
 struct gs_app {
 	struct gs_cfg cfg;
 	enum gs_role role;
+	const char *class_name; /* handlers: the class they run as ("move") */
+	unsigned int cls;	/* handlers: its id in cfg.classes (not the primary's id) */
 	unsigned int instance;
 	const char *cfg_path;
 	char *overrides[GS_APP_MAX_OVERRIDES];
@@ -93,6 +95,13 @@ void gs_app_attached(struct gs_app *app);
  *         rte_eal_init() fails. -h prints usage and returns -1.
  */
 int gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role);
+
+/**
+ * gs_app_init() for a handler of class @p class_name: its lcore ids, CPUs
+ * and idle policy are those of the config's [class.NAME] section (refused
+ * with GS_EXIT_CONFIG when there is none).
+ */
+int gs_app_init_handler(struct gs_app *app, int argc, char **argv, const char *class_name);
 
 /** Whether process @p pid exists (signal 0); a zombie does. Cheap: a syscall. */
 bool gs_pid_alive(int32_t pid);

@@ -34,14 +34,15 @@
 /* Lowest [primary] handler_timeout_ms: a few heartbeats, whatever the idle sleeps. */
 #define GS_HANDLER_TIMEOUT_MIN_MS 30
 
-/** Process roles: each has its own section and its own lcore-id range. */
+/*
+ * Process roles: each has its own section and its own lcore-id range. A
+ * handler's section is its class's, [class.NAME].
+ */
 enum gs_role {
 	GS_ROLE_PRIMARY = 0,
-	GS_ROLE_SESSION,
-	GS_ROLE_MOVE,
-	GS_ROLE_COMBAT,
 	GS_ROLE_STATS,
 	GS_ROLE_CTL, /* gs-ctl: operator commands, one at a time */
+	GS_ROLE_HANDLER,
 	GS_ROLE_MAX
 };
 
@@ -71,6 +72,13 @@ struct gs_cfg_proc {
 	unsigned int instances;	  /* handler classes: instances started by default */
 	enum gs_idle idle;
 	unsigned int idle_max_us; /* backoff: longest sleep */
+};
+
+/** A [class.NAME] section: a handler class the group runs. */
+struct gs_cfg_class {
+	char name[GS_CLASS_NAME_LEN];
+	struct gs_type_set types; /* message types dispatched to it */
+	struct gs_cfg_proc proc;  /* its instances' lcore ids, CPUs and idle policy */
 };
 
 struct gs_cfg {
@@ -107,7 +115,8 @@ struct gs_cfg {
 	unsigned int tx_desc;
 	unsigned int mbufs;
 	unsigned int mbuf_cache;
-	unsigned int start_after; /* bit mask of classes to wait for before ports start */
+	char start_after_names[GS_CFG_STR]; /* "session, move": as written */
+	unsigned int start_after; /* bit mask of class ids to wait for before ports start */
 	unsigned int start_timeout_ms;
 	unsigned int handler_timeout_ms; /* heartbeat age after which an instance is down */
 
@@ -146,21 +155,27 @@ struct gs_cfg {
 	bool spawns_given;   /* any spawnN key, even an empty one */
 	uint32_t skill_mask; /* [skill.N] sections given */
 
-	struct gs_cfg_proc proc[GS_ROLE_MAX];
+	struct gs_cfg_proc proc[GS_ROLE_HANDLER]; /* [primary], [stats], [ctl] */
+
+	/*
+	 * [class.NAME]: the handler classes, by id: [GS_CLASS_SESSION] is
+	 * session's, then the others in the file's order (ids 1 .. n_classes).
+	 * A file without any [class.NAME] section runs the built-in session,
+	 * move and combat classes.
+	 */
+	struct gs_cfg_class classes[GS_MAX_CLASSES];
+	unsigned int n_classes;
 };
 
-/** True for the roles that consume a handler class (session, move, combat). */
-static inline bool
-gs_role_is_handler(enum gs_role role)
-{
-	return role == GS_ROLE_SESSION || role == GS_ROLE_MOVE || role == GS_ROLE_COMBAT;
-}
-
-/** Section name of a role ("primary", "session", ...). */
+/** Section name of a role ("primary", "stats", "ctl"; "class" for handlers). */
 const char *gs_role_name(enum gs_role role);
 
-/** Role of a handler class. */
-enum gs_role gs_role_of_class(enum gs_class cls);
+/** The id (1 .. n_classes) of class @p name, or GS_CLASS_NONE. */
+unsigned int gs_cfg_class_find(const struct gs_cfg *cfg, const char *name);
+
+/** The process settings of @p role (of class id @p cls for GS_ROLE_HANDLER), or NULL. */
+const struct gs_cfg_proc *gs_cfg_proc_of(
+	const struct gs_cfg *cfg, enum gs_role role, unsigned int cls);
 
 /** Fill @p cfg with the built-in defaults (those of deploy/gsnet.ini). */
 void gs_cfg_defaults(struct gs_cfg *cfg);
@@ -178,13 +193,15 @@ int gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, un
 	char *err, size_t err_len);
 
 /**
- * Build the EAL argument vector of @p role (instance @p instance for handler
- * classes) into @p argv, using @p buf for the strings.
+ * Build the EAL argument vector of @p role (for GS_ROLE_HANDLER: instance
+ * @p instance of class id @p cls) into @p argv, using @p buf for the strings.
  *
  * @return argc, or -ENOSPC if @p max_args or @p buf_len is too small,
- *         -ERANGE if the instance has no lcore id in the role's range.
+ *         -ERANGE if the instance has no lcore id in the role's range,
+ *         -EINVAL for an unknown role or class.
  */
-int gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int instance,
-	const char *argv0, char **argv, int max_args, char *buf, size_t buf_len);
+int gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int cls,
+	unsigned int instance, const char *argv0, char **argv, int max_args, char *buf,
+	size_t buf_len);
 
 #endif /* GS_CFG_H */

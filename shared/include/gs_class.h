@@ -3,30 +3,76 @@
 #define GS_CLASS_H
 
 /*
- * Handler classes. A class is a kind of secondary that consumes one stream
- * of classified messages; each class may run several instances.
- * Append only: the numbering is part of the shared-memory layout.
+ * Handler classes. A class is a kind of secondary that consumes the game
+ * messages of its types; each class may run several instances. Classes are
+ * configuration ([class.NAME] sections, docs/CONFIG.md), not layout: the
+ * shared memory has room for GS_MAX_CLASSES of them, and the primary
+ * publishes which ones a group runs (struct gs_class_info in the control
+ * memzone). A class is known by its name; its id (1 ..
+ * GS_MAX_CLASSES - 1, the index of its rings and slots) is the primary's
+ * choice, except for session's.
  */
-#define GS_FOREACH_CLASS(_)   \
-	_(SESSION, "session") \
-	_(MOVE, "move")       \
-	_(COMBAT, "combat")
+#include <stdbool.h>
+#include <stdint.h>
 
-enum gs_class {
-	GS_CLASS_NONE = 0, /* classification result: drop */
-#define GS_CLASS_ENUM(sym, name) GS_CLASS_##sym,
-	GS_FOREACH_CLASS(GS_CLASS_ENUM)
-#undef GS_CLASS_ENUM
-	GS_CLASS_MAX
-};
+#define GS_MAX_CLASSES	   16 /* class ids 0 (none) .. 15 */
+#define GS_CLASS_NONE	   0  /* classification result: drop */
+#define GS_CLASS_SESSION   1  /* the CONNECT path: always id 1 */
+#define GS_CLASS_NAME_LEN  16 /* a class name and its NUL */
+#define GS_CLASS_TYPE_BASE 16 /* types 0-15 are the session protocol's */
 
 /** Most instances of one class the layout has room for. */
 #define GS_MAX_INSTANCES 4
 
-/** Name of a class ("session"); "none" for GS_CLASS_NONE, NULL when out of range. */
-const char *gs_class_name(enum gs_class c);
+/** A set of message types (0-255). */
+struct gs_type_set {
+	uint32_t w[8];
+};
 
-/** Class named @p name, or GS_CLASS_NONE. */
-enum gs_class gs_class_from_name(const char *name);
+static inline void
+gs_type_set_add(struct gs_type_set *s, unsigned int type)
+{
+	s->w[(type >> 5) & 7] |= 1u << (type & 31);
+}
+
+static inline bool
+gs_type_set_has(const struct gs_type_set *s, unsigned int type)
+{
+	return type < 256 && (s->w[type >> 5] >> (type & 31)) & 1u;
+}
+
+static inline bool
+gs_type_set_empty(const struct gs_type_set *s)
+{
+	for (unsigned int i = 0; i < 8; i++)
+		if (s->w[i] != 0)
+			return false;
+	return true;
+}
+
+/** The lowest type in both sets, or -1 when they have none in common. */
+int gs_type_set_overlap(const struct gs_type_set *a, const struct gs_type_set *b);
+
+/**
+ * Parse a type list: "16-31", "64-79, 90": numbers 0-255 and ranges joined
+ * by commas. @return 0, or -EINVAL (nothing parsed, a bad number, a reversed
+ * range).
+ */
+int gs_type_set_parse(const char *s, struct gs_type_set *out);
+
+/** Write @p s as a type list ("16-31,40") into @p buf; "" when empty. */
+void gs_type_set_format(const struct gs_type_set *s, char *buf, unsigned int len);
+
+/**
+ * Whether @p name may name a class: 1-15 characters of a-z, 0-9 and '_',
+ * starting with a letter (it becomes part of section, process and label
+ * names).
+ */
+bool gs_class_name_valid(const char *name);
+
+/* The classes a fresh install runs: their default config (deploy/gsnet.ini). */
+#define GS_BUILTIN_SESSION_TYPES "1,3,5"
+#define GS_BUILTIN_MOVE_TYPES	 "16-31"
+#define GS_BUILTIN_COMBAT_TYPES	 "32-47"
 
 #endif /* GS_CLASS_H */

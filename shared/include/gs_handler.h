@@ -37,7 +37,9 @@ struct gs_handler_ops {
 struct gs_handler {
 	struct gs_ctl *ctl;
 	struct gs_handler_slot *slot;
-	enum gs_class cls;
+	const char *class_name; /* its [class.NAME] */
+	unsigned int cls;	/* the id the running primary gave the class */
+	unsigned int n_own_rejects;
 	unsigned int instance;
 	unsigned int n_lcores;
 	uint64_t epoch;
@@ -104,16 +106,18 @@ gs_slot_claim_check(uint32_t state, uint32_t gen, uint32_t req, uint32_t done, b
 }
 
 /**
- * Attach as instance @p app->instance of @p cls: wait up to @p wait_ms for
- * a ready primary, check the layout, claim the slot, look the rings up.
- * Errors are logged with what to do about them.
+ * Attach as instance @p app->instance of class @p app->class_name (the app
+ * from gs_app_init_handler): wait up to @p wait_ms for a ready primary,
+ * check the layout, find the class by name in the group's class table,
+ * claim the slot, look the rings up. Errors are logged with what to do
+ * about them.
  *
  * @return 0, -ENOTCONN (no live primary), -ETIMEDOUT (primary never ready),
  *         -EPROTO (layout or version mismatch), -EBUSY (instance held by a
- *         live process), -ERANGE (instance beyond the layout), -ENOENT (ring missing).
+ *         live process), -ERANGE (instance beyond the layout), -ENOENT (the
+ *         group runs no such class, or a ring is missing).
  */
-int gs_handler_attach(
-	struct gs_handler *h, const struct gs_app *app, enum gs_class cls, unsigned int wait_ms);
+int gs_handler_attach(struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms);
 
 /**
  * Consume until *@p stop becomes non-zero or the primary goes away.
@@ -148,8 +152,21 @@ int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct g
 int gs_handler_reply_connect_pb(struct gs_handler *h, unsigned int lcore, const struct gs_msg *req,
 	uint8_t type, const ProtobufCMessage *pb);
 
-/** Count a rejected message (handler-side validation). */
-void gs_handler_reject(struct gs_handler *h, enum gs_reject why);
+/**
+ * Count a rejected message (handler-side validation): @p why is an enum
+ * gs_reject, or one of the handler's own reasons (gs_handler_rejects_declare).
+ */
+void gs_handler_reject(struct gs_handler *h, unsigned int why);
+
+/**
+ * Declare the handler's own reject reasons (at most GS_HANDLER_OWN_REJECTS,
+ * names of [a-z0-9_]): their names go in the slot, so gs-stats exports
+ * their counts as gsnet_handler_rejected_total{class,instance,reason}.
+ *
+ * @return the reason number of names[0]; names[k] is that + k.
+ */
+unsigned int gs_handler_rejects_declare(
+	struct gs_handler *h, const char *const *names, unsigned int n);
 
 /** Release the slot (clean exit). */
 void gs_handler_detach(struct gs_handler *h);
@@ -166,8 +183,8 @@ struct gs_handler_event {
 };
 
 struct gs_handler_prog {
-	const char *name; /* "gs-move" */
-	enum gs_class cls;
+	const char *name;	/* "gs-move" */
+	const char *class_name; /* its [class.NAME]: "move" */
 	/* the handler's own counts (at most GS_HANDLER_EVENTS), published every tick */
 	const struct gs_handler_event *events;
 	unsigned int n_events;

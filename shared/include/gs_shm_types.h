@@ -10,6 +10,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -22,7 +23,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 10u
+#define GS_SHM_VERSION 11u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
@@ -141,6 +142,9 @@ gs_reject_name(uint32_t r)
 /* A handler's own counters in its slot: how many, and their names' room. */
 #define GS_HANDLER_EVENTS     8
 #define GS_HANDLER_EVENT_NAME 24
+/* Reject reasons a handler may declare besides GS_FOREACH_REJECT's. */
+#define GS_HANDLER_OWN_REJECTS 12
+#define GS_HANDLER_REJECTS     (GS_REJECT_MAX + GS_HANDLER_OWN_REJECTS)
 
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
@@ -156,12 +160,14 @@ struct gs_handler_slot {
 	char build[GS_VERSION_STR_LEN]; /* the handler's gsnet version */
 	/* the handler's own events (gs_handler_prog.events), named by the handler; "": none */
 	char event_names[GS_HANDLER_EVENTS][GS_HANDLER_EVENT_NAME];
+	/* reject reasons GS_REJECT_MAX + k the handler declared; "": none */
+	char reject_names[GS_HANDLER_OWN_REJECTS][GS_HANDLER_EVENT_NAME];
 
 	/* handler's counters: seq is odd while the handler updates them */
 	uint64_t stats_seq __rte_cache_aligned;
 	uint64_t processed;
 	uint64_t replied;
-	uint64_t rejected[GS_REJECT_MAX];
+	uint64_t rejected[GS_HANDLER_REJECTS]; /* by reason: GS_FOREACH_REJECT's, then its own */
 	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */
 	uint64_t events[GS_HANDLER_EVENTS]; /* the counts of event_names[] */
 
@@ -187,6 +193,20 @@ struct gs_handler_slot {
 	uint32_t wake_seq __rte_cache_aligned;
 	uint32_t sleeping;
 } __rte_cache_aligned;
+
+/**
+ * The name of reject reason @p r of the handler in @p slot: GS_FOREACH_REJECT's
+ * or one the handler declared; NULL for a reason it has not.
+ */
+static inline const char *
+gs_slot_reject_name(const struct gs_handler_slot *slot, unsigned int r)
+{
+	if (r < GS_REJECT_MAX)
+		return gs_reject_name(r);
+	if (r < GS_HANDLER_REJECTS && slot->reject_names[r - GS_REJECT_MAX][0] != '\0')
+		return slot->reject_names[r - GS_REJECT_MAX];
+	return NULL;
+}
 
 /** A primary lcore's sleep (idle = wake): handlers with replies for it wake it. */
 struct gs_lcore_wake {
@@ -240,15 +260,61 @@ struct gs_lcore_stats {
 	GS_FOREACH_LCORE_COUNTER(GS_LCORE_COUNTER_FIELD)
 #undef GS_LCORE_COUNTER_FIELD
 	uint64_t drops[GS_DROP_MAX];
-	uint64_t dispatched[GS_CLASS_MAX];
-	uint64_t replies[GS_CLASS_MAX];
+	uint64_t dispatched[GS_MAX_CLASSES];
+	uint64_t replies[GS_MAX_CLASSES];
 	/* per request ring of this lcore (primary -> handler instance) */
-	uint64_t ring_enq[GS_CLASS_MAX][GS_MAX_INSTANCES];
-	uint64_t ring_full[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	uint64_t ring_enq[GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	uint64_t ring_full[GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	/* residence time of the replies that answer a request (GS_RESIDENCE_BOUNDS_NS) */
-	uint64_t residence[GS_CLASS_MAX][GS_RESIDENCE_BUCKETS];
-	uint64_t residence_ns[GS_CLASS_MAX]; /* their sum */
+	uint64_t residence[GS_MAX_CLASSES][GS_RESIDENCE_BUCKETS];
+	uint64_t residence_ns[GS_MAX_CLASSES]; /* their sum */
 } __rte_cache_aligned;
+
+/** A handler class the group runs, by id: a [class.NAME] row of the primary's config. */
+struct gs_class_info {
+	char name[GS_CLASS_NAME_LEN]; /* "": no class has this id */
+	struct gs_type_set types;     /* the message types dispatched to it */
+	uint32_t instances;	      /* instances started by default */
+	uint32_t reserved;
+};
+
+/** The name of class @p c in @p table, or NULL when no class has that id. */
+static inline const char *
+gs_class_info_name(const struct gs_class_info *table, unsigned int c)
+{
+	return c < GS_MAX_CLASSES && table[c].name[0] != '\0' ? table[c].name : NULL;
+}
+
+/** Class ids in use in @p table, from 1: for (c = gs_class_next(t, 0); c < GS_MAX_CLASSES; ...). */
+static inline unsigned int
+gs_class_next(const struct gs_class_info *table, unsigned int c)
+{
+	while (++c < GS_MAX_CLASSES && table[c].name[0] == '\0')
+		;
+	return c;
+}
+
+/** The id of class @p name in @p table, or GS_CLASS_NONE. */
+static inline unsigned int
+gs_class_find(const struct gs_class_info *table, const char *name)
+{
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		if (table[c].name[0] != '\0' && strncmp(table[c].name, name, GS_CLASS_NAME_LEN) == 0)
+			return c;
+	return GS_CLASS_NONE;
+}
+
+#define GS_FOREACH_CLASS_ID(c, table) \
+	for (unsigned int c = gs_class_next(table, 0); c < GS_MAX_CLASSES; c = gs_class_next(table, c))
+
+/** The name of class @p c in @p table for logs and labels: "?" when no class has that id. */
+static inline const char *
+gs_class_label(const struct gs_class_info *table, unsigned int c)
+{
+	const char *n = gs_class_info_name(table, c);
+
+	return n != NULL ? n : "?";
+}
 
 /** The control memzone (GS_MZ_CTL), published by the primary. */
 struct gs_ctl {
@@ -278,7 +344,11 @@ struct gs_ctl {
 	/* random per start: the primary's CHALLENGE cookies, checked again by gs-session */
 	uint8_t cookie_key[GS_COOKIE_KEY_LEN];
 
-	struct gs_handler_slot handlers[GS_CLASS_MAX][GS_MAX_INSTANCES];
+	/* the classes it runs, by id (written before ready; seq odd while rewritten) */
+	uint32_t classes_seq;
+	struct gs_class_info classes[GS_MAX_CLASSES];
+
+	struct gs_handler_slot handlers[GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];
 	struct gs_lcore_wake lcore_wake[GS_MAX_PRIMARY_LCORES];
 } __rte_cache_aligned;

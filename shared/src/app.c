@@ -28,10 +28,10 @@ usage(const char *prog, enum gs_role role)
 		"  -o S.K=V  override key K of section [S], e.g. -o eal.file_prefix=gs1\n"
 		"%s"
 		"  -h        this help\n",
-		prog, !gs_role_is_handler(role) ? "" : " [-i INSTANCE]", GS_CFG_DEFAULT_PATH,
-		!gs_role_is_handler(role) ?
+		prog, role != GS_ROLE_HANDLER ? "" : " [-i INSTANCE]", GS_CFG_DEFAULT_PATH,
+		role != GS_ROLE_HANDLER ?
 			"" :
-			"  -i N      handler instance, 0 .. lcore_count-1 of the role (default 0)\n");
+			"  -i N      handler instance, 0 .. lcore_count-1 of its class (default 0)\n");
 }
 
 static int
@@ -158,9 +158,10 @@ gs_app_attached(struct gs_app *app)
 	app->guard_fd = -1;
 }
 
-int
-gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
+static int
+app_init(struct gs_app *app, int argc, char **argv, enum gs_role role, const char *class_name)
 {
+	const struct gs_cfg_proc *proc;
 	char *eal_argv[EAL_MAX_ARGS + 1];
 	char eal_buf[4096], err[1024];
 	int eal_argc, ret;
@@ -168,6 +169,7 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 	memset(app, 0, sizeof(*app));
 	app->guard_fd = -1;
 	app->role = role;
+	app->class_name = class_name;
 	app->cfg_path = GS_CFG_DEFAULT_PATH;
 	ret = parse_args(app, argc, argv);
 	if (ret != GS_EXIT_OK)
@@ -178,16 +180,27 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 		fprintf(stderr, "%s: config error: %s\n", argv[0], err);
 		return GS_EXIT_CONFIG;
 	}
-	if (role != GS_ROLE_PRIMARY && app->instance >= app->cfg.proc[role].lcore_count) {
+	if (role == GS_ROLE_HANDLER) {
+		app->cls = gs_cfg_class_find(&app->cfg, class_name);
+		if (app->cls == GS_CLASS_NONE) {
+			fprintf(stderr,
+				"%s: %s has no [class.%s] section: add one (its types, instances and lcore ids; docs/CONFIG.md) to run this handler\n",
+				argv[0], app->cfg.path, class_name);
+			return GS_EXIT_CONFIG;
+		}
+	}
+	proc = gs_cfg_proc_of(&app->cfg, role, app->cls);
+	if (role != GS_ROLE_PRIMARY && app->instance >= proc->lcore_count) {
 		fprintf(stderr,
-			"%s: -i %u: [%s] lcore_count = %u gives instances 0..%u their lcore ids\n",
-			argv[0], app->instance, gs_role_name(role), app->cfg.proc[role].lcore_count,
-			app->cfg.proc[role].lcore_count - 1);
+			"%s: -i %u: [%s%s] lcore_count = %u gives instances 0..%u their lcore ids\n",
+			argv[0], app->instance, role == GS_ROLE_HANDLER ? "class." : "",
+			role == GS_ROLE_HANDLER ? class_name : gs_role_name(role),
+			proc->lcore_count, proc->lcore_count - 1);
 		return GS_EXIT_CONFIG;
 	}
 
-	eal_argc = gs_cfg_eal_args(&app->cfg, role, app->instance, argv[0], eal_argv, EAL_MAX_ARGS,
-		eal_buf, sizeof(eal_buf));
+	eal_argc = gs_cfg_eal_args(&app->cfg, role, app->cls, app->instance, argv[0], eal_argv,
+		EAL_MAX_ARGS, eal_buf, sizeof(eal_buf));
 	if (eal_argc < 0) {
 		fprintf(stderr, "%s: cannot build EAL arguments: %s\n", argv[0],
 			strerror(-eal_argc));
@@ -201,6 +214,18 @@ gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
 		return GS_EXIT_FAILURE;
 	}
 	return GS_EXIT_OK;
+}
+
+int
+gs_app_init(struct gs_app *app, int argc, char **argv, enum gs_role role)
+{
+	return app_init(app, argc, argv, role, NULL);
+}
+
+int
+gs_app_init_handler(struct gs_app *app, int argc, char **argv, const char *class_name)
+{
+	return app_init(app, argc, argv, GS_ROLE_HANDLER, class_name);
 }
 
 void

@@ -17,6 +17,8 @@
 #include "gs_parse.h"
 #include "gs_shm_types.h"
 
+#include "cfg_internal.h"
+
 _Static_assert(GS_CFG_IFNAMSIZ == IFNAMSIZ, "[net] exception_iface holds a kernel interface name");
 
 /*
@@ -31,7 +33,7 @@ enum key_type {
 	KT_IPV4,
 	KT_PORT,
 	KT_IDLE,
-	KT_CLASSES,
+	KT_TYPES, /* "16-31, 40": a class's message types */
 	KT_CPUS,
 	KT_FLOAT,
 	KT_POINT, /* "x,y,z" */
@@ -160,7 +162,7 @@ static const struct key_def primary_keys[] = {
 	CFG_U("tx_desc", tx_desc, 64, 16384),
 	CFG_U("mbufs", mbufs, 1023, 1u << 24),
 	CFG_U("mbuf_cache", mbuf_cache, 0, 512),
-	{ "start_after", KT_CLASSES, offsetof(struct gs_cfg, start_after), 0, 0, 0 },
+	CFG_S("start_after", start_after_names), /* class names: resolved by validate_classes */
 	CFG_U("start_timeout_ms", start_timeout_ms, 0, 600000),
 	CFG_U("handler_timeout_ms", handler_timeout_ms, GS_HANDLER_TIMEOUT_MIN_MS, 60000),
 	{ NULL, 0, 0, 0, 0, 0 },
@@ -178,13 +180,17 @@ static const struct key_def role_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
+/* Keys of a [class.NAME] section besides the role keys (offsets in struct gs_cfg_class). */
+static const struct key_def class_keys[] = {
+	{ "types", KT_TYPES, offsetof(struct gs_cfg_class, types), 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
 static const char *const role_names[GS_ROLE_MAX] = {
 	[GS_ROLE_PRIMARY] = "primary",
-	[GS_ROLE_SESSION] = "session",
-	[GS_ROLE_MOVE] = "move",
-	[GS_ROLE_COMBAT] = "combat",
 	[GS_ROLE_STATS] = "stats",
 	[GS_ROLE_CTL] = "ctl",
+	[GS_ROLE_HANDLER] = "class",
 };
 
 const char *
@@ -193,27 +199,69 @@ gs_role_name(enum gs_role role)
 	return (unsigned int)role < GS_ROLE_MAX ? role_names[role] : "?";
 }
 
-enum gs_role
-gs_role_of_class(enum gs_class cls)
+unsigned int
+gs_cfg_class_find(const struct gs_cfg *cfg, const char *name)
 {
-	switch (cls) {
-	case GS_CLASS_SESSION:
-		return GS_ROLE_SESSION;
-	case GS_CLASS_MOVE:
-		return GS_ROLE_MOVE;
-	case GS_CLASS_COMBAT:
-		return GS_ROLE_COMBAT;
-	default:
-		return GS_ROLE_MAX;
-	}
+	for (unsigned int c = 1; c <= cfg->n_classes; c++)
+		if (strcmp(cfg->classes[c].name, name) == 0)
+			return c;
+	return GS_CLASS_NONE;
+}
+
+const struct gs_cfg_proc *
+gs_cfg_proc_of(const struct gs_cfg *cfg, enum gs_role role, unsigned int cls)
+{
+	if (role == GS_ROLE_HANDLER)
+		return cls >= 1 && cls <= cfg->n_classes ? &cfg->classes[cls].proc : NULL;
+	return (unsigned int)role < GS_ROLE_HANDLER ? &cfg->proc[role] : NULL;
+}
+
+/*
+ * The built-in classes: the rows of the default config. A [class.NAME]
+ * section of one of these names starts from its row; any other class
+ * starts empty (its types and lcore_first are required).
+ */
+static const struct {
+	const char *name;
+	const char *types;
+	unsigned int lcore_first;
+} builtin_classes[] = {
+	{ "session", GS_BUILTIN_SESSION_TYPES, 10 },
+	{ "move", GS_BUILTIN_MOVE_TYPES, 20 },
+	{ "combat", GS_BUILTIN_COMBAT_TYPES, 30 },
+};
+
+#define CLASS_LCORES 4 /* lcore ids of a class by default: one per instance */
+
+static void
+proc_defaults(struct gs_cfg_proc *p, enum gs_role role, unsigned int first, unsigned int count)
+{
+	memset(p, 0, sizeof(*p));
+	p->lcore_first = first;
+	p->lcore_count = count;
+	snprintf(p->cpus, sizeof(p->cpus), "%s", role == GS_ROLE_PRIMARY ? "0" : "1");
+	p->instances = role == GS_ROLE_HANDLER ? 1 : 0;
+	p->idle = GS_IDLE_WAKE;
+	p->idle_max_us = role == GS_ROLE_PRIMARY ? 100 : 200;
+}
+
+/* Class @p name as a new row @p c: from its built-in row if it has one. */
+static void
+class_defaults(struct gs_cfg_class *k, const char *name)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	proc_defaults(&k->proc, GS_ROLE_HANDLER, 0, CLASS_LCORES);
+	for (size_t b = 0; b < sizeof(builtin_classes) / sizeof(builtin_classes[0]); b++)
+		if (strcmp(name, builtin_classes[b].name) == 0) {
+			gs_type_set_parse(builtin_classes[b].types, &k->types);
+			k->proc.lcore_first = builtin_classes[b].lcore_first;
+		}
 }
 
 void
 gs_cfg_defaults(struct gs_cfg *cfg)
 {
-	static const unsigned int first[GS_ROLE_MAX] = { 1, 10, 20, 30, 60, 62 };
-	static const unsigned int count[GS_ROLE_MAX] = { 1, 4, 4, 4, 1, 1 };
-
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", GS_CFG_DEFAULT_PATH);
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "gsnet");
@@ -253,16 +301,11 @@ gs_cfg_defaults(struct gs_cfg *cfg)
 	cfg->stats_ip = htonl(0x7f000001); /* 127.0.0.1: never exposed by default */
 	cfg->stats_port = 9477;
 	gs_world_rules_default(&cfg->world);
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
-		struct gs_cfg_proc *p = &cfg->proc[r];
-
-		p->lcore_first = first[r];
-		p->lcore_count = count[r];
-		snprintf(p->cpus, sizeof(p->cpus), "%s", r == GS_ROLE_PRIMARY ? "0" : "1");
-		p->instances = gs_role_is_handler((enum gs_role)r) ? 1 : 0;
-		p->idle = GS_IDLE_WAKE;
-		p->idle_max_us = r == GS_ROLE_PRIMARY ? 100 : 200;
-	}
+	proc_defaults(&cfg->proc[GS_ROLE_PRIMARY], GS_ROLE_PRIMARY, 1, 1);
+	proc_defaults(&cfg->proc[GS_ROLE_STATS], GS_ROLE_STATS, 60, 1);
+	proc_defaults(&cfg->proc[GS_ROLE_CTL], GS_ROLE_CTL, 62, 1);
+	for (size_t b = 0; b < sizeof(builtin_classes) / sizeof(builtin_classes[0]); b++)
+		class_defaults(&cfg->classes[++cfg->n_classes], builtin_classes[b].name);
 }
 
 /* Line of "key" in "[section]" of the file, 0 if not found (e.g. an -o override). */
@@ -308,13 +351,29 @@ find_line(const char *path, const char *section, const char *key)
 	return found;
 }
 
-struct load_ctx {
-	const char *path;
-	char *err;
-	size_t err_len;
-	char *const *overrides; /* "section.key=value": a bad one is named as such */
-	unsigned int n_over;
-};
+/* Line of "[section]" in the file, 0 if not found (e.g. made by an -o override). */
+static unsigned int
+find_section_line(const char *path, const char *section)
+{
+	char line[1024], want[CFG_NAME_LEN + 2];
+	unsigned int lineno = 0, found = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "[%s]", section);
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line;
+
+		lineno++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, want, strlen(want)) == 0)
+			found = lineno;
+	}
+	fclose(f);
+	return found;
+}
 
 static bool
 is_override(const struct load_ctx *lc, const char *section, const char *key)
@@ -332,13 +391,13 @@ is_override(const struct load_ctx *lc, const char *section, const char *key)
 }
 
 /* Whether @p key of @p section was set in the file or by an override. */
-static bool
-key_given(const struct load_ctx *lc, const char *section, const char *key)
+bool
+cfg_key_given(const struct load_ctx *lc, const char *section, const char *key)
 {
 	return is_override(lc, section, key) || find_line(lc->path, section, key) > 0;
 }
 
-static int __rte_format_printf(5, 6) bad(struct load_ctx *lc, const char *section, const char *key,
+int __rte_format_printf(5, 6) cfg_bad(struct load_ctx *lc, const char *section, const char *key,
 	const char *value, const char *fmt, ...)
 {
 	unsigned int line = 0;
@@ -427,9 +486,9 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 	case KT_UINT:
 	case KT_PORT:
 		if (parse_uint(value, &u) < 0)
-			return bad(lc, section, d->key, value, "not an unsigned integer");
+			return cfg_bad(lc, section, d->key, value, "not an unsigned integer");
 		if (u < d->min || u > d->max)
-			return bad(lc, section, d->key, value, "out of range %lu..%lu", d->min,
+			return cfg_bad(lc, section, d->key, value, "out of range %lu..%lu", d->min,
 				d->max);
 		if (d->type == KT_PORT)
 			*(uint16_t *)field = (uint16_t)u;
@@ -444,27 +503,27 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 			 strcmp(value, "0") == 0)
 			*(bool *)field = false;
 		else
-			return bad(lc, section, d->key, value, "expected yes or no");
+			return cfg_bad(lc, section, d->key, value, "expected yes or no");
 		return 0;
 	case KT_STR:
 		if (strlen(value) >= d->size)
-			return bad(lc, section, d->key, value, "longer than %zu characters",
+			return cfg_bad(lc, section, d->key, value, "longer than %zu characters",
 				d->size - 1);
 		snprintf(field, d->size, "%s", value);
 		return 0;
 	case KT_CPUS:
 		if (parse_cpus(value) < 0)
-			return bad(lc, section, d->key, value,
+			return cfg_bad(lc, section, d->key, value,
 				"expected a CPU list such as 1, 0-3 or 0,2");
 		if (strlen(value) >= d->size)
-			return bad(lc, section, d->key, value, "too long");
+			return cfg_bad(lc, section, d->key, value, "too long");
 		snprintf(field, d->size, "%s", value);
 		return 0;
 	case KT_IPV4: {
 		struct in_addr a;
 
 		if (inet_pton(AF_INET, value, &a) != 1 || a.s_addr == 0)
-			return bad(lc, section, d->key, value, "not an IPv4 address");
+			return cfg_bad(lc, section, d->key, value, "not an IPv4 address");
 		*(uint32_t *)field = a.s_addr;
 		return 0;
 	}
@@ -472,13 +531,13 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		float f;
 
 		if (parse_floats(value, &f, 1) < 0)
-			return bad(lc, section, d->key, value, "not a finite number");
+			return cfg_bad(lc, section, d->key, value, "not a finite number");
 		*(float *)field = f;
 		return 0;
 	}
 	case KT_U64:
 		if (parse_uint(value, &u) < 0)
-			return bad(lc, section, d->key, value, "not an unsigned integer");
+			return cfg_bad(lc, section, d->key, value, "not an unsigned integer");
 		*(uint64_t *)field = (uint64_t)u;
 		return 0;
 	case KT_AUTH:
@@ -487,11 +546,12 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		else if (strcmp(value, "open") == 0)
 			*(enum gs_auth_mode *)field = GS_AUTH_OPEN;
 		else
-			return bad(lc, section, d->key, value, "expected token or open");
+			return cfg_bad(lc, section, d->key, value, "expected token or open");
 		return 0;
 	case KT_POINT:
 		if (parse_floats(value, field, 3) < 0)
-			return bad(lc, section, d->key, value, "expected x,y,z (three numbers)");
+			return cfg_bad(
+				lc, section, d->key, value, "expected x,y,z (three numbers)");
 		return 0;
 	case KT_IDLE:
 		if (strcmp(value, "poll") == 0)
@@ -501,7 +561,8 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		else if (strcmp(value, "wake") == 0)
 			*(enum gs_idle *)field = GS_IDLE_WAKE;
 		else
-			return bad(lc, section, d->key, value, "expected wake, poll or backoff");
+			return cfg_bad(
+				lc, section, d->key, value, "expected wake, poll or backoff");
 		return 0;
 	case KT_FLOW_RULES:
 		if (strcmp(value, "auto") == 0)
@@ -509,25 +570,13 @@ apply_key(struct load_ctx *lc, void *base, const char *section, const struct key
 		else if (strcmp(value, "off") == 0)
 			*(enum gs_flow_rules *)field = GS_FLOW_RULES_OFF;
 		else
-			return bad(lc, section, d->key, value, "expected auto or off");
+			return cfg_bad(lc, section, d->key, value, "expected auto or off");
 		return 0;
-	case KT_CLASSES: {
-		char buf[CFG_VALUE_LEN], *tok, *save = NULL;
-		unsigned int mask = 0;
-
-		snprintf(buf, sizeof(buf), "%s", value);
-		for (tok = strtok_r(buf, " ,", &save); tok != NULL;
-			tok = strtok_r(NULL, " ,", &save)) {
-			enum gs_class c = gs_class_from_name(tok);
-
-			if (c == GS_CLASS_NONE)
-				return bad(lc, section, d->key, value, "unknown handler class '%s'",
-					tok);
-			mask |= 1u << c;
-		}
-		*(unsigned int *)field = mask;
+	case KT_TYPES:
+		if (gs_type_set_parse(value, field) < 0)
+			return cfg_bad(lc, section, d->key, value,
+				"expected message types 0-255 and ranges, such as 64-79, 90");
 		return 0;
-	}
 	}
 	return -EINVAL;
 }
@@ -559,23 +608,59 @@ load_eal_list(struct load_ctx *lc, struct gs_cfg *cfg, const char *key, const ch
 
 	if ((i = indexed_key(key, "vdev", GS_CFG_MAX_VDEVS)) >= 0) {
 		if (strlen(value) >= GS_CFG_STR)
-			return bad(lc, "eal", key, value, "too long");
+			return cfg_bad(lc, "eal", key, value, "too long");
 		snprintf(cfg->vdevs[i], GS_CFG_STR, "%s", value);
 		return 0;
 	}
 	if ((i = indexed_key(key, "pci", GS_CFG_MAX_ALLOW)) >= 0) {
 		if (strlen(value) >= sizeof(cfg->allow[0]))
-			return bad(lc, "eal", key, value, "too long");
+			return cfg_bad(lc, "eal", key, value, "too long");
 		snprintf(cfg->allow[i], sizeof(cfg->allow[0]), "%s", value);
 		return 0;
 	}
-	return bad(lc, "eal", key, value, "unknown key");
+	return cfg_bad(lc, "eal", key, value, "unknown key");
+}
+
+/*
+ * The row of [class.NAME]: its own if an earlier section made it, else a new
+ * one (session's is always id 1). NULL when the name is bad or the layout
+ * has no room (the error names the section).
+ */
+static struct gs_cfg_class *
+class_row(struct load_ctx *lc, struct gs_cfg *cfg, const char *section)
+{
+	const char *name = section + 6;
+	unsigned int c = gs_cfg_class_find(cfg, name);
+
+	if (c != GS_CLASS_NONE)
+		return &cfg->classes[c];
+	if (!gs_class_name_valid(name)) {
+		snprintf(lc->err, lc->err_len,
+			"%s: line %u: section [%s]: a class name is 1-%d characters of a-z, 0-9 and '_', starting with a letter",
+			lc->path, find_section_line(lc->path, section), section,
+			GS_CLASS_NAME_LEN - 1);
+		return NULL;
+	}
+	if (strcmp(name, "session") == 0)
+		c = GS_CLASS_SESSION;
+	else if (cfg->n_classes + 1 < GS_MAX_CLASSES)
+		c = ++cfg->n_classes;
+	else {
+		snprintf(lc->err, lc->err_len,
+			"%s: line %u: section [%s]: at most %d classes (session and %d others)",
+			lc->path, find_section_line(lc->path, section), section, GS_MAX_CLASSES - 1,
+			GS_MAX_CLASSES - 2);
+		return NULL;
+	}
+	class_defaults(&cfg->classes[c], name);
+	return &cfg->classes[c];
 }
 
 static int
 load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, const char *section)
 {
 	const struct key_def *defs = NULL;
+	struct gs_cfg_class *cls = NULL;
 	void *base = cfg;
 	int n, ret;
 
@@ -605,8 +690,14 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 		defs = skill_keys;
 		base = &cfg->world.skills[k - 1];
 		cfg->skill_mask |= 1u << (k - 1);
+	} else if (strncmp(section, "class.", 6) == 0) {
+		cls = class_row(lc, cfg, section);
+		if (cls == NULL)
+			return -EINVAL;
+		defs = role_keys;
+		base = &cls->proc;
 	}
-	for (unsigned int r = 0; defs == NULL && r < GS_ROLE_MAX; r++)
+	for (unsigned int r = 0; defs == NULL && r < GS_ROLE_HANDLER; r++)
 		if (strcmp(section, role_names[r]) == 0) {
 			defs = role_keys;
 			base = &cfg->proc[r];
@@ -630,6 +721,8 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 
 		if (d != NULL)
 			ret = apply_key(lc, base, section, d, e[i].value);
+		else if (cls != NULL && (d = find_key(class_keys, e[i].name)) != NULL)
+			ret = apply_key(lc, cls, section, d, e[i].value);
 		else if (defs == eal_keys)
 			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
 		else if (defs == world_keys &&
@@ -643,7 +736,7 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 				continue;
 			}
 			if (parse_floats(e[i].value, cfg->world.spawns[k], 3) < 0)
-				ret = bad(lc, section, e[i].name, e[i].value,
+				ret = cfg_bad(lc, section, e[i].name, e[i].value,
 					"expected x,y,z (three numbers)");
 			cfg->spawn_mask |= 1u << k;
 		} else if (base == &cfg->proc[GS_ROLE_PRIMARY] &&
@@ -653,7 +746,7 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			 (d = find_key(stats_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cfg, section, d, e[i].value);
 		else
-			ret = bad(lc, section, e[i].name, e[i].value, "unknown key");
+			ret = cfg_bad(lc, section, e[i].name, e[i].value, "unknown key");
 	}
 	free(e);
 	return ret;
@@ -687,277 +780,6 @@ apply_override(struct load_ctx *lc, struct rte_cfgfile *f, const char *ov)
 	return rte_cfgfile_add_entry(f, sec, key, eq + 1) < 0 ? -ENOMEM : 0;
 }
 
-static const char *const axis[3] = { "x", "y", "z" };
-
-/* The world's rules: bounds, spawn points, skills. */
-static int
-validate_world(struct load_ctx *lc, struct gs_cfg *cfg)
-{
-	struct gs_world_rules *w = &cfg->world;
-	char v[64], k[16];
-
-	for (int i = 0; i < 3; i++)
-		if (!(w->min[i] < w->max[i])) {
-			/* blame the bound the operator set (max_ when both or neither) */
-			snprintf(k, sizeof(k), "max_%s", axis[i]);
-			if (!key_given(lc, "world", k)) {
-				snprintf(k, sizeof(k), "min_%s", axis[i]);
-				if (key_given(lc, "world", k)) {
-					snprintf(v, sizeof(v), "%g", (double)w->min[i]);
-					return bad(lc, "world", k, v,
-						"must be less than max_%s (%g)", axis[i],
-						(double)w->max[i]);
-				}
-				snprintf(k, sizeof(k), "max_%s", axis[i]);
-			}
-			snprintf(v, sizeof(v), "%g", (double)w->max[i]);
-			return bad(lc, "world", k, v, "must be greater than min_%s (%g)", axis[i],
-				(double)w->min[i]);
-		}
-	if (!(w->max_speed > 0.0f)) {
-		snprintf(v, sizeof(v), "%g", (double)w->max_speed);
-		return bad(lc, "world", "max_speed", v, "must be greater than 0");
-	}
-	if (cfg->max_entities < cfg->max_sessions) {
-		snprintf(v, sizeof(v), "%u", cfg->max_entities);
-		return bad(lc, "world", "max_entities", v,
-			"must be at least [sessions] max (%u): every session owns an entity",
-			cfg->max_sessions);
-	}
-	if (cfg->spawns_given && cfg->spawn_mask == 0)
-		return bad(lc, "world", "spawn0", "", "the world needs at least one spawn point");
-	if (cfg->spawn_mask != 0) {
-		/* the file's spawn points replace the built-in ones: spawn0 .. spawnN-1
-		 * (an empty "spawnN =" removes one) */
-		unsigned int n = 32u - (unsigned int)__builtin_clz(cfg->spawn_mask);
-
-		if (cfg->spawn_mask != (1u << n) - 1u) {
-			snprintf(k, sizeof(k), "spawn%u", n - 1);
-			return bad(lc, "world", k, "",
-				"spawn points are numbered from spawn0 without gaps");
-		}
-		w->n_spawns = n;
-	}
-	for (unsigned int s = 0; s < w->n_spawns; s++)
-		for (int i = 0; i < 3; i++)
-			if (!(w->spawns[s][i] >= w->min[i] && w->spawns[s][i] <= w->max[i])) {
-				snprintf(k, sizeof(k), "spawn%u", s);
-				snprintf(v, sizeof(v), "%g,%g,%g", (double)w->spawns[s][0],
-					(double)w->spawns[s][1], (double)w->spawns[s][2]);
-				return bad(lc, "world", k, v, "outside the world's bounds on %s",
-					axis[i]);
-			}
-	if (cfg->skill_mask != 0) {
-		unsigned int n = 32u - (unsigned int)__builtin_clz(cfg->skill_mask);
-
-		if (n > w->n_skills)
-			w->n_skills = n;
-	}
-	for (unsigned int s = 0; s < w->n_skills; s++) {
-		char sec[32];
-
-		snprintf(sec, sizeof(sec), "skill.%u", s + 1);
-		if (!(w->skills[s].range > 0.0f)) {
-			snprintf(v, sizeof(v), "%g", (double)w->skills[s].range);
-			return bad(lc, sec, "range", v, "every skill needs a range greater than 0");
-		}
-		if (w->skills[s].damage <= 0)
-			return bad(
-				lc, sec, "damage", "0", "every skill needs damage greater than 0");
-	}
-	return 0;
-}
-
-/*
- * A handler's heartbeat is GS_HEARTBEAT_MS apart, plus the longest sleep of
- * its idle backoff: the primary must wait twice that before it calls the
- * handler down, or an idle handler flaps. Every handler role counts, polling
- * ones too: a handler's own -o may turn its backoff on.
- */
-static int
-validate_handler_timeout(struct load_ctx *lc, const struct gs_cfg *cfg)
-{
-	enum gs_role worst = GS_ROLE_SESSION;
-	unsigned int sleep_ms, need;
-	char v[16];
-
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
-		if (gs_role_is_handler((enum gs_role)r) &&
-			cfg->proc[r].idle_max_us > cfg->proc[worst].idle_max_us)
-			worst = (enum gs_role)r;
-	sleep_ms = (cfg->proc[worst].idle_max_us + 999) / 1000;
-	need = 2 * (GS_HEARTBEAT_MS + sleep_ms);
-	if (need < GS_HANDLER_TIMEOUT_MIN_MS)
-		need = GS_HANDLER_TIMEOUT_MIN_MS;
-	if (cfg->handler_timeout_ms >= need)
-		return 0;
-	snprintf(v, sizeof(v), "%u", cfg->handler_timeout_ms);
-	return bad(lc, "primary", "handler_timeout_ms", v,
-		"must be at least %u: 2 x (a handler's %d ms heartbeat + its longest idle sleep, [%s] idle_max_us = %u, %u ms)",
-		need, GS_HEARTBEAT_MS, gs_role_name(worst), cfg->proc[worst].idle_max_us, sleep_ms);
-}
-
-/* A client heartbeats 3 times per idle timeout: two lost ones do not end its session. */
-static int
-validate_heartbeat(struct load_ctx *lc, const struct gs_cfg *cfg)
-{
-	char v[16];
-
-	if ((unsigned long)cfg->heartbeat_interval_ms * 3 <= cfg->idle_timeout_ms)
-		return 0;
-	/* blame the key the operator set (heartbeat_interval_ms when both or neither) */
-	if (!key_given(lc, "sessions", "heartbeat_interval_ms") &&
-		key_given(lc, "sessions", "idle_timeout_ms")) {
-		snprintf(v, sizeof(v), "%u", cfg->idle_timeout_ms);
-		return bad(lc, "sessions", "idle_timeout_ms", v,
-			"must be at least %lu: 3 x heartbeat_interval_ms (%u), so that two lost heartbeats do not end a session",
-			(unsigned long)cfg->heartbeat_interval_ms * 3, cfg->heartbeat_interval_ms);
-	}
-	snprintf(v, sizeof(v), "%u", cfg->heartbeat_interval_ms);
-	return bad(lc, "sessions", "heartbeat_interval_ms", v,
-		"must be at most %u: idle_timeout_ms (%u) / 3, so that two lost heartbeats do not end a session",
-		cfg->idle_timeout_ms / 3, cfg->idle_timeout_ms);
-}
-
-/*
- * The pool must outlast what can sit outside it at once (primary/port.c,
- * dataplane.c, exception.c): every port has up to one RX queue per primary
- * lcore (RSS) and one TX queue per lcore, each full of mbufs; with the
- * exception path, a tap per port with a queue pair per lcore; each lcore's
- * mempool cache (up to 1.5 times mbuf_cache before it flushes); and per
- * lcore an RX burst, a reply burst and a TX buffer per port in flight.
- */
-static int
-validate_mbufs(struct load_ctx *lc, const struct gs_cfg *cfg)
-{
-	unsigned long lcores = cfg->proc[GS_ROLE_PRIMARY].lcore_count;
-	unsigned long ports = cfg->n_vdevs + cfg->n_allow;
-	unsigned long queues = ports * lcores * (cfg->rx_desc + cfg->tx_desc);
-	unsigned long taps = cfg->exception_iface[0] != '\0' ? ports * lcores * 2 * GS_EXC_DESC : 0;
-	unsigned long caches = lcores * (cfg->mbuf_cache * 3ul / 2);
-	unsigned long flight =
-		lcores * (cfg->burst + GS_PRIMARY_MAX_BURST + ports * GS_PRIMARY_TX_BUF);
-	unsigned long need = queues + taps + caches + flight;
-	char v[16], tap[48] = "";
-
-	if (cfg->mbufs >= need)
-		return 0;
-	if (taps != 0)
-		snprintf(tap, sizeof(tap), " + exception taps %lu", taps);
-	snprintf(v, sizeof(v), "%u", cfg->mbufs);
-	return bad(lc, "primary", "mbufs", v,
-		"must be at least %lu: %lu port(s) x %lu lcore(s) x (rx_desc %u + tx_desc %u)%s + caches %lu (1.5 x mbuf_cache %u per lcore) + bursts in flight %lu",
-		need, ports, lcores, cfg->rx_desc, cfg->tx_desc, tap, caches, cfg->mbuf_cache,
-		flight);
-}
-
-/*
- * A used token is remembered until it expires, at most max_token_lifetime_s
- * (and the clock skew) from its use: used_tokens / max_token_lifetime_s
- * connects a second can go on for ever, more only for a while (then every
- * CONNECT is refused as tokens_full until tokens expire). Less than one a
- * second is a mistake: size used_tokens as connects/s x max_token_lifetime_s.
- */
-#define USED_TOKENS_RULE \
-	"a used token is remembered until it expires, so used_tokens / max_token_lifetime_s connects a second can last (size used_tokens as connects/s x max_token_lifetime_s)"
-
-static int
-validate_used_tokens(struct load_ctx *lc, const struct gs_cfg *cfg)
-{
-	char v[16];
-
-	if (cfg->auth_mode != GS_AUTH_TOKEN || cfg->used_tokens >= cfg->max_token_lifetime_s)
-		return 0;
-	/* blame the key the operator set (used_tokens when both or neither) */
-	if (!key_given(lc, "auth", "used_tokens") &&
-		key_given(lc, "auth", "max_token_lifetime_s")) {
-		snprintf(v, sizeof(v), "%u", cfg->max_token_lifetime_s);
-		return bad(lc, "auth", "max_token_lifetime_s", v,
-			"must be at most used_tokens (%u): " USED_TOKENS_RULE, cfg->used_tokens);
-	}
-	snprintf(v, sizeof(v), "%u", cfg->used_tokens);
-	return bad(lc, "auth", "used_tokens", v,
-		"must be at least max_token_lifetime_s (%u): " USED_TOKENS_RULE,
-		cfg->max_token_lifetime_s);
-}
-
-/* Cross-key checks: lcore ranges, instance counts, timers, the pool, the world. */
-static int
-validate(struct load_ctx *lc, struct gs_cfg *cfg)
-{
-	int ret;
-
-	cfg->n_vdevs = 0;
-	for (unsigned int i = 0; i < GS_CFG_MAX_VDEVS; i++)
-		if (cfg->vdevs[i][0] != '\0')
-			cfg->n_vdevs++;
-	cfg->n_allow = 0;
-	for (unsigned int i = 0; i < GS_CFG_MAX_ALLOW; i++)
-		if (cfg->allow[i][0] != '\0')
-			cfg->n_allow++;
-	if (cfg->file_prefix[0] == '\0')
-		return bad(lc, "eal", "file_prefix", "", "must not be empty");
-	for (const char *p = cfg->file_prefix; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-			return bad(lc, "eal", "file_prefix", cfg->file_prefix,
-				"only letters, digits, '_' and '-'");
-	/* it becomes a devargs value (iface=NAME,mac=...) and a kernel interface name */
-	for (const char *p = cfg->exception_iface; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
-			return bad(lc, "net", "exception_iface", cfg->exception_iface,
-				"only letters, digits, '_', '-' and '.' (a kernel interface name)");
-	if (cfg->proc[GS_ROLE_PRIMARY].lcore_count > GS_MAX_PRIMARY_LCORES) {
-		char v[16];
-
-		snprintf(v, sizeof(v), "%u", cfg->proc[GS_ROLE_PRIMARY].lcore_count);
-		return bad(lc, "primary", "lcore_count", v, "at most %d", GS_MAX_PRIMARY_LCORES);
-	}
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
-		const struct gs_cfg_proc *p = &cfg->proc[r];
-		char v[16];
-
-		snprintf(v, sizeof(v), "%u", p->lcore_count);
-		if (p->lcore_first + p->lcore_count > RTE_MAX_LCORE)
-			return bad(lc, role_names[r], "lcore_count", v, "lcore ids beyond %d",
-				RTE_MAX_LCORE - 1);
-		if (p->instances > p->lcore_count) {
-			snprintf(v, sizeof(v), "%u", p->instances);
-			return bad(lc, role_names[r], "instances", v,
-				"more instances than lcore ids (lcore_count = %u)", p->lcore_count);
-		}
-		for (unsigned int o = 0; o < r; o++) {
-			const struct gs_cfg_proc *q = &cfg->proc[o];
-
-			if (p->lcore_first < q->lcore_first + q->lcore_count &&
-				q->lcore_first < p->lcore_first + p->lcore_count) {
-				snprintf(v, sizeof(v), "%u", p->lcore_first);
-				return bad(lc, role_names[r], "lcore_first", v,
-					"lcore ids %u-%u overlap those of [%s] (%u-%u): every process needs its own lcore ids",
-					p->lcore_first, p->lcore_first + p->lcore_count - 1,
-					role_names[o], q->lcore_first,
-					q->lcore_first + q->lcore_count - 1);
-			}
-		}
-	}
-	ret = validate_handler_timeout(lc, cfg);
-	if (ret < 0)
-		return ret;
-	ret = validate_heartbeat(lc, cfg);
-	if (ret < 0)
-		return ret;
-	ret = validate_mbufs(lc, cfg);
-	if (ret < 0)
-		return ret;
-	if (cfg->auth_mode == GS_AUTH_TOKEN && cfg->key_file[0] == '\0')
-		return bad(lc, "auth", "key_file", "",
-			"required with mode = token (`gs-token keygen FILE` writes one)");
-	ret = validate_used_tokens(lc, cfg);
-	if (ret < 0)
-		return ret;
-	ret = validate_world(lc, cfg);
-	return ret;
-}
-
 int
 gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsigned int n_over,
 	char *err, size_t err_len)
@@ -988,6 +810,11 @@ gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsign
 			"%s: syntax error (see the CFGFILE message above for the line)", path);
 		return -EINVAL;
 	}
+	/* a file that names classes runs those only (session's row stays id 1) */
+	if (rte_cfgfile_num_sections(f, "class.", 6) > 0) {
+		memset(cfg->classes, 0, sizeof(cfg->classes));
+		cfg->n_classes = GS_CLASS_SESSION;
+	}
 	for (unsigned int i = 0; i < n_over; i++) {
 		ret = apply_override(&lc, f, overrides[i]);
 		if (ret < 0)
@@ -1014,7 +841,7 @@ gs_cfg_load(struct gs_cfg *cfg, const char *path, char *const *overrides, unsign
 		if (ret < 0)
 			goto out;
 	}
-	ret = validate(&lc, cfg);
+	ret = cfg_validate(&lc, cfg);
 out:
 	if (sections != NULL) {
 		for (int i = 0; i < rte_cfgfile_num_sections(f, NULL, 0); i++)
@@ -1023,93 +850,4 @@ out:
 	}
 	rte_cfgfile_close(f);
 	return ret;
-}
-
-struct argbuf {
-	char **argv;
-	int argc;
-	int max;
-	char *buf;
-	size_t used;
-	size_t len;
-};
-
-static int __rte_format_printf(2, 3) push(struct argbuf *a, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (a->argc + 1 >= a->max)
-		return -ENOSPC;
-	va_start(ap, fmt);
-	n = vsnprintf(a->buf + a->used, a->len - a->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= a->len - a->used)
-		return -ENOSPC;
-	a->argv[a->argc++] = a->buf + a->used;
-	a->argv[a->argc] = NULL;
-	a->used += (size_t)n + 1;
-	return 0;
-}
-
-int
-gs_cfg_eal_args(const struct gs_cfg *cfg, enum gs_role role, unsigned int instance,
-	const char *argv0, char **argv, int max_args, char *buf, size_t buf_len)
-{
-	struct argbuf a = { .argv = argv, .max = max_args, .buf = buf, .len = buf_len };
-	const struct gs_cfg_proc *p = &cfg->proc[role];
-	char lcores[GS_CFG_MAX_LCORES * (sizeof("127@(),") + sizeof(p->cpus))];
-	size_t off = 0;
-	int ret = 0, n;
-
-	if ((unsigned int)role >= GS_ROLE_MAX)
-		return -EINVAL;
-	if (role == GS_ROLE_PRIMARY) {
-		for (unsigned int i = 0; i < p->lcore_count; i++) {
-			n = snprintf(lcores + off, sizeof(lcores) - off, "%s%u@(%s)", i ? "," : "",
-				p->lcore_first + i, p->cpus);
-			if (n < 0 || (size_t)n >= sizeof(lcores) - off)
-				return -ENOSPC;
-			off += (size_t)n;
-		}
-	} else {
-		if (instance >= p->lcore_count)
-			return -ERANGE;
-		snprintf(lcores, sizeof(lcores), "%u@(%s)", p->lcore_first + instance, p->cpus);
-	}
-
-	ret |= push(&a, "%s", argv0);
-	ret |= push(&a, "--proc-type=%s", role == GS_ROLE_PRIMARY ? "primary" : "secondary");
-	ret |= push(&a, "--file-prefix=%s", cfg->file_prefix);
-	ret |= push(&a, "--lcores=%s", lcores);
-	if (role == GS_ROLE_PRIMARY)
-		ret |= push(&a, "--main-lcore=%u", p->lcore_first);
-	if (cfg->base_virtaddr[0] != '\0')
-		ret |= push(&a, "--base-virtaddr=%s", cfg->base_virtaddr);
-	if (cfg->huge_dir[0] != '\0')
-		ret |= push(&a, "--huge-dir=%s", cfg->huge_dir);
-	if (cfg->single_file_segments)
-		ret |= push(&a, "--single-file-segments");
-	if (cfg->n_allow == 0)
-		ret |= push(&a, "--no-pci");
-	for (unsigned int i = 0; i < GS_CFG_MAX_ALLOW; i++)
-		if (cfg->allow[i][0] != '\0')
-			ret |= push(&a, "--allow=%s", cfg->allow[i]);
-	if (role == GS_ROLE_PRIMARY) {
-		ret |= push(&a, "-m");
-		ret |= push(&a, "%u", cfg->memory_mb);
-		for (unsigned int i = 0; i < GS_CFG_MAX_VDEVS; i++)
-			if (cfg->vdevs[i][0] != '\0')
-				ret |= push(&a, "--vdev=%s", cfg->vdevs[i]);
-	} else {
-		ret |= push(&a, "--no-telemetry");
-	}
-	if (cfg->log_level[0] != '\0') {
-		char lv[GS_CFG_STR], *tok, *save = NULL;
-
-		snprintf(lv, sizeof(lv), "%s", cfg->log_level);
-		for (tok = strtok_r(lv, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
-			ret |= push(&a, "--log-level=%s", tok);
-	}
-	return ret < 0 ? -ENOSPC : a.argc;
 }

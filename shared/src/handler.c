@@ -130,7 +130,7 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 
 		if (can == GS_CLAIM_BUSY) {
 			GS_LOG(ERR, "instance %u of class %s is held by running pid %d",
-				h->instance, gs_class_name(h->cls), holder);
+				h->instance, h->class_name, holder);
 			return -EBUSY;
 		}
 		if (can == GS_CLAIM_OK) {
@@ -138,19 +138,19 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				break;
 			GS_LOG(ERR, "instance %u of class %s was claimed concurrently", h->instance,
-				gs_class_name(h->cls));
+				h->class_name);
 			return -EBUSY;
 		}
 		if (!told) {
 			GS_LOG(NOTICE,
 				"instance %u of class %s: waiting for the primary to retire generation %u (pid %d gone)",
-				h->instance, gs_class_name(h->cls), gen, holder);
+				h->instance, h->class_name, gen, holder);
 			told = true;
 		}
 		if (rte_get_timer_cycles() > deadline) {
 			GS_LOG(ERR,
 				"the primary did not retire generation %u of %s instance %u within %u ms",
-				gen, gs_class_name(h->cls), h->instance, wait_ms);
+				gen, h->class_name, h->instance, wait_ms);
 			return -ETIMEDOUT;
 		}
 		usleep(5000);
@@ -238,18 +238,42 @@ notify_primary(struct gs_handler *h)
 	}
 }
 
-int
-gs_handler_attach(
-	struct gs_handler *h, const struct gs_app *app, enum gs_class cls, unsigned int wait_ms)
+/*
+ * The id the running group gave class @p name, or GS_CLASS_NONE (logged
+ * with the classes it runs).
+ */
+static unsigned int
+class_lookup(const struct gs_ctl *ctl, const char *name)
 {
-	const struct gs_cfg_proc *p = &app->cfg.proc[gs_role_of_class(cls)];
+	char have[GS_MAX_CLASSES * (GS_CLASS_NAME_LEN + 2)] = "";
+	unsigned int c = gs_class_find(ctl->classes, name);
+	size_t off = 0;
+
+	if (c != GS_CLASS_NONE)
+		return c;
+	GS_FOREACH_CLASS_ID(k, ctl->classes)
+	off += (size_t)snprintf(
+		have + off, sizeof(have) - off, "%s%s", off ? ", " : "", ctl->classes[k].name);
+	GS_LOG(ERR,
+		"the running group has no class '%s' (it runs: %s): add [class.%s] to the primary's config and reload it (gs-ctl reload)",
+		name, have, name);
+	return GS_CLASS_NONE;
+}
+
+int
+gs_handler_attach(struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms)
+{
+	const struct gs_cfg_proc *p = gs_cfg_proc_of(&app->cfg, GS_ROLE_HANDLER, app->cls);
 	uint32_t attaching = GS_SLOT_ATTACHING;
 	char name[RTE_RING_NAMESIZE];
+	unsigned int cls;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
-	h->cls = cls;
+	h->class_name = app->class_name;
 	h->instance = app->instance;
+	if (p == NULL)
+		return -EINVAL;
 	if (h->instance >= GS_MAX_INSTANCES) {
 		GS_LOG(ERR, "instance %u: the layout has %d instances per class", h->instance,
 			GS_MAX_INSTANCES);
@@ -258,6 +282,10 @@ gs_handler_attach(
 	ret = gs_ctl_attach(app, wait_ms, &h->ctl);
 	if (ret < 0)
 		return ret;
+	cls = class_lookup(h->ctl, h->class_name);
+	if (cls == GS_CLASS_NONE)
+		return -ENOENT;
+	h->cls = cls;
 	h->epoch = __atomic_load_n(&h->ctl->epoch, __ATOMIC_ACQUIRE);
 	h->n_lcores = h->ctl->n_lcores;
 	h->tsc_hz = h->ctl->tsc_hz;
@@ -284,12 +312,12 @@ gs_handler_attach(
 	if (!__atomic_compare_exchange_n(&h->slot->state, &attaching, GS_SLOT_RUNNING, false,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		GS_LOG(ERR, "instance %u of class %s was retired while it was being claimed",
-			h->instance, gs_class_name(h->cls));
+			h->instance, h->class_name);
 		return -EOWNERDEAD;
 	}
 	GS_LOG(NOTICE,
-		"gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
-		gs_class_name(cls), h->instance, h->generation, getpid(), rte_lcore_id(),
+		"%s handler attached: class id %u, instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
+		h->class_name, cls, h->instance, h->generation, getpid(), rte_lcore_id(),
 		h->n_lcores, gs_idle_name(p->idle));
 	return 0;
 }
@@ -509,10 +537,26 @@ gs_handler_reply_connect_pb(struct gs_handler *h, unsigned int lcore, const stru
 }
 
 void
-gs_handler_reject(struct gs_handler *h, enum gs_reject why)
+gs_handler_reject(struct gs_handler *h, unsigned int why)
 {
-	if ((unsigned int)why < GS_REJECT_MAX)
+	if (why < GS_REJECT_MAX + h->n_own_rejects)
 		gs_ctr_add(&h->slot->rejected[why], 1);
+}
+
+unsigned int
+gs_handler_rejects_declare(struct gs_handler *h, const char *const *names, unsigned int n)
+{
+	if (n > GS_HANDLER_OWN_REJECTS) {
+		GS_LOG(WARNING,
+			"%u own reject reasons, the slot has room for %d: the rest are not counted",
+			n, GS_HANDLER_OWN_REJECTS);
+		n = GS_HANDLER_OWN_REJECTS;
+	}
+	h->n_own_rejects = n;
+	for (unsigned int i = 0; i < GS_HANDLER_OWN_REJECTS; i++)
+		snprintf(h->slot->reject_names[i], sizeof(h->slot->reject_names[i]), "%s",
+			i < n ? names[i] : "");
+	return GS_REJECT_MAX;
 }
 
 void

@@ -24,7 +24,7 @@ gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void 
 	struct gs_app app;
 	int ret;
 
-	ret = gs_app_init(&app, argc, argv, gs_role_of_class(prog->cls));
+	ret = gs_app_init_handler(&app, argc, argv, prog->class_name);
 	if (ret != GS_EXIT_OK)
 		return ret < 0 ? GS_EXIT_OK : ret;
 	if (prog->single_instance && app.instance != 0) {
@@ -36,7 +36,7 @@ gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	ret = gs_handler_attach(&handler, &app, prog->cls, ATTACH_WAIT_MS);
+	ret = gs_handler_attach(&handler, &app, ATTACH_WAIT_MS);
 	if (ret < 0) {
 		gs_app_fini(&app);
 		return GS_EXIT_FAILURE;

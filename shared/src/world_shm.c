@@ -16,12 +16,11 @@ GS_LOG_REGISTER(gs_world_logtype, gs.world);
 struct gs_world *
 gs_world_create(const struct gs_cfg *cfg, int socket_id)
 {
-	const struct rte_memzone *mz = rte_memzone_lookup(GS_MZ_WORLD);
 	size_t len = gs_world_size(cfg->max_entities);
+	const struct rte_memzone *mz;
 	struct gs_world *w;
 
-	if (mz != NULL) /* left by an earlier run of this prefix */
-		rte_memzone_free(mz);
+	/* a primary's EAL memory is its own: no earlier run's memzone can exist */
 	mz = rte_memzone_reserve_aligned(GS_MZ_WORLD, len, socket_id, 0, RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
 		GS_LOG(ERR,

@@ -255,7 +255,10 @@ run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rt
 	struct gs_replay *replay;
 	size_t before;
 
-	classify_init(&ct);
+	static struct gs_cfg cfg; /* the built-in classes' table */
+
+	gs_cfg_defaults(&cfg);
+	classify_build(&ct, &cfg);
 	memset(r, 0, sizeof(*r));
 	before = heap_used();
 	if (ids == NULL || gs_session_tbl_create(&t, n_sessions, (int)rte_socket_id()) < 0)

@@ -77,7 +77,7 @@ cpu_ticks() { # the utime + stime of pids, in clock ticks
 # group MODE: start gs-primary and gs-session with idle = MODE; sets GROUP
 group() {
     local mode=$1 extra=() i
-    extra=(-o "primary.idle=$mode" -o "session.idle=$mode")
+    extra=(-o "primary.idle=$mode" -o "class.session.idle=$mode")
     for ((i = 0; i < 100; i++)); do # the last group's tap is gone
         ip -n "$NS" link show "$TAP" >/dev/null 2>&1 || break
         sleep 0.1

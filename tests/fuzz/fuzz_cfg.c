@@ -49,10 +49,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void
-check_proc(const struct gs_cfg *cfg, enum gs_role r)
+/* Process @p k of @p cfg: [primary], [stats], [ctl], then each class; NULL past the last. */
+static const struct gs_cfg_proc *
+proc_k(const struct gs_cfg *cfg, unsigned int k, enum gs_role *role, unsigned int *cls)
 {
-	const struct gs_cfg_proc *p = &cfg->proc[r];
+	*role = k < GS_ROLE_HANDLER ? (enum gs_role)k : GS_ROLE_HANDLER;
+	*cls = k < GS_ROLE_HANDLER ? 0 : k - GS_ROLE_HANDLER + 1;
+	return gs_cfg_proc_of(cfg, *role, *cls);
+}
+
+static void
+check_proc(const struct gs_cfg *cfg, unsigned int r)
+{
+	enum gs_role role;
+	unsigned int cls;
+	const struct gs_cfg_proc *p = proc_k(cfg, r, &role, &cls);
 
 	CHECK(p->lcore_first >= 1 && p->lcore_count >= 1);
 	CHECK(p->lcore_count <= GS_CFG_MAX_LCORES);
@@ -62,7 +73,7 @@ check_proc(const struct gs_cfg *cfg, enum gs_role r)
 	CHECK(p->idle == GS_IDLE_POLL || p->idle == GS_IDLE_BACKOFF || p->idle == GS_IDLE_WAKE);
 	CHECK(p->idle_max_us >= 1 && p->idle_max_us <= 100000);
 	for (unsigned int o = 0; o < r; o++) {
-		const struct gs_cfg_proc *q = &cfg->proc[o];
+		const struct gs_cfg_proc *q = proc_k(cfg, o, &role, &cls);
 
 		CHECK(p->lcore_first >= q->lcore_first + q->lcore_count ||
 			q->lcore_first >= p->lcore_first + p->lcore_count);
@@ -109,18 +120,25 @@ check_loaded(const struct gs_cfg *cfg)
 	CHECK(cfg->max_sessions >= 16);
 	CHECK(cfg->proc[GS_ROLE_PRIMARY].lcore_count <= GS_MAX_PRIMARY_LCORES);
 	CHECK(cfg->handler_timeout_ms >= GS_HANDLER_TIMEOUT_MIN_MS);
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
-		CHECK(!gs_role_is_handler((enum gs_role)r) ||
-			cfg->handler_timeout_ms >=
-				2 * (GS_HEARTBEAT_MS + (cfg->proc[r].idle_max_us + 999) / 1000));
+	CHECK(cfg->n_classes >= 1 && cfg->n_classes < GS_MAX_CLASSES);
+	CHECK(strcmp(cfg->classes[GS_CLASS_SESSION].name, "session") == 0);
+	for (unsigned int c = 1; c <= cfg->n_classes; c++) {
+		CHECK(gs_class_name_valid(cfg->classes[c].name));
+		CHECK(!gs_type_set_empty(&cfg->classes[c].types));
+		CHECK(cfg->handler_timeout_ms >=
+			2 * (GS_HEARTBEAT_MS + (cfg->classes[c].proc.idle_max_us + 999) / 1000));
+		for (unsigned int o = 1; o < c; o++)
+			CHECK(gs_type_set_overlap(&cfg->classes[c].types, &cfg->classes[o].types) <
+				0);
+	}
 	CHECK((uint64_t)cfg->heartbeat_interval_ms * 3 <= cfg->idle_timeout_ms);
 	CHECK((uint64_t)cfg->mbufs >= (uint64_t)(cfg->n_vdevs + cfg->n_allow) *
 					      cfg->proc[GS_ROLE_PRIMARY].lcore_count *
 					      (cfg->rx_desc + cfg->tx_desc));
 	CHECK(cfg->auth_mode == GS_AUTH_TOKEN || cfg->auth_mode == GS_AUTH_OPEN);
 	CHECK(cfg->auth_mode != GS_AUTH_TOKEN || cfg->key_file[0] != '\0');
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++)
-		check_proc(cfg, (enum gs_role)r);
+	for (unsigned int r = 0; r < GS_ROLE_HANDLER + cfg->n_classes; r++)
+		check_proc(cfg, r);
 	check_world(cfg);
 }
 
@@ -130,14 +148,17 @@ check_eal_args(const struct gs_cfg *cfg)
 	static char buf[8192];
 	char *argv[MAX_ARGS + 1];
 
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
-		unsigned int n_inst = r == GS_ROLE_PRIMARY ? 1 : cfg->proc[r].lcore_count + 1;
+	for (unsigned int r = 0; r < GS_ROLE_HANDLER + cfg->n_classes; r++) {
+		enum gs_role role;
+		unsigned int cls;
+		const struct gs_cfg_proc *p = proc_k(cfg, r, &role, &cls);
+		unsigned int n_inst = role == GS_ROLE_PRIMARY ? 1 : p->lcore_count + 1;
 
 		for (unsigned int i = 0; i < n_inst; i++) {
-			int argc = gs_cfg_eal_args(cfg, (enum gs_role)r, i, "gs-fuzz", argv,
-				MAX_ARGS, buf, sizeof(buf));
+			int argc = gs_cfg_eal_args(
+				cfg, role, cls, i, "gs-fuzz", argv, MAX_ARGS, buf, sizeof(buf));
 
-			if (r != GS_ROLE_PRIMARY && i >= cfg->proc[r].lcore_count) {
+			if (role != GS_ROLE_PRIMARY && i >= p->lcore_count) {
 				CHECK(argc == -ERANGE);
 				continue;
 			}

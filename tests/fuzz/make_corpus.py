@@ -332,19 +332,19 @@ start_after = session, move combat
 start_timeout_ms = 0
 handler_timeout_ms = 10
 
-[session]
+[class.session]
 instances = 0
 lcore_first = 10
 lcore_count = 8
 cpus = 0,1
 
-[move]
+[class.move]
 instances = 4
 lcore_first = 20
 lcore_count = 4
 cpus = 1
 
-[combat]
+[class.combat]
 instances = 2
 lcore_first = 40
 lcore_count = 2
@@ -363,7 +363,7 @@ lcore_first = 127
 lcore_count = 1
 """)
     write("cfg", "errors_named.ini",
-          b"[world]\nmin_x = 10\nmax_x = -10\n[session]\nlcore_first = 1\n"
+          b"[world]\nmin_x = 10\nmax_x = -10\n[class.session]\nlcore_first = 1\n"
           b"[skill.2]\nrange = 0\n\0world.max_speed=-1")
     write("cfg", "auth_token_no_key.ini",
           b"[auth]\nmode = token\nkey_file =\n\0auth.mode=open\0auth.mode=token")

@@ -90,7 +90,7 @@ if [ -x "$GS_CTL" ]; then
     gs_prefix
     # every -o the entrypoint and the manifests add, with sample values
     opts=(-o "eal.file_prefix=$GS_PREFIX" -o eal.pci0=0000:3b:02.1 -o net.ip=192.0.2.11
-        -o primary.cpus=2-3 -o session.cpus=4 -o move.cpus=5 -o combat.cpus=6
+        -o primary.cpus=2-3 -o class.session.cpus=4 -o class.move.cpus=5 -o class.combat.cpus=6
         -o 'stats.cpus=0-1,7' -o stats.http_ip=10.244.1.17 -o ctl.cpus=0 -o ctl.lcore_first=70)
     rc=0
     timeout 20 "$GS_CTL" -c "$K8S/gsnet.ini" "${opts[@]}" status >"$GS_WORK/loader.log" 2>&1 || rc=$?
@@ -98,8 +98,8 @@ if [ -x "$GS_CTL" ]; then
     grep -q 'config error' "$GS_WORK/loader.log" && gs_fail "config error: $(grep -m1 'config error' "$GS_WORK/loader.log")"
     rc=0
     timeout 20 "$GS_CTL" -c "$K8S/gsnet.ini" "${opts[@]}" -o ctl.lcore_first=21 status >"$GS_WORK/loader-bad.log" 2>&1 || rc=$?
-    if [ "$rc" -ne 2 ] || ! grep -q 'overlap those of \[move\]' "$GS_WORK/loader-bad.log"; then
-        gs_fail "a probe lcore id inside [move]'s range was not refused by the loader (exit $rc): $(tail -n 3 "$GS_WORK/loader-bad.log")"
+    if [ "$rc" -ne 2 ] || ! grep -q 'overlap those of \[class.move\]' "$GS_WORK/loader-bad.log"; then
+        gs_fail "a probe lcore id inside [class.move]'s range was not refused by the loader (exit $rc): $(tail -n 3 "$GS_WORK/loader-bad.log")"
     fi
     gs_log "ok   gsnet.ini and the entrypoint's options load in gs-ctl's config loader (and lcore id 21 for a probe is refused)"
 else
@@ -151,7 +151,7 @@ argv_is "$EP/gs-primary.argv" gs-primary -o primary.cpus=2-3 -o eal.pci0=0000:3b
 [ "$(cat "$EP/run/pod.env")" = "$(printf 'eal.pci0=0000:3b:02.1\nnet.ip=192.0.2.11')" ] ||
     gs_fail "pod.env: $(cat "$EP/run/pod.env")"
 ep run gs-move -c /etc/gsnet/gsnet.ini -i 0 2>/dev/null || gs_fail "entrypoint run gs-move failed"
-argv_is "$EP/gs-move.argv" gs-move -o move.cpus=2-3 -o eal.pci0=0000:3b:02.1 -o net.ip=192.0.2.11 \
+argv_is "$EP/gs-move.argv" gs-move -o class.move.cpus=2-3 -o eal.pci0=0000:3b:02.1 -o net.ip=192.0.2.11 \
     -c /etc/gsnet/gsnet.ini -i 0
 ep run gs-stats -c /etc/gsnet/gsnet.ini -o 'stats.http_ip=10.244.1.17' 2>/dev/null || gs_fail "entrypoint run gs-stats failed"
 argv_is "$EP/gs-stats.argv" gs-stats -o stats.cpus=2-3 -o eal.pci0=0000:3b:02.1 -o net.ip=192.0.2.11 \

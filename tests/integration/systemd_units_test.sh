@@ -106,7 +106,7 @@ unit_cmd() {
     printf '%s\n' "${line//\$\$/\$}"
 }
 gs_tmpdir STUB "$GS_WORK/stub"
-for c in session move combat; do
+for c in session move combat chat; do
     # shellcheck disable=SC2016 # the stub's own $0 and $*
     printf '#!/bin/sh\necho "$(basename "$0") $*"\n' >"$STUB/gs-$c"
     chmod +x "$STUB/gs-$c"
@@ -132,6 +132,12 @@ expect_handler move "gs-move -c $CONF/gsnet.ini -i 2" GSNET_INSTANCE=2
 expect_handler combat:3 "gs-combat -c $CONF/gsnet.ini -i 3" GSNET_INSTANCE=2
 expect_handler session "gs-session -c $CONF/gsnet.ini -i 0"
 expect_handler move:1 "gs-move -c $CONF/gsnet.ini -i 1 -o a.b=1 -o c.d=2" "GSNET_OPTS=-o a.b=1 -o c.d=2"
+# a class a team added runs like the built-in ones: no list of classes in the unit
+expect_handler chat:1 "gs-chat -c $CONF/gsnet.ini -i 1"
+OUT=$(run_handler trade:0)
+RC=$?
+gs_check "gsnet-handler@trade:0 (no gs-trade installed) exit code" "$RC" -eq 2
+[[ "$OUT" == *"gs-trade is not installed"* ]] || gs_fail "unclear refusal of a class without its binary: $OUT"
 OUT=$(run_handler stats:0)
 RC=$?
 gs_check "gsnet-handler@stats:0 exit code (2: RestartPreventExitStatus)" "$RC" -eq 2

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+
 #include <rte_byteorder.h>
 
 #include <CUnit/CUnit.h>
 
+#include "gs_cfg.h"
 #include "gs_class.h"
 #include "gs_test.h"
 #include "gs_wire.h"
@@ -16,6 +20,19 @@
 #define PEER_PORT RTE_BE16(40001)
 
 /* --- the type -> class table ------------------------------------------------------------- */
+
+#define MOVE_ID	  2 /* the built-in classes' ids: the order of the default config */
+#define COMBAT_ID 3
+
+/* The table of the built-in classes (those of the default config). */
+static void
+classify_init(struct classify_table *t)
+{
+	struct gs_cfg cfg;
+
+	gs_cfg_defaults(&cfg);
+	classify_build(t, &cfg);
+}
 
 static void
 test_session_requests_map_to_session(void)
@@ -46,7 +63,7 @@ test_types_16_to_31_map_to_move(void)
 
 	classify_init(&t);
 	for (unsigned int ty = 16; ty <= 31; ty++)
-		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_MOVE);
+		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), MOVE_ID);
 }
 
 static void
@@ -56,7 +73,7 @@ test_types_32_to_47_map_to_combat(void)
 
 	classify_init(&t);
 	for (unsigned int ty = 32; ty <= 47; ty++)
-		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_COMBAT);
+		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), COMBAT_ID);
 }
 
 static void
@@ -70,6 +87,45 @@ test_unassigned_types_map_to_none(void)
 		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_NONE);
 	for (unsigned int ty = 48; ty <= 255; ty++)
 		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_NONE);
+}
+
+static void
+test_a_configured_class_gets_its_types_and_nothing_else(void)
+{
+	struct classify_table t;
+	struct gs_cfg cfg;
+	unsigned int chat;
+
+	gs_cfg_defaults(&cfg);
+	chat = ++cfg.n_classes;
+	snprintf(cfg.classes[chat].name, sizeof(cfg.classes[chat].name), "chat");
+	CU_ASSERT_EQUAL_FATAL(gs_type_set_parse("64-79, 90", &cfg.classes[chat].types), 0);
+	classify_build(&t, &cfg);
+	for (unsigned int ty = 64; ty <= 79; ty++)
+		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), chat);
+	CU_ASSERT_EQUAL(classify_type(&t, 90), chat);
+	CU_ASSERT_EQUAL(classify_type(&t, 63), GS_CLASS_NONE);
+	CU_ASSERT_EQUAL(classify_type(&t, 80), GS_CLASS_NONE);
+	CU_ASSERT_EQUAL(classify_type(&t, 89), GS_CLASS_NONE);
+	/* the others keep theirs */
+	CU_ASSERT_EQUAL(classify_type(&t, GS_MSG_MOVE), MOVE_ID);
+	CU_ASSERT_EQUAL(classify_type(&t, GS_MSG_CONNECT), GS_CLASS_SESSION);
+}
+
+static void
+test_a_class_left_out_of_the_config_gets_nothing(void)
+{
+	struct classify_table t;
+	struct gs_cfg cfg;
+
+	/* a config of session and move only (combat's row gone) */
+	gs_cfg_defaults(&cfg);
+	memset(&cfg.classes[COMBAT_ID], 0, sizeof(cfg.classes[COMBAT_ID]));
+	cfg.n_classes = MOVE_ID;
+	classify_build(&t, &cfg);
+	for (unsigned int ty = 32; ty <= 47; ty++)
+		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_NONE);
+	CU_ASSERT_EQUAL(classify_type(&t, GS_MSG_MOVE), MOVE_ID);
 }
 
 /* --- instance choice --------------------------------------------------------------------- */
@@ -166,6 +222,10 @@ static CU_TestInfo table_tests[] = {
 	{ "types 16..31 map to move", test_types_16_to_31_map_to_move },
 	{ "types 32..47 map to combat", test_types_32_to_47_map_to_combat },
 	{ "unassigned types map to none", test_unassigned_types_map_to_none },
+	{ "a configured class gets its types and nothing else",
+		test_a_configured_class_gets_its_types_and_nothing_else },
+	{ "a class left out of the config gets nothing",
+		test_a_class_left_out_of_the_config_gets_nothing },
 	CU_TEST_INFO_NULL,
 };
 

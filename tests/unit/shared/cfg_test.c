@@ -41,6 +41,18 @@ load_text(const char *text, char *const *ov, unsigned int n_ov)
 	return ret;
 }
 
+static char *move_instances_2[] = { "class.move.instances=2" };
+
+/* The settings of class @p name in @p c (fails the test when there is none). */
+static const struct gs_cfg_proc *
+class_proc(const struct gs_cfg *c, const char *name)
+{
+	unsigned int k = gs_cfg_class_find(c, name);
+
+	CU_ASSERT_FATAL(k != GS_CLASS_NONE);
+	return &c->classes[k].proc;
+}
+
 static int
 load(const char *text)
 {
@@ -99,8 +111,14 @@ assert_same_settings(const struct gs_cfg *a, const struct gs_cfg *b)
 	CU_ASSERT_EQUAL(a->heartbeat_interval_ms, b->heartbeat_interval_ms);
 	CU_ASSERT_EQUAL(a->max_entities, b->max_entities);
 	CU_ASSERT_EQUAL(memcmp(&a->world, &b->world, sizeof(a->world)), 0);
-	for (unsigned int r = 0; r < GS_ROLE_MAX; r++) {
-		const struct gs_cfg_proc *p = &a->proc[r], *q = &b->proc[r];
+	CU_ASSERT_EQUAL_FATAL(a->n_classes, b->n_classes);
+	for (unsigned int r = 0; r < GS_ROLE_HANDLER + a->n_classes; r++) {
+		const struct gs_cfg_proc *p = r < GS_ROLE_HANDLER ?
+						      &a->proc[r] :
+						      &a->classes[r - GS_ROLE_HANDLER + 1].proc,
+					 *q = r < GS_ROLE_HANDLER ?
+						      &b->proc[r] :
+						      &b->classes[r - GS_ROLE_HANDLER + 1].proc;
 
 		CU_ASSERT_EQUAL(p->lcore_first, q->lcore_first);
 		CU_ASSERT_EQUAL(p->lcore_count, q->lcore_count);
@@ -189,12 +207,12 @@ test_absent_keys_keep_their_defaults(void)
 {
 	struct gs_cfg def;
 
-	CU_ASSERT_EQUAL_FATAL(load("[net]\nip = 10.1.2.3\n\n[move]\ninstances = 2\n"), 0);
+	CU_ASSERT_EQUAL_FATAL(load_text("[net]\nip = 10.1.2.3\n", move_instances_2, 1), 0);
 	gs_cfg_defaults(&def);
 	CU_ASSERT_EQUAL(cfg.ip, htonl(0x0a010203));
-	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_MOVE].instances, 2);
+	CU_ASSERT_EQUAL(class_proc(&cfg, "move")->instances, 2);
 	def.ip = cfg.ip;
-	def.proc[GS_ROLE_MOVE].instances = 2;
+	def.classes[gs_cfg_class_find(&def, "move")].proc.instances = 2;
 	assert_same_settings(&cfg, &def);
 }
 
@@ -219,9 +237,11 @@ test_builtin_defaults_are_the_documented_values(void)
 	CU_ASSERT_EQUAL(def.used_tokens, 131072);
 	CU_ASSERT_EQUAL(def.max_token_lifetime_s, 3600);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_PRIMARY].lcore_first, 1);
-	CU_ASSERT_EQUAL(def.proc[GS_ROLE_SESSION].lcore_first, 10);
-	CU_ASSERT_EQUAL(def.proc[GS_ROLE_MOVE].lcore_first, 20);
-	CU_ASSERT_EQUAL(def.proc[GS_ROLE_COMBAT].lcore_first, 30);
+	CU_ASSERT_EQUAL(def.n_classes, 3);
+	CU_ASSERT_EQUAL(gs_cfg_class_find(&def, "session"), GS_CLASS_SESSION);
+	CU_ASSERT_EQUAL(class_proc(&def, "session")->lcore_first, 10);
+	CU_ASSERT_EQUAL(class_proc(&def, "move")->lcore_first, 20);
+	CU_ASSERT_EQUAL(class_proc(&def, "combat")->lcore_first, 30);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_STATS].lcore_first, 60);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_first, 62);
 }
@@ -239,9 +259,10 @@ test_every_kind_of_value_is_parsed(void)
 				   "udp_port = 0x1e62\n"
 				   "[primary]\n"
 				   "start_after = session, combat\n"
-				   "[combat]\n"
+				   "[class.combat]\n"
 				   "idle = poll\n"
-				   "cpus = 0,2-3\n"),
+				   "cpus = 0,2-3\n"
+				   "[class.session]\n"),
 		0);
 	CU_ASSERT_TRUE(cfg.single_file_segments);
 	CU_ASSERT_STRING_EQUAL(cfg.huge_dir, "/dev/hugepages");
@@ -251,9 +272,12 @@ test_every_kind_of_value_is_parsed(void)
 	CU_ASSERT_STRING_EQUAL(cfg.allow[0], "0000:3b:00.0");
 	CU_ASSERT_EQUAL(cfg.vlan, 4094);
 	CU_ASSERT_EQUAL(cfg.udp_port, 7778);
-	CU_ASSERT_EQUAL(cfg.start_after, (1u << GS_CLASS_SESSION) | (1u << GS_CLASS_COMBAT));
-	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_COMBAT].idle, GS_IDLE_POLL);
-	CU_ASSERT_STRING_EQUAL(cfg.proc[GS_ROLE_COMBAT].cpus, "0,2-3");
+	/* the file's classes are the group's: session (always id 1) and combat */
+	CU_ASSERT_EQUAL(cfg.n_classes, 2);
+	CU_ASSERT_EQUAL(gs_cfg_class_find(&cfg, "move"), GS_CLASS_NONE);
+	CU_ASSERT_EQUAL(cfg.start_after, (1u << GS_CLASS_SESSION) | (1u << 2));
+	CU_ASSERT_EQUAL(class_proc(&cfg, "combat")->idle, GS_IDLE_POLL);
+	CU_ASSERT_STRING_EQUAL(class_proc(&cfg, "combat")->cpus, "0,2-3");
 }
 
 static void
@@ -473,8 +497,9 @@ test_unspecified_ip_is_refused(void)
 static void
 test_bad_idle_mode_names_file_line_section_key_value(void)
 {
-	CU_ASSERT_EQUAL(load("[session]\ninstances = 1\n[move]\nidle = spin\n"), -EINVAL);
-	assert_err_names(4, "move", "idle", "spin");
+	CU_ASSERT_EQUAL(
+		load("[class.session]\ninstances = 1\n[class.move]\nidle = spin\n"), -EINVAL);
+	assert_err_names(4, "class.move", "idle", "spin");
 }
 
 static void
@@ -541,8 +566,8 @@ test_unknown_class_in_start_after_names_file_line_section_key_value(void)
 static void
 test_bad_cpus_names_file_line_section_key_value(void)
 {
-	CU_ASSERT_EQUAL(load("[session]\ncpus = 1-\n"), -EINVAL);
-	assert_err_names(2, "session", "cpus", "1-");
+	CU_ASSERT_EQUAL(load("[class.session]\ncpus = 1-\n"), -EINVAL);
+	assert_err_names(2, "class.session", "cpus", "1-");
 	CU_ASSERT_EQUAL(load("[stats]\ncpus = all\n"), -EINVAL);
 	assert_err_names(2, "stats", "cpus", "all");
 }
@@ -550,13 +575,13 @@ test_bad_cpus_names_file_line_section_key_value(void)
 static void
 test_same_key_in_another_section_does_not_move_the_line(void)
 {
-	CU_ASSERT_EQUAL(load("[session]\n"
+	CU_ASSERT_EQUAL(load("[class.session]\n"
 			     "idle = poll\n"
-			     "[move]\n"
+			     "[class.move]\n"
 			     "lcore_count = 2\n"
 			     "idle = nap\n"),
 		-EINVAL);
-	assert_err_names(5, "move", "idle", "nap");
+	assert_err_names(5, "class.move", "idle", "nap");
 }
 
 static void
@@ -579,26 +604,27 @@ test_unknown_key_names_file_line_section_key_value(void)
 static void
 test_primary_keys_are_unknown_in_handler_sections(void)
 {
-	CU_ASSERT_EQUAL(load("[move]\nburst = 32\n"), -EINVAL);
-	assert_err_names(2, "move", "burst", "32");
+	CU_ASSERT_EQUAL(load("[class.move]\nburst = 32\n"), -EINVAL);
+	assert_err_names(2, "class.move", "burst", "32");
 }
 
 static void
 test_overlapping_lcore_ranges_name_both_sections(void)
 {
-	CU_ASSERT_EQUAL(load("[session]\nlcore_first = 10\n[move]\nlcore_first = 12\n"), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[move]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[session]"));
-	assert_err_names(4, "move", "lcore_first", "12");
+	CU_ASSERT_EQUAL(load("[class.session]\nlcore_first = 10\n[class.move]\nlcore_first = 12\n"),
+		-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[class.move]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[class.session]"));
+	assert_err_names(4, "class.move", "lcore_first", "12");
 }
 
 static void
 test_overlap_from_file_values_is_not_blamed_on_the_command_line(void)
 {
-	/* [session] 19-22 runs into [move]'s default 20-23; no -o was given */
-	CU_ASSERT_EQUAL(load("[session]\nlcore_first = 19\n"), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[move]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[session]"));
+	/* [class.session] 19-22 runs into [class.move]'s default 20-23; no -o was given */
+	CU_ASSERT_EQUAL(load("[class.session]\nlcore_first = 19\n[class.move]\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[class.move]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[class.session]"));
 	CU_ASSERT_PTR_NULL(strstr(err, "command line"));
 	if (strstr(err, "command line") != NULL)
 		fprintf(stderr, "\n    error was: %s\n", err);
@@ -607,8 +633,9 @@ test_overlap_from_file_values_is_not_blamed_on_the_command_line(void)
 static void
 test_more_instances_than_lcores_is_refused(void)
 {
-	CU_ASSERT_EQUAL(load("[combat]\nlcore_count = 2\ninstances = 3\n"), -EINVAL);
-	assert_err_names(3, "combat", "instances", "3");
+	CU_ASSERT_EQUAL(
+		load("[class.combat]\nlcore_count = 2\ninstances = 3\n[class.session]\n"), -EINVAL);
+	assert_err_names(3, "class.combat", "instances", "3");
 }
 
 static void
@@ -685,30 +712,38 @@ test_handler_timeout_under_30_ms_is_refused(void)
 static void
 test_handler_timeout_below_twice_heartbeat_and_idle_sleep_is_refused(void)
 {
-	/* [combat] sleeps up to 100 ms: 2 x (10 + 100) = 220 */
+	/* [class.combat] sleeps up to 100 ms: 2 x (10 + 100) = 220 */
 	CU_ASSERT_EQUAL(load("[primary]\n"
 			     "handler_timeout_ms = 219\n"
-			     "[combat]\n"
-			     "idle_max_us = 100000\n"),
+			     "[class.combat]\n"
+			     "idle_max_us = 100000\n"
+			     "[class.session]\n"),
 		-EINVAL);
 	assert_err_names(2, "primary", "handler_timeout_ms", "219");
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 220"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[combat] idle_max_us = 100000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[class.combat] idle_max_us = 100000"));
 	CU_ASSERT_EQUAL(
-		load("[primary]\nhandler_timeout_ms = 220\n[combat]\nidle_max_us = 100000\n"), 0);
+		load("[primary]\nhandler_timeout_ms = 220\n[class.combat]\nidle_max_us = 100000\n"
+		     "[class.session]\n"),
+		0);
 	/* the built-in 100 ms is too short for it, and said to be the default */
-	CU_ASSERT_EQUAL(load("[session]\nidle_max_us = 50000\n"), -EINVAL);
+	CU_ASSERT_EQUAL(load("[class.session]\nidle_max_us = 50000\n"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(err, "built-in default: [primary] handler_timeout_ms = \"100\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 120"));
 	/* a sleep's part of a millisecond counts as a whole one: 2 x (10 + 11) */
 	CU_ASSERT_EQUAL(
-		load("[primary]\nhandler_timeout_ms = 41\n[move]\nidle_max_us = 10001\n"), -EINVAL);
+		load("[primary]\nhandler_timeout_ms = 41\n[class.move]\nidle_max_us = 10001\n"
+		     "[class.session]\n"),
+		-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 42"));
 	CU_ASSERT_EQUAL(
-		load("[primary]\nhandler_timeout_ms = 42\n[move]\nidle_max_us = 10001\n"), 0);
+		load("[primary]\nhandler_timeout_ms = 42\n[class.move]\nidle_max_us = 10001\n"
+		     "[class.session]\n"),
+		0);
 	/* a polling role counts too: its handler's own -o may turn backoff on */
-	CU_ASSERT_EQUAL(load("[move]\nidle = poll\nidle_max_us = 50000\n"), -EINVAL);
+	CU_ASSERT_EQUAL(
+		load("[class.move]\nidle = poll\nidle_max_us = 50000\n[class.session]\n"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[primary] handler_timeout_ms"));
 }
 
@@ -824,11 +859,11 @@ test_override_replaces_a_file_value(void)
 static void
 test_override_adds_a_key_and_section_absent_from_the_file(void)
 {
-	char *ov[] = { "rings.size=2048", "move.idle=poll" };
+	char *ov[] = { "rings.size=2048", "class.move.idle=poll" };
 
 	CU_ASSERT_EQUAL_FATAL(load_text("[net]\nudp_port = 7777\n", ov, 2), 0);
 	CU_ASSERT_EQUAL(cfg.ring_size, 2048);
-	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_MOVE].idle, GS_IDLE_POLL);
+	CU_ASSERT_EQUAL(class_proc(&cfg, "move")->idle, GS_IDLE_POLL);
 }
 
 static void
@@ -900,8 +935,8 @@ test_primary_eal_args_have_prefix_lcores_memory_and_vdevs(void)
 
 	gs_cfg_defaults(&cfg);
 	snprintf(cfg.vdevs[0], sizeof(cfg.vdevs[0]), "net_null0");
-	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
-		sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv, MAX_ARGS,
+		eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT_STRING_EQUAL(eal_argv[0], "gs-primary");
 	CU_ASSERT_PTR_NULL(eal_argv[argc]);
@@ -924,8 +959,8 @@ test_primary_with_several_lcores_lists_them_all(void)
 	gs_cfg_defaults(&cfg);
 	cfg.proc[GS_ROLE_PRIMARY].lcore_count = 3;
 	snprintf(cfg.proc[GS_ROLE_PRIMARY].cpus, sizeof(cfg.proc[0].cpus), "0-1");
-	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
-		sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv, MAX_ARGS,
+		eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT(find_arg(argc, "--lcores=1@(0-1),2@(0-1),3@(0-1)") > 0);
 }
@@ -947,8 +982,8 @@ test_primary_lcores_with_long_cpu_list_are_not_truncated(void)
 	for (unsigned int l = 0; l < GS_CFG_MAX_LCORES; l++)
 		off += (size_t)snprintf(want + off, sizeof(want) - off, "%s%u@(%s)", l ? "," : "",
 			1 + l, cfg.proc[GS_ROLE_PRIMARY].cpus);
-	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
-		sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv, MAX_ARGS,
+		eal_buf, sizeof(eal_buf));
 	/* either the whole list or -ENOSPC: never a silently cut --lcores */
 	if (argc == -ENOSPC)
 		return;
@@ -965,8 +1000,8 @@ test_handler_eal_args_are_secondary_on_its_own_lcore(void)
 
 	gs_cfg_defaults(&cfg);
 	snprintf(cfg.vdevs[0], sizeof(cfg.vdevs[0]), "net_null0");
-	argc = gs_cfg_eal_args(
-		&cfg, GS_ROLE_MOVE, 2, "gs-move", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_HANDLER, gs_cfg_class_find(&cfg, "move"), 2, "gs-move",
+		eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT_STRING_EQUAL(eal_argv[0], "gs-move");
 	CU_ASSERT(find_arg(argc, "--proc-type=secondary") > 0);
@@ -982,10 +1017,10 @@ static void
 test_handler_instance_beyond_lcore_count_is_erange(void)
 {
 	gs_cfg_defaults(&cfg);
-	CU_ASSERT(gs_cfg_eal_args(&cfg, GS_ROLE_SESSION, 3, "gs-session", eal_argv, MAX_ARGS,
-			  eal_buf, sizeof(eal_buf)) > 0);
-	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_SESSION, 4, "gs-session", eal_argv, MAX_ARGS,
-				eal_buf, sizeof(eal_buf)),
+	CU_ASSERT(gs_cfg_eal_args(&cfg, GS_ROLE_HANDLER, GS_CLASS_SESSION, 3, "gs-session",
+			  eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf)) > 0);
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_HANDLER, GS_CLASS_SESSION, 4, "gs-session",
+				eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf)),
 		-ERANGE);
 }
 
@@ -997,8 +1032,8 @@ test_pci_allow_list_replaces_no_pci(void)
 	gs_cfg_defaults(&cfg);
 	snprintf(cfg.allow[0], sizeof(cfg.allow[0]), "0000:3b:00.0");
 	cfg.n_allow = 1;
-	argc = gs_cfg_eal_args(
-		&cfg, GS_ROLE_COMBAT, 0, "gs-combat", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_HANDLER, gs_cfg_class_find(&cfg, "combat"), 0,
+		"gs-combat", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT(find_arg(argc, "--allow=0000:3b:00.0") > 0);
 	CU_ASSERT_EQUAL(find_arg(argc, "--no-pci"), -1);
@@ -1011,8 +1046,8 @@ test_log_level_gives_one_arg_per_word(void)
 
 	gs_cfg_defaults(&cfg);
 	snprintf(cfg.log_level, sizeof(cfg.log_level), "gs.*:info lib.eal:debug");
-	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS, eal_buf,
-		sizeof(eal_buf));
+	argc = gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv, MAX_ARGS,
+		eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT(find_arg(argc, "--log-level=gs.*:info") > 0);
 	CU_ASSERT(find_arg(argc, "--log-level=lib.eal:debug") > 0);
@@ -1022,11 +1057,11 @@ static void
 test_eal_args_too_small_is_enospc(void)
 {
 	gs_cfg_defaults(&cfg);
-	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, 3,
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv, 3,
 				eal_buf, sizeof(eal_buf)),
 		-ENOSPC);
-	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, "gs-primary", eal_argv, MAX_ARGS,
-				eal_buf, 40),
+	CU_ASSERT_EQUAL(gs_cfg_eal_args(&cfg, GS_ROLE_PRIMARY, 0, 0, "gs-primary", eal_argv,
+				MAX_ARGS, eal_buf, 40),
 		-ENOSPC);
 }
 
@@ -1078,12 +1113,11 @@ test_ctl_role_has_its_own_section_and_lcore(void)
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_first, 62);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].lcore_count, 1);
 	CU_ASSERT_EQUAL(def.proc[GS_ROLE_CTL].instances, 0);
-	CU_ASSERT_FALSE(gs_role_is_handler(GS_ROLE_CTL));
 	CU_ASSERT_EQUAL_FATAL(load("[ctl]\nidle = poll\nlcore_first = 63\n"), 0);
 	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_CTL].idle, GS_IDLE_POLL);
 	CU_ASSERT_EQUAL(cfg.proc[GS_ROLE_CTL].lcore_first, 63);
 	argc = gs_cfg_eal_args(
-		&cfg, GS_ROLE_CTL, 0, "gs-ctl", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
+		&cfg, GS_ROLE_CTL, 0, 0, "gs-ctl", eal_argv, MAX_ARGS, eal_buf, sizeof(eal_buf));
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT(find_arg(argc, "--proc-type=secondary") > 0);
 	CU_ASSERT(find_arg(argc, "--lcores=63@(1)") > 0);

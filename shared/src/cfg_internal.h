@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GS_CFG_INTERNAL_H
+#define GS_CFG_INTERNAL_H
+
+/* What the config loader's files (cfg.c, cfg_check.c) share. Not installed. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <rte_common.h>
+
+#include "gs_cfg.h"
+
+struct load_ctx {
+	const char *path;
+	char *err;
+	size_t err_len;
+	char *const *overrides; /* "section.key=value": a bad one is named as such */
+	unsigned int n_over;
+};
+
+/* Whether @p key of @p section was set in the file or by an override. */
+bool cfg_key_given(const struct load_ctx *lc, const char *section, const char *key);
+
+/*
+ * Write the error "FILE: line N: [section] key = "value": why" (or "command
+ * line (-o)" / "built-in default" for where) into lc->err. @return -EINVAL.
+ */
+int __rte_format_printf(5, 6) cfg_bad(struct load_ctx *lc, const char *section, const char *key,
+	const char *value, const char *fmt, ...);
+
+/* The cross-key checks, once every key is parsed (cfg_check.c). */
+int cfg_validate(struct load_ctx *lc, struct gs_cfg *cfg);
+
+#endif /* GS_CFG_INTERNAL_H */
