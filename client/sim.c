@@ -459,6 +459,7 @@ on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_
 		break;
 	}
 	case GSC_EVENT_NONE:
+	case GSC_EVENT_RAW: /* never: gs-client does not ask for them */
 		break;
 	}
 }
