@@ -12,6 +12,13 @@
  *
  * All times are CLOCK_MONOTONIC nanoseconds (gsc_now_ns()) passed in by the
  * caller, so tests can drive the state machine with a fake clock.
+ *
+ * A game's own messages (a handler class the library does not know, with
+ * payloads the game encodes itself) go through the same session:
+ * gsc_session_raw() frames, numbers and tags bytes the caller encoded, and
+ * after gsc_session_set_raw_rx() gsc_session_input() hands over the
+ * datagrams of types the library does not decode as GSC_EVENT_RAW (type,
+ * payload, length), checked like every other datagram of the session.
  */
 #include <stdalign.h>
 #include <stdbool.h>
@@ -44,7 +51,8 @@
 
 /**
  * Size of per-type counter arrays, indexed by enum gs_msg_type: covers every
- * type the library knows (session, movement and combat messages).
+ * type the library knows (session, movement and combat messages). Raw
+ * messages of higher types count only in tx_raw and rx_raw.
  */
 #define GSC_MSG_TYPES (GS_MSG_DAMAGED + 1)
 
@@ -93,6 +101,7 @@ enum gsc_event_type {
 	GSC_EVENT_ATTACK_RESULT, /* u.attack_result and rtt_ns are set */
 	GSC_EVENT_DAMAGED,	 /* u.damaged is set: our entity was hit */
 	GSC_EVENT_CHALLENGE,	 /* CHALLENGE: send gsc_session_connect() again now */
+	GSC_EVENT_RAW,		 /* a type the library does not decode: u.raw is set */
 };
 
 struct gsc_event {
@@ -102,12 +111,22 @@ struct gsc_event {
 	bool late;	     /* HEARTBEAT_ACK for a heartbeat that left the ring */
 	int code;	     /* DISCONNECTED reason or SESSION_ERROR code */
 
-	/* The unpacked payload, in the session: valid until its next gsc_session_input(). */
+	/*
+	 * The unpacked payload, in the session: valid until its next gsc_session_input().
+	 * GSC_EVENT_RAW: the payload as it came, inside the datagram the caller passed
+	 * to gsc_session_input() (valid as long as that buffer is).
+	 */
 	union {
 		const Gs__MoveAck *move_ack;
 		const Gs__MoveReject *move_reject;
 		const Gs__AttackResult *attack_result;
 		const Gs__Damaged *damaged;
+
+		struct {
+			uint8_t type;		/* the header's type */
+			uint16_t len;		/* payload bytes, at most GS_WIRE_MAX_PAYLOAD */
+			const uint8_t *payload; /* never NULL, also when len is 0 */
+		} raw;
 	} u;
 };
 
@@ -133,6 +152,8 @@ struct gsc_stats {
 					       CHALLENGE or SESSION_ERROR of session 0 that does
 					       not echo the connect nonce */
 	uint64_t rx_replayed;		    /* -EALREADY: a server sequence number seen already */
+	uint64_t tx_raw;		    /* of tx_pkts: produced by gsc_session_raw() */
+	uint64_t rx_raw;		    /* of rx_pkts: handed over as GSC_EVENT_RAW */
 };
 
 /** One player's session. Initialise with gsc_session_init(); fields are read-only. */
@@ -173,6 +194,7 @@ struct gsc_session {
 	 */
 	uint8_t connect_nonce[GS_WIRE_AUTH_LEN];
 	struct gs_replay rx_replay; /* server sequence numbers accepted */
+	bool raw_rx; /* gsc_session_set_raw_rx(): unknown types become GSC_EVENT_RAW */
 	struct gsc_stats stats;
 	struct gsc_msg rx; /* the last datagram gsc_session_input() parsed */
 };
@@ -209,6 +231,18 @@ uint64_t gsc_now_ns(void);
  */
 int gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
 	const ProtobufCMessage *payload, size_t *len);
+
+/**
+ * Build a datagram like gsc_frame_build(), of any @p type, with @p payload_len
+ * bytes the caller encoded as its payload, copied after the header (they may
+ * already be in place at @p buf + GS_WIRE_HDR_LEN).
+ *
+ * @return 0, or -EINVAL (@p buf or @p len NULL, or @p payload NULL with a
+ *         non-zero @p payload_len), -EMSGSIZE (@p payload_len above
+ *         GS_WIRE_MAX_PAYLOAD), -ENOSPC (@p cap too small for header + payload).
+ */
+int gsc_frame_build_raw(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
+	const uint8_t *payload, size_t payload_len, size_t *len);
 
 /**
  * Decode a received datagram: validate the game header, then unpack the
@@ -310,6 +344,33 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
 	uint32_t seq, uint8_t *buf, size_t cap, size_t *len);
 
 /**
+ * Produce a message of a type the library need not know (a game's own
+ * handler class: its type must be one the server's primary dispatches) with
+ * @p payload_len bytes the caller encoded (its own protobuf, say) into
+ * @p buf: framed, numbered with the session's next sequence number and, with
+ * a token, tagged exactly like the built-in messages.
+ *
+ * @param type  GS_MSG_MOVE_FIRST (16) or above: the session types (0-15) are
+ *              the state machine's own, and a raw CONNECT, HEARTBEAT or
+ *              DISCONNECT would leave it behind
+ * @return 0 and *len, or -EINVAL (@p s, @p buf or @p len NULL, @p payload NULL
+ *         with a non-zero @p payload_len, or @p type below 16), -ENOTCONN (not
+ *         CONNECTED), -EMSGSIZE (@p payload_len above GS_WIRE_MAX_PAYLOAD, 1200),
+ *         -ENOSPC (@p cap too small). Nothing is produced or counted on error.
+ */
+int gsc_session_raw(struct gsc_session *s, uint8_t type, const uint8_t *payload, size_t payload_len,
+	uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Hand over (@p on) or refuse (the default after gsc_session_init()) the
+ * datagrams of types the library does not decode. Handed over, such a
+ * datagram gets the checks of a game answer (below, gsc_session_input()) and
+ * becomes a GSC_EVENT_RAW with its type, payload and length; refused, it is
+ * -ENOMSG and counted in rx_not_session.
+ */
+void gsc_session_set_raw_rx(struct gsc_session *s, bool on);
+
+/**
  * Feed one received datagram to the session, at time @p now_ns.
  *
  * Accepted:
@@ -334,11 +395,14 @@ int gsc_session_attack(struct gsc_session *s, uint64_t now_ns, uint32_t target, 
  *   and DAMAGED once the session was accepted, also after it CLOSED (answers
  *   still in flight): ev->u points at the payload, which stays in @p s until
  *   the next call. Their seq, entity and contents are the caller's to check.
+ * - With gsc_session_set_raw_rx(), any type the library does not decode, on
+ *   the same terms: GSC_EVENT_RAW, ev->u.raw points into @p buf.
  * Every accepted datagram updates the server sequence tracking (gaps, reorders).
  *
  * @return 0 and @p ev, or (the datagram is counted in stats and otherwise
  *         ignored) -EBADMSG (malformed, or accept ids disagree), -ENOMSG (a
- *         message type the library does not know), -ESTALE (header session_id
+ *         message type the library does not know, without
+ *         gsc_session_set_raw_rx()), -ESTALE (header session_id
  *         is not this session's), -EACCES (wrong auth tag, or no echo of the
  *         connect nonce), -EALREADY (replayed),
  *         -EPROTO (type not expected in this state, an

@@ -39,9 +39,9 @@ is_known_type(uint8_t type)
 	return type < GSC_MSG_TYPES && payload_desc[type] != NULL;
 }
 
-int
-gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
-	const ProtobufCMessage *payload, size_t *len)
+/* Write the header of a datagram with @p plen payload bytes, after checking that they fit. */
+static int
+put_header(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq, size_t plen)
 {
 	struct gs_hdr h = {
 		.magic = GS_WIRE_MAGIC,
@@ -50,24 +50,52 @@ gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uin
 		.session_id = session_id,
 		.sequence = seq,
 	};
+
+	if (plen > GS_WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (cap < GS_WIRE_HDR_LEN + plen)
+		return -ENOSPC;
+	h.payload_len = (uint16_t)plen;
+	if (gs_hdr_encode(&h, buf, cap) != GS_WIRE_HDR_LEN)
+		return -ENOSPC; /* unreachable: both limits are checked above */
+	return 0;
+}
+
+int
+gsc_frame_build(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
+	const ProtobufCMessage *payload, size_t *len)
+{
 	size_t plen;
+	int ret;
 
 	if (buf == NULL || payload == NULL || len == NULL || !is_known_type(type) ||
 		payload->descriptor != payload_desc[type])
 		return -EINVAL;
 
 	plen = protobuf_c_message_get_packed_size(payload);
-	if (plen > GS_WIRE_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	if (cap < GS_WIRE_HDR_LEN + plen)
-		return -ENOSPC;
-
-	h.payload_len = (uint16_t)plen;
-	if (gs_hdr_encode(&h, buf, cap) != GS_WIRE_HDR_LEN)
-		return -ENOSPC; /* unreachable: both limits are checked above */
+	ret = put_header(buf, cap, type, session_id, seq, plen);
+	if (ret < 0)
+		return ret;
 	if (protobuf_c_message_pack(payload, buf + GS_WIRE_HDR_LEN) != plen)
 		return -EINVAL; /* a message that packs differently from its size */
 	*len = GS_WIRE_HDR_LEN + plen;
+	return 0;
+}
+
+int
+gsc_frame_build_raw(uint8_t *buf, size_t cap, uint8_t type, uint32_t session_id, uint32_t seq,
+	const uint8_t *payload, size_t payload_len, size_t *len)
+{
+	int ret;
+
+	if (buf == NULL || len == NULL || (payload == NULL && payload_len > 0))
+		return -EINVAL;
+	ret = put_header(buf, cap, type, session_id, seq, payload_len);
+	if (ret < 0)
+		return ret;
+	if (payload_len > 0) /* memmove: the caller may have encoded it in place */
+		memmove(buf + GS_WIRE_HDR_LEN, payload, payload_len);
+	*len = GS_WIRE_HDR_LEN + payload_len;
 	return 0;
 }
 
@@ -136,6 +164,18 @@ gsc_token_line_parse(char *line, uint8_t token[GS_TOKEN_LEN], uint8_t c2s[GS_PKT
 	return found == 7 ? 0 : -EINVAL;
 }
 
+/* A datagram of @p type was framed in @p buf with the session's id and next sequence number: tag (with a token) and count it. */
+static void
+produced(struct gsc_session *s, uint8_t type, uint8_t *buf, size_t len)
+{
+	if (s->secure && s->session_id != 0)
+		gs_tag_sign(s->c2s_key, buf, len);
+	s->tx_seq++;
+	s->stats.tx_pkts++;
+	if (type < GSC_MSG_TYPES)
+		s->stats.tx_by_type[type]++;
+}
+
 /* Frame @p payload with the session's id and next sequence number (tagged with a token), and count it. */
 static int
 produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, uint8_t *buf,
@@ -146,11 +186,7 @@ produce(struct gsc_session *s, uint8_t type, const ProtobufCMessage *payload, ui
 	ret = gsc_frame_build(buf, cap, type, s->session_id, s->tx_seq, payload, len);
 	if (ret < 0)
 		return ret;
-	if (s->secure && s->session_id != 0)
-		gs_tag_sign(s->c2s_key, buf, *len);
-	s->tx_seq++;
-	s->stats.tx_pkts++;
-	s->stats.tx_by_type[type]++;
+	produced(s, type, buf, *len);
 	return 0;
 }
 
@@ -295,6 +331,33 @@ gsc_session_disconnect(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *
 		return ret;
 	s->state = GSC_STATE_CLOSED;
 	return 0;
+}
+
+int
+gsc_session_raw(struct gsc_session *s, uint8_t type, const uint8_t *payload, size_t payload_len,
+	uint8_t *buf, size_t cap, size_t *len)
+{
+	int ret;
+
+	/* the session range is the state machine's: a raw CONNECT or DISCONNECT would bypass it */
+	if (s == NULL || type < GS_MSG_MOVE_FIRST)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+
+	ret = gsc_frame_build_raw(
+		buf, cap, type, s->session_id, s->tx_seq, payload, payload_len, len);
+	if (ret < 0)
+		return ret;
+	produced(s, type, buf, *len);
+	s->stats.tx_raw++;
+	return 0;
+}
+
+void
+gsc_session_set_raw_rx(struct gsc_session *s, bool on)
+{
+	s->raw_rx = on;
 }
 
 /* Server sequence numbers: count skipped ones and those older than the newest. */
@@ -495,6 +558,25 @@ on_game(struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struct 
 	return 0;
 }
 
+/*
+ * A type the library does not decode, for a caller that asked for them
+ * (gsc_session_set_raw_rx()): like the game answers, for an accepted session
+ * and still after it CLOSED. The payload is handed over as it came.
+ */
+static int
+on_raw(struct gsc_session *s, const struct gsc_msg *m, struct gsc_event *ev)
+{
+	if (s->session_id == 0)
+		return -EPROTO;
+	if (m->hdr.session_id != s->session_id)
+		return -ESTALE;
+	ev->type = GSC_EVENT_RAW;
+	ev->u.raw.type = m->hdr.type;
+	ev->u.raw.payload = m->payload;
+	ev->u.raw.len = m->hdr.payload_len;
+	return 0;
+}
+
 static void
 count_refused(struct gsc_session *s, int ret)
 {
@@ -525,6 +607,7 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 	struct gsc_event *ev)
 {
 	struct gsc_msg *m;
+	bool raw;
 	int ret;
 
 	if (s == NULL || buf == NULL || ev == NULL)
@@ -533,7 +616,8 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 
 	m = &s->rx;
 	ret = gsc_frame_parse(buf, len, m);
-	if (ret == 0 && s->secure && m->hdr.session_id != 0) {
+	raw = ret == -ENOMSG && s->raw_rx; /* a valid header of a type we do not decode */
+	if ((ret == 0 || raw) && s->secure && m->hdr.session_id != 0) {
 		uint8_t tag[8];
 
 		/* everything of a session comes tagged: check before believing it */
@@ -543,7 +627,9 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 		else if (gs_replay_check(&s->rx_replay, m->hdr.sequence) != GS_REPLAY_NEW)
 			ret = -EALREADY;
 	}
-	if (ret == 0) {
+	if (ret == -ENOMSG && raw) {
+		ret = on_raw(s, m, ev);
+	} else if (ret == 0) {
 		switch (m->hdr.type) {
 		case GS_MSG_CONNECT_ACCEPT:
 			ret = on_accept(s, m, now_ns, ev);
@@ -582,7 +668,10 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 	if (m->hdr.session_id != 0) /* the server numbers a session's packets */
 		track_seq(s, m->hdr.sequence);
 	s->stats.rx_pkts++;
-	s->stats.rx_by_type[m->hdr.type]++;
+	if (m->hdr.type < GSC_MSG_TYPES)
+		s->stats.rx_by_type[m->hdr.type]++;
+	if (ev->type == GSC_EVENT_RAW)
+		s->stats.rx_raw++;
 	return 0;
 }
 

@@ -84,6 +84,7 @@ challenge_frame(uint8_t *out, uint8_t cookie_byte, const uint8_t tag[GS_WIRE_AUT
 	return tagged_frame(out, GS_MSG_CHALLENGE, 0, &c.base, tag);
 }
 
+static const uint8_t test_c2s[GS_PKT_KEY_LEN] = { 1, 1, 1 };
 static const uint8_t test_s2c[GS_PKT_KEY_LEN] = { 2, 2, 2 };
 
 /* @p s with a (made-up) connect token: CONNECTs carry it, session packets are tagged. */
@@ -91,10 +92,9 @@ static void
 secure_session(struct gsc_session *s)
 {
 	static const uint8_t token[GS_TOKEN_LEN] = { 't' };
-	static const uint8_t c2s[GS_PKT_KEY_LEN] = { 1, 1, 1 };
 
 	gsc_session_init(s, 77);
-	gsc_session_set_token(s, token, c2s, test_s2c);
+	gsc_session_set_token(s, token, test_c2s, test_s2c);
 }
 
 static size_t
@@ -1148,6 +1148,227 @@ test_token_line_gives_token_and_keys_and_refuses_what_is_missing(void)
 	CU_ASSERT_EQUAL(gsc_token_line_parse(line, token, c2s, s2c), -EINVAL); /* short token */
 }
 
+/* --- raw messages: a game's own types and payloads ----------------------------------------- */
+
+/* A type of a handler class the library does not know: the first after the combat range. */
+#define GAME_TYPE (GS_MSG_COMBAT_LAST + 1)
+
+/* @p n bytes of a recognisable pattern (what a game's own encoder would write). */
+static void
+fill_pattern(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+static void
+test_frame_build_raw_frames_any_type_and_refuses_what_does_not_fit(void)
+{
+	static uint8_t big[GS_WIRE_MAX_PAYLOAD + 1];
+	const uint8_t payload[5] = { 0x08, 0x96, 0x01, 0xff, 0x00 };
+	size_t len = 0;
+
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_frame_build_raw(buf, sizeof(buf), 200, 9, 77, payload, sizeof(payload), &len),
+		0);
+	CU_ASSERT_EQUAL(len, GS_WIRE_HDR_LEN + sizeof(payload));
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -ENOMSG); /* a valid header */
+	CU_ASSERT_EQUAL(msg.hdr.type, 200);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 9);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 77);
+	CU_ASSERT_EQUAL(msg.hdr.payload_len, sizeof(payload));
+	CU_ASSERT_EQUAL(memcmp(msg.hdr.auth_tag, zero_tag, sizeof(zero_tag)), 0);
+	CU_ASSERT_EQUAL(memcmp(msg.payload, payload, sizeof(payload)), 0);
+
+	/* empty: a header alone */
+	CU_ASSERT_EQUAL(gsc_frame_build_raw(buf, sizeof(buf), GAME_TYPE, 1, 0, NULL, 0, &len), 0);
+	CU_ASSERT_EQUAL(len, GS_WIRE_HDR_LEN);
+
+	/* the wire's maximum fits GSC_DATAGRAM_MAX, one byte more is refused */
+	CU_ASSERT_EQUAL(gsc_frame_build_raw(
+				buf, sizeof(buf), GAME_TYPE, 1, 0, big, GS_WIRE_MAX_PAYLOAD, &len),
+		0);
+	CU_ASSERT_EQUAL(len, GSC_DATAGRAM_MAX);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build_raw(buf, sizeof(buf), GAME_TYPE, 1, 0, big, sizeof(big), &len),
+		-EMSGSIZE);
+	CU_ASSERT_EQUAL(gsc_frame_build_raw(buf, GS_WIRE_HDR_LEN + 4, GAME_TYPE, 1, 0, payload,
+				sizeof(payload), &len),
+		-ENOSPC);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build_raw(buf, sizeof(buf), GAME_TYPE, 1, 0, NULL, 1, &len), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gsc_frame_build_raw(NULL, sizeof(buf), GAME_TYPE, 1, 0, payload, 1, &len), -EINVAL);
+}
+
+static void
+test_session_raw_is_framed_sequenced_and_tagged(void)
+{
+	uint8_t payload[40];
+	struct gsc_session s;
+	size_t len;
+
+	fill_pattern(payload, sizeof(payload), 3);
+	secure_session(&s);
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GAME_TYPE, payload, sizeof(payload), buf, sizeof(buf), &len),
+		-ENOTCONN);
+	accept_connect(&s, 21); /* CONNECT was sequence 0 */
+
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_session_raw(&s, GAME_TYPE, payload, sizeof(payload), buf, sizeof(buf), &len),
+		0);
+	CU_ASSERT_EQUAL(len, GS_WIRE_HDR_LEN + sizeof(payload));
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -ENOMSG);
+	CU_ASSERT_EQUAL(msg.hdr.type, GAME_TYPE);
+	CU_ASSERT_EQUAL(msg.hdr.session_id, 21);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 1);
+	CU_ASSERT_EQUAL(msg.hdr.payload_len, sizeof(payload));
+	CU_ASSERT_EQUAL(memcmp(msg.payload, payload, sizeof(payload)), 0);
+	CU_ASSERT_TRUE(gs_tag_verify(test_c2s, buf, len)); /* tagged like the built-in ones */
+	CU_ASSERT_FALSE(gs_tag_verify(test_s2c, buf, len));
+
+	/* one numbering for raw and built-in messages */
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_session_move(&s, 1100 * MS, s.entity_id, 1, 2, 3, 1, buf, sizeof(buf), &len),
+		0);
+	CU_ASSERT_EQUAL_FATAL(gsc_frame_parse(buf, len, &msg), 0);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 2);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_raw(&s, 250, NULL, 0, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL(gsc_frame_parse(buf, len, &msg), -ENOMSG);
+	CU_ASSERT_EQUAL(msg.hdr.type, 250);
+	CU_ASSERT_EQUAL(msg.hdr.sequence, 3);
+	CU_ASSERT_EQUAL(msg.hdr.payload_len, 0);
+	CU_ASSERT_TRUE(gs_tag_verify(test_c2s, buf, len));
+
+	CU_ASSERT_EQUAL(s.stats.tx_raw, 2);
+	CU_ASSERT_EQUAL(s.stats.tx_pkts, 4); /* CONNECT, raw, MOVE, raw */
+
+	/* the session types are the state machine's */
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GS_MSG_DISCONNECT, NULL, 0, buf, sizeof(buf), &len), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GS_MSG_HEARTBEAT, NULL, 0, buf, sizeof(buf), &len), -EINVAL);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTED);
+	CU_ASSERT_EQUAL(s.tx_seq, 4);
+}
+
+static void
+test_session_raw_refuses_an_oversized_payload(void)
+{
+	static uint8_t payload[GS_WIRE_MAX_PAYLOAD + 1];
+	struct gsc_session s;
+	size_t len = 0;
+
+	connected_session(&s, 8);
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GAME_TYPE, payload, sizeof(payload), buf, sizeof(buf), &len),
+		-EMSGSIZE);
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GAME_TYPE, payload, 100000, buf, sizeof(buf), &len), -EMSGSIZE);
+	CU_ASSERT_EQUAL(
+		gsc_session_raw(&s, GAME_TYPE, payload, 16, buf, GS_WIRE_HDR_LEN + 15, &len),
+		-ENOSPC);
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_EQUAL(s.tx_seq, 1); /* nothing produced: no number used */
+	CU_ASSERT_EQUAL(s.stats.tx_pkts, 1);
+	CU_ASSERT_EQUAL(s.stats.tx_raw, 0);
+
+	/* exactly the wire's maximum is fine */
+	CU_ASSERT_EQUAL(gsc_session_raw(&s, GAME_TYPE, payload, GS_WIRE_MAX_PAYLOAD, buf,
+				sizeof(buf), &len),
+		0);
+	CU_ASSERT_EQUAL(len, GSC_DATAGRAM_MAX);
+}
+
+/* A server datagram of session @p id, @p type and @p n pattern bytes, tagged with test_s2c. */
+static size_t
+server_raw(uint8_t *out, uint8_t type, uint32_t id, uint32_t seq, size_t n)
+{
+	static uint8_t payload[GS_WIRE_MAX_PAYLOAD];
+	size_t len = 0;
+
+	fill_pattern(payload, n, (uint8_t)seq);
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_frame_build_raw(out, GSC_DATAGRAM_MAX, type, id, seq, payload, n, &len), 0);
+	gs_tag_sign(test_s2c, out, len);
+	return len;
+}
+
+static void
+test_session_delivers_an_unknown_type_intact(void)
+{
+	uint8_t want[GS_WIRE_MAX_PAYLOAD];
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	secure_session(&s);
+	gsc_session_set_raw_rx(&s, true);
+	accept_connect(&s, 21); /* the accept was server sequence 0 */
+
+	len = server_raw(buf, GAME_TYPE, 21, 1, GS_WIRE_MAX_PAYLOAD);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_RAW);
+	CU_ASSERT_EQUAL(ev.u.raw.type, GAME_TYPE);
+	CU_ASSERT_EQUAL(ev.u.raw.len, GS_WIRE_MAX_PAYLOAD);
+	CU_ASSERT_PTR_EQUAL(ev.u.raw.payload, buf + GS_WIRE_HDR_LEN); /* no copy */
+	fill_pattern(want, sizeof(want), 1);
+	CU_ASSERT_EQUAL(memcmp(ev.u.raw.payload, want, sizeof(want)), 0);
+
+	/* a type above every one the library counts by type, and an empty payload */
+	len = server_raw(buf, 255, 21, 2, 0);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_RAW);
+	CU_ASSERT_EQUAL(ev.u.raw.type, 255);
+	CU_ASSERT_EQUAL(ev.u.raw.len, 0);
+	CU_ASSERT_PTR_NOT_NULL(ev.u.raw.payload);
+	/* an unassigned type of a class the library knows is not decoded either */
+	len = server_raw(buf, GS_MSG_MOVE_REJECT + 1, 21, 3, 3);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_RAW);
+	CU_ASSERT_EQUAL(s.stats.rx_raw, 3);
+	CU_ASSERT_EQUAL(s.stats.rx_pkts, 4);
+
+	/* checked like every datagram of the session */
+	len = server_raw(buf, GAME_TYPE, 21, 3, 3);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), -EALREADY);
+	len = server_raw(buf, GAME_TYPE, 21, 4, 3);
+	buf[len - 1] ^= 1; /* altered after it was tagged */
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), -EACCES);
+	len = server_raw(buf, GAME_TYPE, 22, 5, 3);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), -ESTALE);
+	CU_ASSERT_EQUAL(ev.type, GSC_EVENT_NONE);
+	/* a type the library decodes is still its own: a client-to-server one is refused */
+	len = server_raw(buf, GS_MSG_MOVE, 21, 6, 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.rx_raw, 3);
+
+	/* not asked for: refused and counted, as before the raw API */
+	gsc_session_set_raw_rx(&s, false);
+	len = server_raw(buf, GAME_TYPE, 21, 7, 3);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 1100 * MS, &ev), -ENOMSG);
+	CU_ASSERT_EQUAL(s.stats.rx_not_session, 1);
+	CU_ASSERT_EQUAL(s.stats.rx_raw, 3);
+}
+
+static void
+test_raw_before_the_session_is_accepted_is_refused(void)
+{
+	struct gsc_session s;
+	struct gsc_event ev;
+	size_t len;
+
+	gsc_session_init(&s, 1);
+	gsc_session_set_raw_rx(&s, true);
+	CU_ASSERT_EQUAL_FATAL(gsc_session_connect(&s, 1 * MS, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		gsc_frame_build_raw(buf, sizeof(buf), GAME_TYPE, 0, 0, NULL, 0, &len), 0);
+	CU_ASSERT_EQUAL(gsc_session_input(&s, buf, len, 2 * MS, &ev), -EPROTO);
+	CU_ASSERT_EQUAL(s.stats.rx_unexpected, 1);
+	CU_ASSERT_EQUAL(s.state, GSC_STATE_CONNECTING);
+}
+
 /* --- packet tags --------------------------------------------------------------------------- */
 
 static void
@@ -1229,6 +1450,18 @@ static CU_TestInfo game_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo raw_tests[] = {
+	{ "raw frames: any type, refused when they do not fit",
+		test_frame_build_raw_frames_any_type_and_refuses_what_does_not_fit },
+	{ "raw send is framed, sequenced and tagged",
+		test_session_raw_is_framed_sequenced_and_tagged },
+	{ "raw send refuses an oversized payload", test_session_raw_refuses_an_oversized_payload },
+	{ "an unknown type is delivered intact", test_session_delivers_an_unknown_type_intact },
+	{ "raw before the session is accepted is refused",
+		test_raw_before_the_session_is_accepted_is_refused },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo hist_tests[] = {
 	{ "percentiles within 1%", test_hist_percentiles_within_one_percent },
 	CU_TEST_INFO_NULL,
@@ -1238,6 +1471,7 @@ static CU_SuiteInfo suites[] = {
 	{ .pName = "frame", .pTests = frame_tests },
 	{ .pName = "session", .pTests = session_tests },
 	{ .pName = "game", .pTests = game_tests },
+	{ .pName = "raw", .pTests = raw_tests },
 	{ .pName = "hist", .pTests = hist_tests },
 	CU_SUITE_INFO_NULL,
 };
