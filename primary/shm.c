@@ -20,6 +20,7 @@
 
 #include "gs_log.h"
 #include "gs_names.h"
+#include "gs_sdk_version.h"
 #include "gs_world_shm.h"
 
 #include "primary.h"
@@ -134,6 +135,7 @@ ctl_create(struct primary *p, int socket)
 	ctl->lcore_stats_size = sizeof(struct gs_lcore_stats);
 	snprintf(ctl->dpdk_version, sizeof(ctl->dpdk_version), "%s", rte_version());
 	snprintf(ctl->gsnet_version, sizeof(ctl->gsnet_version), "%s", GSNET_VERSION);
+	ctl->sdk_version = GS_SDK_VERSION_OF(GS_SDK_VERSION_MAJOR, GS_SDK_VERSION_MINOR);
 	ctl->primary_pid = getpid();
 	ctl->n_lcores = p->n_lcores;
 	ctl->ring_size = p->app.cfg.ring_size;

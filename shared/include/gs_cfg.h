@@ -74,11 +74,20 @@ struct gs_cfg_proc {
 	unsigned int idle_max_us; /* backoff: longest sleep */
 };
 
+#define GS_CFG_CLASS_PARAMS	 16 /* a class's own keys (its handler's settings) */
+#define GS_CFG_CLASS_PARAM_KEY	 32
+#define GS_CFG_CLASS_PARAM_VALUE 64
+
 /** A [class.NAME] section: a handler class the group runs. */
 struct gs_cfg_class {
 	char name[GS_CLASS_NAME_LEN];
 	struct gs_type_set types; /* message types dispatched to it */
 	struct gs_cfg_proc proc;  /* its instances' lcore ids, CPUs and idle policy */
+	/* the section's other keys: the handler's own settings, which it checks */
+	char param_key[GS_CFG_CLASS_PARAMS][GS_CFG_CLASS_PARAM_KEY];
+	char param_value[GS_CFG_CLASS_PARAMS][GS_CFG_CLASS_PARAM_VALUE];
+	unsigned int param_line[GS_CFG_CLASS_PARAMS]; /* 0: set by an -o override */
+	unsigned int n_params;
 };
 
 struct gs_cfg {
@@ -166,6 +175,29 @@ struct gs_cfg {
 	struct gs_cfg_class classes[GS_MAX_CLASSES];
 	unsigned int n_classes;
 };
+
+/**
+ * A handler's own settings: the keys of its [class.NAME] section that are not
+ * the loader's (radius = 50, say_pps = 5, ...). The loader keeps them as
+ * text; the handler checks them at start with these, and refuses a key it
+ * does not know, so a typo never silently falls back to a default.
+ */
+
+/**
+ * Every own key of class @p cls (an id) is one of @p known (NULL-ended).
+ * @return 0, or -EINVAL with "FILE: line N: [class.NAME] key = "value":
+ *         unknown key (known: ...)" in @p err.
+ */
+int gs_cfg_class_params_check(const struct gs_cfg *cfg, unsigned int cls, const char *const *known,
+	char *err, size_t err_len);
+
+/**
+ * Own key @p key of class @p cls as an unsigned integer in [@p min, @p max];
+ * @p def when the section does not set it.
+ * @return 0 and *@p out, or -EINVAL with the file, line, key and bounds in @p err.
+ */
+int gs_cfg_class_param_u64(const struct gs_cfg *cfg, unsigned int cls, const char *key,
+	uint64_t min, uint64_t max, uint64_t def, uint64_t *out, char *err, size_t err_len);
 
 /** Section name of a role ("primary", "stats", "ctl"; "class" for handlers). */
 const char *gs_role_name(enum gs_role role);

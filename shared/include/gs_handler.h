@@ -17,6 +17,8 @@
 
 #include "gs_app.h"
 #include "gs_idle.h"
+#include "gs_sdk_version.h"
+#include "gs_session_tbl.h"
 #include "gs_shm_types.h"
 
 #define GS_HANDLER_BURST 32
@@ -117,7 +119,15 @@ gs_slot_claim_check(uint32_t state, uint32_t gen, uint32_t req, uint32_t done, b
  *         live process), -ERANGE (instance beyond the layout), -ENOENT (the
  *         group runs no such class, or a ring is missing).
  */
-int gs_handler_attach(struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms);
+#define gs_handler_attach(h, app, wait_ms) gs_handler_attach_sdk(GS_SDK_VERSION, h, app, wait_ms)
+
+/**
+ * gs_handler_attach() of a handler built against SDK version @p sdk (what
+ * the macro passes): refused with -EPROTO, both versions named, when the
+ * group's SDK has another major or an older minor.
+ */
+int gs_handler_attach_sdk(
+	uint32_t sdk, struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms);
 
 /**
  * Consume until *@p stop becomes non-zero or the primary goes away.
@@ -139,6 +149,31 @@ int gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void 
  */
 int gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
 	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb);
+
+/**
+ * Send protobuf message @p pb as a message of @p type to session @p to of
+ * table @p tbl (any session, not only the sender of a request: a chat line
+ * to its hearers, DAMAGED to a target), through primary lcore @p lcore. The
+ * primary frames it, numbers it in the session's sequence, tags it with the
+ * session's key and sends it to the session's own address.
+ *
+ * @return as gs_handler_reply_pb(); -ENOENT when @p to is not an open session.
+ */
+int gs_handler_send_pb(struct gs_handler *h, unsigned int lcore, const struct gs_session_tbl *tbl,
+	const struct gs_session *to, uint8_t type, const ProtobufCMessage *pb);
+
+/**
+ * A shared-memory zone of @p size bytes named @p name (at most 11
+ * characters) that every instance of the handler's class sees: the first to
+ * ask creates it zeroed, the others find it. State the instances share (a
+ * chat's channel members) lives there and outlives any instance, so a
+ * restarted or second instance carries on where another stopped. Call it
+ * from the program's init (before the handler is killable at any instant).
+ *
+ * @return the zone, or NULL (logged: no memory, a name too long, or a zone
+ *         of this name with another size, e.g. from another build).
+ */
+void *gs_handler_class_zone(struct gs_handler *h, const char *name, size_t size);
 
 /**
  * gs_handler_reply_pb() to @p req, a CONNECT, for which there is no session:
@@ -189,6 +224,8 @@ struct gs_handler_prog {
 	const struct gs_handler_event *events;
 	unsigned int n_events;
 	bool single_instance; /* only instance 0 may run (a single writer) */
+	/* the own keys of its [class.NAME] section it reads (NULL-ended; NULL: none): others are refused */
+	const char *const *params;
 	/* set up @p ctx once attached; < 0 ends the program */
 	int (*init)(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg);
 	/* log the exit summary; @p why is gs_handler_run()'s result */
@@ -211,6 +248,11 @@ void gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_eve
  *
  * @return the process exit code (enum gs_exit).
  */
-int gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void *ctx);
+#define gs_handler_main(argc, argv, prog, ctx) \
+	gs_handler_main_sdk(GS_SDK_VERSION, argc, argv, prog, ctx)
+
+/** gs_handler_main() of a program built against SDK version @p sdk (what the macro passes). */
+int gs_handler_main_sdk(
+	uint32_t sdk, int argc, char **argv, const struct gs_handler_prog *prog, void *ctx);
 
 #endif /* GS_HANDLER_H */

@@ -328,6 +328,8 @@ struct gs_ctl {
 	uint32_t lcore_stats_size;
 	char dpdk_version[GS_VERSION_STR_LEN];
 	char gsnet_version[GS_VERSION_STR_LEN];
+	uint32_t sdk_version; /* GS_SDK_VERSION of the primary's build (gs_sdk_version.h) */
+	uint32_t reserved0;
 
 	/* the primary's run */
 	uint64_t epoch;	   /* random per primary start; 0 until ready */

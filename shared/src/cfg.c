@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -656,6 +657,102 @@ class_row(struct load_ctx *lc, struct gs_cfg *cfg, const char *section)
 	return &cfg->classes[c];
 }
 
+/* Keep a [class.NAME] key the loader does not know: the handler's own setting. */
+static int
+class_param(struct load_ctx *lc, struct gs_cfg_class *cls, const char *section, const char *key,
+	const char *value)
+{
+	unsigned int k;
+
+	for (size_t b = 0; b < sizeof(builtin_classes) / sizeof(builtin_classes[0]); b++)
+		if (strcmp(cls->name, builtin_classes[b].name) == 0) /* they have none */
+			return cfg_bad(lc, section, key, value, "unknown key");
+	for (k = 0; k < cls->n_params; k++)
+		if (strcmp(cls->param_key[k], key) == 0)
+			break;
+	if (strlen(key) >= GS_CFG_CLASS_PARAM_KEY ||
+		strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(key))
+		return cfg_bad(lc, section, key, value,
+			"unknown key (a handler's own key is at most %d characters of a-z, 0-9 and '_')",
+			GS_CFG_CLASS_PARAM_KEY - 1);
+	if (strlen(value) >= GS_CFG_CLASS_PARAM_VALUE)
+		return cfg_bad(lc, section, key, value, "longer than %d characters",
+			GS_CFG_CLASS_PARAM_VALUE - 1);
+	if (k == GS_CFG_CLASS_PARAMS)
+		return cfg_bad(lc, section, key, value, "a class has room for %d own keys",
+			GS_CFG_CLASS_PARAMS);
+	if (k == cls->n_params)
+		cls->n_params++;
+	snprintf(cls->param_key[k], sizeof(cls->param_key[k]), "%s", key);
+	snprintf(cls->param_value[k], sizeof(cls->param_value[k]), "%s", value);
+	cls->param_line[k] = is_override(lc, section, key) ? 0 : find_line(lc->path, section, key);
+	return 0;
+}
+
+/* Where own key @p p of @p k was set: "line N" or "command line (-o)". */
+static void
+param_where(const struct gs_cfg_class *k, unsigned int p, char *buf, size_t len)
+{
+	if (k->param_line[p] > 0)
+		snprintf(buf, len, "line %u", k->param_line[p]);
+	else
+		snprintf(buf, len, "command line (-o)");
+}
+
+int
+gs_cfg_class_params_check(const struct gs_cfg *cfg, unsigned int cls, const char *const *known,
+	char *err, size_t err_len)
+{
+	const struct gs_cfg_class *k = &cfg->classes[cls];
+	char section[CFG_NAME_LEN], where[32], list[256];
+	size_t off = 0;
+
+	list[0] = '\0';
+	for (const char *const *n = known; *n != NULL; n++)
+		off += (size_t)snprintf(list + off, off < sizeof(list) ? sizeof(list) - off : 0,
+			"%s%s", n == known ? "" : ", ", *n);
+	snprintf(section, sizeof(section), "class.%s", k->name);
+	for (unsigned int p = 0; p < k->n_params; p++) {
+		const char *const *n = known;
+
+		while (*n != NULL && strcmp(*n, k->param_key[p]) != 0)
+			n++;
+		if (*n != NULL)
+			continue;
+		param_where(k, p, where, sizeof(where));
+		snprintf(err, err_len,
+			"%s: %s: [%s] %s = \"%s\": unknown key (the %s handler knows: %s)",
+			cfg->path, where, section, k->param_key[p], k->param_value[p], k->name,
+			list[0] != '\0' ? list : "none");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+gs_cfg_class_param_u64(const struct gs_cfg *cfg, unsigned int cls, const char *key, uint64_t min,
+	uint64_t max, uint64_t def, uint64_t *out, char *err, size_t err_len)
+{
+	const struct gs_cfg_class *k = &cfg->classes[cls];
+	char section[CFG_NAME_LEN], where[32];
+
+	for (unsigned int p = 0; p < k->n_params; p++) {
+		if (strcmp(k->param_key[p], key) != 0)
+			continue;
+		if (gs_parse_u64(k->param_value[p], 10, min, max, out) == 0)
+			return 0;
+		snprintf(section, sizeof(section), "class.%s", k->name);
+		param_where(k, p, where, sizeof(where));
+		snprintf(err, err_len,
+			"%s: %s: [%s] %s = \"%s\": expected an unsigned integer in %" PRIu64
+			"..%" PRIu64,
+			cfg->path, where, section, key, k->param_value[p], min, max);
+		return -EINVAL;
+	}
+	*out = def;
+	return 0;
+}
+
 static int
 load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, const char *section)
 {
@@ -723,6 +820,8 @@ load_section(struct load_ctx *lc, struct rte_cfgfile *f, struct gs_cfg *cfg, con
 			ret = apply_key(lc, base, section, d, e[i].value);
 		else if (cls != NULL && (d = find_key(class_keys, e[i].name)) != NULL)
 			ret = apply_key(lc, cls, section, d, e[i].value);
+		else if (cls != NULL)
+			ret = class_param(lc, cls, section, e[i].name, e[i].value);
 		else if (defs == eal_keys)
 			ret = load_eal_list(lc, cfg, e[i].name, e[i].value);
 		else if (defs == world_keys &&

@@ -260,8 +260,23 @@ class_lookup(const struct gs_ctl *ctl, const char *name)
 	return GS_CLASS_NONE;
 }
 
+/* A handler of SDK @p sdk runs on a group of the same major and at least its minor. */
+static int
+check_sdk(const struct gs_ctl *ctl, uint32_t sdk)
+{
+	if (GS_SDK_MAJOR(sdk) == GS_SDK_MAJOR(ctl->sdk_version) &&
+		GS_SDK_MINOR(sdk) <= GS_SDK_MINOR(ctl->sdk_version))
+		return 0;
+	GS_LOG(ERR,
+		"refusing to attach: this handler was built against gsnet handler SDK %u.%u, the running group (gsnet %.*s) provides SDK %u.%u: a handler needs the same major and at most the group's minor; rebuild it against the group's SDK",
+		GS_SDK_MAJOR(sdk), GS_SDK_MINOR(sdk), GS_VERSION_STR_LEN, ctl->gsnet_version,
+		GS_SDK_MAJOR(ctl->sdk_version), GS_SDK_MINOR(ctl->sdk_version));
+	return -EPROTO;
+}
+
 int
-gs_handler_attach(struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms)
+gs_handler_attach_sdk(
+	uint32_t sdk, struct gs_handler *h, const struct gs_app *app, unsigned int wait_ms)
 {
 	const struct gs_cfg_proc *p = gs_cfg_proc_of(&app->cfg, GS_ROLE_HANDLER, app->cls);
 	uint32_t attaching = GS_SLOT_ATTACHING;
@@ -280,6 +295,9 @@ gs_handler_attach(struct gs_handler *h, const struct gs_app *app, unsigned int w
 		return -ERANGE;
 	}
 	ret = gs_ctl_attach(app, wait_ms, &h->ctl);
+	if (ret < 0)
+		return ret;
+	ret = check_sdk(h->ctl, sdk);
 	if (ret < 0)
 		return ret;
 	cls = class_lookup(h->ctl, h->class_name);
@@ -527,6 +545,50 @@ gs_handler_reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_pe
 	uint32_t slot, uint32_t session_id, uint8_t type, const ProtobufCMessage *pb)
 {
 	return reply_pb(h, lcore, peer, slot, session_id, NULL, type, pb);
+}
+
+int
+gs_handler_send_pb(struct gs_handler *h, unsigned int lcore, const struct gs_session_tbl *tbl,
+	const struct gs_session *to, uint8_t type, const ProtobufCMessage *pb)
+{
+	if (to == NULL || __atomic_load_n(&to->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE)
+		return -ENOENT;
+	return reply_pb(
+		h, lcore, &to->peer, gs_session_slot(tbl, to), to->session_id, NULL, type, pb);
+}
+
+void *
+gs_handler_class_zone(struct gs_handler *h, const char *name, size_t size)
+{
+	char zname[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *mz;
+	int n;
+
+	n = snprintf(zname, sizeof(zname), GS_MZ_CLASS_FMT, h->class_name, name);
+	if (n < 0 || (size_t)n >= sizeof(zname) || strlen(name) > GS_CLASS_ZONE_NAME_MAX) {
+		GS_LOG(ERR, "class zone '%s': a name of at most %d characters", name,
+			GS_CLASS_ZONE_NAME_MAX);
+		return NULL;
+	}
+	mz = rte_memzone_lookup(zname);
+	if (mz == NULL) {
+		mz = rte_memzone_reserve(zname, size, SOCKET_ID_ANY, RTE_MEMZONE_SIZE_HINT_ONLY);
+		if (mz != NULL)
+			memset(mz->addr, 0, size);
+		else if (rte_errno == EEXIST) /* another instance made it meanwhile */
+			mz = rte_memzone_lookup(zname);
+	}
+	if (mz == NULL) {
+		GS_LOG(ERR, "class zone %s (%zu bytes): %s", zname, size, rte_strerror(rte_errno));
+		return NULL;
+	}
+	if (mz->len < size) {
+		GS_LOG(ERR,
+			"class zone %s has %zu bytes, this build wants %zu: another build of the class made it (stop every instance of it, then reload the class away and back)",
+			zname, mz->len, size);
+		return NULL;
+	}
+	return mz->addr;
 }
 
 int

@@ -17,8 +17,24 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* The class section's own keys are the ones the program reads: a typo is an error. */
+static int
+check_params(const struct gs_handler_prog *prog, const struct gs_app *app)
+{
+	static const char *const none[] = { NULL };
+	char err[512];
+	int ret;
+
+	ret = gs_cfg_class_params_check(
+		&app->cfg, app->cls, prog->params != NULL ? prog->params : none, err, sizeof(err));
+	if (ret < 0)
+		fprintf(stderr, "%s: config error: %s\n", prog->name, err);
+	return ret;
+}
+
 int
-gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void *ctx)
+gs_handler_main_sdk(
+	uint32_t sdk, int argc, char **argv, const struct gs_handler_prog *prog, void *ctx)
 {
 	static struct gs_handler handler;
 	struct gs_app app;
@@ -33,10 +49,14 @@ gs_handler_main(int argc, char **argv, const struct gs_handler_prog *prog, void 
 		gs_app_fini(&app);
 		return GS_EXIT_CONFIG;
 	}
+	if (check_params(prog, &app) < 0) {
+		gs_app_fini(&app);
+		return GS_EXIT_CONFIG;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	ret = gs_handler_attach(&handler, &app, ATTACH_WAIT_MS);
+	ret = gs_handler_attach_sdk(sdk, &handler, &app, ATTACH_WAIT_MS);
 	if (ret < 0) {
 		gs_app_fini(&app);
 		return GS_EXIT_FAILURE;

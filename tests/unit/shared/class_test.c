@@ -281,6 +281,43 @@ test_class_eal_args_use_the_class_lcores(void)
 		-EINVAL);
 }
 
+static void
+test_a_class_keeps_its_handlers_own_keys(void)
+{
+	static const char *const known[] = { "radius", "say_pps", NULL };
+	static const char *const fewer[] = { "say_pps", NULL };
+	unsigned int chat;
+	uint64_t v = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load(SESSION CHAT "radius = 30\nsay_pps = 5\n"), 0);
+	chat = gs_cfg_class_find(&cfg, "chat");
+	CU_ASSERT_EQUAL(gs_cfg_class_params_check(&cfg, chat, known, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(
+		gs_cfg_class_param_u64(&cfg, chat, "radius", 1, 1000, 50, &v, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(v, 30);
+	CU_ASSERT_EQUAL(
+		gs_cfg_class_param_u64(&cfg, chat, "max_text", 1, 1000, 200, &v, err, sizeof(err)),
+		0);
+	CU_ASSERT_EQUAL(v, 200); /* not set: the handler's default */
+	/* a key the handler does not read is refused with its line */
+	CU_ASSERT_EQUAL(gs_cfg_class_params_check(&cfg, chat, fewer, err, sizeof(err)), -EINVAL);
+	assert_err_has(
+		"line 5: [class.chat] radius = \"30\": unknown key (the chat handler knows: say_pps)");
+	/* out of the handler's range */
+	CU_ASSERT_EQUAL(
+		gs_cfg_class_param_u64(&cfg, chat, "radius", 1, 10, 50, &v, err, sizeof(err)),
+		-EINVAL);
+	assert_err_has(
+		"line 5: [class.chat] radius = \"30\": expected an unsigned integer in 1..10");
+}
+
+static void
+test_builtin_classes_have_no_own_keys(void)
+{
+	CU_ASSERT_EQUAL(load(SESSION "[class.move]\nradius = 30\n"), -EINVAL);
+	assert_err_has("line 3: [class.move] radius = \"30\": unknown key");
+}
+
 static CU_TestInfo type_tests[] = {
 	{ "type lists parse numbers and ranges", test_type_lists_parse_numbers_and_ranges },
 	{ "bad type lists are refused", test_bad_type_lists_are_refused },
@@ -310,6 +347,8 @@ static CU_TestInfo section_tests[] = {
 	{ "class lcores must not overlap another process",
 		test_class_lcores_must_not_overlap_another_process },
 	{ "class EAL args use the class's lcores", test_class_eal_args_use_the_class_lcores },
+	{ "a class keeps its handler's own keys", test_a_class_keeps_its_handlers_own_keys },
+	{ "built-in classes have no own keys", test_builtin_classes_have_no_own_keys },
 	CU_TEST_INFO_NULL,
 };
 
