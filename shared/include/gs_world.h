@@ -187,6 +187,16 @@ int gs_world_read_combat(const struct gs_world *w, uint32_t id, uint32_t owner, 
 int gs_world_read_move(const struct gs_world *w, uint32_t id, uint32_t owner, uint32_t life,
 	struct gs_move_view *out);
 
+/**
+ * Where entity @p id of session @p owner is at @p now: its last accepted
+ * move in its current life, or its spawn point. Lock-free (reads its combat
+ * line for the life, then its move line).
+ *
+ * @return 0, -ENOENT, -EBUSY.
+ */
+int gs_world_position(
+	const struct gs_world *w, uint32_t id, uint32_t owner, uint64_t now, float out[3]);
+
 /** The last activity of entity @p id for session @p owner (max of both lines), 0 if none. */
 uint64_t gs_world_last_activity(const struct gs_world *w, uint32_t id, uint32_t owner);
 

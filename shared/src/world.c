@@ -201,6 +201,21 @@ gs_world_read_move(const struct gs_world *w, uint32_t id, uint32_t owner, uint32
 	return -EBUSY;
 }
 
+int
+gs_world_position(const struct gs_world *w, uint32_t id, uint32_t owner, uint64_t now, float out[3])
+{
+	struct gs_combat_view c;
+	struct gs_move_view m;
+	int ret;
+
+	ret = gs_world_read_combat(w, id, owner, now, &c);
+	if (ret == 0)
+		ret = gs_world_read_move(w, id, owner, c.life, &m);
+	if (ret == 0)
+		memcpy(out, m.pos, sizeof(m.pos));
+	return ret;
+}
+
 uint64_t
 gs_world_last_activity(const struct gs_world *w, uint32_t id, uint32_t owner)
 {
