@@ -4,14 +4,14 @@
 #include <string.h>
 
 void
-classify_build(struct classify_table *t, const struct gs_cfg *cfg)
+classify_build(struct classify_table *t, const struct gs_class_info classes[GS_MAX_CLASSES])
 {
 	memset(t->cls, GS_CLASS_NONE, sizeof(t->cls));
-	/* the loader refused overlapping types: each type has one class at most */
-	for (unsigned int c = 1; c <= cfg->n_classes; c++)
-		for (unsigned int ty = 0; ty < 256; ty++)
-			if (gs_type_set_has(&cfg->classes[c].types, ty))
-				t->cls[ty] = (uint8_t)c;
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		if (classes[c].state == GS_CLASS_ACTIVE)
+			for (unsigned int ty = 0; ty < 256; ty++)
+				if (gs_type_set_has(&classes[c].types, ty))
+					t->cls[ty] = (uint8_t)c;
 }
 
 static inline uint32_t

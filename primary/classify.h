@@ -9,15 +9,19 @@
  */
 #include <stdint.h>
 
-#include "gs_cfg.h"
 #include "gs_class.h"
+#include "gs_shm_types.h"
 
 struct classify_table {
 	uint8_t cls[256]; /* class id; GS_CLASS_NONE: drop */
 };
 
-/** The table of @p cfg's classes: each type to the class id whose types hold it. */
-void classify_build(struct classify_table *t, const struct gs_cfg *cfg);
+/**
+ * The table of the active classes of @p classes (the control memzone's, by
+ * id): each type to the class whose types hold it. The loader refused
+ * overlapping types: a type has one class at most.
+ */
+void classify_build(struct classify_table *t, const struct gs_class_info classes[GS_MAX_CLASSES]);
 
 static inline unsigned int
 classify_type(const struct classify_table *t, uint8_t type)

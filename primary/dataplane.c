@@ -45,7 +45,9 @@ struct lcore_ctx {
 	struct frame_info fi[MAX_BURST];
 	struct gs_session *sess[MAX_BURST];
 	struct challenge_ctx challenge;	  /* token mode: first CONNECTs answered here */
+	const struct classify_table *ct;  /* the table of this pass (reloads swap it) */
 	uint32_t to_wake[GS_MAX_CLASSES]; /* instances given work in this pass: wake if asleep */
+	uint32_t to_wake_classes;	  /* classes with a bit in to_wake */
 	struct lcore_sleep sleep;	  /* idle = wake: RX interrupts and the reply eventfd */
 	uint64_t res_bound[GS_RESIDENCE_BUCKETS]; /* GS_RESIDENCE_BOUNDS_NS in TSC cycles */
 	uint64_t ns_per_cycle_q32;		  /* ns per cycle, 32.32 fixed point */
@@ -253,7 +255,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 {
 	struct primary *p = lc->p;
 	const struct gs_hdr *h = &fi->hdr;
-	unsigned int cls = classify_type(&p->classify, h->type);
+	unsigned int cls = classify_type(lc->ct, h->type);
 	struct rte_ring_zc_data zcd;
 	struct rte_ring *ring;
 	struct gs_msg *msg;
@@ -302,6 +304,7 @@ dispatch(struct lcore_ctx *lc, uint8_t *frame, const struct frame_info *fi, uint
 	memcpy(msg->payload, frame + fi->payload_off, h->payload_len);
 	rte_ring_enqueue_zc_elem_finish(ring, 1);
 	lc->to_wake[cls] |= 1u << inst;
+	lc->to_wake_classes |= 1u << cls;
 	gs_ctr_add(&lc->st->dispatched[cls], 1);
 	gs_ctr_add(&lc->st->ring_enq[cls][inst], 1);
 }
@@ -516,11 +519,14 @@ drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 static unsigned int
 drain_replies(struct lcore_ctx *lc)
 {
+	uint32_t cm = __atomic_load_n(&lc->p->claimed_classes, __ATOMIC_ACQUIRE);
 	unsigned int total = 0;
 
-	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
+	while (cm != 0) {
+		unsigned int c = (unsigned int)__builtin_ctz(cm);
 		uint32_t m = __atomic_load_n(&lc->p->claimed[c], __ATOMIC_ACQUIRE);
 
+		cm &= cm - 1;
 		while (m != 0) {
 			total += drain_ring(lc, c, (unsigned int)__builtin_ctz(m));
 			m &= m - 1;
@@ -553,8 +559,8 @@ retire_rings(struct lcore_ctx *lc)
 				&p->ctl->handlers[c][i].retire_req, __ATOMIC_ACQUIRE);
 			uint32_t *done = &p->retire_done[lc->idx][c][i];
 
-			if (req == 0 || req == *done)
-				continue;
+			if (req == 0 || req == *done || p->p2h[lc->idx][c][i] == NULL)
+				continue; /* nothing asked, or a class without rings */
 			if (req & 1u) {
 				struct rte_ring *to_h = p->p2h[lc->idx][c][i];
 
@@ -573,10 +579,14 @@ static void
 wake_handlers(struct lcore_ctx *lc)
 {
 	struct gs_ctl *ctl = lc->p->ctl;
+	uint32_t cm = lc->to_wake_classes;
 
-	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
+	lc->to_wake_classes = 0;
+	while (cm != 0) {
+		unsigned int c = (unsigned int)__builtin_ctz(cm);
 		uint32_t m = lc->to_wake[c];
 
+		cm &= cm - 1;
 		lc->to_wake[c] = 0;
 		while (m != 0) {
 			struct gs_handler_slot *slot = &ctl->handlers[c][__builtin_ctz(m)];
@@ -597,6 +607,8 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 	struct rte_mbuf *pkts[MAX_BURST];
 	unsigned int work = 0, burst = p->app.cfg.burst;
 
+	/* one table for the whole pass: a reload's swap never splits a burst */
+	lc->ct = &p->classify[__atomic_load_n(&p->classify_cur, __ATOMIC_ACQUIRE)];
 	gs_stats_begin(&lc->st->seq);
 	for (unsigned int i = 0; i < p->n_ports; i++) {
 		uint16_t port = p->ports[i], n;
@@ -626,10 +638,13 @@ replies_pending(void *arg)
 {
 	const struct lcore_ctx *lc = arg;
 	const struct primary *p = lc->p;
+	uint32_t cm = __atomic_load_n(&p->claimed_classes, __ATOMIC_ACQUIRE);
 
-	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
+	while (cm != 0) {
+		unsigned int c = (unsigned int)__builtin_ctz(cm);
 		uint32_t m = __atomic_load_n(&p->claimed[c], __ATOMIC_ACQUIRE);
 
+		cm &= cm - 1;
 		while (m != 0) {
 			unsigned int i = (unsigned int)__builtin_ctz(m);
 
@@ -645,8 +660,11 @@ replies_pending(void *arg)
 static void
 idle_sleep(struct lcore_ctx *lc, struct gs_idle_state *idle, uint64_t next)
 {
+	/* asleep, it holds no table or ring: a reload need not wait for it */
+	reload_offline(lc->p, lc->idx);
 	if (lcore_sleep(lc->p, lc->idx, &lc->sleep, next, replies_pending, lc, idle))
 		gs_ctr_add(&lc->st->sleeps, 1);
+	reload_online(lc->p, lc->idx);
 }
 
 int
@@ -738,9 +756,11 @@ dataplane_lcore(void *arg)
 	GS_LOG(NOTICE, "lcore %u (index %u) polling, idle %s", rte_lcore_id(), lc->idx,
 		gs_idle_name(idle.mode));
 
+	reload_online(p, lc->idx);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t now = rte_get_timer_cycles();
 
+		reload_quiescent(p, lc->idx); /* nothing of the last pass is held */
 		if (poll_once(lc, now) > 0) {
 			/* the work, apart from the idle polling around it */
 			gs_ctr_add(&lc->st->busy_cycles, rte_get_timer_cycles() - now);
@@ -752,10 +772,12 @@ dataplane_lcore(void *arg)
 			next = now + tick;
 			if (is_main) {
 				monitor_tick(p, now);
+				reload_tick(p);
 				if (*p->sig_stop)
 					__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 			}
 		}
 	}
+	reload_offline(p, lc->idx);
 	return 0;
 }

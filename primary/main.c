@@ -31,6 +31,15 @@ GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
 #define GS_LOGTYPE gs_primary_logtype
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+/* SIGHUP (systemctl reload): re-read the config's classes (reload.c). */
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
 
 static void
 on_signal(int sig)
@@ -285,8 +294,9 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	p->sig_stop = &stop_requested;
+	p->sig_hup = &reload_requested;
+	signal(SIGHUP, on_sighup);
 	p->n_lcores = rte_lcore_count();
-	classify_build(&p->classify, &p->app.cfg);
 	limits_init(p);
 
 	ret = shm_create(p);
@@ -299,6 +309,9 @@ main(int argc, char **argv)
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot prepare the lcores: %s\n", strerror(-ret));
 
+	ret = reload_init(p);
+	if (ret < 0)
+		rte_exit(GS_EXIT_FAILURE, "cannot set up reloads: %s\n", strerror(-ret));
 	ret = wake_init(p);
 	if (ret < 0)
 		rte_exit(GS_EXIT_FAILURE, "cannot set up wake-ups: %s\n", strerror(-ret));
@@ -337,6 +350,7 @@ main(int argc, char **argv)
 	port_stop_all(p);
 	print_stats(p);
 	dataplane_fini(p);
+	reload_fini(p);
 	if (telemetry_unregister() < 0) {
 		GS_LOG(WARNING,
 			"a telemetry command is still reading the shared memory: leaving it allocated");

@@ -79,9 +79,16 @@ monitor_tick(struct primary *p, uint64_t now)
 {
 	const uint64_t timeout = rte_get_timer_hz() * p->app.cfg.handler_timeout_ms / 1000;
 	struct gs_ctl *ctl = p->ctl;
+	uint32_t classes = 0;
 
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
 		uint32_t mask = 0, claimed = 0;
+
+		if (!p->class_on[c]) { /* no rings: nothing to poll, dispatch or retire */
+			__atomic_store_n(&p->live[c], 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->claimed[c], 0, __ATOMIC_RELEASE);
+			continue;
+		}
 
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			struct gs_handler_slot *slot = &ctl->handlers[c][i];
@@ -135,8 +142,11 @@ monitor_tick(struct primary *p, uint64_t now)
 		/* before the live mask: an instance is polled for replies before it gets requests */
 		__atomic_store_n(&p->claimed[c], claimed, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->live[c], mask, __ATOMIC_RELEASE);
+		if (claimed != 0)
+			classes |= 1u << c;
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
 			retire_tick(p, c, i, now);
 	}
+	__atomic_store_n(&p->claimed_classes, classes, __ATOMIC_RELEASE);
 	__atomic_store_n(&ctl->heartbeat_tsc, now, __ATOMIC_RELEASE);
 }

@@ -17,6 +17,7 @@
 #include "eal_guard.h"
 #include "exception.h"
 #include "frame.h"
+#include "reload.h"
 #include "rxts.h"
 #include "wake.h"
 
@@ -44,7 +45,9 @@ struct primary {
 	struct gs_session_tbl sessions;
 	bool sessions_ok;
 	struct gs_world *world;
-	struct classify_table classify;
+	/* type -> class: the lcores read classify[classify_cur]; a reload fills the other and swaps */
+	struct classify_table classify[2];
+	uint32_t classify_cur;
 	struct gs_tokens_used tokens; /* created here, used by gs-session */
 	bool tokens_ok;
 	struct sess_rx *rx; /* rx[position], max_sessions */
@@ -76,6 +79,9 @@ struct primary {
 	uint32_t live[GS_MAX_CLASSES];
 	/* instances ever claimed (bit mask, same writer): the only reply rings polled */
 	uint32_t claimed[GS_MAX_CLASSES];
+	uint32_t claimed_classes;      /* classes with a bit in claimed[] */
+	bool class_on[GS_MAX_CLASSES]; /* the class id has rings (main lcore's) */
+	struct reload reload;
 	bool starved[GS_MAX_CLASSES]
 		    [GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
 	/* main lcore's: since when a slot says ATTACHING, and in which generation */
@@ -87,6 +93,7 @@ struct primary {
 	uint32_t retire_done[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	/* the signal handler's flag, and the stop every lcore reads */
 	volatile sig_atomic_t *sig_stop;
+	volatile sig_atomic_t *sig_hup; /* SIGHUP: reload the classes */
 	uint32_t stop;
 };
 
@@ -98,6 +105,9 @@ void port_stop_all(struct primary *p);
 /* shm.c */
 int shm_create(struct primary *p);
 void shm_free(struct primary *p);
+/* The ring pairs of class id @p c: @return 0, or -ENOMEM with those made freed again. */
+int shm_class_rings_create(struct primary *p, unsigned int c);
+void shm_class_rings_free(struct primary *p, unsigned int c);
 
 /* monitor.c */
 void monitor_tick(struct primary *p, uint64_t now);

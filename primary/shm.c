@@ -63,17 +63,35 @@ ring_create(bool to_handler, unsigned int l, unsigned int c, unsigned int i, uns
 	return r;
 }
 
-/* The ring pairs of class id @p c: one per (primary lcore, instance). */
-static int
-class_rings_create(struct primary *p, unsigned int c, int socket)
+void
+shm_class_rings_free(struct primary *p, unsigned int c)
 {
+	p->class_on[c] = false;
+	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			rte_ring_free(p->p2h[l][c][i]);
+			rte_ring_free(p->h2p[l][c][i]);
+			p->p2h[l][c][i] = NULL;
+			p->h2p[l][c][i] = NULL;
+		}
+}
+
+/* One per (primary lcore, instance), next to the NIC. */
+int
+shm_class_rings_create(struct primary *p, unsigned int c)
+{
+	int socket = data_socket();
+
 	for (unsigned int l = 0; l < p->n_lcores; l++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			p->p2h[l][c][i] = ring_create(true, l, c, i, p->app.cfg.ring_size, socket);
 			p->h2p[l][c][i] = ring_create(false, l, c, i, p->app.cfg.ring_size, socket);
-			if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL)
+			if (p->p2h[l][c][i] == NULL || p->h2p[l][c][i] == NULL) {
+				shm_class_rings_free(p, c);
 				return -ENOMEM;
+			}
 		}
+	p->class_on[c] = true;
 	return 0;
 }
 
@@ -82,7 +100,7 @@ class_rings_create(struct primary *p, unsigned int c, int socket)
  * the tools label by; rings only for the classes the config runs.
  */
 static int
-classes_create(struct primary *p, int socket)
+classes_create(struct primary *p)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
 	int ret;
@@ -93,24 +111,20 @@ classes_create(struct primary *p, int socket)
 		snprintf(k->name, sizeof(k->name), "%s", cfg->classes[c].name);
 		k->types = cfg->classes[c].types;
 		k->instances = cfg->classes[c].proc.instances;
-		ret = class_rings_create(p, c, socket);
+		k->state = GS_CLASS_ACTIVE;
+		ret = shm_class_rings_create(p, c);
 		if (ret < 0)
 			return ret;
 	}
+	classify_build(&p->classify[0], p->ctl->classes);
 	return 0;
 }
 
 static void
 rings_free(struct primary *p)
 {
-	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
-		for (unsigned int c = 0; c < GS_MAX_CLASSES; c++)
-			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				rte_ring_free(p->p2h[l][c][i]);
-				rte_ring_free(p->h2p[l][c][i]);
-				p->p2h[l][c][i] = NULL;
-				p->h2p[l][c][i] = NULL;
-			}
+	for (unsigned int c = 0; c < GS_MAX_CLASSES; c++)
+		shm_class_rings_free(p, c);
 }
 
 static int
@@ -169,7 +183,7 @@ shm_create(struct primary *p)
 			GS_POOL_PKT, cfg->mbufs, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	ret = classes_create(p, socket);
+	ret = classes_create(p);
 	if (ret < 0)
 		return ret;
 	ret = gs_session_tbl_create(&p->sessions, cfg->max_sessions, socket);

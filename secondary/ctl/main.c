@@ -44,6 +44,11 @@ usage(FILE *f)
 		"  stop CLASS INSTANCE          ask a handler instance to leave without losing a\n"
 		"                               message: the primary stops dispatching to it, it\n"
 		"                               handles what its rings hold, then exits\n"
+		"  reload [--force]             re-read the config's [class.NAME] sections and\n"
+		"                               apply them to the running group (SIGHUP to the\n"
+		"                               primary does the same): new classes get rings,\n"
+		"                               removed ones drain and go; --force asks the\n"
+		"                               attached instances of a removed class to leave\n"
 		"  capture-reset                remove the packet capture of every port from\n"
 		"                               the primary: what a capture tool (dpdk-dumpcap)\n"
 		"                               killed while capturing left, so the next starts\n");
@@ -64,6 +69,16 @@ cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
 	if (pool != NULL)
 		printf("mbufs: %u in use, %u available, %u in the pool\n",
 			rte_mempool_in_use_count(pool), rte_mempool_avail_count(pool), pool->size);
+	printf("classes:");
+	GS_FOREACH_CLASS_ID(c, ctl->classes)
+	{
+		char types[128];
+
+		gs_type_set_format(&ctl->classes[c].types, types, sizeof(types));
+		printf(" %s (id %u, types %s%s)", ctl->classes[c].name, c, types,
+			ctl->classes[c].state == GS_CLASS_DRAINING ? ", leaving" : "");
+	}
+	printf("\n");
 	printf("%-8s %4s %-9s %8s %5s %8s %11s %12s %12s %12s\n", "class", "inst", "state", "pid",
 		"gen", "restarts", "heartbeat", "processed", "replied", "rejected");
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
@@ -221,6 +236,41 @@ cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
 }
 
 /*
+ * Ask the primary to re-read the config's classes and wait for its answer
+ * (it carries the request out on its next tick, once an earlier change has
+ * settled).
+ */
+static int
+cmd_reload(struct gs_ctl *ctl, int argc, char **argv)
+{
+	bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
+	uint64_t deadline = rte_get_timer_cycles() + ctl->tsc_hz * 10;
+	uint32_t req;
+
+	if (argc > 2 || (argc == 2 && !force)) {
+		usage(stderr);
+		return GS_EXIT_CONFIG;
+	}
+	req = ((__atomic_load_n(&ctl->reload_req, __ATOMIC_ACQUIRE) >> 1) + 1) << 1;
+	req |= force ? GS_RELOAD_FORCE : 0;
+	__atomic_store_n(&ctl->reload_req, req, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&ctl->reload_done, __ATOMIC_ACQUIRE) != req) {
+		if (rte_get_timer_cycles() > deadline) {
+			fprintf(stderr, "gs-ctl: reload: the primary did not answer within 10 s\n");
+			return GS_EXIT_FAILURE;
+		}
+		usleep(10000);
+	}
+	if (__atomic_load_n(&ctl->reload_status, __ATOMIC_ACQUIRE) != 0) {
+		fprintf(stderr, "gs-ctl: %.*s: refused, nothing changed\n", GS_RELOAD_MSG_LEN,
+			ctl->reload_msg);
+		return GS_EXIT_FAILURE;
+	}
+	printf("%.*s\n", GS_RELOAD_MSG_LEN, ctl->reload_msg);
+	return GS_EXIT_OK;
+}
+
+/*
  * The primary copies a port's RX and TX to a capture tool until the tool asks
  * it to stop; one killed while capturing never asks, its callbacks stay (and
  * a new capture of the port is refused as "already exists"). Ask for it.
@@ -263,6 +313,8 @@ main(int argc, char **argv)
 		ret = cmd_status(ctl, &tbl);
 	} else if (strcmp(app.args[0], "stop") == 0) {
 		ret = cmd_stop(ctl, app.n_args, app.args);
+	} else if (strcmp(app.args[0], "reload") == 0) {
+		ret = cmd_reload(ctl, app.n_args, app.args);
 	} else if (strcmp(app.args[0], "capture-reset") == 0) {
 		ret = cmd_capture_reset();
 	} else if (strcmp(app.args[0], "world") == 0) {

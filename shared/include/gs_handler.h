@@ -116,8 +116,8 @@ gs_slot_claim_check(uint32_t state, uint32_t gen, uint32_t req, uint32_t done, b
  *
  * @return 0, -ENOTCONN (no live primary), -ETIMEDOUT (primary never ready),
  *         -EPROTO (layout or version mismatch), -EBUSY (instance held by a
- *         live process), -ERANGE (instance beyond the layout), -ENOENT (the
- *         group runs no such class, or a ring is missing).
+ *         live process), -ERANGE (instance beyond the layout), -ESRCH (the
+ *         group runs no such class), -ENOENT (a ring is missing).
  */
 #define gs_handler_attach(h, app, wait_ms) gs_handler_attach_sdk(GS_SDK_VERSION, h, app, wait_ms)
 

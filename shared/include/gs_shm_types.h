@@ -273,12 +273,23 @@ struct gs_lcore_stats {
 /** A handler class the group runs, by id: a [class.NAME] row of the primary's config. */
 struct gs_class_info {
 	char name[GS_CLASS_NAME_LEN]; /* "": no class has this id */
-	struct gs_type_set types;     /* the message types dispatched to it */
+	struct gs_type_set types;     /* the message types dispatched to it (while active) */
 	uint32_t instances;	      /* instances started by default */
-	uint32_t reserved;
+	uint32_t state;		      /* enum gs_class_state */
 };
 
-/** The name of class @p c in @p table, or NULL when no class has that id. */
+/** What a class id is doing (gs_class_info.state). */
+enum gs_class_state {
+	GS_CLASS_FREE = 0, /* no class */
+	GS_CLASS_ACTIVE,   /* dispatched to; handlers attach */
+	GS_CLASS_DRAINING, /* removed by a reload: no more messages, its instances leave */
+};
+
+/* gs-ctl reload: a request (seq << 1 | force) and the primary's answer. */
+#define GS_RELOAD_FORCE	  1u
+#define GS_RELOAD_MSG_LEN 1024
+
+/** The name of class @p c in @p table (active or draining), or NULL when no class has that id. */
 static inline const char *
 gs_class_info_name(const struct gs_class_info *table, unsigned int c)
 {
@@ -294,12 +305,13 @@ gs_class_next(const struct gs_class_info *table, unsigned int c)
 	return c;
 }
 
-/** The id of class @p name in @p table, or GS_CLASS_NONE. */
+/** The id of active class @p name in @p table, or GS_CLASS_NONE. */
 static inline unsigned int
 gs_class_find(const struct gs_class_info *table, const char *name)
 {
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
-		if (table[c].name[0] != '\0' && strncmp(table[c].name, name, GS_CLASS_NAME_LEN) == 0)
+		if (table[c].state == GS_CLASS_ACTIVE &&
+			strncmp(table[c].name, name, GS_CLASS_NAME_LEN) == 0)
 			return c;
 	return GS_CLASS_NONE;
 }
@@ -346,9 +358,14 @@ struct gs_ctl {
 	/* random per start: the primary's CHALLENGE cookies, checked again by gs-session */
 	uint8_t cookie_key[GS_COOKIE_KEY_LEN];
 
-	/* the classes it runs, by id (written before ready; seq odd while rewritten) */
+	/* the classes it runs, by id (seq odd while a reload rewrites them) */
 	uint32_t classes_seq;
 	struct gs_class_info classes[GS_MAX_CLASSES];
+	/* gs-ctl reload: it writes reload_req, the primary answers in the rest */
+	uint32_t reload_req;	/* seq << 1 | GS_RELOAD_FORCE */
+	uint32_t reload_done;	/* the last request carried out or refused */
+	int32_t reload_status;	/* 0, or a negative errno: refused, nothing changed */
+	char reload_msg[GS_RELOAD_MSG_LEN]; /* what it did, or why it refused */
 
 	struct gs_handler_slot handlers[GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	struct gs_lcore_stats lcores[GS_MAX_PRIMARY_LCORES];

@@ -302,7 +302,7 @@ gs_handler_attach_sdk(
 		return ret;
 	cls = class_lookup(h->ctl, h->class_name);
 	if (cls == GS_CLASS_NONE)
-		return -ENOENT;
+		return -ESRCH;
 	h->cls = cls;
 	h->epoch = __atomic_load_n(&h->ctl->epoch, __ATOMIC_ACQUIRE);
 	h->n_lcores = h->ctl->n_lcores;
@@ -357,6 +357,10 @@ check_still_valid(struct gs_handler *h, unsigned int tick)
 	if (__atomic_load_n(&h->slot->state, __ATOMIC_ACQUIRE) != GS_SLOT_RUNNING) {
 		GS_LOG(WARNING, "the primary retired instance %u: exiting", h->instance);
 		return -EOWNERDEAD;
+	}
+	if (__atomic_load_n(&h->ctl->classes[h->cls].state, __ATOMIC_ACQUIRE) != GS_CLASS_ACTIVE) {
+		GS_LOG(NOTICE, "a reload removed class %s: draining, then exiting", h->class_name);
+		return -ECANCELED;
 	}
 	if (__atomic_load_n(&h->slot->stop_req, __ATOMIC_ACQUIRE) == h->generation) {
 		GS_LOG(NOTICE, "asked to stop (gs-ctl stop): draining, then exiting");

@@ -59,7 +59,8 @@ gs_handler_main_sdk(
 	ret = gs_handler_attach_sdk(sdk, &handler, &app, ATTACH_WAIT_MS);
 	if (ret < 0) {
 		gs_app_fini(&app);
-		return GS_EXIT_FAILURE;
+		/* a class the group does not run: a restart would not help */
+		return ret == -ESRCH ? GS_EXIT_CONFIG : GS_EXIT_FAILURE;
 	}
 	gs_handler_events_declare(&handler, prog->events, prog->n_events, ctx);
 	ret = prog->init(ctx, &handler, &app.cfg);

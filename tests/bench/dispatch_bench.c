@@ -40,6 +40,7 @@
 #include <rte_ring_peek_zc.h>
 
 #include "gs_auth.h"
+#include "gs_cfg.h"
 #include "gs_session_tbl.h"
 #include "gs_world.h"
 
@@ -255,10 +256,16 @@ run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rt
 	struct gs_replay *replay;
 	size_t before;
 
-	static struct gs_cfg cfg; /* the built-in classes' table */
+	static struct gs_class_info classes[GS_MAX_CLASSES]; /* the built-in classes */
+	static struct gs_cfg cfg;
 
 	gs_cfg_defaults(&cfg);
-	classify_build(&ct, &cfg);
+	for (unsigned int c = 1; c <= cfg.n_classes; c++) {
+		memcpy(classes[c].name, cfg.classes[c].name, GS_CLASS_NAME_LEN);
+		classes[c].types = cfg.classes[c].types;
+		classes[c].state = GS_CLASS_ACTIVE;
+	}
+	classify_build(&ct, classes);
 	memset(r, 0, sizeof(*r));
 	before = heap_used();
 	if (ids == NULL || gs_session_tbl_create(&t, n_sessions, (int)rte_socket_id()) < 0)

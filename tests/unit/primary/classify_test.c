@@ -24,6 +24,21 @@
 #define MOVE_ID	  2 /* the built-in classes' ids: the order of the default config */
 #define COMBAT_ID 3
 
+/* The class table a primary publishes for @p cfg (its classes, active, by id). */
+static void
+build_from_cfg(struct classify_table *t, const struct gs_cfg *cfg)
+{
+	struct gs_class_info table[GS_MAX_CLASSES];
+
+	memset(table, 0, sizeof(table));
+	for (unsigned int c = 1; c <= cfg->n_classes; c++) {
+		snprintf(table[c].name, sizeof(table[c].name), "%s", cfg->classes[c].name);
+		table[c].types = cfg->classes[c].types;
+		table[c].state = GS_CLASS_ACTIVE;
+	}
+	classify_build(t, table);
+}
+
 /* The table of the built-in classes (those of the default config). */
 static void
 classify_init(struct classify_table *t)
@@ -31,7 +46,7 @@ classify_init(struct classify_table *t)
 	struct gs_cfg cfg;
 
 	gs_cfg_defaults(&cfg);
-	classify_build(t, &cfg);
+	build_from_cfg(t, &cfg);
 }
 
 static void
@@ -100,7 +115,7 @@ test_a_configured_class_gets_its_types_and_nothing_else(void)
 	chat = ++cfg.n_classes;
 	snprintf(cfg.classes[chat].name, sizeof(cfg.classes[chat].name), "chat");
 	CU_ASSERT_EQUAL_FATAL(gs_type_set_parse("64-79, 90", &cfg.classes[chat].types), 0);
-	classify_build(&t, &cfg);
+	build_from_cfg(&t, &cfg);
 	for (unsigned int ty = 64; ty <= 79; ty++)
 		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), chat);
 	CU_ASSERT_EQUAL(classify_type(&t, 90), chat);
@@ -122,10 +137,27 @@ test_a_class_left_out_of_the_config_gets_nothing(void)
 	gs_cfg_defaults(&cfg);
 	memset(&cfg.classes[COMBAT_ID], 0, sizeof(cfg.classes[COMBAT_ID]));
 	cfg.n_classes = MOVE_ID;
-	classify_build(&t, &cfg);
+	build_from_cfg(&t, &cfg);
 	for (unsigned int ty = 32; ty <= 47; ty++)
 		CU_ASSERT_EQUAL(classify_type(&t, (uint8_t)ty), GS_CLASS_NONE);
 	CU_ASSERT_EQUAL(classify_type(&t, GS_MSG_MOVE), MOVE_ID);
+}
+
+static void
+test_a_draining_class_gets_nothing(void)
+{
+	struct gs_class_info table[GS_MAX_CLASSES];
+	struct classify_table t;
+
+	memset(table, 0, sizeof(table));
+	snprintf(table[4].name, sizeof(table[4].name), "chat");
+	gs_type_set_parse("64-79", &table[4].types);
+	table[4].state = GS_CLASS_DRAINING; /* removed by a reload, its instances leaving */
+	classify_build(&t, table);
+	CU_ASSERT_EQUAL(classify_type(&t, 64), GS_CLASS_NONE);
+	table[4].state = GS_CLASS_ACTIVE;
+	classify_build(&t, table);
+	CU_ASSERT_EQUAL(classify_type(&t, 64), 4);
 }
 
 /* --- instance choice --------------------------------------------------------------------- */
@@ -226,6 +258,7 @@ static CU_TestInfo table_tests[] = {
 		test_a_configured_class_gets_its_types_and_nothing_else },
 	{ "a class left out of the config gets nothing",
 		test_a_class_left_out_of_the_config_gets_nothing },
+	{ "a draining class gets nothing", test_a_draining_class_gets_nothing },
 	CU_TEST_INFO_NULL,
 };
 
