@@ -211,6 +211,17 @@ iface_name(const char *base, unsigned int i, char *out, size_t len)
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
+/* The name of the net_tap vdev of game port @p port. */
+static void
+tap_vdev_name(uint16_t port, char *out, size_t len)
+{
+	snprintf(out, len, "net_tap_gsx%u", port);
+}
+
+/*
+ * Create, configure and set up the exception interface of the i-th game
+ * port @p port; on failure nothing of it stays (no vdev, no kernel interface).
+ */
 static int
 tap_create(struct primary *p, unsigned int i, uint16_t port)
 {
@@ -236,7 +247,7 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 			cfg->exception_iface, e->iface);
 		return -EEXIST;
 	}
-	snprintf(vname, sizeof(vname), "net_tap_gsx%u", port);
+	tap_vdev_name(port, vname, sizeof(vname));
 	/* the port's MAC: frames to the port are the kernel interface's too */
 	memcpy(addr.addr_bytes, p->fcfg[port].mac, RTE_ETHER_ADDR_LEN);
 	rte_ether_format_addr(mac, sizeof(mac), &addr);
@@ -251,9 +262,8 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	ret = rte_eth_dev_get_port_by_name(vname, &e->tap);
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_get_port_by_name(%s): %s", vname, rte_strerror(-ret));
-		return ret;
+		goto out_uninit;
 	}
-	e->on = true; /* created: exception_stop() closes it */
 	/* one queue pair per lcore: the tap needs as many RX as TX queues, and the
 	 * kernel spreads what it sends over them, so every lcore reads its own */
 	ret = wake_port_configure(e->tap, nq, nq, &conf,
@@ -261,18 +271,21 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u queues) of %s: %s", e->tap, nq, e->iface,
 			rte_strerror(-ret));
-		return ret;
+		goto out_uninit;
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(e->tap, &rxd, &txd);
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_adjust_nb_rx_tx_desc(%u) of %s: %s", e->tap, e->iface,
+			rte_strerror(-ret));
+		goto out_close;
+	}
 	for (uint16_t q = 0; q < nq; q++) {
 		ret = rte_eth_rx_queue_setup(e->tap, q, rxd, (unsigned int)socket, NULL, p->pool);
 		if (ret == 0)
 			ret = rte_eth_tx_queue_setup(e->tap, q, txd, (unsigned int)socket, NULL);
 		if (ret < 0) {
 			GS_LOG(ERR, "queue %u of %s: %s", q, e->iface, rte_strerror(-ret));
-			return ret;
+			goto out_close;
 		}
 	}
 	exc_limit_init(&e->to_kernel, rte_get_timer_hz(), cfg->exception_pps, cfg->exception_burst,
@@ -283,32 +296,79 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 		"port %u: kernel exception interface %s (port %u, mac %s), at most %u frames/s each way, bursts of %u, %u%% of both kept for the host's ARP/ND/DHCP, TCP connections, DNS and NTP",
 		port, e->iface, e->tap, mac, cfg->exception_pps, cfg->exception_burst,
 		cfg->exception_host_pct);
+	e->on = true; /* exception_stop() closes it */
 	return 0;
+
+out_close:
+	rte_eth_dev_close(e->tap); /* the kernel interface goes with it */
+	p->rx_intr[e->tap] = false;
+out_uninit:
+	rte_vdev_uninit(vname);
+	return ret;
+}
+
+/* Undo tap_create() of game port @p port's interface (not started). */
+static void
+tap_destroy(struct primary *p, uint16_t port)
+{
+	struct exc_port *e = &p->exc.port[port];
+	char vname[RTE_DEV_NAME_MAX_LEN];
+
+	if (!e->on)
+		return;
+	rte_eth_dev_close(e->tap);
+	p->rx_intr[e->tap] = false;
+	e->on = false;
+	tap_vdev_name(port, vname, sizeof(vname));
+	rte_vdev_uninit(vname);
 }
 
 int
 exception_init(struct primary *p)
 {
+	unsigned int i;
 	int ret;
 
 	if (p->app.cfg.exception_iface[0] == '\0') {
 		GS_LOG(NOTICE, "kernel exception path off ([net] exception_iface is empty)");
 		return 0;
 	}
-	for (unsigned int i = 0; i < p->n_ports; i++) {
+	for (i = 0; i < p->n_ports; i++) {
 		ret = tap_create(p, i, p->ports[i]);
 		if (ret < 0)
-			return ret;
+			goto out_destroy;
 	}
 	return 0;
+
+out_destroy:
+	while (i-- > 0)
+		tap_destroy(p, p->ports[i]);
+	return ret;
+}
+
+/* Stop exception interface @p e if it was started. */
+static void
+tap_stop(struct exc_port *e)
+{
+	int ret;
+
+	if (!e->on || !e->started)
+		return;
+	ret = rte_eth_dev_stop(e->tap);
+	if (ret < 0)
+		GS_LOG(WARNING, "rte_eth_dev_stop(%u) of %s: %s", e->tap, e->iface,
+			rte_strerror(-ret));
+	e->started = false;
 }
 
 int
 exception_start(struct primary *p)
 {
-	for (unsigned int i = 0; i < p->n_ports; i++) {
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < p->n_ports; i++) {
 		struct exc_port *e = &p->exc.port[p->ports[i]];
-		int ret;
 
 		if (!e->on)
 			continue;
@@ -316,11 +376,16 @@ exception_start(struct primary *p)
 		if (ret < 0) {
 			GS_LOG(ERR, "rte_eth_dev_start(%u) of exception interface %s: %s", e->tap,
 				e->iface, rte_strerror(-ret));
-			return ret;
+			goto out_stop;
 		}
 		e->started = true;
 	}
 	return 0;
+
+out_stop:
+	while (i-- > 0)
+		tap_stop(&p->exc.port[p->ports[i]]);
+	return ret;
 }
 
 void
@@ -328,17 +393,10 @@ exception_stop(struct primary *p)
 {
 	for (unsigned int i = 0; i < p->n_ports; i++) {
 		struct exc_port *e = &p->exc.port[p->ports[i]];
-		int ret;
 
 		if (!e->on)
 			continue;
-		if (e->started) {
-			ret = rte_eth_dev_stop(e->tap);
-			if (ret < 0)
-				GS_LOG(WARNING, "rte_eth_dev_stop(%u) of %s: %s", e->tap, e->iface,
-					rte_strerror(-ret));
-			e->started = false;
-		}
+		tap_stop(e);
 		rte_eth_dev_close(e->tap); /* the kernel interface goes with it */
 		e->on = false;
 	}

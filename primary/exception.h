@@ -144,11 +144,15 @@ bool exc_wanted(const uint8_t *frame, uint32_t len, const struct frame_cfg *fc,
  * with the port's MAC, one queue pair per primary lcore. After the game
  * ports are configured.
  *
- * @return 0, or a negative errno (logged, naming the option).
+ * @return 0, or a negative errno (logged, naming the option); the
+ *         interfaces created before the failure are removed again.
  */
 int exception_init(struct primary *p);
 
-/** Start the exception interfaces. @return 0, or a negative errno (logged). */
+/**
+ * Start the exception interfaces. @return 0, or a negative errno (logged;
+ * those it had started are stopped again).
+ */
 int exception_start(struct primary *p);
 
 /** Stop and close the exception interfaces (after the handlers left). */

@@ -35,6 +35,18 @@ warn_numa(uint16_t port, int socket)
 	}
 }
 
+/* Undo port_init() of @p port: close it (its queues and configuration go with it). */
+static void
+port_close(struct primary *p, uint16_t port)
+{
+	int ret = rte_eth_dev_close(port);
+
+	if (ret < 0)
+		GS_LOG(WARNING, "rte_eth_dev_close(%u): %s", port, rte_strerror(-ret));
+	p->rx_intr[port] = false;
+}
+
+/* Configure @p port and its queues; on failure nothing of it stays configured. */
 static int
 port_init(struct primary *p, uint16_t port)
 {
@@ -81,14 +93,17 @@ port_init(struct primary *p, uint16_t port)
 		return ret;
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_dev_adjust_nb_rx_tx_desc(%u, %u, %u): %s", port, rxd, txd,
+			rte_strerror(-ret));
+		goto out_close;
+	}
 	for (uint16_t q = 0; q < nrxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, p->pool);
 		if (ret < 0) {
 			GS_LOG(ERR, "rte_eth_rx_queue_setup(%u, %u): %s", port, q,
 				rte_strerror(-ret));
-			return ret;
+			goto out_close;
 		}
 	}
 	for (uint16_t q = 0; q < ntxq; q++) {
@@ -96,12 +111,14 @@ port_init(struct primary *p, uint16_t port)
 		if (ret < 0) {
 			GS_LOG(ERR, "rte_eth_tx_queue_setup(%u, %u): %s", port, q,
 				rte_strerror(-ret));
-			return ret;
+			goto out_close;
 		}
 	}
 	ret = rte_eth_macaddr_get(port, &mac);
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		GS_LOG(ERR, "rte_eth_macaddr_get(%u): %s", port, rte_strerror(-ret));
+		goto out_close;
+	}
 	rxts_port_setup(&p->rxts, port, info.driver_name, conf.rxmode.offloads);
 
 	p->n_rxq[port] = nrxq;
@@ -119,6 +136,10 @@ port_init(struct primary *p, uint16_t port)
 		(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0 ? "nic" : "software",
 		RTE_ETHER_ADDR_BYTES(&mac));
 	return 0;
+
+out_close:
+	port_close(p, port);
+	return ret;
 }
 
 int
@@ -131,7 +152,7 @@ port_init_all(struct primary *p)
 	RTE_ETH_FOREACH_DEV(port) {
 		ret = port_init(p, port);
 		if (ret < 0)
-			return ret;
+			goto out_close_ports;
 		p->ports[p->n_ports++] = port;
 	}
 	if (p->n_ports == 0) {
@@ -139,7 +160,15 @@ port_init_all(struct primary *p)
 		return -ENODEV;
 	}
 	/* after the game ports were listed: the exception interfaces are ports too */
-	return exception_init(p);
+	ret = exception_init(p);
+	if (ret < 0)
+		goto out_close_ports;
+	return 0;
+
+out_close_ports:
+	while (p->n_ports > 0)
+		port_close(p, p->ports[--p->n_ports]);
+	return ret;
 }
 
 /* "<what>: <strerror>[: <driver's message>]" of a failed rte_flow call. */
@@ -246,17 +275,35 @@ flow_remove(struct primary *p, uint16_t port)
 	p->flow_game[port] = NULL;
 }
 
+/* Undo the start of @p port (its steering rules, then the port); a port not started is left. */
+static void
+port_stop(struct primary *p, uint16_t port)
+{
+	int ret;
+
+	flow_remove(p, port);
+	if (!p->started[port])
+		return;
+	ret = rte_eth_dev_stop(port);
+	if (ret < 0)
+		GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port, rte_strerror(-ret));
+	p->started[port] = false;
+}
+
 int
 port_start_all(struct primary *p)
 {
-	for (unsigned int i = 0; i < p->n_ports; i++) {
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < p->n_ports; i++) {
 		uint16_t port = p->ports[i];
 		struct rte_eth_link link;
-		int ret = rte_eth_dev_start(port);
 
+		ret = rte_eth_dev_start(port);
 		if (ret < 0) {
 			GS_LOG(ERR, "rte_eth_dev_start(%u): %s", port, rte_strerror(-ret));
-			return ret;
+			goto out_stop_ports;
 		}
 		p->started[port] = true;
 		__atomic_fetch_add(&p->ctl->ports_started, 1, __ATOMIC_RELEASE);
@@ -265,25 +312,23 @@ port_start_all(struct primary *p)
 				link.link_status ? "up" : "down", link.link_speed);
 		flow_apply(p, port);
 	}
-	return exception_start(p);
+	ret = exception_start(p);
+	if (ret < 0)
+		goto out_stop_ports;
+	return 0;
+
+out_stop_ports:
+	while (i-- > 0)
+		port_stop(p, p->ports[i]);
+	return ret;
 }
 
 void
 port_stop_all(struct primary *p)
 {
 	for (unsigned int i = 0; i < p->n_ports; i++) {
-		uint16_t port = p->ports[i];
-		int ret;
-
-		flow_remove(p, port);
-		if (p->started[port]) {
-			ret = rte_eth_dev_stop(port);
-			if (ret < 0)
-				GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port,
-					rte_strerror(-ret));
-			p->started[port] = false;
-		}
-		rte_eth_dev_close(port);
+		port_stop(p, p->ports[i]);
+		rte_eth_dev_close(p->ports[i]);
 	}
 	exception_stop(p);
 }

@@ -98,7 +98,19 @@ struct primary {
 };
 
 /* port.c */
+/*
+ * Configure every ethdev port ([primary] lcore_count queues, RSS, RX
+ * interrupts for idle = wake) and their kernel exception interfaces.
+ * @return 0, -ENODEV (no port), or the failing call's negative errno
+ * (logged); on failure every port it configured is closed again and
+ * p->n_ports is 0.
+ */
 int port_init_all(struct primary *p);
+/*
+ * Start the ports, their rte_flow steering and exception interfaces.
+ * @return 0, or the failing call's negative errno (logged); on failure what
+ * it started is stopped again (the ports stay configured: port_stop_all()).
+ */
 int port_start_all(struct primary *p);
 void port_stop_all(struct primary *p);
 

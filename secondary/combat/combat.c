@@ -14,6 +14,26 @@
 GS_LOG_REGISTER(gs_combat_logtype, gs.combat);
 #define GS_LOGTYPE gs_combat_logtype
 
+/*
+ * gs-combat's own counts, exported by gs-stats (gsnet_handler_events_total);
+ * the refusals (no target, bad skill, not the owner) are reject reasons.
+ */
+#define ATTACK_EVENT(name, res)                                 \
+	{                                                       \
+		name, offsetof(struct combat_ctx, results[res]) \
+	}
+const struct gs_handler_event combat_events[] = {
+	ATTACK_EVENT("hits", GS_ATTACK_HIT),
+	ATTACK_EVENT("kills", GS_ATTACK_KILLED),
+	ATTACK_EVENT("out_of_range", GS_ATTACK_OUT_OF_RANGE),
+	ATTACK_EVENT("cooldown", GS_ATTACK_COOLDOWN),
+	ATTACK_EVENT("attacker_dead", GS_ATTACK_ATTACKER_DEAD),
+	ATTACK_EVENT("target_dead", GS_ATTACK_TARGET_DEAD),
+	ATTACK_EVENT("busy", GS_ATTACK_BUSY),
+	{ "damaged_sent", offsetof(struct combat_ctx, damaged_sent) },
+};
+const unsigned int combat_n_events = RTE_DIM(combat_events);
+
 int
 combat_init(struct combat_ctx *ctx, struct gs_handler *h)
 {

@@ -27,6 +27,13 @@ struct combat_ctx {
 };
 
 /**
+ * gs-combat's own counts (gs_handler_prog.events), each a uint64_t of
+ * struct combat_ctx: gs-stats exports them as gsnet_handler_events_total{event}.
+ */
+extern const struct gs_handler_event combat_events[];
+extern const unsigned int combat_n_events;
+
+/**
  * Set up against an attached handler: the session table, the world, and the
  * locks a killed predecessor may have left held.
  *

@@ -34,33 +34,14 @@ report(void *arg, int why)
 		ctx->damaged_sent);
 }
 
-/*
- * gs-combat's own counts, exported by gs-stats (gsnet_handler_events_total);
- * the refusals (no target, bad skill, not the owner) are reject reasons.
- */
-#define ATTACK_EVENT(name, res)                                 \
-	{                                                       \
-		name, offsetof(struct combat_ctx, results[res]) \
-	}
-static const struct gs_handler_event events[] = {
-	ATTACK_EVENT("hits", GS_ATTACK_HIT),
-	ATTACK_EVENT("kills", GS_ATTACK_KILLED),
-	ATTACK_EVENT("out_of_range", GS_ATTACK_OUT_OF_RANGE),
-	ATTACK_EVENT("cooldown", GS_ATTACK_COOLDOWN),
-	ATTACK_EVENT("attacker_dead", GS_ATTACK_ATTACKER_DEAD),
-	ATTACK_EVENT("target_dead", GS_ATTACK_TARGET_DEAD),
-	ATTACK_EVENT("busy", GS_ATTACK_BUSY),
-	{ "damaged_sent", offsetof(struct combat_ctx, damaged_sent) },
-};
-
 int
 main(int argc, char **argv)
 {
-	static const struct gs_handler_prog prog = {
+	const struct gs_handler_prog prog = {
 		.name = "gs-combat",
 		.class_name = "combat",
-		.events = events,
-		.n_events = RTE_DIM(events),
+		.events = combat_events,
+		.n_events = combat_n_events,
 		.init = init,
 		.report = report,
 		.ops = { .burst = combat_burst },

@@ -31,29 +31,14 @@ report(void *arg, int why)
 		ctx->results[GS_MOVE_BUSY], ctx->not_owner);
 }
 
-/* gs-move's own counts, exported by gs-stats (gsnet_handler_events_total) */
-#define MOVE_EVENT(name, res)                                 \
-	{                                                     \
-		name, offsetof(struct move_ctx, results[res]) \
-	}
-static const struct gs_handler_event events[] = {
-	MOVE_EVENT("accepted", GS_MOVE_ACCEPTED),
-	MOVE_EVENT("stale", GS_MOVE_STALE),
-	MOVE_EVENT("out_of_bounds", GS_MOVE_OUT_OF_BOUNDS),
-	MOVE_EVENT("too_fast", GS_MOVE_TOO_FAST),
-	MOVE_EVENT("dead", GS_MOVE_DEAD),
-	MOVE_EVENT("busy", GS_MOVE_BUSY),
-	{ "not_owner", offsetof(struct move_ctx, not_owner) },
-};
-
 int
 main(int argc, char **argv)
 {
-	static const struct gs_handler_prog prog = {
+	const struct gs_handler_prog prog = {
 		.name = "gs-move",
 		.class_name = "move",
-		.events = events,
-		.n_events = RTE_DIM(events),
+		.events = move_events,
+		.n_events = move_n_events,
 		.init = init,
 		.report = report,
 		.ops = { .burst = move_burst },

@@ -14,6 +14,22 @@
 GS_LOG_REGISTER(gs_move_logtype, gs.move);
 #define GS_LOGTYPE gs_move_logtype
 
+/* gs-move's own counts, exported by gs-stats (gsnet_handler_events_total) */
+#define MOVE_EVENT(name, res)                                 \
+	{                                                     \
+		name, offsetof(struct move_ctx, results[res]) \
+	}
+const struct gs_handler_event move_events[] = {
+	MOVE_EVENT("accepted", GS_MOVE_ACCEPTED),
+	MOVE_EVENT("stale", GS_MOVE_STALE),
+	MOVE_EVENT("out_of_bounds", GS_MOVE_OUT_OF_BOUNDS),
+	MOVE_EVENT("too_fast", GS_MOVE_TOO_FAST),
+	MOVE_EVENT("dead", GS_MOVE_DEAD),
+	MOVE_EVENT("busy", GS_MOVE_BUSY),
+	{ "not_owner", offsetof(struct move_ctx, not_owner) },
+};
+const unsigned int move_n_events = RTE_DIM(move_events);
+
 int
 move_init(struct move_ctx *ctx, struct gs_handler *h)
 {

@@ -28,6 +28,13 @@ struct move_ctx {
 };
 
 /**
+ * gs-move's own counts (gs_handler_prog.events), each a uint64_t of struct
+ * move_ctx: gs-stats exports them as gsnet_handler_events_total{event}.
+ */
+extern const struct gs_handler_event move_events[];
+extern const unsigned int move_n_events;
+
+/**
  * Set up against an attached handler: the session table, the world, and the
  * locks a killed predecessor may have left held.
  *

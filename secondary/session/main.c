@@ -29,28 +29,14 @@ report(void *arg, int why)
 		ctx->stats.expired, ctx->stats.tokens_forgotten);
 }
 
-/* gs-session's own counts, exported by gs-stats (gsnet_handler_events_total) */
-#define SESSION_EVENT(field)                                      \
-	{                                                         \
-#field, offsetof(struct session_ctx, stats.field) \
-	}
-static const struct gs_handler_event events[] = {
-	SESSION_EVENT(connects),
-	SESSION_EVENT(reconnects),
-	SESSION_EVENT(heartbeats),
-	SESSION_EVENT(disconnects),
-	SESSION_EVENT(expired),
-	SESSION_EVENT(tokens_forgotten),
-};
-
 int
 main(int argc, char **argv)
 {
-	static const struct gs_handler_prog prog = {
+	const struct gs_handler_prog prog = {
 		.name = "gs-session",
 		.class_name = "session",
-		.events = events,
-		.n_events = RTE_DIM(events),
+		.events = session_events,
+		.n_events = session_n_events,
 		.single_instance = true, /* one writer for the session table */
 		.init = init,
 		.report = report,

@@ -26,6 +26,21 @@ GS_LOG_REGISTER(gs_session_logtype, gs.session);
 /* The sweep visits the whole table about once per second (100 ticks). */
 #define SWEEP_TICKS 100
 
+/* gs-session's own counts, exported by gs-stats (gsnet_handler_events_total) */
+#define SESSION_EVENT(field)                                      \
+	{                                                         \
+#field, offsetof(struct session_ctx, stats.field) \
+	}
+const struct gs_handler_event session_events[] = {
+	SESSION_EVENT(connects),
+	SESSION_EVENT(reconnects),
+	SESSION_EVENT(heartbeats),
+	SESSION_EVENT(disconnects),
+	SESSION_EVENT(expired),
+	SESSION_EVENT(tokens_forgotten),
+};
+const unsigned int session_n_events = RTE_DIM(session_events);
+
 static int
 auth_init(struct session_ctx *ctx, const struct gs_cfg *cfg)
 {

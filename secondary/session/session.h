@@ -52,6 +52,13 @@ struct session_ctx {
 };
 
 /**
+ * gs-session's own counts (gs_handler_prog.events), each a uint64_t of
+ * struct session_ctx: gs-stats exports them as gsnet_handler_events_total{event}.
+ */
+extern const struct gs_handler_event session_events[];
+extern const unsigned int session_n_events;
+
+/**
  * Set up against an attached handler: attach the session table and the
  * world, and repair what a killed predecessor may have left half-written.
  *

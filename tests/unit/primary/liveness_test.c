@@ -210,6 +210,85 @@ test_retire_steps_of_running_stopping_and_free_slots(void)
 	CU_ASSERT_FALSE(step.mark_dead);
 }
 
+/*
+ * A clean leave keeps the leaver's pid in the slot (gs-ctl status shows the
+ * last holder), and the leaver may still be exiting when its successor
+ * starts: a FREE slot is never held, whoever its pid names. A slot that is
+ * still draining (STOPPING) is.
+ */
+static void
+test_a_slot_left_cleanly_is_claimable_while_its_last_holder_exits(void)
+{
+	const uint32_t acked = GS_RETIRE(G, false);
+
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, G, acked, acked, true), GS_CLAIM_OK);
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_STOPPING, G, acked, acked, true), GS_CLAIM_BUSY);
+	/* a claimer the primary gave up on (ATTACHING too long) may still run: DEAD is free */
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G, true), GS_RETIRE(G, true), true),
+		GS_CLAIM_OK);
+}
+
+/*
+ * The requests done must be this generation's. A handler that freed its
+ * slot without the primary's acknowledgement (it gave up waiting, or the
+ * primary was stopping) leaves retired_req == retire_req of its
+ * predecessor: the slot is not claimable until the primary has reset this
+ * generation's rings (the monitor posts that reset for a FREE slot).
+ */
+static void
+test_a_retire_of_an_older_generation_does_not_release_the_slot(void)
+{
+	const uint32_t old = GS_RETIRE(G - 1, false);
+	struct retire_step step;
+
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, G, old, old, false), GS_CLAIM_WAIT);
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_DEAD, G, GS_RETIRE(G - 1, true),
+				GS_RETIRE(G - 1, true), false),
+		GS_CLAIM_WAIT);
+	step = retire_step_of(GS_SLOT_FREE, G, old, false, false);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	CU_ASSERT_EQUAL(gs_slot_claim_check(GS_SLOT_FREE, G, step.want, old, false), GS_CLAIM_WAIT);
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_FREE, G, step.want, step.want, false), GS_CLAIM_OK);
+}
+
+/*
+ * Killed after it said STOPPING but before the primary acknowledged: the
+ * clean retire request may be posted or not; either way the reset outranks
+ * it, and the claim waits for the reset.
+ */
+static void
+test_a_handler_killed_before_its_leave_was_acknowledged_is_reset(void)
+{
+	const uint32_t clean = GS_RETIRE(G, false), before = GS_RETIRE(G - 1, false);
+	struct retire_step step = retire_step_of(GS_SLOT_STOPPING, G, before, false, false);
+
+	CU_ASSERT_TRUE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, GS_RETIRE(G, true));
+	CU_ASSERT_TRUE(step.want > clean); /* posted over a pending clean request too */
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_DEAD, G, step.want, clean, false), GS_CLAIM_WAIT);
+	CU_ASSERT_EQUAL(
+		gs_slot_claim_check(GS_SLOT_DEAD, G, step.want, step.want, false), GS_CLAIM_OK);
+}
+
+/* Once DEAD and reset, the monitor's later ticks post nothing more and mark nothing. */
+static void
+test_a_retired_dead_slot_asks_for_nothing_more(void)
+{
+	const uint32_t reset = GS_RETIRE(G, true);
+	struct retire_step step = retire_step_of(GS_SLOT_DEAD, G, reset, false, false);
+
+	CU_ASSERT_FALSE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, reset); /* not above retire_req: the monitor posts nothing */
+	/* not even when the dead pid is reused by a running process */
+	step = retire_step_of(GS_SLOT_DEAD, G, reset, true, false);
+	CU_ASSERT_FALSE(step.mark_dead);
+	CU_ASSERT_EQUAL(step.want, reset);
+}
+
 /* --- stopping: when the shared memory may go ------------------------------------------- */
 
 /* A live handler still attached is waited for, up to the bound, and then never freed under. */
@@ -317,6 +396,14 @@ static CU_TestInfo tests[] = {
 		test_a_claim_in_progress_is_not_judged_by_the_old_pid },
 	{ "retire steps of running, stopping and free slots",
 		test_retire_steps_of_running_stopping_and_free_slots },
+	{ "a slot left cleanly is claimable while its last holder exits",
+		test_a_slot_left_cleanly_is_claimable_while_its_last_holder_exits },
+	{ "a retire of an older generation does not release the slot",
+		test_a_retire_of_an_older_generation_does_not_release_the_slot },
+	{ "a handler killed before its leave was acknowledged is reset",
+		test_a_handler_killed_before_its_leave_was_acknowledged_is_reset },
+	{ "a retired dead slot asks for nothing more",
+		test_a_retired_dead_slot_asks_for_nothing_more },
 	CU_TEST_INFO_NULL,
 };
 
