@@ -20,7 +20,11 @@ struct say {
 	char *buf;
 	size_t len;
 	size_t off;
+	unsigned int items; /* changes said so far: "; " between them */
 };
+
+/* One change of a reload, after the others. */
+#define say_item(s, fmt, ...) say(s, "%s" fmt, (s)->items++ ? "; " : "", ##__VA_ARGS__)
 
 static void __rte_format_printf(2, 3) say(struct say *s, const char *fmt, ...)
 {
@@ -215,9 +219,9 @@ reload_run(struct primary *p, bool force, struct say *s)
 
 		gs_type_set_format(&n->types, types, sizeof(types));
 		if (add & (1u << id_of[k]))
-			say(s, "; added %s (id %u, types %s)", n->name, id_of[k], types);
+			say_item(s, "added %s (id %u, types %s)", n->name, id_of[k], types);
 		else if (memcmp(&t->types, &n->types, sizeof(n->types)) != 0)
-			say(s, "; %s now takes types %s", n->name, types);
+			say_item(s, "%s now takes types %s", n->name, types);
 		snprintf(t->name, sizeof(t->name), "%s", n->name);
 		t->types = n->types;
 		t->instances = n->proc.instances;
@@ -227,7 +231,7 @@ reload_run(struct primary *p, bool force, struct say *s)
 		if ((remove & (1u << c)) == 0)
 			continue;
 		ctl->classes[c].state = GS_CLASS_DRAINING;
-		say(s, "; removed %s", ctl->classes[c].name);
+		say_item(s, "removed %s", ctl->classes[c].name);
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			struct gs_handler_slot *slot = &ctl->handlers[c][i];
 
@@ -241,8 +245,8 @@ reload_run(struct primary *p, bool force, struct say *s)
 	classes_end(ctl);
 	swap_table(p);
 	p->reload.draining |= remove;
-	if (add == 0 && remove == 0)
-		say(s, "; the same classes");
+	if (s->items == 0)
+		say(s, "no change to the classes");
 	return 0;
 }
 
@@ -316,9 +320,7 @@ reload_tick(struct primary *p)
 	} else {
 		GS_LOG(ERR, "%s: refused, nothing changed", msg);
 	}
-	if (r->hup) {
-		r->hup = false;
-	}
+	r->hup = false;
 	if (req != r->req_seen) {
 		snprintf(ctl->reload_msg, sizeof(ctl->reload_msg), "%s", msg);
 		__atomic_store_n(&ctl->reload_status, ret, __ATOMIC_RELEASE);

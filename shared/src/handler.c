@@ -334,9 +334,9 @@ gs_handler_attach_sdk(
 		return -EOWNERDEAD;
 	}
 	GS_LOG(NOTICE,
-		"%s handler attached: class id %u, instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s",
-		h->class_name, cls, h->instance, h->generation, getpid(), rte_lcore_id(),
-		h->n_lcores, gs_idle_name(p->idle));
+		"gs-%s attached: instance %u, generation %u, pid %d, lcore %u, %u primary lcores, idle %s, class id %u",
+		h->class_name, h->instance, h->generation, getpid(), rte_lcore_id(), h->n_lcores,
+		gs_idle_name(p->idle), cls);
 	return 0;
 }
 
