@@ -149,6 +149,8 @@ cmd_run() {
     local bin=$1 r
     shift
     r=$(role "$bin")
+    command -v "$bin" >/dev/null ||
+        die 2 "'$bin' is not a gsnet binary here: no such program (a handler gs-CLASS is installed beside gs-primary)"
     if [ "$r" = primary ]; then
         write_pod_env
     elif [ "$r" != ctl ]; then

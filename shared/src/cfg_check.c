@@ -210,19 +210,25 @@ validate_used_tokens(struct load_ctx *lc, const struct gs_cfg *cfg)
 		cfg->max_token_lifetime_s);
 }
 
-/* The section of process @p k: [primary], [stats], [ctl], then each [class.NAME]. */
+/* The section of process @p k: [primary], each [class.NAME], [stats], [ctl]; NULL past them. */
 static const struct gs_cfg_proc *
 proc_k(const struct gs_cfg *cfg, unsigned int k, char *section, size_t len)
 {
-	if (k < GS_ROLE_HANDLER) {
-		snprintf(section, len, "%s", gs_role_name((enum gs_role)k));
-		return &cfg->proc[k];
+	static const enum gs_role tail[] = { GS_ROLE_STATS, GS_ROLE_CTL };
+
+	if (k == 0) {
+		snprintf(section, len, "%s", gs_role_name(GS_ROLE_PRIMARY));
+		return &cfg->proc[GS_ROLE_PRIMARY];
 	}
-	k -= GS_ROLE_HANDLER - 1;
-	if (k > cfg->n_classes)
+	if (k <= cfg->n_classes) {
+		snprintf(section, len, "class.%s", cfg->classes[k].name);
+		return &cfg->classes[k].proc;
+	}
+	k -= cfg->n_classes + 1;
+	if (k >= sizeof(tail) / sizeof(tail[0]))
 		return NULL;
-	snprintf(section, len, "class.%s", cfg->classes[k].name);
-	return &cfg->classes[k].proc;
+	snprintf(section, len, "%s", gs_role_name(tail[k]));
+	return &cfg->proc[tail[k]];
 }
 
 /* Every process's lcore ids: within DPDK's range, its own, one per instance. */

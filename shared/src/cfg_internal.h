@@ -28,6 +28,12 @@ bool cfg_key_given(const struct load_ctx *lc, const char *section, const char *k
 int __rte_format_printf(5, 6) cfg_bad(struct load_ctx *lc, const char *section, const char *key,
 	const char *value, const char *fmt, ...);
 
+/* Row @p k as class @p name's defaults: its built-in row, if it has one (cfg_defaults.c). */
+void cfg_class_defaults(struct gs_cfg_class *k, const char *name);
+
+/* Whether @p name is a built-in class (session, move, combat). */
+bool cfg_class_is_builtin(const char *name);
+
 /* The cross-key checks, once every key is parsed (cfg_check.c). */
 int cfg_validate(struct load_ctx *lc, struct gs_cfg *cfg);
 

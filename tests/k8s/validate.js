@@ -339,8 +339,9 @@ function parseIni(text) {
 	return ini;
 }
 
-const BINARIES = ['primary', 'session', 'move', 'combat', 'stats'];
-// [role] lcore_first / lcore_count when the file says nothing (shared/src/cfg.c)
+// the config section of a role: [primary], [stats], [ctl]; a handler's is its class's
+const sectionOf = (role) => (['primary', 'stats', 'ctl'].includes(role) ? role : `class.${role}`);
+// [role] lcore_first / lcore_count when the file says nothing (shared/src/cfg_defaults.c)
 const LCORE_DEFAULTS = { primary: [1, 1], session: [10, 4], move: [20, 4], combat: [30, 4], stats: [60, 1], ctl: [62, 1] };
 const ENTRYPOINT = /(^|\/)gsnet-entrypoint$/;
 
@@ -431,7 +432,8 @@ check('each gsnet binary runs, no handler instance twice, -i within its lcore ra
 	for (const c of g.containers) {
 		const run = g.runs.get(c.name);
 		need(run, `container ${c.name} runs no gsnet binary (${[...(c.command || []), ...(c.args || [])].join(' ')})`);
-		need(BINARIES.includes(run.role), `container ${c.name}: gs-${run.role} is not a gsnet binary for this pod`);
+		need(['primary', 'stats'].includes(run.role) || g.classes.includes(run.role),
+			`container ${c.name}: gs-${run.role} is neither gs-primary, gs-stats nor the handler of a class of the config ([class.${run.role}] missing)`);
 		const inst = run.instance === null ? '0' : run.instance;
 		need(/^[0-9]+$/.test(inst), `container ${c.name}: -i ${inst} is not an instance number`);
 		const key = run.role === 'primary' || run.role === 'stats' ? run.role : `${run.role} -i ${inst}`;
@@ -439,12 +441,12 @@ check('each gsnet binary runs, no handler instance twice, -i within its lcore ra
 		seen.set(key, c.name);
 		if (run.role === 'session')
 			need(inst === '0', `container ${c.name}: gs-session has instance 0 only`);
-		if (['session', 'move', 'combat'].includes(run.role)) {
+		if (g.classes.includes(run.role)) {
 			const count = g.lcores(run.role)[1];
-			need(Number(inst) < count, `container ${c.name}: -i ${inst}, but [${run.role}] lcore_count = ${count} gives instances 0..${count - 1}`);
+			need(Number(inst) < count, `container ${c.name}: -i ${inst}, but [${sectionOf(run.role)}] lcore_count = ${count} gives instances 0..${count - 1}`);
 		}
 	}
-	for (const b of BINARIES)
+	for (const b of ['primary', 'stats', ...g.classes])
 		need([...seen.keys()].some((k) => k.split(' ')[0] === b), `no container runs gs-${b}`);
 });
 
@@ -530,13 +532,13 @@ check('hugepages: the pod requests its volume\'s page size, enough for [eal] mem
 check('polling processes ([ROLE] idle = poll) get whole, exclusive cores', (g) => {
 	for (const c of g.containers) {
 		const { role } = g.runs.get(c.name);
-		const sec = g.ini.get(role) || new Map();
+		const sec = g.ini.get(sectionOf(role)) || new Map();
 		if ((sec.get('idle') || 'backoff') !== 'poll')
 			continue;
 		const cpu = quantity(((c.resources || {}).limits || {}).cpu, `${c.name} cpu`);
 		const lcores = role === 'primary' ? g.lcores('primary')[1] : 1;
 		need(Number.isInteger(cpu) && cpu >= lcores,
-			`container ${c.name}: [${role}] idle = poll with a cpu limit of ${cpu}: the static CPU manager gives exclusive cores only for an integer limit, ${lcores} needed`);
+			`container ${c.name}: [${sectionOf(role)}] idle = poll with a cpu limit of ${cpu}: the static CPU manager gives exclusive cores only for an integer limit, ${lcores} needed`);
 	}
 });
 
@@ -591,7 +593,7 @@ check('terminationGracePeriodSeconds covers the primary\'s handler drain (2 s) a
 });
 
 check('probes: own lcore id each, outside every process\'s range, about their own container', (g) => {
-	const ranges = Object.keys(LCORE_DEFAULTS).map((r) => [r, ...g.lcores(r)]);
+	const ranges = ['primary', 'stats', 'ctl', ...g.classes].map((r) => [r, ...g.lcores(r)]);
 	const used = new Map();
 	for (const c of g.containers) {
 		const run = g.runs.get(c.name);
@@ -618,7 +620,7 @@ check('probes: own lcore id each, outside every process\'s range, about their ow
 				need(other === slot || !ids.has(n), `lcore id ${n} is used by two probes that may run at once (${other}, ${slot})`);
 			used.set(slot, (used.get(slot) || new Set()).add(n));
 			for (const [r, first, count] of ranges)
-				need(n < first || n >= first + count, `container ${c.name}: ${p}: lcore id ${n} is in [${r}]'s range ${first}-${first + count - 1}`);
+				need(n < first || n >= first + count, `container ${c.name}: ${p}: lcore id ${n} is in [${sectionOf(r)}]'s range ${first}-${first + count - 1}`);
 		}
 	}
 });
@@ -696,9 +698,13 @@ function group(objects) {
 	const prim = g.containers.find((c) => g.runs.get(c.name) && g.runs.get(c.name).role === 'primary');
 	need(prim.args && g.runs.get(prim.name).config, 'gs-primary has no -c FILE');
 	g.ini = parseIni(fileIn(g, prim, g.runs.get(prim.name).config).content || '');
+	// the config's classes ([class.NAME]; none: the built-in three), each run by gs-NAME
+	g.classes = [...g.ini.keys()].filter((k) => k.startsWith('class.')).map((k) => k.slice(6));
+	if (g.classes.length === 0)
+		g.classes = ['session', 'move', 'combat'];
 	g.lcores = (role) => {
-		const s = g.ini.get(role) || new Map();
-		const [f, n] = LCORE_DEFAULTS[role];
+		const s = g.ini.get(sectionOf(role)) || new Map();
+		const [f, n] = LCORE_DEFAULTS[role] || [0, 4]; /* a new class names its lcore_first */
 		return [Number(s.get('lcore_first') || f), Number(s.get('lcore_count') || n)];
 	};
 	return g;
@@ -791,7 +797,7 @@ function selfTest(dir) {
 			(o) => { const c = ctr(o, 'move'); c.volumeMounts = c.volumeMounts.map((m) => (m.mountPath === '/etc/gsnet' ? { ...m, name: 'session-etc' } : m)); }],
 		['two probes sharing an lcore id', /lcore id 72 is used by two probes/,
 			(o) => { ctr(o, 'combat').readinessProbe.exec.command[4] = '72'; }],
-		['a probe lcore id inside a process\'s lcore range', /lcore id 21 is in \[move\]'s range/,
+		['a probe lcore id inside a process\'s lcore range', /lcore id 21 is in \[class\.move\]'s range/,
 			(o) => { ctr(o, 'move').livenessProbe.exec.command[4] = '21'; }],
 		['a privileged container', /container stats is privileged/,
 			(o) => { const c = ctr(o, 'stats'); c.securityContext = { ...c.securityContext, privileged: true }; }],
