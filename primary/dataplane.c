@@ -189,7 +189,7 @@ send_challenge(struct lcore_ctx *lc, uint16_t port, const struct frame_info *fi,
 	frame_reply_hdr(&hdr);
 	dst.eth_port = port;
 	flen = frame_build_udp(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
-		&p->fcfg[port], &dst, lc->ip_id++, &hdr, payload);
+		&p->port[port].fcfg, &dst, lc->ip_id++, &hdr, payload);
 	if (flen == 0) {
 		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
 		rte_pktmbuf_free(mb);
@@ -341,7 +341,8 @@ hw_checksums(const struct rte_mbuf *m)
 static void
 handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	const struct frame_cfg *fc = &lc->p->fcfg[port];
+	struct port_state *ps = &lc->p->port[port];
+	const struct frame_cfg *fc = &ps->fcfg;
 	uint32_t ids[MAX_BURST];
 	uint16_t which[MAX_BURST], nl = 0;
 
@@ -370,7 +371,7 @@ handle_burst(struct lcore_ctx *lc, uint16_t port, struct rte_mbuf **pkts, uint16
 			lc->fi[k].drop = GS_DROP_RATE_SOURCE;
 			continue;
 		}
-		rxts_stamp(&lc->p->rxts, lc->idx, port, m, now, &lc->fi[k]);
+		rxts_stamp(&ps->rxts, lc->idx, port, m, now, &lc->fi[k]);
 		if (lc->kind[k] == FRAME_GAME && lc->fi[k].hdr.type != GS_MSG_CONNECT) {
 			uint32_t id = lc->fi[k].hdr.session_id;
 
@@ -466,14 +467,14 @@ send_reply(
 		if (p->auth)
 			key = gs_session_keys_of(&p->sessions, s)->s2c;
 	}
-	if (port >= RTE_MAX_ETHPORTS || !p->started[port] || r->peer.ip == 0 ||
+	if (port >= RTE_MAX_ETHPORTS || !p->port[port].started || r->peer.ip == 0 ||
 		r->hdr.payload_len > GS_WIRE_MAX_PAYLOAD) {
 		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
 		rte_pktmbuf_free(mb);
 		return;
 	}
 	len = frame_build_udp_tagged(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_tailroom(mb),
-		&p->fcfg[port], &r->peer, lc->ip_id++, &r->hdr, r->payload, key);
+		&p->port[port].fcfg, &r->peer, lc->ip_id++, &r->hdr, r->payload, key);
 	if (len == 0) {
 		count_drop(lc, GS_DROP_REPLY_INVALID, 1);
 		rte_pktmbuf_free(mb);
@@ -611,10 +612,10 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 	lc->ct = &p->classify[__atomic_load_n(&p->classify_cur, __ATOMIC_ACQUIRE)];
 	gs_stats_begin(&lc->st->seq);
 	for (unsigned int i = 0; i < p->n_ports; i++) {
-		uint16_t port = p->ports[i], n;
+		uint16_t port = p->port_ids[i], n;
 
 		work += from_kernel(lc, port, now);
-		if (lc->idx >= p->n_rxq[port])
+		if (lc->idx >= p->port[port].n_rxq)
 			continue;
 		n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, (uint16_t)burst);
 		if (n == 0)
@@ -627,7 +628,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 	work += drain_replies(lc);
 	retire_rings(lc);
 	for (unsigned int i = 0; i < p->n_ports; i++)
-		tx_flush(lc, p->ports[i]);
+		tx_flush(lc, p->port_ids[i]);
 	gs_stats_end(&lc->st->seq);
 	return work;
 }

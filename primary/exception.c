@@ -226,7 +226,7 @@ static int
 tap_create(struct primary *p, unsigned int i, uint16_t port)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
-	struct exc_port *e = &p->exc.port[port];
+	struct exc_port *e = &p->port[port].exc;
 	struct rte_eth_conf conf = { 0 };
 	uint16_t nq = (uint16_t)p->n_lcores, rxd = EXC_DESC, txd = EXC_DESC;
 	char vname[RTE_DEV_NAME_MAX_LEN], args[128], mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -249,7 +249,7 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	}
 	tap_vdev_name(port, vname, sizeof(vname));
 	/* the port's MAC: frames to the port are the kernel interface's too */
-	memcpy(addr.addr_bytes, p->fcfg[port].mac, RTE_ETHER_ADDR_LEN);
+	memcpy(addr.addr_bytes, p->port[port].fcfg.mac, RTE_ETHER_ADDR_LEN);
 	rte_ether_format_addr(mac, sizeof(mac), &addr);
 	snprintf(args, sizeof(args), "iface=%s,mac=%s", e->iface, mac);
 	ret = rte_vdev_init(vname, args);
@@ -267,7 +267,7 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 	/* one queue pair per lcore: the tap needs as many RX as TX queues, and the
 	 * kernel spreads what it sends over them, so every lcore reads its own */
 	ret = wake_port_configure(e->tap, nq, nq, &conf,
-		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &p->rx_intr[e->tap]);
+		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &e->rx_intr);
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u queues) of %s: %s", e->tap, nq, e->iface,
 			rte_strerror(-ret));
@@ -301,7 +301,7 @@ tap_create(struct primary *p, unsigned int i, uint16_t port)
 
 out_close:
 	rte_eth_dev_close(e->tap); /* the kernel interface goes with it */
-	p->rx_intr[e->tap] = false;
+	e->rx_intr = false;
 out_uninit:
 	rte_vdev_uninit(vname);
 	return ret;
@@ -311,13 +311,13 @@ out_uninit:
 static void
 tap_destroy(struct primary *p, uint16_t port)
 {
-	struct exc_port *e = &p->exc.port[port];
+	struct exc_port *e = &p->port[port].exc;
 	char vname[RTE_DEV_NAME_MAX_LEN];
 
 	if (!e->on)
 		return;
 	rte_eth_dev_close(e->tap);
-	p->rx_intr[e->tap] = false;
+	e->rx_intr = false;
 	e->on = false;
 	tap_vdev_name(port, vname, sizeof(vname));
 	rte_vdev_uninit(vname);
@@ -334,7 +334,7 @@ exception_init(struct primary *p)
 		return 0;
 	}
 	for (i = 0; i < p->n_ports; i++) {
-		ret = tap_create(p, i, p->ports[i]);
+		ret = tap_create(p, i, p->port_ids[i]);
 		if (ret < 0)
 			goto out_destroy;
 	}
@@ -342,7 +342,7 @@ exception_init(struct primary *p)
 
 out_destroy:
 	while (i-- > 0)
-		tap_destroy(p, p->ports[i]);
+		tap_destroy(p, p->port_ids[i]);
 	return ret;
 }
 
@@ -368,7 +368,7 @@ exception_start(struct primary *p)
 	int ret;
 
 	for (i = 0; i < p->n_ports; i++) {
-		struct exc_port *e = &p->exc.port[p->ports[i]];
+		struct exc_port *e = &p->port[p->port_ids[i]].exc;
 
 		if (!e->on)
 			continue;
@@ -384,7 +384,7 @@ exception_start(struct primary *p)
 
 out_stop:
 	while (i-- > 0)
-		tap_stop(&p->exc.port[p->ports[i]]);
+		tap_stop(&p->port[p->port_ids[i]].exc);
 	return ret;
 }
 
@@ -392,7 +392,7 @@ void
 exception_stop(struct primary *p)
 {
 	for (unsigned int i = 0; i < p->n_ports; i++) {
-		struct exc_port *e = &p->exc.port[p->ports[i]];
+		struct exc_port *e = &p->port[p->port_ids[i]].exc;
 
 		if (!e->on)
 			continue;
@@ -406,10 +406,11 @@ bool
 exception_to_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st, uint16_t port,
 	struct rte_mbuf *m, const struct frame_info *fi, uint64_t now)
 {
-	struct exc_port *e = &p->exc.port[port];
+	struct port_state *ps = &p->port[port];
+	struct exc_port *e = &ps->exc;
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	if (likely(!e->on) || !exc_wanted(frame, m->data_len, &p->fcfg[port], fi))
+	if (likely(!e->on) || !exc_wanted(frame, m->data_len, &ps->fcfg, fi))
 		return false;
 	if (!exc_limit_take(&e->to_kernel, exc_lane_of(frame, m->data_len, true), now)) {
 		gs_ctr_add(&st->drops[GS_DROP_EXCEPTION_RATE], 1);
@@ -436,7 +437,7 @@ uint16_t
 exception_from_kernel(struct primary *p, unsigned int lcore, struct gs_lcore_stats *st,
 	uint16_t port, struct rte_mbuf **out, uint16_t max, uint64_t now, unsigned int *seen)
 {
-	struct exc_port *e = &p->exc.port[port];
+	struct exc_port *e = &p->port[port].exc;
 	uint16_t n, k = 0;
 
 	*seen = 0;

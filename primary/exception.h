@@ -72,13 +72,10 @@ struct exc_port {
 	bool on;
 	uint16_t tap; /* its ethdev port (net_tap) */
 	bool started;
+	bool rx_intr; /* the tap's RX queue interrupts are on (idle = wake) */
 	char iface[GS_CFG_IFNAMSIZ];
 	struct exc_limit to_kernel;
 	struct exc_limit from_kernel;
-};
-
-struct exception {
-	struct exc_port port[RTE_MAX_ETHPORTS]; /* indexed by game port id */
 };
 
 /** Set @p b to pass @p pps frames a second with bursts of @p burst (timer at @p hz). */

@@ -39,7 +39,7 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 	uint32_t gen = __atomic_load_n(&slot->generation, __ATOMIC_ACQUIRE);
 	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
 	uint32_t req = slot->retire_req, done = slot->retired_req;
-	uint64_t *since = &p->attaching_since[c][i];
+	struct inst_state *is = &p->inst[c][i];
 	struct retire_step step;
 	bool stale = false, alive;
 
@@ -53,11 +53,11 @@ retire_tick(struct primary *p, unsigned int c, unsigned int i, uint64_t now)
 		done = req;
 	}
 	/* a claim in progress: judged only once it has lasted too long */
-	if (state != GS_SLOT_ATTACHING || p->attaching_gen[c][i] != gen) {
-		*since = state == GS_SLOT_ATTACHING ? now : 0;
-		p->attaching_gen[c][i] = gen;
+	if (state != GS_SLOT_ATTACHING || is->attaching_gen != gen) {
+		is->attaching_since = state == GS_SLOT_ATTACHING ? now : 0;
+		is->attaching_gen = gen;
 	} else {
-		stale = now - *since > rte_get_timer_hz() * RETIRE_ATTACHING_MS / 1000;
+		stale = now - is->attaching_since > rte_get_timer_hz() * RETIRE_ATTACHING_MS / 1000;
 	}
 	/* an instance that is up heartbeats, so it is no zombie: no /proc read for it */
 	alive = state == GS_SLOT_RUNNING && slot->up ? true : gs_pid_running(slot->pid);
@@ -112,11 +112,11 @@ monitor_tick(struct primary *p, uint64_t now)
 			up = liveness_up(live);
 			if (up)
 				mask |= 1u << i;
-			if ((live == LIVENESS_UP_STARVED) != p->starved[c][i]) {
-				p->starved[c][i] = live == LIVENESS_UP_STARVED;
+			if ((live == LIVENESS_UP_STARVED) != p->inst[c][i].starved) {
+				p->inst[c][i].starved = live == LIVENESS_UP_STARVED;
 				GS_LOG(NOTICE, "%s instance %u (pid %d) %s",
 					gs_class_label(p->ctl->classes, c), i, slot->pid,
-					p->starved[c][i] ?
+					p->inst[c][i].starved ?
 						"heartbeat stale but runnable: waiting for a CPU, kept up" :
 						"no longer waiting for a CPU");
 			}

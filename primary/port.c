@@ -43,7 +43,7 @@ port_close(struct primary *p, uint16_t port)
 
 	if (ret < 0)
 		GS_LOG(WARNING, "rte_eth_dev_close(%u): %s", port, rte_strerror(-ret));
-	p->rx_intr[port] = false;
+	p->port[port].rx_intr = false;
 }
 
 /* Configure @p port and its queues; on failure nothing of it stays configured. */
@@ -51,6 +51,7 @@ static int
 port_init(struct primary *p, uint16_t port)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
+	struct port_state *ps = &p->port[port];
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	struct rte_ether_addr mac;
@@ -86,7 +87,7 @@ port_init(struct primary *p, uint16_t port)
 				info.rx_offload_capa;
 
 	ret = wake_port_configure(port, nrxq, ntxq, &conf,
-		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &p->rx_intr[port]);
+		cfg->proc[GS_ROLE_PRIMARY].idle == GS_IDLE_WAKE, &ps->rx_intr);
 	if (ret < 0) {
 		GS_LOG(ERR, "rte_eth_dev_configure(%u, %u rxq, %u txq): %s", port, nrxq, ntxq,
 			rte_strerror(-ret));
@@ -119,15 +120,15 @@ port_init(struct primary *p, uint16_t port)
 		GS_LOG(ERR, "rte_eth_macaddr_get(%u): %s", port, rte_strerror(-ret));
 		goto out_close;
 	}
-	rxts_port_setup(&p->rxts, port, info.driver_name, conf.rxmode.offloads);
+	rxts_port_setup(&ps->rxts, port, info.driver_name, conf.rxmode.offloads);
 
-	p->n_rxq[port] = nrxq;
-	p->driver[port] = info.driver_name;
-	p->rss[port] = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
-	p->fcfg[port].ip = cfg->ip;
-	p->fcfg[port].udp_port = rte_cpu_to_be_16(cfg->udp_port);
-	p->fcfg[port].vlan = cfg->vlan;
-	memcpy(p->fcfg[port].mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	ps->n_rxq = nrxq;
+	ps->driver = info.driver_name;
+	ps->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
+	ps->fcfg.ip = cfg->ip;
+	ps->fcfg.udp_port = rte_cpu_to_be_16(cfg->udp_port);
+	ps->fcfg.vlan = cfg->vlan;
+	memcpy(ps->fcfg.mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	warn_numa(port, socket);
 	GS_LOG(NOTICE,
 		"port %u: %s, %u rx / %u tx queues, %u / %u descriptors, rss %s, rx checksums %s, mac " RTE_ETHER_ADDR_PRT_FMT,
@@ -153,7 +154,7 @@ port_init_all(struct primary *p)
 		ret = port_init(p, port);
 		if (ret < 0)
 			goto out_close_ports;
-		p->ports[p->n_ports++] = port;
+		p->port_ids[p->n_ports++] = port;
 	}
 	if (p->n_ports == 0) {
 		GS_LOG(ERR, "no port: configure [eal] vdev0 (e.g. net_tap0,iface=gs0) or pci0");
@@ -167,7 +168,7 @@ port_init_all(struct primary *p)
 
 out_close_ports:
 	while (p->n_ports > 0)
-		port_close(p, p->ports[--p->n_ports]);
+		port_close(p, p->port_ids[--p->n_ports]);
 	return ret;
 }
 
@@ -192,11 +193,12 @@ static void
 flow_apply(struct primary *p, uint16_t port)
 {
 	const struct gs_cfg *cfg = &p->app.cfg;
+	struct port_state *ps = &p->port[port];
 	const struct flow_params fp = {
 		.ip = cfg->ip,
 		.udp_port = cfg->udp_port,
 		.vlan = cfg->vlan,
-		.n_rxq = (uint16_t)p->n_rxq[port],
+		.n_rxq = (uint16_t)ps->n_rxq,
 	};
 	static struct flow_rules r; /* the main lcore's, at start only */
 	struct rte_flow_error fe = { 0 };
@@ -211,7 +213,7 @@ flow_apply(struct primary *p, uint16_t port)
 		snprintf(why, sizeof(why), "not needed with one RX queue");
 		goto software;
 	}
-	if (strcmp(p->driver[port], "net_tap") == 0) {
+	if (strcmp(ps->driver, "net_tap") == 0) {
 		/* tap emulates rte_flow with kernel TC rules (and RSS with BPF): it
 		 * validates these rules, but whether they steer was never seen
 		 * working, so they are not trusted with the game's traffic */
@@ -233,18 +235,16 @@ flow_apply(struct primary *p, uint16_t port)
 		flow_why(why, sizeof(why), "control rule not valid here", -ret, &fe);
 		goto software;
 	}
-	p->flow_game[port] =
-		rte_flow_create(port, &r.game.attr, r.game.pattern, r.game.actions, &fe);
-	if (p->flow_game[port] == NULL) {
+	ps->flow_game = rte_flow_create(port, &r.game.attr, r.game.pattern, r.game.actions, &fe);
+	if (ps->flow_game == NULL) {
 		flow_why(why, sizeof(why), "game rule not created", rte_errno, &fe);
 		goto software;
 	}
-	p->flow_ctrl[port] =
-		rte_flow_create(port, &r.ctrl.attr, r.ctrl.pattern, r.ctrl.actions, &fe);
-	if (p->flow_ctrl[port] == NULL) {
+	ps->flow_ctrl = rte_flow_create(port, &r.ctrl.attr, r.ctrl.pattern, r.ctrl.actions, &fe);
+	if (ps->flow_ctrl == NULL) {
 		flow_why(why, sizeof(why), "control rule not created", rte_errno, &fe);
-		rte_flow_destroy(port, p->flow_game[port], &fe);
-		p->flow_game[port] = NULL;
+		rte_flow_destroy(port, ps->flow_game, &fe);
+		ps->flow_game = NULL;
 		goto software;
 	}
 	if (fp.n_rxq == 2)
@@ -253,26 +253,27 @@ flow_apply(struct primary *p, uint16_t port)
 		snprintf(why, sizeof(why), "RX queues 1-%u (RSS over the 5-tuple)", fp.n_rxq - 1);
 	GS_LOG(NOTICE,
 		"port %u (%s): rte_flow steering: UDP to the game port %u%s -> %s, everything else -> RX queue 0",
-		port, p->driver[port], cfg->udp_port, cfg->vlan != 0 ? " on the VLAN" : "", why);
+		port, ps->driver, cfg->udp_port, cfg->vlan != 0 ? " on the VLAN" : "", why);
 	return;
 software:
-	GS_LOG(NOTICE, "port %u (%s): rte_flow %s; steering in software (RSS %s)", port,
-		p->driver[port], why, p->rss[port] ? "on" : "off");
+	GS_LOG(NOTICE, "port %u (%s): rte_flow %s; steering in software (RSS %s)", port, ps->driver,
+		why, ps->rss ? "on" : "off");
 }
 
 static void
 flow_remove(struct primary *p, uint16_t port)
 {
+	struct port_state *ps = &p->port[port];
 	struct rte_flow_error fe = { 0 };
 
-	if (p->flow_ctrl[port] != NULL && rte_flow_destroy(port, p->flow_ctrl[port], &fe) < 0)
+	if (ps->flow_ctrl != NULL && rte_flow_destroy(port, ps->flow_ctrl, &fe) < 0)
 		GS_LOG(WARNING, "rte_flow_destroy(%u, control rule): %s", port,
 			fe.message != NULL ? fe.message : "failed");
-	if (p->flow_game[port] != NULL && rte_flow_destroy(port, p->flow_game[port], &fe) < 0)
+	if (ps->flow_game != NULL && rte_flow_destroy(port, ps->flow_game, &fe) < 0)
 		GS_LOG(WARNING, "rte_flow_destroy(%u, game rule): %s", port,
 			fe.message != NULL ? fe.message : "failed");
-	p->flow_ctrl[port] = NULL;
-	p->flow_game[port] = NULL;
+	ps->flow_ctrl = NULL;
+	ps->flow_game = NULL;
 }
 
 /* Undo the start of @p port (its steering rules, then the port); a port not started is left. */
@@ -282,12 +283,12 @@ port_stop(struct primary *p, uint16_t port)
 	int ret;
 
 	flow_remove(p, port);
-	if (!p->started[port])
+	if (!p->port[port].started)
 		return;
 	ret = rte_eth_dev_stop(port);
 	if (ret < 0)
 		GS_LOG(WARNING, "rte_eth_dev_stop(%u): %s", port, rte_strerror(-ret));
-	p->started[port] = false;
+	p->port[port].started = false;
 }
 
 int
@@ -297,7 +298,7 @@ port_start_all(struct primary *p)
 	int ret;
 
 	for (i = 0; i < p->n_ports; i++) {
-		uint16_t port = p->ports[i];
+		uint16_t port = p->port_ids[i];
 		struct rte_eth_link link;
 
 		ret = rte_eth_dev_start(port);
@@ -305,7 +306,7 @@ port_start_all(struct primary *p)
 			GS_LOG(ERR, "rte_eth_dev_start(%u): %s", port, rte_strerror(-ret));
 			goto out_stop_ports;
 		}
-		p->started[port] = true;
+		p->port[port].started = true;
 		__atomic_fetch_add(&p->ctl->ports_started, 1, __ATOMIC_RELEASE);
 		if (rte_eth_link_get_nowait(port, &link) == 0)
 			GS_LOG(NOTICE, "port %u started: link %s, %u Mbps", port,
@@ -319,7 +320,7 @@ port_start_all(struct primary *p)
 
 out_stop_ports:
 	while (i-- > 0)
-		port_stop(p, p->ports[i]);
+		port_stop(p, p->port_ids[i]);
 	return ret;
 }
 
@@ -327,8 +328,8 @@ void
 port_stop_all(struct primary *p)
 {
 	for (unsigned int i = 0; i < p->n_ports; i++) {
-		port_stop(p, p->ports[i]);
-		rte_eth_dev_close(p->ports[i]);
+		port_stop(p, p->port_ids[i]);
+		rte_eth_dev_close(p->port_ids[i]);
 	}
 	exception_stop(p);
 }

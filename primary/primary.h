@@ -38,6 +38,32 @@ struct sess_rx {
 	struct gs_replay replay;
 } __rte_cache_aligned;
 
+/*
+ * One game port: an ethdev port the primary configured and polls. Written by
+ * the main lcore at start and stop; the lcores read it per burst or reply,
+ * most often the first cache line (fcfg, n_rxq, started).
+ */
+struct port_state {
+	struct frame_cfg fcfg;
+	unsigned int n_rxq; /* RX queues: an lcore of a higher index only sends on the port */
+	bool started;
+	bool rss;     /* RSS over the RX queues */
+	bool rx_intr; /* RX queue interrupts on (idle = wake) */
+	const char *driver;
+	struct rte_flow *flow_game; /* rte_flow steering, when the port has it */
+	struct rte_flow *flow_ctrl;
+	struct rxts_port rxts; /* time of arrival: the port's clock */
+	struct exc_port exc;   /* kernel exception path: the port's interface */
+};
+
+/* What the monitor (main lcore) remembers of one handler instance between ticks. */
+struct inst_state {
+	bool starved; /* up while waiting for a CPU */
+	/* since when the slot says ATTACHING, and in which generation */
+	uint32_t attaching_gen;
+	uint64_t attaching_since;
+};
+
 struct primary {
 	struct gs_app app;
 	struct gs_ctl *ctl;
@@ -55,20 +81,12 @@ struct primary {
 	struct gs_rate rate_source, rate_session, rate_connect; /* interval 0: no limit */
 	uint32_t source_seed; /* random: which addresses share a source bucket */
 
-	uint16_t ports[RTE_MAX_ETHPORTS];
+	/* the game ports: port[port_ids[0 .. n_ports-1]] */
+	struct port_state port[RTE_MAX_ETHPORTS]; /* indexed by ethdev port id */
+	uint16_t port_ids[RTE_MAX_ETHPORTS];
 	unsigned int n_ports;
-	unsigned int n_rxq[RTE_MAX_ETHPORTS];	 /* RX queues of each port */
-	struct frame_cfg fcfg[RTE_MAX_ETHPORTS]; /* indexed by port id */
-	bool started[RTE_MAX_ETHPORTS];
-	const char *driver[RTE_MAX_ETHPORTS];
-	bool rss[RTE_MAX_ETHPORTS];	/* RSS over the RX queues */
-	bool rx_intr[RTE_MAX_ETHPORTS]; /* RX queue interrupts on (idle = wake), by ethdev port */
 	int wake_efd[GS_MAX_PRIMARY_LCORES]; /* each lcore's eventfd: handlers' replies wake it */
-	struct rte_flow *flow_game[RTE_MAX_ETHPORTS]; /* rte_flow steering, when the port has it */
-	struct rte_flow *flow_ctrl[RTE_MAX_ETHPORTS];
-	struct rxts rxts;	    /* time of arrival: each port's clock */
-	struct exception exc;	    /* kernel exception path: each port's interface */
-	struct eal_guard eal_guard; /* the EAL's shared locks, kept free of the dead */
+	struct eal_guard eal_guard;	     /* the EAL's shared locks, kept free of the dead */
 
 	unsigned int n_lcores;
 	struct lcore_ctx *lcore_ctx[GS_MAX_PRIMARY_LCORES]; /* by lcore index, before launch */
@@ -82,11 +100,7 @@ struct primary {
 	uint32_t claimed_classes;      /* classes with a bit in claimed[] */
 	bool class_on[GS_MAX_CLASSES]; /* the class id has rings (main lcore's) */
 	struct reload reload;
-	bool starved[GS_MAX_CLASSES]
-		    [GS_MAX_INSTANCES]; /* main lcore's: up while waiting for a CPU */
-	/* main lcore's: since when a slot says ATTACHING, and in which generation */
-	uint64_t attaching_since[GS_MAX_CLASSES][GS_MAX_INSTANCES];
-	uint32_t attaching_gen[GS_MAX_CLASSES][GS_MAX_INSTANCES];
+	struct inst_state inst[GS_MAX_CLASSES][GS_MAX_INSTANCES]; /* main lcore's */
 	/* retiring handler instances: the main lcore bumps retire_seq after a new
 	 * request; each lcore records the request it carried out per instance */
 	uint32_t retire_seq;

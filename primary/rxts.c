@@ -63,9 +63,8 @@ rxts_resync(const struct rxts_port *rp, struct rxts_map *m, uint16_t port, uint6
 }
 
 void
-rxts_port_setup(struct rxts *t, uint16_t port, const char *driver, uint64_t offloads)
+rxts_port_setup(struct rxts_port *rp, uint16_t port, const char *driver, uint64_t offloads)
 {
-	struct rxts_port *rp = &t->port[port];
 	uint64_t hz = rte_get_timer_hz(), nic0, tsc0, nic1, tsc1;
 	char why[128];
 	int ret;
@@ -99,7 +98,7 @@ rxts_port_setup(struct rxts *t, uint16_t port, const char *driver, uint64_t offl
 	rp->max_age = hz * MAX_AGE_MS / 1000;
 	rp->resync = hz * RESYNC_MS / 1000;
 	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++) {
-		struct rxts_map *m = &t->map[l][port];
+		struct rxts_map *m = &rp->map[l];
 
 		m->nic = nic1;
 		m->tsc = tsc1;

@@ -31,7 +31,10 @@ struct rxts_map {
 	uint64_t next_sync;  /* TSC of the next re-reading */
 } __rte_cache_aligned;
 
-/** One port's timestamp source; set at init, read-only afterwards. */
+/**
+ * One port's timestamp source (set at init, read-only afterwards), and each
+ * lcore's own mapping of the port's clock.
+ */
 struct rxts_port {
 	bool nic;	     /* frames carry the NIC's timestamp, mapped to TSC */
 	int dynfield;	     /* offset of rte_mbuf_timestamp_t in the mbuf */
@@ -39,12 +42,7 @@ struct rxts_port {
 	double tsc_per_tick; /* TSC cycles per NIC tick */
 	uint64_t max_age;    /* a timestamp older than this (TSC) is not believed */
 	uint64_t resync;     /* TSC cycles between two readings of the NIC clock */
-};
-
-/** Every port's source, and each lcore's own mapping of each port's clock. */
-struct rxts {
-	struct rxts_port port[RTE_MAX_ETHPORTS];
-	struct rxts_map map[GS_MAX_PRIMARY_LCORES][RTE_MAX_ETHPORTS];
+	struct rxts_map map[GS_MAX_PRIMARY_LCORES]; /* by lcore index: its own */
 };
 
 /**
@@ -55,12 +53,12 @@ uint64_t rxts_offload(const struct rte_eth_dev_info *info);
 
 /**
  * After rte_eth_dev_configure() of @p port (with rxts_offload()'s flags in
- * @p offloads): find the timestamp's mbuf field and flag, measure the NIC
- * clock against the TSC (about 20 ms) and log which clock the port's frames
- * are timed with ("port N: rx timestamps: nic|tsc ..."). Never fails: a
+ * @p offloads), set up its source @p rp: find the timestamp's mbuf field and
+ * flag, measure the NIC clock against the TSC (about 20 ms) and log which
+ * clock the port's frames are timed with ("port N: rx timestamps: nic|tsc ..."). Never fails: a
  * port without a usable NIC clock is timed with the TSC.
  */
-void rxts_port_setup(struct rxts *t, uint16_t port, const char *driver, uint64_t offloads);
+void rxts_port_setup(struct rxts_port *rp, uint16_t port, const char *driver, uint64_t offloads);
 
 /**
  * Map NIC tick @p nic to the TSC with @p m. A timestamp that maps up to
@@ -94,22 +92,21 @@ void rxts_resync(const struct rxts_port *rp, struct rxts_map *m, uint16_t port, 
 
 /**
  * Time of arrival of frame @p m, as parsed into @p fi by frame_parse(),
- * received by lcore @p lcore on @p port at poll time @p now: where the NIC
- * stamped it, fi->rx_tsc, rx_nic_ts and rx_ts_src (GS_RX_TS_NIC) say when
+ * received by lcore @p lcore on @p port (its source @p rp) at poll time
+ * @p now: where the NIC stamped it, fi->rx_tsc, rx_nic_ts and rx_ts_src (GS_RX_TS_NIC) say when
  * it arrived; otherwise fi keeps frame_parse()'s zeros (GS_RX_TS_TSC).
  */
 static inline void
-rxts_stamp(struct rxts *t, unsigned int lcore, uint16_t port, const struct rte_mbuf *m,
+rxts_stamp(struct rxts_port *rp, unsigned int lcore, uint16_t port, const struct rte_mbuf *m,
 	uint64_t now, struct frame_info *fi)
 {
-	const struct rxts_port *rp = &t->port[port];
 	struct rxts_map *map;
 	uint64_t nic, tsc;
 
 	if (likely(!rp->nic) || (m->ol_flags & rp->dynflag) == 0)
 		return;
 	nic = *RTE_MBUF_DYNFIELD(m, rp->dynfield, const rte_mbuf_timestamp_t *);
-	map = &t->map[lcore][port];
+	map = &rp->map[lcore];
 	if (unlikely(now >= map->next_sync))
 		rxts_resync(rp, map, port, now);
 	if (rxts_nic_to_tsc(map, nic, now, rp->max_age, &tsc)) {

@@ -118,17 +118,18 @@ lcore_sleep_init(struct primary *p, unsigned int idx, struct lcore_sleep *s)
 	if (p->app.cfg.proc[GS_ROLE_PRIMARY].idle != GS_IDLE_WAKE)
 		return;
 	for (unsigned int i = 0; i < p->n_ports && why == NULL; i++) {
-		uint16_t port = p->ports[i];
-		const struct exc_port *e = &p->exc.port[port];
+		uint16_t port = p->port_ids[i];
+		const struct port_state *ps = &p->port[port];
+		const struct exc_port *e = &ps->exc;
 
-		if (idx < p->n_rxq[port]) {
-			if (!p->rx_intr[port])
-				why = p->driver[port];
+		if (idx < ps->n_rxq) {
+			if (!ps->rx_intr)
+				why = ps->driver;
 			else if ((ret = add_queue(s, port, (uint16_t)idx)) < 0)
 				why = rte_strerror(-ret);
 		}
 		if (why == NULL && e->on) {
-			if (!p->rx_intr[e->tap])
+			if (!e->rx_intr)
 				why = "the exception interface (net_tap)";
 			else if ((ret = add_queue(s, e->tap, (uint16_t)idx)) < 0)
 				why = rte_strerror(-ret);

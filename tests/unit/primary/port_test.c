@@ -406,8 +406,9 @@ assert_nothing_built(void)
 	for (unsigned int port = 0; port < RTE_MAX_ETHPORTS; port++) {
 		CU_ASSERT_FALSE(fp[port].configured);
 		CU_ASSERT_FALSE(fp[port].started);
-		CU_ASSERT_FALSE(p.rx_intr[port]);
-		CU_ASSERT_FALSE(p.exc.port[port].on);
+		CU_ASSERT_FALSE(p.port[port].rx_intr);
+		CU_ASSERT_FALSE(p.port[port].exc.on);
+		CU_ASSERT_FALSE(p.port[port].exc.rx_intr); /* its tap's */
 	}
 	CU_ASSERT_EQUAL(n_vdevs, 0);
 	CU_ASSERT_EQUAL(p.n_ports, 0);
@@ -426,7 +427,7 @@ test_every_port_is_configured_as_the_config_says(void)
 	for (uint16_t port = 0; port < N_GAME; port++) {
 		const struct fake_port *f = &fp[port];
 
-		CU_ASSERT_EQUAL(p.ports[port], port);
+		CU_ASSERT_EQUAL(p.port_ids[port], port);
 		CU_ASSERT_TRUE(f->configured);
 		CU_ASSERT_FALSE(f->started); /* port_start_all()'s */
 		/* a queue pair per lcore, RSS over the RX queues */
@@ -437,25 +438,25 @@ test_every_port_is_configured_as_the_config_says(void)
 		CU_ASSERT_EQUAL(f->conf.rxmode.mq_mode, RTE_ETH_MQ_RX_RSS);
 		CU_ASSERT_EQUAL(
 			f->conf.rx_adv_conf.rss_conf.rss_hf, RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
-		CU_ASSERT_TRUE(p.rss[port]);
+		CU_ASSERT_TRUE(p.port[port].rss);
 		/* the NIC's checksum verdicts, and nothing the parser does not use */
 		CU_ASSERT_EQUAL(f->conf.rxmode.offloads,
 			RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 		/* idle = wake: RX queue interrupts */
 		CU_ASSERT_EQUAL(f->conf.intr_conf.rxq, 1);
-		CU_ASSERT_TRUE(p.rx_intr[port]);
+		CU_ASSERT_TRUE(p.port[port].rx_intr);
 		/* descriptors as [primary] asks, as far as the port takes them; the mbufs' pool */
 		CU_ASSERT_EQUAL(f->rxd, RTE_MIN(cfg->rx_desc, MAX_DESC));
 		CU_ASSERT_EQUAL(f->txd, RTE_MIN(cfg->tx_desc, MAX_DESC));
 		CU_ASSERT_PTR_EQUAL(f->pool, POOL);
 		/* what the data path frames replies with */
-		CU_ASSERT_EQUAL(p.n_rxq[port], N_LCORES);
-		CU_ASSERT_STRING_EQUAL(p.driver[port], "net_fake");
-		CU_ASSERT_EQUAL(p.fcfg[port].ip, cfg->ip);
-		CU_ASSERT_EQUAL(p.fcfg[port].udp_port, rte_cpu_to_be_16(cfg->udp_port));
-		CU_ASSERT_EQUAL(p.fcfg[port].vlan, cfg->vlan);
-		CU_ASSERT_EQUAL(p.fcfg[port].mac[4], 0x77);
-		CU_ASSERT_EQUAL(p.fcfg[port].mac[5], port);
+		CU_ASSERT_EQUAL(p.port[port].n_rxq, N_LCORES);
+		CU_ASSERT_STRING_EQUAL(p.port[port].driver, "net_fake");
+		CU_ASSERT_EQUAL(p.port[port].fcfg.ip, cfg->ip);
+		CU_ASSERT_EQUAL(p.port[port].fcfg.udp_port, rte_cpu_to_be_16(cfg->udp_port));
+		CU_ASSERT_EQUAL(p.port[port].fcfg.vlan, cfg->vlan);
+		CU_ASSERT_EQUAL(p.port[port].fcfg.mac[4], 0x77);
+		CU_ASSERT_EQUAL(p.port[port].fcfg.mac[5], port);
 	}
 	CU_ASSERT_EQUAL(n_vdevs, 0); /* no exception path configured */
 }
@@ -467,8 +468,8 @@ test_a_port_without_rx_interrupts_is_configured_without(void)
 	setup();
 	fp[1].no_intr = true;
 	CU_ASSERT_EQUAL_FATAL(port_init_all(&p), 0);
-	CU_ASSERT_TRUE(p.rx_intr[0]);
-	CU_ASSERT_FALSE(p.rx_intr[1]);
+	CU_ASSERT_TRUE(p.port[0].rx_intr);
+	CU_ASSERT_FALSE(p.port[1].rx_intr);
 	CU_ASSERT_EQUAL(fp[1].configures, 2); /* with, then without */
 	CU_ASSERT_EQUAL(fp[1].conf.intr_conf.rxq, 0);
 	CU_ASSERT_TRUE(fp[1].configured);
@@ -478,7 +479,7 @@ test_a_port_without_rx_interrupts_is_configured_without(void)
 	CU_ASSERT_EQUAL_FATAL(port_init_all(&p), 0);
 	CU_ASSERT_EQUAL(fp[0].configures, 1);
 	CU_ASSERT_EQUAL(fp[0].conf.intr_conf.rxq, 0);
-	CU_ASSERT_FALSE(p.rx_intr[0]);
+	CU_ASSERT_FALSE(p.port[0].rx_intr);
 }
 
 static void
@@ -491,8 +492,8 @@ test_a_port_without_rss_gets_one_rx_queue(void)
 	CU_ASSERT_EQUAL(fp[0].rxq, 1);
 	CU_ASSERT_EQUAL(fp[0].ntxq, N_LCORES); /* every lcore still sends */
 	CU_ASSERT_EQUAL(fp[0].conf.rxmode.mq_mode, RTE_ETH_MQ_RX_NONE);
-	CU_ASSERT_FALSE(p.rss[0]);
-	CU_ASSERT_EQUAL(p.n_rxq[0], 1);
+	CU_ASSERT_FALSE(p.port[0].rss);
+	CU_ASSERT_EQUAL(p.port[0].n_rxq, 1);
 	CU_ASSERT_EQUAL(fp[1].nrxq, N_LCORES);
 }
 
@@ -529,7 +530,7 @@ test_the_exception_interfaces_are_created_after_the_game_ports(void)
 	CU_ASSERT_EQUAL_FATAL(port_init_all(&p), 0);
 	CU_ASSERT_EQUAL(n_vdevs, N_GAME);
 	for (uint16_t port = 0; port < N_GAME; port++) {
-		const struct exc_port *e = &p.exc.port[port];
+		const struct exc_port *e = &p.port[port].exc;
 		const struct fake_port *t;
 
 		CU_ASSERT_TRUE_FATAL(e->on);
@@ -551,7 +552,7 @@ test_the_exception_interfaces_are_created_after_the_game_ports(void)
 		CU_ASSERT_EQUAL(t->rxq, N_LCORES);
 		CU_ASSERT_EQUAL(t->txq, N_LCORES);
 		CU_ASSERT_PTR_EQUAL(t->pool, POOL);
-		CU_ASSERT_TRUE(p.rx_intr[e->tap]);
+		CU_ASSERT_TRUE(e->rx_intr);
 	}
 }
 
@@ -632,12 +633,12 @@ test_start_starts_every_port_its_steering_and_interfaces(void)
 	CU_ASSERT_EQUAL_FATAL(port_start_all(&p), 0);
 	for (uint16_t port = 0; port < N_GAME; port++) {
 		CU_ASSERT_TRUE(fp[port].started);
-		CU_ASSERT_TRUE(p.started[port]);
+		CU_ASSERT_TRUE(p.port[port].started);
 		/* two RX queues, not a tap: the rte_flow rules (game, control) */
-		CU_ASSERT_PTR_NOT_NULL(p.flow_game[port]);
-		CU_ASSERT_PTR_NOT_NULL(p.flow_ctrl[port]);
-		CU_ASSERT_TRUE(fp[p.exc.port[port].tap].started);
-		CU_ASSERT_TRUE(p.exc.port[port].started);
+		CU_ASSERT_PTR_NOT_NULL(p.port[port].flow_game);
+		CU_ASSERT_PTR_NOT_NULL(p.port[port].flow_ctrl);
+		CU_ASSERT_TRUE(fp[p.port[port].exc.tap].started);
+		CU_ASSERT_TRUE(p.port[port].exc.started);
 	}
 	CU_ASSERT_EQUAL(ctl.ports_started, N_GAME);
 	CU_ASSERT_EQUAL(flows_created, 2 * N_GAME);
@@ -655,11 +656,11 @@ test_a_port_that_does_not_start_stops_those_started(void)
 	CU_ASSERT_EQUAL(port_start_all(&p), -EIO);
 	for (uint16_t port = 0; port < N_GAME; port++) {
 		CU_ASSERT_FALSE(fp[port].started);
-		CU_ASSERT_FALSE(p.started[port]);
-		CU_ASSERT_PTR_NULL(p.flow_game[port]);
-		CU_ASSERT_PTR_NULL(p.flow_ctrl[port]);
+		CU_ASSERT_FALSE(p.port[port].started);
+		CU_ASSERT_PTR_NULL(p.port[port].flow_game);
+		CU_ASSERT_PTR_NULL(p.port[port].flow_ctrl);
 		CU_ASSERT_TRUE(fp[port].configured); /* closed by port_stop_all() */
-		CU_ASSERT_FALSE(fp[p.exc.port[port].tap].started);
+		CU_ASSERT_FALSE(fp[p.port[port].exc.tap].started);
 	}
 	CU_ASSERT_EQUAL(fp[0].stops, 1);
 	CU_ASSERT_EQUAL(flows_destroyed, flows_created);
@@ -676,10 +677,10 @@ test_an_interface_that_does_not_start_stops_everything_started(void)
 	fail.ret = -EIO;
 	CU_ASSERT_EQUAL(port_start_all(&p), -EIO);
 	for (uint16_t port = 0; port < N_GAME; port++) {
-		const struct exc_port *e = &p.exc.port[port];
+		const struct exc_port *e = &p.port[port].exc;
 
 		CU_ASSERT_FALSE(fp[port].started);
-		CU_ASSERT_FALSE(p.started[port]);
+		CU_ASSERT_FALSE(p.port[port].started);
 		CU_ASSERT_FALSE(fp[e->tap].started);
 		CU_ASSERT_FALSE(e->started);
 		CU_ASSERT_TRUE(e->on); /* still there: port_stop_all() closes it */
@@ -702,12 +703,12 @@ test_stop_stops_and_closes_every_port_and_interface(void)
 	CU_ASSERT_EQUAL_FATAL(port_start_all(&p), 0);
 	port_stop_all(&p);
 	for (uint16_t port = 0; port < N_GAME; port++) {
-		const struct exc_port *e = &p.exc.port[port];
+		const struct exc_port *e = &p.port[port].exc;
 
 		CU_ASSERT_EQUAL(fp[port].stops, 1);
 		CU_ASSERT_EQUAL(fp[port].closes, 1);
 		CU_ASSERT_FALSE(fp[port].exists);
-		CU_ASSERT_FALSE(p.started[port]);
+		CU_ASSERT_FALSE(p.port[port].started);
 		CU_ASSERT_EQUAL(fp[e->tap].stops, 1);
 		CU_ASSERT_EQUAL(fp[e->tap].closes, 1);
 		CU_ASSERT_FALSE(e->on);

@@ -96,14 +96,14 @@ test_message_takes_nic_time_only_when_stamped(void)
 static void
 test_a_port_without_nic_timestamps_leaves_the_frame_alone(void)
 {
-	static struct rxts t; /* zero: no port has NIC timestamps */
+	static struct rxts_port rp; /* zero: the port has no NIC timestamps */
 	struct rte_mbuf m;
 	struct frame_info fi;
 
 	memset(&m, 0, sizeof(m));
 	memset(&fi, 0, sizeof(fi));
 	m.ol_flags = UINT64_MAX;
-	rxts_stamp(&t, 0, 0, &m, 999, &fi);
+	rxts_stamp(&rp, 0, 0, &m, 999, &fi);
 	CU_ASSERT_EQUAL(fi.rx_ts_src, GS_RX_TS_TSC);
 	CU_ASSERT_EQUAL(fi.rx_tsc, 0);
 }

@@ -174,8 +174,7 @@ slot_set(uint32_t state, uint32_t gen, int32_t pid, uint32_t req, uint32_t done)
 		rte_ring_reset(p2h[l]);
 		rte_ring_reset(h2p[l]);
 	}
-	memset(p.attaching_since, 0, sizeof(p.attaching_since));
-	memset(p.attaching_gen, 0, sizeof(p.attaching_gen));
+	memset(p.inst, 0, sizeof(p.inst));
 	memset(p.live, 0, sizeof(p.live));
 	memset(p.claimed, 0, sizeof(p.claimed));
 	resets = 0;
