@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "dataplane.h"
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
@@ -17,6 +19,7 @@
 #include "gs_wake.h"
 
 #include "challenge.h"
+#include "monitor.h"
 #include "primary.h"
 
 GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);

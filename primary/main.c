@@ -24,8 +24,13 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "dataplane.h"
 #include "liveness.h"
+#include "monitor.h"
+#include "port.h"
 #include "primary.h"
+#include "shm.h"
+#include "telemetry.h"
 
 GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
 #define GS_LOGTYPE gs_primary_logtype

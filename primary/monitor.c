@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "monitor.h"
+
 #include <rte_cycles.h>
 
 #include "gs_log.h"

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "port.h"
+
 #include <errno.h>
 #include <numa.h>
 #include <string.h>

@@ -11,6 +11,7 @@
 #include "gs_log.h"
 
 #include "primary.h"
+#include "shm.h"
 
 GS_LOG_REGISTER(gs_primary_reload_logtype, gs.primary.reload);
 #define GS_LOGTYPE gs_primary_reload_logtype

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "shm.h"
+
 #include <sys/random.h>
 
 #include <errno.h>

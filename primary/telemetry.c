@@ -3,6 +3,8 @@
  * The primary's counters for DPDK telemetry (dpdk-telemetry.py, telegraf's
  * dpdk input): telemetry commands can only be registered in the primary.
  */
+#include "telemetry.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>

@@ -6,6 +6,7 @@
 
 #include "gs_test.h"
 
+#include "dataplane.h"
 #include "primary.h"
 
 /*

@@ -14,6 +14,7 @@
 #include "gs_cfg.h"
 #include "gs_test.h"
 
+#include "port.h"
 #include "primary.h"
 
 /*

@@ -25,6 +25,7 @@
 #include "gs_test.h"
 
 #include "liveness.h"
+#include "monitor.h"
 #include "primary.h"
 
 /*
