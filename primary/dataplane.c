@@ -22,8 +22,7 @@
 #include "monitor.h"
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_dp_logtype, gs.primary.dataplane);
-#define GS_LOGTYPE gs_primary_dp_logtype
+GS_LOG_TYPE(gs.primary.dataplane);
 
 #define MAX_BURST      GS_PRIMARY_MAX_BURST
 #define TX_BUF	       GS_PRIMARY_TX_BUF

@@ -24,8 +24,7 @@
 #include "gs_app.h"
 #include "gs_log.h"
 
-GS_LOG_REGISTER(gs_primary_eal_guard_logtype, gs.primary.eal_guard);
-#define GS_LOGTYPE gs_primary_eal_guard_logtype
+GS_LOG_TYPE(gs.primary.eal_guard);
 
 #define CHECK_PERIOD_US 250000
 #define WATCH_SAMPLES	10     /* a held word is watched this many times ... */

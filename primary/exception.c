@@ -20,8 +20,7 @@
 
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_exc_logtype, gs.primary.exception);
-#define GS_LOGTYPE gs_primary_exc_logtype
+GS_LOG_TYPE(gs.primary.exception);
 
 #define EXC_DESC      GS_EXC_DESC /* tap RX: mbufs held per queue (one frame per read) */
 #define EXC_CAS_TRIES 8		  /* bucket updates lost to other lcores before giving up */

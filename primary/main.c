@@ -32,8 +32,7 @@
 #include "shm.h"
 #include "telemetry.h"
 
-GS_LOG_REGISTER(gs_primary_logtype, gs.primary);
-#define GS_LOGTYPE gs_primary_logtype
+GS_LOG_TYPE(gs.primary);
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;

@@ -8,8 +8,7 @@
 #include "liveness.h"
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_monitor_logtype, gs.primary.monitor);
-#define GS_LOGTYPE gs_primary_monitor_logtype
+GS_LOG_TYPE(gs.primary.monitor);
 
 /*
  * Handler liveness, on the main lcore every tick: an instance is up while its

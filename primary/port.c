@@ -17,8 +17,7 @@
 #include "flow.h"
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_port_logtype, gs.primary.port);
-#define GS_LOGTYPE gs_primary_port_logtype
+GS_LOG_TYPE(gs.primary.port);
 
 static void
 warn_numa(uint16_t port, int socket)

@@ -13,8 +13,7 @@
 #include "primary.h"
 #include "shm.h"
 
-GS_LOG_REGISTER(gs_primary_reload_logtype, gs.primary.reload);
-#define GS_LOGTYPE gs_primary_reload_logtype
+GS_LOG_TYPE(gs.primary.reload);
 
 /* What a reload says: built up as it goes, then logged and published. */
 struct say {

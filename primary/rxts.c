@@ -8,8 +8,7 @@
 
 #include "gs_log.h"
 
-GS_LOG_REGISTER(gs_primary_rxts_logtype, gs.primary.rxts);
-#define GS_LOGTYPE gs_primary_rxts_logtype
+GS_LOG_TYPE(gs.primary.rxts);
 
 #define MEASURE_US	20000 /* NIC clock against the TSC, at start */
 #define RESYNC_MS	100   /* each lcore re-reads a port's clock this often */

@@ -27,8 +27,7 @@
 
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_shm_logtype, gs.primary.shm);
-#define GS_LOGTYPE gs_primary_shm_logtype
+GS_LOG_TYPE(gs.primary.shm);
 
 /* NUMA node of the first port: pools and rings live next to the NIC. */
 static int

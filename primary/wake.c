@@ -18,8 +18,7 @@
 
 #include "primary.h"
 
-GS_LOG_REGISTER(gs_primary_wake_logtype, gs.primary.wake);
-#define GS_LOGTYPE gs_primary_wake_logtype
+GS_LOG_TYPE(gs.primary.wake);
 
 int
 wake_port_configure(uint16_t port, uint16_t nrxq, uint16_t ntxq, struct rte_eth_conf *conf,

@@ -25,8 +25,7 @@
 
 #include "chat.pb-c.h"
 
-GS_LOG_REGISTER(gs_chat_logtype, gs.chat);
-#define GS_LOGTYPE gs_chat_logtype
+GS_LOG_TYPE(gs.chat);
 
 enum chat_type {
 	CHAT_SAY = 64,

@@ -11,8 +11,7 @@
 
 #include "combat.pb-c.h"
 
-GS_LOG_REGISTER(gs_combat_logtype, gs.combat);
-#define GS_LOGTYPE gs_combat_logtype
+GS_LOG_TYPE(gs.combat);
 
 /*
  * gs-combat's own counts, exported by gs-stats (gsnet_handler_events_total);

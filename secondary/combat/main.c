@@ -6,8 +6,7 @@
 
 #include "combat.h"
 
-GS_LOG_REGISTER(gs_combat_main_logtype, gs.combat.main);
-#define GS_LOGTYPE gs_combat_main_logtype
+GS_LOG_TYPE(gs.combat.main);
 
 static int
 init(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg)

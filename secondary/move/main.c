@@ -6,8 +6,7 @@
 
 #include "move.h"
 
-GS_LOG_REGISTER(gs_move_main_logtype, gs.move.main);
-#define GS_LOGTYPE gs_move_main_logtype
+GS_LOG_TYPE(gs.move.main);
 
 static int
 init(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg)

@@ -11,8 +11,7 @@
 
 #include "move.pb-c.h"
 
-GS_LOG_REGISTER(gs_move_logtype, gs.move);
-#define GS_LOGTYPE gs_move_logtype
+GS_LOG_TYPE(gs.move);
 
 /* gs-move's own counts, exported by gs-stats (gsnet_handler_events_total) */
 #define MOVE_EVENT(name, res)                                 \

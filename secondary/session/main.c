@@ -6,8 +6,7 @@
 
 #include "session.h"
 
-GS_LOG_REGISTER(gs_session_main_logtype, gs.session.main);
-#define GS_LOGTYPE gs_session_main_logtype
+GS_LOG_TYPE(gs.session.main);
 
 static int
 init(void *ctx, struct gs_handler *h, const struct gs_cfg *cfg)

@@ -18,8 +18,7 @@
 
 #include "session.pb-c.h"
 
-GS_LOG_REGISTER(gs_session_logtype, gs.session);
-#define GS_LOGTYPE gs_session_logtype
+GS_LOG_TYPE(gs.session);
 
 /* Readers hold a session pointer for one packet: a closed slot waits this long. */
 #define GRACE_MS    1000

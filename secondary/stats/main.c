@@ -28,8 +28,7 @@
 
 #include "snapshot.h"
 
-GS_LOG_REGISTER(gs_stats_main_logtype, gs.stats.main);
-#define GS_LOGTYPE gs_stats_main_logtype
+GS_LOG_TYPE(gs.stats.main);
 
 #define ATTACH_WAIT_MS 10000
 

@@ -14,8 +14,7 @@
 #include "gs_names.h"
 #include "gs_stats.h"
 
-GS_LOG_REGISTER(gs_stats_snap_logtype, gs.stats);
-#define GS_LOGTYPE gs_stats_snap_logtype
+GS_LOG_TYPE(gs.stats);
 
 /*
  * The rings of the classes the group runs now. A class added by a reload

@@ -23,8 +23,7 @@
 #include "gs_stats.h"
 #include "gs_wake.h"
 
-GS_LOG_REGISTER(gs_shared_handler_logtype, gs.shared.handler);
-#define GS_LOGTYPE gs_shared_handler_logtype
+GS_LOG_TYPE(gs.shared.handler);
 
 #define TICKS_PER_SEC	  (1000 / GS_HEARTBEAT_MS) /* heartbeat and housekeeping */
 #define ALIVE_CHECK_TICKS 10			   /* rte_eal_primary_proc_alive is a syscall */

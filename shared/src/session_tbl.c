@@ -14,8 +14,7 @@
 #include "gs_names.h"
 #include "gs_session_tbl.h"
 
-GS_LOG_REGISTER(gs_shared_session_logtype, gs.shared.session);
-#define GS_LOGTYPE gs_shared_session_logtype
+GS_LOG_TYPE(gs.shared.session);
 
 #define SESSION_HASH_SEED 0x47534e31u
 

@@ -10,8 +10,7 @@
 #include "gs_names.h"
 #include "gs_world_shm.h"
 
-GS_LOG_REGISTER(gs_world_logtype, gs.world);
-#define GS_LOGTYPE gs_world_logtype
+GS_LOG_TYPE(gs.world);
 
 struct gs_world *
 gs_world_create(const struct gs_cfg *cfg, int socket_id)
