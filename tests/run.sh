@@ -3,7 +3,8 @@
 #
 # The one test command (CI runs it through .ci/run), as root:
 #   1. deploy/setup.sh: missing Debian packages, hugepages, build into build/
-#   2. ctest: every unit and integration test; non-zero exit on any failure.
+#   2. ctest: the style check, every unit and integration test, the fuzz
+#      smoke run; non-zero exit on any failure.
 #
 #   tests/run.sh                          everything
 #   tests/run.sh -L unit                  extra arguments go to ctest

@@ -73,7 +73,7 @@ rx() {
 print(sum(x["rx_packets"] for x in l), p["rx_missed"])'
 }
 
-# one_run KIND(off|on) -> "pps missed_per_s"
+# one_run KIND(off|on) -> "pps refused_share"
 one_run() {
     local kind=$1 a b t0 t1 scr=0
     "$PRIMARY" "${OPTS[@]}" >"$WORK/primary.log" 2>&1 &
@@ -109,10 +109,10 @@ one_run() {
         scraper=$!
     fi
     sleep 0.5
-    read -r a am < <(rx)
+    read -r a _ < <(rx)
     t0=$(date +%s.%N)
     sleep "$SECS"
-    read -r b bm < <(rx)
+    read -r b _ < <(rx)
     t1=$(date +%s.%N)
     if [ -n "$scraper" ]; then
         wait "$scraper"

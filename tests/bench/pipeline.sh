@@ -154,7 +154,7 @@ stop_all
 "$BUILD/tests/bench/kserver/gs-kserver" --bind 127.0.0.1:17777 --cpu 0 --quiet \
     >"$WORK/kserver.log" 2>&1 &
 KS=$!
-PIDS+=($KS)
+PIDS+=("$KS")
 sleep 0.3
 kbest=0
 kbest_cpu=0

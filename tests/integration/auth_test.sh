@@ -188,6 +188,6 @@ gs_check "replayed token set: players connected" \
 snapshot
 gs_check "rejected token_reused grew by the second run's CONNECTs" "$(rejected token_reused)" -gt 3
 
-gs_stop_group
+gs_stop_group session
 gs_checks_done
 gs_pass

@@ -33,7 +33,7 @@ gs_prefix
 IFACE=gscp$$
 NS=gscp$$
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
-    -o "net.ip=$SERVER" -o world.max_entities=65536 -o world.spawn0=0,0,0 -o world.spawn1=
+    -o "net.ip=$SERVER" -o world.max_entities=65536 -o "world.spawn0=0,0,0" -o world.spawn1=
     -o world.spawn2= -o world.spawn3=)
 
 players() { # players NAME ARGS...: gs-client in the namespace, JSON in NAME.json, nothing lost

@@ -69,6 +69,7 @@ client_summary() {
 
 # udp_noports: datagrams the kernel side received for a port without a socket.
 udp_noports() {
+    # shellcheck disable=SC2016 # $1..$3 are awk's fields, not the shell's
     ip netns exec "$NSK" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }' /proc/net/snmp
 }
 

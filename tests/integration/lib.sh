@@ -97,6 +97,7 @@ gs_init() {
     GS_KEY=$GS_WORK/server.key
     GS_AUTH_OPTS=()
     GS_CLIENT_AUTH=()
+    # shellcheck disable=SC2034 # both are read by the drivers that source this file
     if [ -x "$GS_TOKEN" ] && "$GS_TOKEN" keygen "$GS_KEY" >/dev/null; then
         GS_AUTH_OPTS=(-o "auth.key_file=$GS_KEY")
         GS_CLIENT_AUTH=(--key-file "$GS_KEY")

@@ -30,7 +30,7 @@ IFACE=gsmc$$ # <= 15 characters
 NS=gsmc$$
 # one spawn point so partners meet at once; a short respawn so kills come back in the run
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
-    -o "net.ip=$SERVER" -o world.max_entities=65536 -o world.spawn0=0,0,0
+    -o "net.ip=$SERVER" -o world.max_entities=65536 -o "world.spawn0=0,0,0"
     -o world.spawn1= -o world.spawn2= -o world.spawn3= -o world.respawn_ms=500
     -o "world.max_hp=$MAX_HP")
 
