@@ -140,8 +140,8 @@ gs_reject_name(uint32_t r)
 }
 
 /* A handler's own counters in its slot: how many, and their names' room. */
-#define GS_HANDLER_EVENTS     8
-#define GS_HANDLER_EVENT_NAME 24
+#define GS_HANDLER_EVENTS      8
+#define GS_HANDLER_EVENT_NAME  24
 /* Reject reasons a handler may declare besides GS_FOREACH_REJECT's. */
 #define GS_HANDLER_OWN_REJECTS 12
 #define GS_HANDLER_REJECTS     (GS_REJECT_MAX + GS_HANDLER_OWN_REJECTS)
@@ -316,8 +316,9 @@ gs_class_find(const struct gs_class_info *table, const char *name)
 	return GS_CLASS_NONE;
 }
 
-#define GS_FOREACH_CLASS_ID(c, table) \
-	for (unsigned int c = gs_class_next(table, 0); c < GS_MAX_CLASSES; c = gs_class_next(table, c))
+#define GS_FOREACH_CLASS_ID(c, table)                                      \
+	for (unsigned int c = gs_class_next(table, 0); c < GS_MAX_CLASSES; \
+		c = gs_class_next(table, c))
 
 /** The name of class @p c in @p table for logs and labels: "?" when no class has that id. */
 static inline const char *
@@ -362,9 +363,9 @@ struct gs_ctl {
 	uint32_t classes_seq;
 	struct gs_class_info classes[GS_MAX_CLASSES];
 	/* gs-ctl reload: it writes reload_req, the primary answers in the rest */
-	uint32_t reload_req;	/* seq << 1 | GS_RELOAD_FORCE */
-	uint32_t reload_done;	/* the last request carried out or refused */
-	int32_t reload_status;	/* 0, or a negative errno: refused, nothing changed */
+	uint32_t reload_req;		    /* seq << 1 | GS_RELOAD_FORCE */
+	uint32_t reload_done;		    /* the last request carried out or refused */
+	int32_t reload_status;		    /* 0, or a negative errno: refused, nothing changed */
 	char reload_msg[GS_RELOAD_MSG_LEN]; /* what it did, or why it refused */
 
 	struct gs_handler_slot handlers[GS_MAX_CLASSES][GS_MAX_INSTANCES];
