@@ -4,7 +4,11 @@
  * dpdk input): telemetry commands can only be registered in the primary.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -15,6 +19,7 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "counters.h"
 #include "primary.h"
 #include "tel_guard.h"
 
@@ -24,30 +29,46 @@
 /* the primary, for the callbacks; withdrawn before its shared memory goes */
 static struct tel_guard tel;
 
-/* A /gsnet/ command's work, run while the primary's memory stays in place. */
-typedef int tel_body_fn(const struct primary *p, struct rte_tel_data *d);
+/* The view of the primary's live shared memory that the outputs read (counters.h). */
+static void
+view_of(const struct primary *p, struct counters_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->ctl = p->ctl;
+	v->n_lcores = p->n_lcores;
+	v->live = p->live;
+	v->sessions_used = gs_session_count(&p->sessions);
+	v->now_tsc = rte_get_timer_cycles();
+	v->p2h = p->p2h;
+	v->h2p = p->h2p;
+}
+
+/* A /gsnet/ command's dictionary, made from the primary's state while it stays in place. */
+typedef int tel_body_fn(const struct counters_view *v, struct rte_tel_data *d);
 
 static int
 guarded(tel_body_fn *body, struct rte_tel_data *d)
 {
 	const struct primary *p = tel_enter(&tel);
+	struct counters_view v;
 	int ret;
 
 	if (p == NULL)
 		return -ENODEV;
-	ret = body(p, d);
+	view_of(p, &v);
+	ret = body(&v, d);
 	tel_leave(&tel);
 	return ret;
 }
 
 void
-stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
+counters_sum(const struct counters_view *v, struct gs_lcore_stats *sum)
 {
 	struct gs_lcore_stats one;
 
 	memset(sum, 0, sizeof(*sum));
-	for (unsigned int l = 0; l < p->n_lcores; l++) {
-		gs_stats_read(&p->ctl->lcores[l], &one, sizeof(one));
+	for (unsigned int l = 0; l < v->n_lcores; l++) {
+		gs_stats_read(&v->ctl->lcores[l], &one, sizeof(one));
 #define SUM(name, help) sum->name += one.name;
 		GS_FOREACH_LCORE_COUNTER(SUM)
 #undef SUM
@@ -63,14 +84,70 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 	}
 }
 
-static int
-summary_of(const struct primary *p, struct rte_tel_data *d)
+void
+stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 {
+	struct counters_view v;
+
+	view_of(p, &v);
+	counters_sum(&v, sum);
+}
+
+/* Append to @p buf (@p *off used of @p len); false once it is full. */
+static bool append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__rte_format_printf(4, 5);
+
+static bool
+append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off) {
+		*off = len;
+		return false;
+	}
+	*off += (size_t)n;
+	return true;
+}
+
+int
+counters_exit_line(char *buf, size_t len, const struct gs_lcore_stats *sum,
+	const struct gs_class_info *classes)
+{
+	size_t off = 0;
+	bool ok;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	ok = append(buf, len, &off, "gs-primary stats:");
+#define ADD_COUNTER(name, help) ok = ok && append(buf, len, &off, " " #name "=%" PRIu64, sum->name);
+	GS_FOREACH_LCORE_COUNTER(ADD_COUNTER)
+#undef ADD_COUNTER
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+		ok = ok &&
+		     append(buf, len, &off, " drop_%s=%" PRIu64, gs_drop_name(d), sum->drops[d]);
+	GS_FOREACH_CLASS_ID(c, classes)
+	ok = ok && append(buf, len, &off, " dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64,
+			   classes[c].name, sum->dispatched[c], classes[c].name, sum->replies[c]);
+	return ok ? (int)off : -ENOSPC;
+}
+
+int
+counters_tel_summary(const struct counters_view *v, struct rte_tel_data *d)
+{
+	const struct gs_class_info *classes = v->ctl->classes;
 	struct gs_lcore_stats sum;
 	uint64_t drops = 0, up = 0;
 	char key[64];
 
-	stats_sum(p, &sum);
+	counters_sum(v, &sum);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		drops += sum.drops[i];
 	rte_tel_data_start_dict(d);
@@ -78,33 +155,31 @@ summary_of(const struct primary *p, struct rte_tel_data *d)
 	GS_FOREACH_LCORE_COUNTER(ADD)
 #undef ADD
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
-	GS_FOREACH_CLASS_ID(c, p->ctl->classes)
+	GS_FOREACH_CLASS_ID(c, classes)
 	{
-		snprintf(key, sizeof(key), "dispatched_%s", gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "dispatched_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.dispatched[c]);
-		snprintf(key, sizeof(key), "replies_%s", gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "replies_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.replies[c]);
-		snprintf(key, sizeof(key), "residence_p50_ns_%s",
-			gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "residence_p50_ns_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.5));
-		snprintf(key, sizeof(key), "residence_p99_ns_%s",
-			gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "residence_p99_ns_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.99));
-		up += (uint64_t)__builtin_popcount(__atomic_load_n(&p->live[c], __ATOMIC_ACQUIRE));
+		up += (uint64_t)__builtin_popcount(__atomic_load_n(&v->live[c], __ATOMIC_ACQUIRE));
 	}
 	rte_tel_data_add_dict_u64(d, "handlers_up", up);
-	rte_tel_data_add_dict_u64(d, "session_slots_used", gs_session_count(&p->sessions));
+	rte_tel_data_add_dict_u64(d, "session_slots_used", v->sessions_used);
 	return 0;
 }
 
-static int
-drops_of(const struct primary *p, struct rte_tel_data *d)
+int
+counters_tel_drops(const struct counters_view *v, struct rte_tel_data *d)
 {
 	struct gs_lcore_stats sum;
 
-	stats_sum(p, &sum);
+	counters_sum(v, &sum);
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		rte_tel_data_add_dict_u64(d, gs_drop_name(i), sum.drops[i]);
@@ -123,7 +198,6 @@ tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
 	return age / hz * 1000 + age % hz * 1000 / hz;
 }
 
-/* Add @p sub under @p key, or free it: the library frees only what it holds. */
 /* d["<prefix>_<name>"] = v: telemetry in DPDK 22.11 cannot nest dicts. */
 static void
 put_u64(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
@@ -145,13 +219,12 @@ put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char
 
 /*
  * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
- * '/': keys are "<class>/<instance>" and "<lcore>/<class>/<instance>".
+ * '/': keys are "<class>_<instance>_<field>" and "<lcore>_<class>_<instance>_<field>".
  */
-static int
-handlers_of(const struct primary *p, struct rte_tel_data *d)
+int
+counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 {
-	const struct gs_ctl *ctl = p->ctl;
-	uint64_t now = rte_get_timer_cycles();
+	const struct gs_ctl *ctl = v->ctl;
 	char key[64];
 
 	rte_tel_data_start_dict(d);
@@ -164,7 +237,7 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 
 			if (gen == 0)
 				continue; /* never used */
-			snprintf(key, sizeof(key), "%s_%u", gs_class_label(p->ctl->classes, c), i);
+			snprintf(key, sizeof(key), "%s_%u", gs_class_label(ctl->classes, c), i);
 			gs_handler_counters_read(s, &copy);
 			for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 				rejected += copy.rejected[r];
@@ -177,7 +250,7 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 				__atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
 			put_u64(d, key, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
 			put_u64(d, key, "heartbeat_age_ms",
-				tsc_age_ms(now,
+				tsc_age_ms(v->now_tsc,
 					__atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
 					ctl->tsc_hz));
 			put_u64(d, key, "processed", copy.processed);
@@ -188,26 +261,27 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 	return 0;
 }
 
-static int
-rings_of(const struct primary *p, struct rte_tel_data *d)
+int
+counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d)
 {
+	const struct gs_ctl *ctl = v->ctl;
 	struct gs_lcore_stats st;
 	char key[64];
 
 	rte_tel_data_start_dict(d);
-	for (unsigned int l = 0; l < p->n_lcores; l++) {
-		gs_stats_read(&p->ctl->lcores[l], &st, sizeof(st));
+	for (unsigned int l = 0; l < v->n_lcores; l++) {
+		gs_stats_read(&ctl->lcores[l], &st, sizeof(st));
 		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				const struct rte_ring *to_h = p->p2h[l][c][i],
-						      *to_p = p->h2p[l][c][i];
+				const struct rte_ring *to_h = v->p2h[l][c][i],
+						      *to_p = v->h2p[l][c][i];
 
-				if (__atomic_load_n(&p->ctl->handlers[c][i].generation,
+				if (__atomic_load_n(&ctl->handlers[c][i].generation,
 					    __ATOMIC_ACQUIRE) == 0 ||
 					to_h == NULL || to_p == NULL)
 					continue; /* instance never used */
 				snprintf(key, sizeof(key), "%u_%s_%u", l,
-					gs_class_label(p->ctl->classes, c), i);
+					gs_class_label(ctl->classes, c), i);
 				put_u64(d, key, "to_handler_depth", rte_ring_count(to_h));
 				put_u64(d, key, "to_handler_enqueued", st.ring_enq[c][i]);
 				put_u64(d, key, "to_handler_full", st.ring_full[c][i]);
@@ -223,7 +297,7 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(summary_of, d);
+	return guarded(counters_tel_summary, d);
 }
 
 static int
@@ -231,7 +305,7 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(drops_of, d);
+	return guarded(counters_tel_drops, d);
 }
 
 static int
@@ -239,7 +313,7 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(handlers_of, d);
+	return guarded(counters_tel_handlers, d);
 }
 
 static int
@@ -247,7 +321,7 @@ tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(rings_of, d);
+	return guarded(counters_tel_rings, d);
 }
 
 int
