@@ -49,4 +49,15 @@ int counters_tel_drops(const struct counters_view *v, struct rte_tel_data *d);
 int counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d);
 int counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d);
 
+/**
+ * /gsnet/handler,<class>,<instance>: every figure of one handler instance,
+ * each reject reason it has (GS_FOREACH_REJECT's and those it declared) as
+ * rejected_<reason> and its own counts as event_<name>. /gsnet/handlers
+ * shows only their total: with them, its one dict would outgrow the 256
+ * entries of DPDK 22.11 telemetry.
+ *
+ * @return 0, or -EINVAL (@p params names no instance ever claimed of a class in use).
+ */
+int counters_tel_handler(const struct counters_view *v, const char *params, struct rte_tel_data *d);
+
 #endif /* GS_PRIMARY_COUNTERS_H */

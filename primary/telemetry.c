@@ -3,12 +3,14 @@
  * The primary's counters for DPDK telemetry (dpdk-telemetry.py, telegraf's
  * dpdk input): telemetry commands can only be registered in the primary.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -198,13 +200,27 @@ tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
 	return age / hz * 1000 + age % hz * 1000 / hz;
 }
 
-/* d["<prefix>_<name>"] = v: telemetry in DPDK 22.11 cannot nest dicts. */
+/*
+ * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
+ * '/' (a dict refuses others): a name a handler chose has its other
+ * characters written as '_'.
+ */
+static void
+tel_key(char *k, size_t len, const char *prefix, const char *name)
+{
+	snprintf(k, len, prefix[0] != '\0' ? "%s_%s" : "%s%s", prefix, name);
+	for (; *k != '\0'; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '/')
+			*k = '_';
+}
+
+/* d["<prefix>_<name>"] = v (d["<name>"] for prefix ""): telemetry in DPDK 22.11 cannot nest dicts. */
 static void
 put_u64(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
-	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_u64(d, k, v);
 }
 
@@ -213,14 +229,40 @@ put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
-	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_string(d, k, v);
 }
 
 /*
- * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
- * '/': keys are "<class>_<instance>_<field>" and "<lcore>_<class>_<instance>_<field>".
+ * The figures /gsnet/handlers and /gsnet/handler show of instance @p s
+ * (generation @p gen), its counters read into @p copy.
  */
+static void
+put_slot(struct rte_tel_data *d, const char *prefix, const struct counters_view *v,
+	const struct gs_handler_slot *s, uint32_t gen, struct gs_handler_slot *copy)
+{
+	uint64_t rejected = 0;
+
+	gs_handler_counters_read(s, copy);
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+		rejected += copy->rejected[r];
+	put_str(d, prefix, "state",
+		gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
+	put_u64(d, prefix, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "generation", gen);
+	put_u64(d, prefix, "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "heartbeat_age_ms",
+		tsc_age_ms(v->now_tsc, __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
+			v->ctl->tsc_hz));
+	put_u64(d, prefix, "processed", copy->processed);
+	put_u64(d, prefix, "replied", copy->replied);
+	put_u64(d, prefix, "busy_cycles", copy->busy_cycles);
+	put_u64(d, prefix, "rejected", rejected);
+}
+
+/* Keys are "<class>_<instance>_<field>": one dict, as telemetry cannot nest them. */
 int
 counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 {
@@ -233,31 +275,73 @@ counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
 			struct gs_handler_slot copy;
-			uint64_t rejected = 0;
 
 			if (gen == 0)
 				continue; /* never used */
 			snprintf(key, sizeof(key), "%s_%u", gs_class_label(ctl->classes, c), i);
-			gs_handler_counters_read(s, &copy);
-			for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
-				rejected += copy.rejected[r];
-			put_str(d, key, "state",
-				gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
-			put_u64(d, key, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "generation", gen);
-			put_u64(d, key, "restarts",
-				__atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "heartbeat_age_ms",
-				tsc_age_ms(v->now_tsc,
-					__atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
-					ctl->tsc_hz));
-			put_u64(d, key, "processed", copy.processed);
-			put_u64(d, key, "replied", copy.replied);
-			put_u64(d, key, "busy_cycles", copy.busy_cycles);
-			put_u64(d, key, "rejected", rejected);
+			put_slot(d, key, v, s, gen, &copy);
 		}
+	return 0;
+}
+
+/* "<class>,<instance>" of a class in @p classes: @return 0, or -EINVAL. */
+static int
+parse_instance(
+	const char *params, const struct gs_class_info *classes, unsigned int *c, unsigned int *i)
+{
+	const char *comma = params != NULL ? strchr(params, ',') : NULL;
+	size_t len = comma != NULL ? (size_t)(comma - params) : 0;
+	unsigned long n;
+	char *end;
+
+	if (len == 0 || len >= GS_CLASS_NAME_LEN || !isdigit((unsigned char)comma[1]))
+		return -EINVAL;
+	n = strtoul(comma + 1, &end, 10);
+	if (*end != '\0' || n >= GS_MAX_INSTANCES)
+		return -EINVAL;
+	for (unsigned int k = 1; k < GS_MAX_CLASSES; k++) {
+		const char *name = gs_class_info_name(classes, k);
+
+		if (name != NULL && strncmp(name, params, len) == 0 && name[len] == '\0') {
+			*c = k;
+			*i = (unsigned int)n;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+counters_tel_handler(const struct counters_view *v, const char *params, struct rte_tel_data *d)
+{
+	const struct gs_handler_slot *s;
+	struct gs_handler_slot copy;
+	unsigned int c, i;
+	uint32_t gen;
+	char name[GS_HANDLER_EVENT_NAME + 1];
+
+	if (parse_instance(params, v->ctl->classes, &c, &i) < 0)
+		return -EINVAL;
+	s = &v->ctl->handlers[c][i];
+	gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
+	if (gen == 0)
+		return -EINVAL; /* never used */
+	rte_tel_data_start_dict(d);
+	put_slot(d, "", v, s, gen, &copy);
+	/* names a handler wrote: GS_HANDLER_EVENT_NAME characters at most, NUL or not */
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++) {
+		const char *why =
+			r < GS_REJECT_MAX ? gs_reject_name(r) : s->reject_names[r - GS_REJECT_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", GS_HANDLER_EVENT_NAME, why);
+		if (name[0] != '\0')
+			put_u64(d, "rejected", name, copy.rejected[r]);
+	}
+	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++) {
+		snprintf(name, sizeof(name), "%.*s", GS_HANDLER_EVENT_NAME, s->event_names[e]);
+		if (name[0] != '\0')
+			put_u64(d, "event", name, copy.events[e]);
+	}
 	return 0;
 }
 
@@ -317,6 +401,22 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
+tel_handler(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct primary *p = tel_enter(&tel);
+	struct counters_view v;
+	int ret;
+
+	(void)cmd;
+	if (p == NULL)
+		return -ENODEV;
+	view_of(p, &v);
+	ret = counters_tel_handler(&v, params, d);
+	tel_leave(&tel);
+	return ret;
+}
+
+static int
 tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
@@ -338,6 +438,9 @@ telemetry_register(struct primary *p)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/handlers", tel_handlers,
 			"gsnet handler instances: <class>_<instance>_<field>. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/gsnet/handler", tel_handler,
+			"gsnet handler instance: its figures, rejected_<reason>, event_<name>. Parameters: <class>,<instance>");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/rings", tel_rings,
 			"gsnet rings: <lcore>_<class>_<instance>_<field>. No parameters");
