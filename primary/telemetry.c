@@ -256,9 +256,9 @@ put_slot(struct rte_tel_data *d, const char *prefix, const struct counters_view 
 	put_u64(d, prefix, "heartbeat_age_ms",
 		tsc_age_ms(v->now_tsc, __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
 			v->ctl->tsc_hz));
-	put_u64(d, prefix, "processed", copy->processed);
-	put_u64(d, prefix, "replied", copy->replied);
-	put_u64(d, prefix, "busy_cycles", copy->busy_cycles);
+#define PUT(name, help) put_u64(d, prefix, #name, copy->name);
+	GS_FOREACH_HANDLER_COUNTER(PUT)
+#undef PUT
 	put_u64(d, prefix, "rejected", rejected);
 }
 

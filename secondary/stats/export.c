@@ -42,6 +42,16 @@ port_counter(FILE *f, const struct snapshot *s, const char *name, const char *he
 
 #define SLOT_LABELS "class=\"%s\",instance=\"%u\""
 
+/* gsnet_<name>{class,instance}: a counter of every instance ever claimed. */
+static void
+slot_counter(FILE *f, const struct snapshot *s, const char *name, const char *help, size_t off)
+{
+	family(f, name, "counter", help);
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_%s{" SLOT_LABELS "} %" PRIu64 "\n", name, gs_class_label(s->classes, c),
+		i, *(const uint64_t *)((const char *)&s->hs[c][i] + off));
+}
+
 static const uint64_t residence_bounds_ns[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
 
 /* Class @p c's residence buckets summed over the primary's lcores, and their sum in ns. */
@@ -186,19 +196,10 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_heartbeat_age_seconds{" SLOT_LABELS "} %.6f\n",
 		gs_class_label(s->classes, c), i, s->hb_age[c][i]);
-	family(f, "handler_processed_total", "counter", "Messages the instance consumed.");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].processed);
-	family(f, "handler_busy_cycles_total", "counter",
-		"TSC cycles the instance spent in passes that found messages (idle polling excluded).");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_busy_cycles_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].busy_cycles);
-	family(f, "handler_replied_total", "counter", "Replies the instance queued.");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].replied);
+#define HANDLER_COUNTER(name, help) \
+	slot_counter(f, s, "handler_" #name "_total", help, offsetof(struct gs_handler_slot, name));
+	GS_FOREACH_HANDLER_COUNTER(HANDLER_COUNTER)
+#undef HANDLER_COUNTER
 	family(f, "handler_rejected_total", "counter", "Messages the instance refused, by reason.");
 	FOR_SLOTS(s, c, i)
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
@@ -329,12 +330,14 @@ export_json(FILE *f, const struct snapshot *s)
 
 		fprintf(f,
 			"%s{\"class\":\"%s\",\"instance\":%u,\"state\":\"%s\",\"up\":%u,\"pid\":%d,"
-			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
-			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
-			",\"rejected\":{",
+			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f",
 			first ? "" : ",", gs_class_label(s->classes, c), i,
 			gs_slot_state_name(h->state), h->up, h->pid, h->generation, h->restarts,
-			h->downs, s->hb_age[c][i], h->processed, h->replied, h->busy_cycles);
+			h->downs, s->hb_age[c][i]);
+#define JSON_COUNTER(name, help) fprintf(f, ",\"" #name "\":%" PRIu64, h->name);
+		GS_FOREACH_HANDLER_COUNTER(JSON_COUNTER)
+#undef JSON_COUNTER
+		fputs(",\"rejected\":{", f);
 		for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 			if (gs_slot_reject_name(h, r) != NULL)
 				fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "",
@@ -414,16 +417,20 @@ lcore_total(const struct snapshot *s, size_t off)
 }
 
 /*
- * Under an instance's row: its other counters, its own counts (as gs-ctl
- * status shows them) and its non-zero reject reasons, the declared ones too.
+ * Under an instance's row: its counters (GS_FOREACH_HANDLER_COUNTER's, downs,
+ * its rings' enqueues), its own counts (as gs-ctl status shows them) and its
+ * non-zero reject reasons, the declared ones too.
  */
 static void
 handler_details(FILE *f, const struct gs_handler_slot *h, uint64_t enqueued)
 {
 	unsigned int n = 0;
 
-	fprintf(f, "%9sreplied=%" PRIu64 " busy_cycles=%" PRIu64 " downs=%u enqueued=%" PRIu64 "\n",
-		"", h->replied, h->busy_cycles, h->downs, enqueued);
+	fputs("        ", f);
+#define TABLE_COUNTER(name, help) fprintf(f, " " #name "=%" PRIu64, h->name);
+	GS_FOREACH_HANDLER_COUNTER(TABLE_COUNTER)
+#undef TABLE_COUNTER
+	fprintf(f, " downs=%u enqueued=%" PRIu64 "\n", h->downs, enqueued);
 	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
 		if (h->event_names[e][0] != '\0')
 			fprintf(f, "%s %.*s=%" PRIu64,

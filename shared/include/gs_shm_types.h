@@ -140,11 +140,25 @@ gs_reject_name(uint32_t r)
 }
 
 /* A handler's own counters in its slot: how many, and their names' room. */
-#define GS_HANDLER_EVENTS     8
-#define GS_HANDLER_EVENT_NAME 24
+#define GS_HANDLER_EVENTS      8
+#define GS_HANDLER_EVENT_NAME  24
 /* Reject reasons a handler may declare besides GS_FOREACH_REJECT's. */
 #define GS_HANDLER_OWN_REJECTS 12
 #define GS_HANDLER_REJECTS     (GS_REJECT_MAX + GS_HANDLER_OWN_REJECTS)
+
+/*
+ * The scalar counters of a handler slot (struct gs_handler_slot's fields of
+ * those names, between stats_seq and the primary's line), written once: the
+ * /gsnet/handler(s) telemetry, the Prometheus families
+ * (gsnet_handler_NAME_total{class,instance}), gs-stats' JSON and table and
+ * the counters tests are made from this list. A scalar counter added to the
+ * slot goes here too. _(NAME, HELP)
+ */
+#define GS_FOREACH_HANDLER_COUNTER(_)                   \
+	_(processed, "Messages the instance consumed.") \
+	_(replied, "Replies the instance queued.")      \
+	_(busy_cycles,                                  \
+		"TSC cycles the instance spent in passes that found messages (idle polling excluded).")
 
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
@@ -165,7 +179,7 @@ struct gs_handler_slot {
 
 	/* handler's counters: seq is odd while the handler updates them */
 	uint64_t stats_seq __rte_cache_aligned;
-	uint64_t processed;
+	uint64_t processed; /* the scalars: GS_FOREACH_HANDLER_COUNTER */
 	uint64_t replied;
 	uint64_t rejected[GS_HANDLER_REJECTS]; /* by reason: GS_FOREACH_REJECT's, then its own */
 	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */
@@ -316,8 +330,9 @@ gs_class_find(const struct gs_class_info *table, const char *name)
 	return GS_CLASS_NONE;
 }
 
-#define GS_FOREACH_CLASS_ID(c, table) \
-	for (unsigned int c = gs_class_next(table, 0); c < GS_MAX_CLASSES; c = gs_class_next(table, c))
+#define GS_FOREACH_CLASS_ID(c, table)                                      \
+	for (unsigned int c = gs_class_next(table, 0); c < GS_MAX_CLASSES; \
+		c = gs_class_next(table, c))
 
 /** The name of class @p c in @p table for logs and labels: "?" when no class has that id. */
 static inline const char *
@@ -362,9 +377,9 @@ struct gs_ctl {
 	uint32_t classes_seq;
 	struct gs_class_info classes[GS_MAX_CLASSES];
 	/* gs-ctl reload: it writes reload_req, the primary answers in the rest */
-	uint32_t reload_req;	/* seq << 1 | GS_RELOAD_FORCE */
-	uint32_t reload_done;	/* the last request carried out or refused */
-	int32_t reload_status;	/* 0, or a negative errno: refused, nothing changed */
+	uint32_t reload_req;		    /* seq << 1 | GS_RELOAD_FORCE */
+	uint32_t reload_done;		    /* the last request carried out or refused */
+	int32_t reload_status;		    /* 0, or a negative errno: refused, nothing changed */
 	char reload_msg[GS_RELOAD_MSG_LEN]; /* what it did, or why it refused */
 
 	struct gs_handler_slot handlers[GS_MAX_CLASSES][GS_MAX_INSTANCES];

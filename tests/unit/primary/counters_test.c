@@ -394,9 +394,9 @@ check_slot(const char *cmd, const char *prefix, unsigned int c, unsigned int i)
 	check_u64(cmd, KEY("restarts"), s->restarts);
 	check_u64(cmd, KEY("downs"), s->downs);
 	check_u64(cmd, KEY("heartbeat_age_ms"), 10 * c + i + 1);
-	check_u64(cmd, KEY("processed"), s->processed);
-	check_u64(cmd, KEY("replied"), s->replied);
-	check_u64(cmd, KEY("busy_cycles"), s->busy_cycles);
+#define CHECK(name, help) check_u64(cmd, KEY(#name), s->name);
+	GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
 	/* every reason, those chat declared included */
 	check_u64(cmd, KEY("rejected"), rejected);
 #undef KEY

@@ -107,9 +107,9 @@ fx_slot(struct gs_handler_slot *s, unsigned int c, unsigned int i)
 			snprintf(s->reject_names[k], sizeof(s->reject_names[k]), "%s",
 				chat_rejects[k]);
 	s->stats_seq = 2; /* even: not being written */
-	s->processed = value();
-	s->replied = value();
-	s->busy_cycles = value();
+#define FILL(name, help) s->name = value();
+	GS_FOREACH_HANDLER_COUNTER(FILL)
+#undef FILL
 	for (unsigned int r = 0; r < fx_slot_rejects(s); r++)
 		s->rejected[r] = value();
 }

@@ -6,7 +6,7 @@
  * A group's counters for the tests that check every counter appears in
  * every output (unit/primary/counters_test.c, unit/secondary/stats/
  * export_test.c): every counter of the lists (GS_FOREACH_LCORE_COUNTER,
- * GS_FOREACH_DROP, GS_FOREACH_REJECT, a slot's
+ * GS_FOREACH_DROP, GS_FOREACH_REJECT, GS_FOREACH_HANDLER_COUNTER, a slot's
  * declared reasons and own counts, the per-class and per-instance arrays)
  * gets its own value, so a counter added to a list later is filled, and
  * checked, without a change here.

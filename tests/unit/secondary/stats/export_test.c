@@ -225,15 +225,15 @@ test_prometheus_has_every_handler_and_ring_counter(void)
 		{ "handler_generation", "gauge" },
 		{ "handler_restarts_total", "counter" },
 		{ "handler_downs_total", "counter" },
-		{ "handler_processed_total", "counter" },
-		{ "handler_replied_total", "counter" },
-		{ "handler_busy_cycles_total", "counter" },
 		{ "handler_rejected_total", "counter" },
 		{ "handler_events_total", "counter" },
 	};
 
 	for (unsigned int k = 0; k < RTE_DIM(families); k++)
 		family(families[k][0], families[k][1]);
+#define CHECK(name, help) family("handler_" #name "_total", "counter");
+	GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *h = &snap.hs[c][i];
@@ -262,11 +262,9 @@ test_prometheus_has_every_handler_and_ring_counter(void)
 			PROM("gsnet_handler_generation{" LABELS "} %u", n, i, h->generation);
 			PROM("gsnet_handler_restarts_total{" LABELS "} %u", n, i, h->restarts);
 			PROM("gsnet_handler_downs_total{" LABELS "} %u", n, i, h->downs);
-			PROM("gsnet_handler_processed_total{" LABELS "} %" PRIu64, n, i,
-				h->processed);
-			PROM("gsnet_handler_replied_total{" LABELS "} %" PRIu64, n, i, h->replied);
-			PROM("gsnet_handler_busy_cycles_total{" LABELS "} %" PRIu64, n, i,
-				h->busy_cycles);
+#define CHECK(name, help) PROM("gsnet_handler_" #name "_total{" LABELS "} %" PRIu64, n, i, h->name);
+			GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
 			for (unsigned int r = 0; r < fx_slot_rejects(h); r++)
 				PROM("gsnet_handler_rejected_total{" LABELS
 				     ",reason=\"%s\"} %" PRIu64,
@@ -413,9 +411,9 @@ test_json_has_every_handler_and_ring_counter(void)
 			JSON(o, "generation", h->generation);
 			JSON(o, "restarts", h->restarts);
 			JSON(o, "downs", h->downs);
-			JSON(o, "processed", h->processed);
-			JSON(o, "replied", h->replied);
-			JSON(o, "busy_cycles", h->busy_cycles);
+#define CHECK(name, help) JSON(o, #name, h->name);
+			GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
 			part = json_object(o, "\"rejected\":{");
 			FX_CHECK(part != NULL, "json: %s has no rejected", head);
 			for (unsigned int r = 0; part != NULL && r < fx_slot_rejects(h); r++)
@@ -620,12 +618,15 @@ test_table_has_every_handler_figure(void)
 			FX_CHECK(strtoull(r.tok[11], NULL, 10) == depth,
 				"table: %s %u: ring depth %s", n, i, r.tok[11]);
 			FX_CHECK(token_is(&r, 12, full), "table: %s %u: full %s", n, i, r.tok[12]);
-			/* under the row: the other counters, its own counts, its reasons */
-			FX_CHECK(kv_in(details, NULL, "replied", h->replied) &&
-					 kv_in(details, NULL, "busy_cycles", h->busy_cycles) &&
-					 kv_in(details, NULL, "downs", h->downs) &&
+			/* under the row: its counters, its own counts, its reasons */
+#define CHECK(name, help)                                                                        \
+	FX_CHECK(kv_in(details, NULL, #name, h->name), "table: %s %u: no " #name "=%" PRIu64, n, \
+		i, h->name);
+			GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
+			FX_CHECK(kv_in(details, NULL, "downs", h->downs) &&
 					 kv_in(details, NULL, "enqueued", enq),
-				"table: %s %u: no replied, busy_cycles, downs or enqueued", n, i);
+				"table: %s %u: no downs or enqueued", n, i);
 			for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
 				if (h->event_names[e][0] != '\0')
 					FX_CHECK(kv_in(details, "events:", h->event_names[e],
