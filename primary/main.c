@@ -24,6 +24,7 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "counters.h"
 #include "dataplane.h"
 #include "liveness.h"
 #include "monitor.h"
@@ -200,21 +201,10 @@ print_stats(const struct primary *p)
 {
 	struct gs_lcore_stats sum;
 	char line[4096];
-	size_t off = 0;
 
 	stats_sum(p, &sum);
-#define ADD(...) off += (size_t)snprintf(line + off, sizeof(line) - off, __VA_ARGS__)
-	ADD("gs-primary stats:");
-#define ADD_COUNTER(name, help) ADD(" " #name "=%" PRIu64, sum.name);
-	GS_FOREACH_LCORE_COUNTER(ADD_COUNTER)
-#undef ADD_COUNTER
-	for (unsigned int d = 1; d < GS_DROP_MAX && off < sizeof(line); d++)
-		ADD(" drop_%s=%" PRIu64, gs_drop_name(d), sum.drops[d]);
-	GS_FOREACH_CLASS_ID(c, p->ctl->classes)
-	if (off < sizeof(line))
-		ADD(" dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64, p->ctl->classes[c].name,
-			sum.dispatched[c], p->ctl->classes[c].name, sum.replies[c]);
-#undef ADD
+	/* a line too long for the buffer is printed as far as it goes */
+	(void)counters_exit_line(line, sizeof(line), &sum, p->ctl->classes);
 	printf("%s\n", line);
 	fflush(stdout);
 }

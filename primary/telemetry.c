@@ -5,8 +5,14 @@
  */
 #include "telemetry.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -17,6 +23,7 @@
 #include "gs_log.h"
 #include "gs_stats.h"
 
+#include "counters.h"
 #include "primary.h"
 #include "tel_guard.h"
 
@@ -26,30 +33,46 @@
 /* the primary, for the callbacks; withdrawn before its shared memory goes */
 static struct tel_guard tel;
 
-/* A /gsnet/ command's work, run while the primary's memory stays in place. */
-typedef int tel_body_fn(const struct primary *p, struct rte_tel_data *d);
+/* The view of the primary's live shared memory that the outputs read (counters.h). */
+static void
+view_of(const struct primary *p, struct counters_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->ctl = p->ctl;
+	v->n_lcores = p->n_lcores;
+	v->live = p->live;
+	v->sessions_used = gs_session_count(&p->sessions);
+	v->now_tsc = rte_get_timer_cycles();
+	v->p2h = p->p2h;
+	v->h2p = p->h2p;
+}
+
+/* A /gsnet/ command's dictionary, made from the primary's state while it stays in place. */
+typedef int tel_body_fn(const struct counters_view *v, struct rte_tel_data *d);
 
 static int
 guarded(tel_body_fn *body, struct rte_tel_data *d)
 {
 	const struct primary *p = tel_enter(&tel);
+	struct counters_view v;
 	int ret;
 
 	if (p == NULL)
 		return -ENODEV;
-	ret = body(p, d);
+	view_of(p, &v);
+	ret = body(&v, d);
 	tel_leave(&tel);
 	return ret;
 }
 
 void
-stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
+counters_sum(const struct counters_view *v, struct gs_lcore_stats *sum)
 {
 	struct gs_lcore_stats one;
 
 	memset(sum, 0, sizeof(*sum));
-	for (unsigned int l = 0; l < p->n_lcores; l++) {
-		gs_stats_read(&p->ctl->lcores[l], &one, sizeof(one));
+	for (unsigned int l = 0; l < v->n_lcores; l++) {
+		gs_stats_read(&v->ctl->lcores[l], &one, sizeof(one));
 #define SUM(name, help) sum->name += one.name;
 		GS_FOREACH_LCORE_COUNTER(SUM)
 #undef SUM
@@ -65,14 +88,70 @@ stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 	}
 }
 
-static int
-summary_of(const struct primary *p, struct rte_tel_data *d)
+void
+stats_sum(const struct primary *p, struct gs_lcore_stats *sum)
 {
+	struct counters_view v;
+
+	view_of(p, &v);
+	counters_sum(&v, sum);
+}
+
+/* Append to @p buf (@p *off used of @p len); false once it is full. */
+static bool append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__rte_format_printf(4, 5);
+
+static bool
+append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off) {
+		*off = len;
+		return false;
+	}
+	*off += (size_t)n;
+	return true;
+}
+
+int
+counters_exit_line(char *buf, size_t len, const struct gs_lcore_stats *sum,
+	const struct gs_class_info *classes)
+{
+	size_t off = 0;
+	bool ok;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	ok = append(buf, len, &off, "gs-primary stats:");
+#define ADD_COUNTER(name, help) ok = ok && append(buf, len, &off, " " #name "=%" PRIu64, sum->name);
+	GS_FOREACH_LCORE_COUNTER(ADD_COUNTER)
+#undef ADD_COUNTER
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+		ok = ok &&
+		     append(buf, len, &off, " drop_%s=%" PRIu64, gs_drop_name(d), sum->drops[d]);
+	GS_FOREACH_CLASS_ID(c, classes)
+	ok = ok && append(buf, len, &off, " dispatched_%s=%" PRIu64 " replies_%s=%" PRIu64,
+			   classes[c].name, sum->dispatched[c], classes[c].name, sum->replies[c]);
+	return ok ? (int)off : -ENOSPC;
+}
+
+int
+counters_tel_summary(const struct counters_view *v, struct rte_tel_data *d)
+{
+	const struct gs_class_info *classes = v->ctl->classes;
 	struct gs_lcore_stats sum;
 	uint64_t drops = 0, up = 0;
 	char key[64];
 
-	stats_sum(p, &sum);
+	counters_sum(v, &sum);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		drops += sum.drops[i];
 	rte_tel_data_start_dict(d);
@@ -80,33 +159,31 @@ summary_of(const struct primary *p, struct rte_tel_data *d)
 	GS_FOREACH_LCORE_COUNTER(ADD)
 #undef ADD
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
-	GS_FOREACH_CLASS_ID(c, p->ctl->classes)
+	GS_FOREACH_CLASS_ID(c, classes)
 	{
-		snprintf(key, sizeof(key), "dispatched_%s", gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "dispatched_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.dispatched[c]);
-		snprintf(key, sizeof(key), "replies_%s", gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "replies_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(d, key, sum.replies[c]);
-		snprintf(key, sizeof(key), "residence_p50_ns_%s",
-			gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "residence_p50_ns_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.5));
-		snprintf(key, sizeof(key), "residence_p99_ns_%s",
-			gs_class_label(p->ctl->classes, c));
+		snprintf(key, sizeof(key), "residence_p99_ns_%s", gs_class_label(classes, c));
 		rte_tel_data_add_dict_u64(
 			d, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.99));
-		up += (uint64_t)__builtin_popcount(__atomic_load_n(&p->live[c], __ATOMIC_ACQUIRE));
+		up += (uint64_t)__builtin_popcount(__atomic_load_n(&v->live[c], __ATOMIC_ACQUIRE));
 	}
 	rte_tel_data_add_dict_u64(d, "handlers_up", up);
-	rte_tel_data_add_dict_u64(d, "session_slots_used", gs_session_count(&p->sessions));
+	rte_tel_data_add_dict_u64(d, "session_slots_used", v->sessions_used);
 	return 0;
 }
 
-static int
-drops_of(const struct primary *p, struct rte_tel_data *d)
+int
+counters_tel_drops(const struct counters_view *v, struct rte_tel_data *d)
 {
 	struct gs_lcore_stats sum;
 
-	stats_sum(p, &sum);
+	counters_sum(v, &sum);
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 1; i < GS_DROP_MAX; i++)
 		rte_tel_data_add_dict_u64(d, gs_drop_name(i), sum.drops[i]);
@@ -125,14 +202,27 @@ tsc_age_ms(uint64_t now, uint64_t then, uint64_t hz)
 	return age / hz * 1000 + age % hz * 1000 / hz;
 }
 
-/* Add @p sub under @p key, or free it: the library frees only what it holds. */
-/* d["<prefix>_<name>"] = v: telemetry in DPDK 22.11 cannot nest dicts. */
+/*
+ * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
+ * '/' (a dict refuses others): a name a handler chose has its other
+ * characters written as '_'.
+ */
+static void
+tel_key(char *k, size_t len, const char *prefix, const char *name)
+{
+	snprintf(k, len, prefix[0] != '\0' ? "%s_%s" : "%s%s", prefix, name);
+	for (; *k != '\0'; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '/')
+			*k = '_';
+}
+
+/* d["<prefix>_<name>"] = v (d["<name>"] for prefix ""): telemetry in DPDK 22.11 cannot nest dicts. */
 static void
 put_u64(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
-	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_u64(d, k, v);
 }
 
@@ -141,19 +231,44 @@ put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
-	snprintf(k, sizeof(k), "%s_%s", prefix, name);
+	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_string(d, k, v);
 }
 
 /*
- * Dict names in DPDK 22.11 telemetry may hold only alphanumerics, '_' and
- * '/': keys are "<class>/<instance>" and "<lcore>/<class>/<instance>".
+ * The figures /gsnet/handlers and /gsnet/handler show of instance @p s
+ * (generation @p gen), its counters read into @p copy.
  */
-static int
-handlers_of(const struct primary *p, struct rte_tel_data *d)
+static void
+put_slot(struct rte_tel_data *d, const char *prefix, const struct counters_view *v,
+	const struct gs_handler_slot *s, uint32_t gen, struct gs_handler_slot *copy)
 {
-	const struct gs_ctl *ctl = p->ctl;
-	uint64_t now = rte_get_timer_cycles();
+	uint64_t rejected = 0;
+
+	gs_handler_counters_read(s, copy);
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+		rejected += copy->rejected[r];
+	put_str(d, prefix, "state",
+		gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
+	put_u64(d, prefix, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "generation", gen);
+	put_u64(d, prefix, "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
+	put_u64(d, prefix, "heartbeat_age_ms",
+		tsc_age_ms(v->now_tsc, __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
+			v->ctl->tsc_hz));
+#define PUT(name, help) put_u64(d, prefix, #name, copy->name);
+	GS_FOREACH_HANDLER_COUNTER(PUT)
+#undef PUT
+	put_u64(d, prefix, "rejected", rejected);
+}
+
+/* Keys are "<class>_<instance>_<field>": one dict, as telemetry cannot nest them. */
+int
+counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
+{
+	const struct gs_ctl *ctl = v->ctl;
 	char key[64];
 
 	rte_tel_data_start_dict(d);
@@ -162,54 +277,97 @@ handlers_of(const struct primary *p, struct rte_tel_data *d)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
 			struct gs_handler_slot copy;
-			uint64_t rejected = 0;
 
 			if (gen == 0)
 				continue; /* never used */
-			snprintf(key, sizeof(key), "%s_%u", gs_class_label(p->ctl->classes, c), i);
-			gs_handler_counters_read(s, &copy);
-			for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
-				rejected += copy.rejected[r];
-			put_str(d, key, "state",
-				gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
-			put_u64(d, key, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "generation", gen);
-			put_u64(d, key, "restarts",
-				__atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
-			put_u64(d, key, "heartbeat_age_ms",
-				tsc_age_ms(now,
-					__atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
-					ctl->tsc_hz));
-			put_u64(d, key, "processed", copy.processed);
-			put_u64(d, key, "replied", copy.replied);
-			put_u64(d, key, "busy_cycles", copy.busy_cycles);
-			put_u64(d, key, "rejected", rejected);
+			snprintf(key, sizeof(key), "%s_%u", gs_class_label(ctl->classes, c), i);
+			put_slot(d, key, v, s, gen, &copy);
 		}
 	return 0;
 }
 
+/* "<class>,<instance>" of a class in @p classes: @return 0, or -EINVAL. */
 static int
-rings_of(const struct primary *p, struct rte_tel_data *d)
+parse_instance(
+	const char *params, const struct gs_class_info *classes, unsigned int *c, unsigned int *i)
 {
+	const char *comma = params != NULL ? strchr(params, ',') : NULL;
+	size_t len = comma != NULL ? (size_t)(comma - params) : 0;
+	unsigned long n;
+	char *end;
+
+	if (len == 0 || len >= GS_CLASS_NAME_LEN || !isdigit((unsigned char)comma[1]))
+		return -EINVAL;
+	n = strtoul(comma + 1, &end, 10);
+	if (*end != '\0' || n >= GS_MAX_INSTANCES)
+		return -EINVAL;
+	for (unsigned int k = 1; k < GS_MAX_CLASSES; k++) {
+		const char *name = gs_class_info_name(classes, k);
+
+		if (name != NULL && strncmp(name, params, len) == 0 && name[len] == '\0') {
+			*c = k;
+			*i = (unsigned int)n;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+counters_tel_handler(const struct counters_view *v, const char *params, struct rte_tel_data *d)
+{
+	const struct gs_handler_slot *s;
+	struct gs_handler_slot copy;
+	unsigned int c, i;
+	uint32_t gen;
+	char name[GS_HANDLER_EVENT_NAME + 1];
+
+	if (parse_instance(params, v->ctl->classes, &c, &i) < 0)
+		return -EINVAL;
+	s = &v->ctl->handlers[c][i];
+	gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
+	if (gen == 0)
+		return -EINVAL; /* never used */
+	rte_tel_data_start_dict(d);
+	put_slot(d, "", v, s, gen, &copy);
+	/* names a handler wrote: GS_HANDLER_EVENT_NAME characters at most, NUL or not */
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++) {
+		const char *why =
+			r < GS_REJECT_MAX ? gs_reject_name(r) : s->reject_names[r - GS_REJECT_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", GS_HANDLER_EVENT_NAME, why);
+		if (name[0] != '\0')
+			put_u64(d, "rejected", name, copy.rejected[r]);
+	}
+	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++) {
+		snprintf(name, sizeof(name), "%.*s", GS_HANDLER_EVENT_NAME, s->event_names[e]);
+		if (name[0] != '\0')
+			put_u64(d, "event", name, copy.events[e]);
+	}
+	return 0;
+}
+
+int
+counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d)
+{
+	const struct gs_ctl *ctl = v->ctl;
 	struct gs_lcore_stats st;
 	char key[64];
 
 	rte_tel_data_start_dict(d);
-	for (unsigned int l = 0; l < p->n_lcores; l++) {
-		gs_stats_read(&p->ctl->lcores[l], &st, sizeof(st));
+	for (unsigned int l = 0; l < v->n_lcores; l++) {
+		gs_stats_read(&ctl->lcores[l], &st, sizeof(st));
 		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				const struct rte_ring *to_h = p->p2h[l][c][i],
-						      *to_p = p->h2p[l][c][i];
+				const struct rte_ring *to_h = v->p2h[l][c][i],
+						      *to_p = v->h2p[l][c][i];
 
-				if (__atomic_load_n(&p->ctl->handlers[c][i].generation,
+				if (__atomic_load_n(&ctl->handlers[c][i].generation,
 					    __ATOMIC_ACQUIRE) == 0 ||
 					to_h == NULL || to_p == NULL)
 					continue; /* instance never used */
 				snprintf(key, sizeof(key), "%u_%s_%u", l,
-					gs_class_label(p->ctl->classes, c), i);
+					gs_class_label(ctl->classes, c), i);
 				put_u64(d, key, "to_handler_depth", rte_ring_count(to_h));
 				put_u64(d, key, "to_handler_enqueued", st.ring_enq[c][i]);
 				put_u64(d, key, "to_handler_full", st.ring_full[c][i]);
@@ -225,7 +383,7 @@ tel_summary(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(summary_of, d);
+	return guarded(counters_tel_summary, d);
 }
 
 static int
@@ -233,7 +391,7 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(drops_of, d);
+	return guarded(counters_tel_drops, d);
 }
 
 static int
@@ -241,7 +399,23 @@ tel_handlers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(handlers_of, d);
+	return guarded(counters_tel_handlers, d);
+}
+
+static int
+tel_handler(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct primary *p = tel_enter(&tel);
+	struct counters_view v;
+	int ret;
+
+	(void)cmd;
+	if (p == NULL)
+		return -ENODEV;
+	view_of(p, &v);
+	ret = counters_tel_handler(&v, params, d);
+	tel_leave(&tel);
+	return ret;
 }
 
 static int
@@ -249,7 +423,7 @@ tel_rings(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	return guarded(rings_of, d);
+	return guarded(counters_tel_rings, d);
 }
 
 int
@@ -266,6 +440,9 @@ telemetry_register(struct primary *p)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/handlers", tel_handlers,
 			"gsnet handler instances: <class>_<instance>_<field>. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/gsnet/handler", tel_handler,
+			"gsnet handler instance: its figures, rejected_<reason>, event_<name>. Parameters: <class>,<instance>");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/rings", tel_rings,
 			"gsnet rings: <lcore>_<class>_<instance>_<field>. No parameters");

@@ -42,6 +42,16 @@ port_counter(FILE *f, const struct snapshot *s, const char *name, const char *he
 
 #define SLOT_LABELS "class=\"%s\",instance=\"%u\""
 
+/* gsnet_<name>{class,instance}: a counter of every instance ever claimed. */
+static void
+slot_counter(FILE *f, const struct snapshot *s, const char *name, const char *help, size_t off)
+{
+	family(f, name, "counter", help);
+	FOR_SLOTS(s, c, i)
+	fprintf(f, "gsnet_%s{" SLOT_LABELS "} %" PRIu64 "\n", name, gs_class_label(s->classes, c),
+		i, *(const uint64_t *)((const char *)&s->hs[c][i] + off));
+}
+
 static const uint64_t residence_bounds_ns[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
 
 /* Class @p c's residence buckets summed over the primary's lcores, and their sum in ns. */
@@ -186,19 +196,10 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 	FOR_SLOTS(s, c, i)
 	fprintf(f, "gsnet_handler_heartbeat_age_seconds{" SLOT_LABELS "} %.6f\n",
 		gs_class_label(s->classes, c), i, s->hb_age[c][i]);
-	family(f, "handler_processed_total", "counter", "Messages the instance consumed.");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_processed_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].processed);
-	family(f, "handler_busy_cycles_total", "counter",
-		"TSC cycles the instance spent in passes that found messages (idle polling excluded).");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_busy_cycles_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].busy_cycles);
-	family(f, "handler_replied_total", "counter", "Replies the instance queued.");
-	FOR_SLOTS(s, c, i)
-	fprintf(f, "gsnet_handler_replied_total{" SLOT_LABELS "} %" PRIu64 "\n",
-		gs_class_label(s->classes, c), i, s->hs[c][i].replied);
+#define HANDLER_COUNTER(name, help) \
+	slot_counter(f, s, "handler_" #name "_total", help, offsetof(struct gs_handler_slot, name));
+	GS_FOREACH_HANDLER_COUNTER(HANDLER_COUNTER)
+#undef HANDLER_COUNTER
 	family(f, "handler_rejected_total", "counter", "Messages the instance refused, by reason.");
 	FOR_SLOTS(s, c, i)
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
@@ -329,12 +330,14 @@ export_json(FILE *f, const struct snapshot *s)
 
 		fprintf(f,
 			"%s{\"class\":\"%s\",\"instance\":%u,\"state\":\"%s\",\"up\":%u,\"pid\":%d,"
-			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f,"
-			"\"processed\":%" PRIu64 ",\"replied\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
-			",\"rejected\":{",
+			"\"generation\":%u,\"restarts\":%u,\"downs\":%u,\"heartbeat_age_s\":%.6f",
 			first ? "" : ",", gs_class_label(s->classes, c), i,
 			gs_slot_state_name(h->state), h->up, h->pid, h->generation, h->restarts,
-			h->downs, s->hb_age[c][i], h->processed, h->replied, h->busy_cycles);
+			h->downs, s->hb_age[c][i]);
+#define JSON_COUNTER(name, help) fprintf(f, ",\"" #name "\":%" PRIu64, h->name);
+		GS_FOREACH_HANDLER_COUNTER(JSON_COUNTER)
+#undef JSON_COUNTER
+		fputs(",\"rejected\":{", f);
 		for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 			if (gs_slot_reject_name(h, r) != NULL)
 				fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "",
@@ -402,6 +405,49 @@ exception_line(FILE *f, const struct snapshot *s, const struct snapshot *p, doub
 			xr, rate(xr, pxr, dt), xt, rate(xt, pxt, dt));
 }
 
+/* Counter @p off of the lcores' blocks, summed. */
+static uint64_t
+lcore_total(const struct snapshot *s, size_t off)
+{
+	uint64_t v = 0;
+
+	FOR_LCORES(s, l)
+	v += *(const uint64_t *)((const char *)&s->lc[l] + off);
+	return v;
+}
+
+/*
+ * Under an instance's row: its counters (GS_FOREACH_HANDLER_COUNTER's, downs,
+ * its rings' enqueues), its own counts (as gs-ctl status shows them) and its
+ * non-zero reject reasons, the declared ones too.
+ */
+static void
+handler_details(FILE *f, const struct gs_handler_slot *h, uint64_t enqueued)
+{
+	unsigned int n = 0;
+
+	fputs("        ", f);
+#define TABLE_COUNTER(name, help) fprintf(f, " " #name "=%" PRIu64, h->name);
+	GS_FOREACH_HANDLER_COUNTER(TABLE_COUNTER)
+#undef TABLE_COUNTER
+	fprintf(f, " downs=%u enqueued=%" PRIu64 "\n", h->downs, enqueued);
+	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
+		if (h->event_names[e][0] != '\0')
+			fprintf(f, "%s %.*s=%" PRIu64,
+				n++ ? "" : "         events:", GS_HANDLER_EVENT_NAME,
+				h->event_names[e], h->events[e]);
+	if (n > 0)
+		fputc('\n', f);
+	n = 0;
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+		if (h->rejected[r] != 0 && gs_slot_reject_name(h, r) != NULL)
+			fprintf(f, "%s %.*s=%" PRIu64,
+				n++ ? "" : "         rejected:", GS_HANDLER_EVENT_NAME,
+				gs_slot_reject_name(h, r), h->rejected[r]);
+	if (n > 0)
+		fputc('\n', f);
+}
+
 void
 export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 {
@@ -439,7 +485,13 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 			s->lc[l].tx_packets, rate(s->lc[l].tx_packets, p->lc[l].tx_packets, dt), d,
 			rate(d, pd, dt));
 	}
-	fputs("\ndrops by reason (non-zero):", f);
+	/* every lcore counter, summed: one made from GS_FOREACH_LCORE_COUNTER later shows too */
+	fputs("\nlcore totals:", f);
+#define TABLE_COUNTER(name, help) \
+	fprintf(f, " " #name "=%" PRIu64, lcore_total(s, offsetof(struct gs_lcore_stats, name)));
+	GS_FOREACH_LCORE_COUNTER(TABLE_COUNTER)
+#undef TABLE_COUNTER
+	fputs("\n\ndrops by reason (non-zero):", f);
 	for (unsigned int r = 1; r < GS_DROP_MAX; r++) {
 		uint64_t d = 0;
 
@@ -449,33 +501,47 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 			fprintf(f, " %s=%" PRIu64, gs_drop_name(r), d);
 	}
 	exception_line(f, s, p, dt);
-	fputs("\n\nresidence (arrival to reply):", f);
+	fprintf(f, "\n\n%-15s %12s %10s %12s %10s %12s %10s %10s\n", "class", "dispatched",
+		"disp/s", "replies", "reply/s", "residence", "p50 us", "p99 us");
 	GS_FOREACH_CLASS_ID(c, s->classes)
 	{
 		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
+		uint64_t disp = 0, pdisp = 0, rep = 0, prep = 0;
 
 		residence_of(s, c, counts);
 		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
 			n += counts[b];
-		fprintf(f, " %s %" PRIu64 " p50 %.1f us p99 %.1f us;",
-			gs_class_label(s->classes, c), n, gs_residence_quantile(counts, 0.5) / 1e3,
+		FOR_LCORES(s, l)
+		{
+			disp += s->lc[l].dispatched[c];
+			pdisp += p->lc[l].dispatched[c];
+			rep += s->lc[l].replies[c];
+			prep += p->lc[l].replies[c];
+		}
+		fprintf(f,
+			"%-15s %12" PRIu64 " %10.0f %12" PRIu64 " %10.0f %12" PRIu64
+			" %10.1f %10.1f\n",
+			gs_class_label(s->classes, c), disp, rate(disp, pdisp, dt), rep,
+			rate(rep, prep, dt), n, gs_residence_quantile(counts, 0.5) / 1e3,
 			gs_residence_quantile(counts, 0.99) / 1e3);
 	}
-	fprintf(f, "\n\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class",
-		"inst", "state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s",
-		"rejected", "ring", "full");
+	fprintf(f, "\n%-8s %4s %-9s %3s %8s %4s %4s %9s %12s %10s %10s %9s %6s\n", "class", "inst",
+		"state", "up", "pid", "gen", "rst", "hb_age", "processed", "proc/s", "rejected",
+		"ring", "full");
 	FOR_SLOTS(s, c, i)
 	{
 		const struct gs_handler_slot *h = &s->hs[c][i];
-		uint64_t rej = 0, full = 0;
+		uint64_t rej = 0, full = 0, enq = 0;
 		uint32_t depth = 0;
 
-		for (unsigned int r = 0; r < GS_REJECT_MAX; r++)
+		/* every reason: GS_FOREACH_REJECT's and those the handler declared */
+		for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 			rej += h->rejected[r];
 		FOR_LCORES(s, l)
 		{
 			depth += s->depth_p2h[l][c][i];
 			full += s->lc[l].ring_full[c][i];
+			enq += s->lc[l].ring_enq[c][i];
 		}
 		fprintf(f,
 			"%-8s %4u %-9s %3s %8d %4u %4u %7.0fms %12" PRIu64 " %10.0f %10" PRIu64
@@ -485,5 +551,6 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 			s->hb_age[c][i] * 1e3, h->processed,
 			rate(h->processed, p->hs[c][i].processed, dt), rej, depth, s->ring_capacity,
 			full);
+		handler_details(f, h, enq);
 	}
 }

@@ -146,6 +146,20 @@ gs_reject_name(uint32_t r)
 #define GS_HANDLER_OWN_REJECTS 12
 #define GS_HANDLER_REJECTS     (GS_REJECT_MAX + GS_HANDLER_OWN_REJECTS)
 
+/*
+ * The scalar counters of a handler slot (struct gs_handler_slot's fields of
+ * those names, between stats_seq and the primary's line), written once: the
+ * /gsnet/handler(s) telemetry, the Prometheus families
+ * (gsnet_handler_NAME_total{class,instance}), gs-stats' JSON and table and
+ * the counters tests are made from this list. A scalar counter added to the
+ * slot goes here too. _(NAME, HELP)
+ */
+#define GS_FOREACH_HANDLER_COUNTER(_)                   \
+	_(processed, "Messages the instance consumed.") \
+	_(replied, "Replies the instance queued.")      \
+	_(busy_cycles,                                  \
+		"TSC cycles the instance spent in passes that found messages (idle polling excluded).")
+
 /** One handler instance: written by the handler, except the primary's line. */
 struct gs_handler_slot {
 	/* handler's line: identity and liveness */
@@ -165,7 +179,7 @@ struct gs_handler_slot {
 
 	/* handler's counters: seq is odd while the handler updates them */
 	uint64_t stats_seq __rte_cache_aligned;
-	uint64_t processed;
+	uint64_t processed; /* the scalars: GS_FOREACH_HANDLER_COUNTER */
 	uint64_t replied;
 	uint64_t rejected[GS_HANDLER_REJECTS]; /* by reason: GS_FOREACH_REJECT's, then its own */
 	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */

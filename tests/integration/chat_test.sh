@@ -43,7 +43,8 @@ gs_tmpdir SDK "$GS_WORK/sdk"
 cmake --install "$GS_BUILD_DIR" --prefix "$SDK" >"$GS_WORK/install.log" 2>&1 ||
     gs_fail "cmake --install of the SDK failed: $(tail -n 5 "$GS_WORK/install.log")"
 # a sanitized gsnet build installs sanitized libraries: the handler links the runtime too
-SAN=$(sed -n 's/^GS_SANITIZE:STRING=//p' "$GS_BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+SAN=$(sed -n 's/^GSNET_SANITIZE:[A-Z]*=//p; s/^GS_SANITIZE:STRING=//p' "$GS_BUILD_DIR/CMakeCache.txt" 2>/dev/null |
+    grep -m1 .)
 CFLAGS_EXTRA=${SAN:+-fsanitize=$SAN}
 build_chat() { # DIR [CFLAGS]
     cmake -S "$GS_SOURCE_DIR/examples/chat" -B "$1" -DCMAKE_PREFIX_PATH="$SDK" \

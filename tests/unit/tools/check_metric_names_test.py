@@ -408,14 +408,17 @@ def export_c_families():
     with open(os.path.join(ROOT, "secondary", "stats", "export.c"), encoding="utf-8") as f:
         src = f.read()
     found = re.findall(r'\b(?:family\(f|lcore_counter\(f, s|port_counter\(f, s),\s*"([a-z0-9_]+)"', src)
-    # the lcore counters: gsnet_NAME_total for each of GS_FOREACH_LCORE_COUNTER, when
-    # export.c makes them from that list
-    if "GS_FOREACH_LCORE_COUNTER(LCORE_COUNTER)" in src:
-        with open(os.path.join(ROOT, "shared", "include", "gs_shm_types.h"), encoding="utf-8") as f:
-            hdr = f.read()
-        block = hdr[hdr.index("#define GS_FOREACH_LCORE_COUNTER"):]
-        block = block[:block.index("\n\n")]
-        found += [n + "_total" for n in re.findall(r'_\(([a-z0-9_]+),', block)]
+    # the lcore and handler counters: gsnet_NAME_total for each of GS_FOREACH_LCORE_COUNTER
+    # and gsnet_handler_NAME_total for each of GS_FOREACH_HANDLER_COUNTER, when export.c
+    # makes them from those lists
+    with open(os.path.join(ROOT, "shared", "include", "gs_shm_types.h"), encoding="utf-8") as f:
+        hdr = f.read()
+    for macro, use, prefix in [("GS_FOREACH_LCORE_COUNTER", "LCORE_COUNTER", ""),
+                               ("GS_FOREACH_HANDLER_COUNTER", "HANDLER_COUNTER", "handler_")]:
+        if "%s(%s)" % (macro, use) in src:
+            block = hdr[hdr.index("#define " + macro):]
+            block = block[:block.index("\n\n")]
+            found += [prefix + n + "_total" for n in re.findall(r'_\(([a-z0-9_]+),', block)]
     return {"gsnet_" + n for n in found}
 
 

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_telemetry.h>
+
+#include <CUnit/CUnit.h>
+
+#include "gs_stats.h"
+#include "gs_test.h"
+
+#include "counters.h"
+#include "counters_fixture.h"
+
+/*
+ * Every counter of the primary's lists appears, with its value, in each of
+ * the primary's outputs: the exit line and the /gsnet/ telemetry
+ * dictionaries (counters.h). The group's counters come from
+ * counters_fixture.c, made from the X-macro lists: a counter added to a list
+ * is checked here without a change. No EAL: the telemetry library's
+ * dictionaries work without one; its calls are wrapped (-Wl,--wrap) to see
+ * what goes in, and the real library still says whether it took each entry
+ * (a name it refuses, a dict past its 256 entries).
+ *
+ * Left out on purpose:
+ * - exit line: the residence histograms, the ring counters and the handlers'
+ *   counters. The line is the primary's own totals, which the integration
+ *   tests parse (gs_stat in tests/integration/lib.sh): its format stays.
+ *   Telemetry and gs-stats have those.
+ * - /gsnet/summary: the residence buckets and their sum in ns, shown as p50
+ *   and p99 (the quantiles are what telemetry readers graph; gs-stats
+ *   exports the histogram).
+ * - /gsnet/handlers: each reject reason and own count of an instance, only
+ *   their total "rejected": with 39 reasons and 8 counts per instance its
+ *   one dict would pass telemetry's 256 entries. /gsnet/handler,<class>,<i>
+ *   has them.
+ */
+
+/* --- the telemetry library's calls, seen ---------------------------------------------- */
+
+struct tel_entry {
+	char key[RTE_TEL_MAX_STRING_LEN];
+	bool is_str;
+	uint64_t u;
+	char s[RTE_TEL_MAX_STRING_LEN];
+	int ret; /* the real library's answer */
+};
+
+static struct tel_entry tel[1024];
+static unsigned int n_tel;
+static unsigned int n_dicts; /* dicts started */
+
+int __real_rte_tel_data_start_dict(struct rte_tel_data *d);
+int __real_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val);
+int __real_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val);
+int __wrap_rte_tel_data_start_dict(struct rte_tel_data *d);
+int __wrap_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val);
+int __wrap_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val);
+
+int
+__wrap_rte_tel_data_start_dict(struct rte_tel_data *d)
+{
+	n_tel = 0;
+	n_dicts++;
+	return __real_rte_tel_data_start_dict(d);
+}
+
+static struct tel_entry *
+tel_add(const char *name)
+{
+	struct tel_entry *e = &tel[n_tel < RTE_DIM(tel) ? n_tel++ : RTE_DIM(tel) - 1];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->key, sizeof(e->key), "%s", name);
+	return e;
+}
+
+int
+__wrap_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val)
+{
+	struct tel_entry *e = tel_add(name);
+
+	e->u = val;
+	e->ret = __real_rte_tel_data_add_dict_u64(d, name, val);
+	return e->ret;
+}
+
+int
+__wrap_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val)
+{
+	struct tel_entry *e = tel_add(name);
+
+	e->is_str = true;
+	snprintf(e->s, sizeof(e->s), "%s", val);
+	e->ret = __real_rte_tel_data_add_dict_string(d, name, val);
+	return e->ret;
+}
+
+/* The entry @p key of the last dict, or NULL; a key given twice fails. */
+static const struct tel_entry *
+tel_find(const char *cmd, const char *key)
+{
+	const struct tel_entry *found = NULL;
+
+	for (unsigned int k = 0; k < n_tel; k++)
+		if (strcmp(tel[k].key, key) == 0) {
+			FX_CHECK(found == NULL, "%s: key %s given twice", cmd, key);
+			found = &tel[k];
+		}
+	return found;
+}
+
+static void
+check_u64(const char *cmd, const char *key, uint64_t want)
+{
+	const struct tel_entry *e = tel_find(cmd, key);
+
+	FX_CHECK(e != NULL, "%s: no key %s", cmd, key);
+	if (e != NULL)
+		FX_CHECK(!e->is_str && e->u == want, "%s: %s = %" PRIu64 ", want %" PRIu64, cmd,
+			key, e->u, want);
+}
+
+static void
+check_str(const char *cmd, const char *key, const char *want)
+{
+	const struct tel_entry *e = tel_find(cmd, key);
+
+	FX_CHECK(e != NULL, "%s: no key %s", cmd, key);
+	if (e != NULL)
+		FX_CHECK(e->is_str && strcmp(e->s, want) == 0, "%s: %s = \"%s\", want \"%s\"", cmd,
+			key, e->s, want);
+}
+
+/* Render one command's dict: the library took every entry. */
+static int
+render(const char *cmd, int (*fn)(const struct counters_view *, struct rte_tel_data *),
+	const struct counters_view *v)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	int ret;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	n_tel = 0;
+	ret = fn(v, d);
+	for (unsigned int k = 0; k < n_tel; k++)
+		FX_CHECK(tel[k].ret == 0, "%s: the library refused key %s: %s", cmd, tel[k].key,
+			strerror(-tel[k].ret));
+	FX_CHECK(n_tel < RTE_DIM(tel), "%s: more entries than the test records", cmd);
+	rte_tel_data_free(d);
+	return ret;
+}
+
+/* --- the group ---------------------------------------------------------------------------- */
+
+static struct gs_ctl ctl;
+static uint32_t live[GS_MAX_CLASSES];
+static struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+static struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+static struct counters_view view;
+static struct gs_lcore_stats sum; /* the fixture's, summed by the test */
+
+/* A ring in plain memory (rte_ring_init: no EAL) holding @p depth pointers. */
+static struct rte_ring *
+ring_new(unsigned int depth)
+{
+	ssize_t size = rte_ring_get_memsize(FX_RING_SLOTS + 1);
+	static int dummy;
+	struct rte_ring *r;
+
+	if (size < 0)
+		return NULL;
+	r = aligned_alloc(RTE_CACHE_LINE_SIZE, (size_t)size);
+	if (r == NULL)
+		return NULL;
+	if (rte_ring_init(r, "fx", FX_RING_SLOTS + 1, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0) {
+		free(r);
+		return NULL;
+	}
+	for (unsigned int k = 0; k < depth; k++)
+		rte_ring_enqueue(r, &dummy);
+	return r;
+}
+
+static int
+suite_init(void)
+{
+	memset(&ctl, 0, sizeof(ctl));
+	fx_classes(ctl.classes);
+	ctl.tsc_hz = FX_TSC_HZ;
+	for (unsigned int l = 0; l < FX_LCORES; l++)
+		fx_lcore(&ctl.lcores[l], l);
+	fx_sum(ctl.lcores, FX_LCORES, &sum);
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			fx_slot(&ctl.handlers[c][i], c, i);
+			if (!fx_slot_used(c, i))
+				continue;
+			if (ctl.handlers[c][i].up)
+				live[c] |= 1u << i;
+			for (unsigned int l = 0; l < FX_LCORES; l++) {
+				p2h[l][c][i] = ring_new(fx_depth(l, c, i, true));
+				h2p[l][c][i] = ring_new(fx_depth(l, c, i, false));
+				if (p2h[l][c][i] == NULL || h2p[l][c][i] == NULL)
+					return -1;
+			}
+		}
+	view.ctl = &ctl;
+	view.n_lcores = FX_LCORES;
+	view.live = live;
+	view.sessions_used = 4242;
+	view.now_tsc = FX_NOW_TSC;
+	view.p2h = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])p2h;
+	view.h2p = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])h2p;
+	return 0;
+}
+
+static int
+suite_cleanup(void)
+{
+	for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++)
+		for (unsigned int c = 0; c < GS_MAX_CLASSES; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				free(p2h[l][c][i]);
+				free(h2p[l][c][i]);
+				p2h[l][c][i] = h2p[l][c][i] = NULL;
+			}
+	return 0;
+}
+
+/* --- the exit line ------------------------------------------------------------------------ */
+
+#define LINE_MAX_PAIRS 256
+
+struct pair {
+	char name[64];
+	uint64_t v;
+};
+
+/* The NAME=VALUE pairs of an exit line; -1 when it is not one. */
+static int
+parse_line(const char *line, struct pair *pairs, unsigned int max)
+{
+	static const char head[] = "gs-primary stats:";
+	const char *p = line + sizeof(head) - 1;
+	unsigned int n = 0;
+
+	if (strncmp(line, head, sizeof(head) - 1) != 0)
+		return -1;
+	while (*p == ' ' && n < max) {
+		const char *eq = strchr(++p, '=');
+		char *end;
+
+		if (eq == NULL || (size_t)(eq - p) >= sizeof(pairs[n].name))
+			return -1;
+		memcpy(pairs[n].name, p, (size_t)(eq - p));
+		pairs[n].name[eq - p] = '\0';
+		pairs[n].v = strtoull(eq + 1, &end, 10);
+		if (end == eq + 1 || (*end != ' ' && *end != '\0'))
+			return -1;
+		n++;
+		p = end;
+	}
+	return *p == '\0' ? (int)n : -1;
+}
+
+static void
+check_pair(const struct pair *pairs, int n, const char *name, uint64_t want)
+{
+	int found = 0;
+
+	for (int k = 0; k < n; k++)
+		if (strcmp(pairs[k].name, name) == 0) {
+			found++;
+			FX_CHECK(pairs[k].v == want, "exit line: %s=%" PRIu64 ", want %" PRIu64,
+				name, pairs[k].v, want);
+		}
+	FX_CHECK(found == 1, "exit line: %s appears %d times", name, found);
+}
+
+static void
+test_exit_line_names_every_counter_with_its_value(void)
+{
+	static struct pair pairs[LINE_MAX_PAIRS];
+	struct gs_lcore_stats got;
+	char line[4096], name[64];
+	int n, len, want_pairs = 0;
+
+	counters_sum(&view, &got);
+	CU_ASSERT_EQUAL(memcmp(got.drops, sum.drops, sizeof(sum.drops)), 0);
+	len = counters_exit_line(line, sizeof(line), &got, ctl.classes);
+	CU_ASSERT_EQUAL_FATAL(len, (int)strlen(line));
+	n = parse_line(line, pairs, LINE_MAX_PAIRS);
+	FX_CHECK(n > 0, "not an exit line: %s", line);
+#define CHECK(cname, help)                       \
+	check_pair(pairs, n, #cname, sum.cname); \
+	want_pairs++;
+	GS_FOREACH_LCORE_COUNTER(CHECK)
+#undef CHECK
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++, want_pairs++) {
+		snprintf(name, sizeof(name), "drop_%s", gs_drop_name(d));
+		check_pair(pairs, n, name, sum.drops[d]);
+	}
+	GS_FOREACH_CLASS_ID(c, ctl.classes)
+	{
+		snprintf(name, sizeof(name), "dispatched_%s", ctl.classes[c].name);
+		check_pair(pairs, n, name, sum.dispatched[c]);
+		snprintf(name, sizeof(name), "replies_%s", ctl.classes[c].name);
+		check_pair(pairs, n, name, sum.replies[c]);
+		want_pairs += 2;
+	}
+	CU_ASSERT_EQUAL(n, want_pairs); /* nothing else: the integration tests' format */
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, " dispatched_chat="));
+}
+
+static void
+test_exit_line_too_long_for_the_buffer_is_cut_and_says_so(void)
+{
+	char full[4096], cut[100];
+	int len = counters_exit_line(full, sizeof(full), &sum, ctl.classes);
+
+	CU_ASSERT_FATAL(len > (int)sizeof(cut));
+	CU_ASSERT_EQUAL(counters_exit_line(cut, sizeof(cut), &sum, ctl.classes), -ENOSPC);
+	CU_ASSERT_EQUAL(strlen(cut), sizeof(cut) - 1);
+	CU_ASSERT_EQUAL(strncmp(cut, full, sizeof(cut) - 1), 0);
+}
+
+/* --- telemetry ---------------------------------------------------------------------------- */
+
+static void
+test_summary_names_every_counter_with_its_value(void)
+{
+	const char *cmd = "/gsnet/summary";
+	uint64_t dropped = 0, up = 0;
+	char key[64];
+
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_summary, &view), 0);
+#define CHECK(name, help) check_u64(cmd, #name, sum.name);
+	GS_FOREACH_LCORE_COUNTER(CHECK)
+#undef CHECK
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+		dropped += sum.drops[d];
+	check_u64(cmd, "dropped", dropped);
+	GS_FOREACH_CLASS_ID(c, ctl.classes)
+	{
+		const char *n = ctl.classes[c].name;
+
+		snprintf(key, sizeof(key), "dispatched_%s", n);
+		check_u64(cmd, key, sum.dispatched[c]);
+		snprintf(key, sizeof(key), "replies_%s", n);
+		check_u64(cmd, key, sum.replies[c]);
+		snprintf(key, sizeof(key), "residence_p50_ns_%s", n);
+		check_u64(cmd, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.5));
+		snprintf(key, sizeof(key), "residence_p99_ns_%s", n);
+		check_u64(cmd, key, (uint64_t)gs_residence_quantile(sum.residence[c], 0.99));
+		up += (uint64_t)__builtin_popcount(live[c]);
+	}
+	CU_ASSERT_EQUAL(up, 4); /* instance 0 of each class (the 1s are dead) */
+	check_u64(cmd, "handlers_up", up);
+	check_u64(cmd, "session_slots_used", 4242);
+}
+
+static void
+test_drops_names_every_reason_with_its_value(void)
+{
+	const char *cmd = "/gsnet/drops";
+
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_drops, &view), 0);
+	for (unsigned int d = 1; d < GS_DROP_MAX; d++)
+		check_u64(cmd, gs_drop_name(d), sum.drops[d]);
+	CU_ASSERT_EQUAL(n_tel, GS_DROP_MAX - 1);
+}
+
+/* The figures both /gsnet/handlers and /gsnet/handler show, under @p prefix. */
+static void
+check_slot(const char *cmd, const char *prefix, unsigned int c, unsigned int i)
+{
+	const struct gs_handler_slot *s = &ctl.handlers[c][i];
+	uint64_t rejected = 0;
+	char key[96];
+
+	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
+		rejected += s->rejected[r];
+#define KEY(field) (snprintf(key, sizeof(key), "%s%s", prefix, field), key)
+	check_str(cmd, KEY("state"), gs_slot_state_name(s->state));
+	check_u64(cmd, KEY("up"), s->up);
+	check_u64(cmd, KEY("pid"), (uint64_t)s->pid);
+	check_u64(cmd, KEY("generation"), s->generation);
+	check_u64(cmd, KEY("restarts"), s->restarts);
+	check_u64(cmd, KEY("downs"), s->downs);
+	check_u64(cmd, KEY("heartbeat_age_ms"), 10 * c + i + 1);
+#define CHECK(name, help) check_u64(cmd, KEY(#name), s->name);
+	GS_FOREACH_HANDLER_COUNTER(CHECK)
+#undef CHECK
+	/* every reason, those chat declared included */
+	check_u64(cmd, KEY("rejected"), rejected);
+#undef KEY
+}
+
+static void
+test_handlers_show_every_instance_used(void)
+{
+	const char *cmd = "/gsnet/handlers";
+	unsigned int used = 0;
+	char prefix[64];
+
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_handlers, &view), 0);
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			if (!fx_slot_used(c, i))
+				continue;
+			used++;
+			snprintf(prefix, sizeof(prefix), "%s_%u_", ctl.classes[c].name, i);
+			check_slot(cmd, prefix, c, i);
+		}
+	CU_ASSERT_EQUAL(used, 6);
+	CU_ASSERT_EQUAL(n_tel, used * 11); /* no instance never claimed */
+	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "chat_1_rejected"));
+}
+
+static void
+test_handler_shows_every_reason_and_own_count(void)
+{
+	const char *cmd = "/gsnet/handler";
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	char params[64], key[96];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			const struct gs_handler_slot *s = &ctl.handlers[c][i];
+			unsigned int want = 11;
+
+			if (ctl.classes[c].name[0] == '\0')
+				continue;
+			snprintf(params, sizeof(params), "%s,%u", ctl.classes[c].name, i);
+			if (!fx_slot_used(c, i)) {
+				CU_ASSERT_EQUAL(counters_tel_handler(&view, params, d), -EINVAL);
+				continue;
+			}
+			n_tel = 0;
+			CU_ASSERT_EQUAL_FATAL(counters_tel_handler(&view, params, d), 0);
+			for (unsigned int k = 0; k < n_tel; k++)
+				FX_CHECK(tel[k].ret == 0, "%s,%s: the library refused key %s", cmd,
+					params, tel[k].key);
+			check_slot(cmd, "", c, i);
+			for (unsigned int r = 0; r < fx_slot_rejects(s); r++, want++) {
+				snprintf(key, sizeof(key), "rejected_%s", fx_reject_name(s, r));
+				check_u64(cmd, key, s->rejected[r]);
+			}
+			for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
+				if (s->event_names[e][0] != '\0') {
+					snprintf(key, sizeof(key), "event_%s", s->event_names[e]);
+					check_u64(cmd, key, s->events[e]);
+					want++;
+				}
+			CU_ASSERT_EQUAL(n_tel, want);
+			rte_tel_data_free(d);
+			d = rte_tel_data_alloc();
+			CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		}
+	/* chat's own: declared reasons and counts */
+	CU_ASSERT_EQUAL(counters_tel_handler(&view, "chat,1", d), 0);
+	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "rejected_not_in_channel"));
+	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "event_heard_dropped"));
+	rte_tel_data_free(d);
+}
+
+static void
+test_handler_refuses_what_names_no_instance(void)
+{
+	static const char *const bad[] = { NULL, "", "chat", "chat,", ",0", "chat,x", "chat,0x",
+		"chat,4", "chat,-1", "cha,0", "chatter,0", "nosuchclass,0",
+		"averyveryverylongclassname,0" };
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	for (unsigned int k = 0; k < RTE_DIM(bad); k++)
+		FX_CHECK(counters_tel_handler(&view, bad[k], d) == -EINVAL, "\"%s\" accepted",
+			bad[k] != NULL ? bad[k] : "(null)");
+	rte_tel_data_free(d);
+}
+
+static void
+test_rings_show_every_ring_counter(void)
+{
+	const char *cmd = "/gsnet/rings";
+	unsigned int rings = 0;
+	char prefix[64], key[96];
+
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_rings, &view), 0);
+	for (unsigned int l = 0; l < FX_LCORES; l++)
+		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				const struct gs_lcore_stats *st = &ctl.lcores[l];
+
+				if (!fx_slot_used(c, i))
+					continue;
+				rings++;
+				snprintf(prefix, sizeof(prefix), "%u_%s_%u_", l,
+					ctl.classes[c].name, i);
+#define KEY(field) (snprintf(key, sizeof(key), "%s%s", prefix, field), key)
+				check_u64(cmd, KEY("to_handler_enqueued"), st->ring_enq[c][i]);
+				check_u64(cmd, KEY("to_handler_full"), st->ring_full[c][i]);
+				check_u64(cmd, KEY("to_handler_depth"), fx_depth(l, c, i, true));
+				check_u64(cmd, KEY("to_primary_depth"), fx_depth(l, c, i, false));
+				check_u64(cmd, KEY("capacity"), FX_RING_SLOTS);
+#undef KEY
+			}
+	CU_ASSERT_EQUAL(n_tel, rings * 5);
+}
+
+static CU_TestInfo counters_tests[] = {
+	{ "exit line names every counter with its value",
+		test_exit_line_names_every_counter_with_its_value },
+	{ "exit line too long for the buffer is cut and says so",
+		test_exit_line_too_long_for_the_buffer_is_cut_and_says_so },
+	{ "summary names every counter with its value",
+		test_summary_names_every_counter_with_its_value },
+	{ "drops names every reason with its value", test_drops_names_every_reason_with_its_value },
+	{ "handlers show every instance used", test_handlers_show_every_instance_used },
+	{ "handler shows every reason and own count",
+		test_handler_shows_every_reason_and_own_count },
+	{ "handler refuses what names no instance", test_handler_refuses_what_names_no_instance },
+	{ "rings show every ring counter", test_rings_show_every_ring_counter },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{ .pName = "counters",
+		.pInitFunc = suite_init,
+		.pCleanupFunc = suite_cleanup,
+		.pTests = counters_tests },
+	CU_SUITE_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return gs_test_run(suites);
+}
