@@ -29,7 +29,7 @@ enum connect_verdict {
 };
 
 struct challenge_ctx {
-	const uint8_t *key; /* GS_COOKIE_KEY_LEN bytes: the group's cookie key (gs_ctl) */
+	const uint8_t *key; /* GS_COOKIE_KEY_LEN bytes: the group's cookie key (gs_control) */
 	uint32_t ttl_ms;    /* [auth] challenge_ttl_ms */
 	struct gs_pb_arena arena;
 	uint8_t arena_buf[2048];

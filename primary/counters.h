@@ -19,11 +19,11 @@ struct rte_tel_data;
 
 /** What the outputs read: the live shared memory, or a test's copy. */
 struct counters_view {
-	const struct gs_ctl *ctl; /* classes, handler slots, lcores' blocks, tsc_hz */
-	unsigned int n_lcores;	  /* lcores' blocks in ctl->lcores */
-	const uint32_t *live;	  /* [GS_MAX_CLASSES]: live instances per class (bit mask) */
-	uint64_t sessions_used;	  /* session slots in use */
-	uint64_t now_tsc;	  /* for heartbeat ages */
+	const struct gs_control *ctl; /* classes, handler slots, lcores' blocks, tsc_hz */
+	unsigned int n_lcores;	      /* lcores' blocks in ctl->lcores */
+	const uint32_t *live;	      /* [GS_MAX_CLASSES]: live instances per class (bit mask) */
+	uint64_t sessions_used;	      /* session slots in use */
+	uint64_t now_tsc;	      /* for heartbeat ages */
 	/* [n_lcores]: each lcore's request and reply rings; NULL: no ring */
 	struct rte_ring *const (*p2h)[GS_MAX_CLASSES][GS_MAX_INSTANCES];
 	struct rte_ring *const (*h2p)[GS_MAX_CLASSES][GS_MAX_INSTANCES];

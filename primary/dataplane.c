@@ -581,7 +581,7 @@ retire_rings(struct lcore_ctx *lc)
 static void
 wake_handlers(struct lcore_ctx *lc)
 {
-	struct gs_ctl *ctl = lc->p->ctl;
+	struct gs_control *ctl = lc->p->ctl;
 	uint32_t cm = lc->to_wake_classes;
 
 	lc->to_wake_classes = 0;

@@ -60,7 +60,7 @@ static struct primary primary; /* large: keep it off the stack */
  * memory behind them (liveness.h); with @p say, log each.
  */
 static unsigned int
-handlers_holding(const struct gs_ctl *ctl, uint64_t waited_ms, bool say)
+handlers_holding(const struct gs_control *ctl, uint64_t waited_ms, bool say)
 {
 	unsigned int n = 0;
 

@@ -79,7 +79,7 @@ void
 monitor_tick(struct primary *p, uint64_t now)
 {
 	const uint64_t timeout = rte_get_timer_hz() * p->app.cfg.handler_timeout_ms / 1000;
-	struct gs_ctl *ctl = p->ctl;
+	struct gs_control *ctl = p->ctl;
 	uint32_t classes = 0;
 
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {

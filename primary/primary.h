@@ -66,7 +66,7 @@ struct inst_state {
 
 struct primary {
 	struct gs_app app;
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 	struct rte_mempool *pool;
 	struct gs_session_tbl sessions;
 	bool sessions_ok;

@@ -98,13 +98,13 @@ gone(const struct primary *p, unsigned int c)
 }
 
 static void
-classes_begin(struct gs_ctl *ctl)
+classes_begin(struct gs_control *ctl)
 {
 	__atomic_fetch_add(&ctl->classes_seq, 1, __ATOMIC_ACQ_REL);
 }
 
 static void
-classes_end(struct gs_ctl *ctl)
+classes_end(struct gs_control *ctl)
 {
 	__atomic_fetch_add(&ctl->classes_seq, 1, __ATOMIC_RELEASE);
 }
@@ -175,7 +175,7 @@ reload_run(struct primary *p, bool force, struct say *s)
 {
 	static struct gs_cfg cfg; /* large: not on the lcore's stack */
 	unsigned int id_of[GS_MAX_CLASSES] = { 0 };
-	struct gs_ctl *ctl = p->ctl;
+	struct gs_control *ctl = p->ctl;
 	uint32_t add, remove, made = 0;
 	char err[1024], types[128];
 	int ret;
@@ -290,7 +290,7 @@ void
 reload_tick(struct primary *p)
 {
 	struct reload *r = &p->reload;
-	struct gs_ctl *ctl = p->ctl;
+	struct gs_control *ctl = p->ctl;
 	uint32_t req = __atomic_load_n(&ctl->reload_req, __ATOMIC_ACQUIRE);
 	char msg[GS_RELOAD_MSG_LEN];
 	struct say s = { .buf = msg, .len = sizeof(msg) };

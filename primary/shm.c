@@ -132,18 +132,19 @@ static int
 ctl_create(struct primary *p, int socket)
 {
 	const struct rte_memzone *mz;
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 
-	mz = rte_memzone_reserve_aligned(GS_MZ_CTL, sizeof(*ctl), socket, 0, RTE_CACHE_LINE_SIZE);
+	mz = rte_memzone_reserve_aligned(
+		GS_MZ_CONTROL, sizeof(*ctl), socket, 0, RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
-		GS_LOG(ERR, "rte_memzone_reserve(%s): %s", GS_MZ_CTL, rte_strerror(rte_errno));
+		GS_LOG(ERR, "rte_memzone_reserve(%s): %s", GS_MZ_CONTROL, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	ctl = mz->addr;
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->magic = GS_SHM_MAGIC;
 	ctl->layout_version = GS_SHM_VERSION;
-	ctl->ctl_size = sizeof(struct gs_ctl);
+	ctl->ctl_size = sizeof(struct gs_control);
 	ctl->msg_size = sizeof(struct gs_msg);
 	ctl->slot_size = sizeof(struct gs_handler_slot);
 	ctl->session_size = sizeof(struct gs_session);
@@ -233,7 +234,7 @@ shm_free(struct primary *p)
 	rings_free(p);
 	rte_mempool_free(p->pool);
 	p->pool = NULL;
-	mz = rte_memzone_lookup(GS_MZ_CTL);
+	mz = rte_memzone_lookup(GS_MZ_CONTROL);
 	if (mz != NULL)
 		rte_memzone_free(mz);
 	p->ctl = NULL;

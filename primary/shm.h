@@ -4,7 +4,7 @@
 
 /*
  * What the primary creates in hugepages for the group: the control memzone
- * (struct gs_ctl: the class table, handler slots, counters), the packet
+ * (struct gs_control: the class table, handler slots, counters), the packet
  * mempool, each class's ring pairs, the session table, the used-token
  * table, the replay windows and the world; on the NUMA node of the first port.
  */

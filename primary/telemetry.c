@@ -268,7 +268,7 @@ put_slot(struct rte_tel_data *d, const char *prefix, const struct counters_view 
 int
 counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 {
-	const struct gs_ctl *ctl = v->ctl;
+	const struct gs_control *ctl = v->ctl;
 	char key[64];
 
 	rte_tel_data_start_dict(d);
@@ -350,7 +350,7 @@ counters_tel_handler(const struct counters_view *v, const char *params, struct r
 int
 counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d)
 {
-	const struct gs_ctl *ctl = v->ctl;
+	const struct gs_control *ctl = v->ctl;
 	struct gs_lcore_stats st;
 	char key[64];
 

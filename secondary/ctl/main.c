@@ -55,7 +55,7 @@ usage(FILE *f)
 }
 
 static int
-cmd_status(const struct gs_ctl *ctl, const struct gs_session_tbl *tbl)
+cmd_status(const struct gs_control *ctl, const struct gs_session_tbl *tbl)
 {
 	const struct rte_mempool *pool = rte_mempool_lookup(GS_POOL_PKT);
 	uint64_t now = rte_get_timer_cycles();
@@ -189,7 +189,7 @@ cmd_world(const struct gs_session_tbl *tbl, int argc, char **argv)
 }
 
 static int
-cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
+cmd_stop(struct gs_control *ctl, int argc, char **argv)
 {
 	struct gs_handler_slot *slot;
 	unsigned int cls;
@@ -241,7 +241,7 @@ cmd_stop(struct gs_ctl *ctl, int argc, char **argv)
  * settled).
  */
 static int
-cmd_reload(struct gs_ctl *ctl, int argc, char **argv)
+cmd_reload(struct gs_control *ctl, int argc, char **argv)
 {
 	bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
 	uint64_t deadline = rte_get_timer_cycles() + ctl->tsc_hz * 10;
@@ -296,7 +296,7 @@ int
 main(int argc, char **argv)
 {
 	struct gs_session_tbl tbl;
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 	struct gs_app app;
 	int ret;
 
@@ -306,7 +306,7 @@ main(int argc, char **argv)
 	if (app.n_args == 0) {
 		usage(stderr);
 		ret = GS_EXIT_CONFIG;
-	} else if (gs_ctl_attach(&app, ATTACH_WAIT_MS, &ctl) < 0 ||
+	} else if (gs_control_attach(&app, ATTACH_WAIT_MS, &ctl) < 0 ||
 		   gs_session_tbl_attach(&tbl) < 0) {
 		ret = GS_EXIT_FAILURE;
 	} else if (strcmp(app.args[0], "status") == 0) {

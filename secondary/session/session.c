@@ -226,7 +226,7 @@ token_reject(enum gs_token_err e)
  * 1. The primary answered the first CONNECT with a CHALLENGE (its cookie
  *    bound to the client's address, the token's nonce and the time) and
  *    passes on only a CONNECT that returns a valid, fresh cookie; checked
- *    again here, under the same key (gs_ctl), before the AEAD.
+ *    again here, under the same key (gs_control), before the AEAD.
  * 2. The token must open under the server key, be unexpired, for this game
  *    and this server's address, and live no longer than
  *    [auth] max_token_lifetime_s (it is remembered as used until it expires).

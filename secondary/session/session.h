@@ -38,7 +38,7 @@ struct session_ctx {
 	/* [auth] */
 	bool token_mode;
 	uint8_t server_key[GS_KEY_LEN];
-	uint8_t cookie_key[GS_COOKIE_KEY_LEN]; /* the group's (gs_ctl): the primary's cookies */
+	uint8_t cookie_key[GS_COOKIE_KEY_LEN]; /* the group's (gs_control): the primary's cookies */
 	uint64_t protocol_id;
 	uint32_t server_ip;   /* network order: what tokens must name */
 	uint16_t server_port; /* network order */

@@ -207,7 +207,7 @@ int
 main(int argc, char **argv)
 {
 	enum mode mode = MODE_SERVE;
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 	struct gs_app app;
 	int ret;
 
@@ -230,7 +230,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (gs_ctl_attach(&app, ATTACH_WAIT_MS, &ctl) < 0 || stats_src_init(&src, ctl) < 0) {
+	if (gs_control_attach(&app, ATTACH_WAIT_MS, &ctl) < 0 || stats_src_init(&src, ctl) < 0) {
 		gs_app_fini(&app);
 		return GS_EXIT_FAILURE;
 	}

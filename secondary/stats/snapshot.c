@@ -24,7 +24,7 @@ GS_LOG_TYPE(gs.stats);
 static void
 rings_lookup(struct stats_src *src)
 {
-	const struct gs_ctl *ctl = src->ctl;
+	const struct gs_control *ctl = src->ctl;
 	char name[RTE_RING_NAMESIZE];
 
 	src->classes_seq = __atomic_load_n(&ctl->classes_seq, __ATOMIC_ACQUIRE);
@@ -41,7 +41,7 @@ rings_lookup(struct stats_src *src)
 }
 
 int
-stats_src_init(struct stats_src *src, struct gs_ctl *ctl)
+stats_src_init(struct stats_src *src, struct gs_control *ctl)
 {
 	memset(src, 0, sizeof(*src));
 	src->ctl = ctl;
@@ -90,7 +90,7 @@ read_xstats(uint16_t port, struct port_snap *p)
 void
 snapshot_take(struct stats_src *src, struct snapshot *s)
 {
-	const struct gs_ctl *ctl = src->ctl;
+	const struct gs_control *ctl = src->ctl;
 	uint64_t now = rte_get_timer_cycles();
 	struct timespec ts;
 	uint16_t port;

@@ -25,7 +25,7 @@ struct rte_ring;
 
 /** What gs-stats looked up once at start. */
 struct stats_src {
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 	uint64_t epoch;
 	struct gs_session_tbl sessions;
 	struct rte_mempool *pool;
@@ -67,11 +67,11 @@ struct snapshot {
 };
 
 /**
- * Look up everything a snapshot reads (after gs_ctl_attach()).
+ * Look up everything a snapshot reads (after gs_control_attach()).
  *
  * @return 0, -ENOENT (an object of the primary is missing: logged).
  */
-int stats_src_init(struct stats_src *src, struct gs_ctl *ctl);
+int stats_src_init(struct stats_src *src, struct gs_control *ctl);
 
 /** Take a snapshot now (looking the rings up again when the class table changed). */
 void snapshot_take(struct stats_src *src, struct snapshot *s);

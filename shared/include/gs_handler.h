@@ -37,7 +37,7 @@ struct gs_handler_ops {
 };
 
 struct gs_handler {
-	struct gs_ctl *ctl;
+	struct gs_control *ctl;
 	struct gs_handler_slot *slot;
 	const char *class_name; /* its [class.NAME] */
 	unsigned int cls;	/* the id the running primary gave the class */
@@ -78,7 +78,7 @@ gs_handler_answering(struct gs_handler *h, const struct gs_msg *m)
  * @return 0 and *@p out, -ENOTCONN (no live primary), -ETIMEDOUT (never
  *         ready), -EPROTO (layout or DPDK version differs: says what).
  */
-int gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out);
+int gs_control_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_control **out);
 
 /** Whether a handler may claim a slot now (gs_slot_claim_check()). */
 enum gs_claim {

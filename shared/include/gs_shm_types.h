@@ -343,8 +343,8 @@ gs_class_label(const struct gs_class_info *table, unsigned int c)
 	return n != NULL ? n : "?";
 }
 
-/** The control memzone (GS_MZ_CTL), published by the primary. */
-struct gs_ctl {
+/** The control memzone (GS_MZ_CONTROL), published by the primary. */
+struct gs_control {
 	/* layout identity: checked by every handler at attach */
 	uint64_t magic;
 	uint32_t layout_version;

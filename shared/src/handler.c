@@ -31,7 +31,7 @@ GS_LOG_TYPE(gs.shared.handler);
 
 /* Every way the primary's layout can differ from this binary's, said plainly. */
 static int
-check_layout(const struct gs_ctl *ctl)
+check_layout(const struct gs_control *ctl)
 {
 	struct {
 		const char *what;
@@ -40,7 +40,7 @@ check_layout(const struct gs_ctl *ctl)
 	} checks[] = {
 		{ "magic", GS_SHM_MAGIC, ctl->magic },
 		{ "shared-memory layout version", GS_SHM_VERSION, ctl->layout_version },
-		{ "sizeof(struct gs_ctl)", sizeof(struct gs_ctl), ctl->ctl_size },
+		{ "sizeof(struct gs_control)", sizeof(struct gs_control), ctl->ctl_size },
 		{ "sizeof(struct gs_msg)", sizeof(struct gs_msg), ctl->msg_size },
 		{ "sizeof(struct gs_handler_slot)", sizeof(struct gs_handler_slot),
 			ctl->slot_size },
@@ -72,7 +72,7 @@ check_layout(const struct gs_ctl *ctl)
 }
 
 int
-gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **out)
+gs_control_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_control **out)
 {
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * wait_ms / 1000;
 	const struct rte_memzone *mz;
@@ -84,9 +84,9 @@ gs_ctl_attach(const struct gs_app *app, unsigned int wait_ms, struct gs_ctl **ou
 				app->cfg.file_prefix);
 			return -ENOTCONN;
 		}
-		mz = rte_memzone_lookup(GS_MZ_CTL);
+		mz = rte_memzone_lookup(GS_MZ_CONTROL);
 		if (mz != NULL) {
-			struct gs_ctl *ctl = mz->addr;
+			struct gs_control *ctl = mz->addr;
 
 			if (mz->len < sizeof(uint64_t) + sizeof(uint32_t) || check_layout(ctl) < 0)
 				return -EPROTO;
@@ -242,7 +242,7 @@ notify_primary(struct gs_handler *h)
  * with the classes it runs).
  */
 static unsigned int
-class_lookup(const struct gs_ctl *ctl, const char *name)
+class_lookup(const struct gs_control *ctl, const char *name)
 {
 	char have[GS_MAX_CLASSES * (GS_CLASS_NAME_LEN + 2)] = "";
 	unsigned int c = gs_class_find(ctl->classes, name);
@@ -261,7 +261,7 @@ class_lookup(const struct gs_ctl *ctl, const char *name)
 
 /* A handler of SDK @p sdk runs on a group of the same major and at least its minor. */
 static int
-check_sdk(const struct gs_ctl *ctl, uint32_t sdk)
+check_sdk(const struct gs_control *ctl, uint32_t sdk)
 {
 	if (GS_SDK_MAJOR(sdk) == GS_SDK_MAJOR(ctl->sdk_version) &&
 		GS_SDK_MINOR(sdk) <= GS_SDK_MINOR(ctl->sdk_version))
@@ -293,7 +293,7 @@ gs_handler_attach_sdk(
 			GS_MAX_INSTANCES);
 		return -ERANGE;
 	}
-	ret = gs_ctl_attach(app, wait_ms, &h->ctl);
+	ret = gs_control_attach(app, wait_ms, &h->ctl);
 	if (ret < 0)
 		return ret;
 	ret = check_sdk(h->ctl, sdk);

@@ -158,7 +158,7 @@ render(const char *cmd, int (*fn)(const struct counters_view *, struct rte_tel_d
 
 /* --- the group ---------------------------------------------------------------------------- */
 
-static struct gs_ctl ctl;
+static struct gs_control ctl;
 static uint32_t live[GS_MAX_CLASSES];
 static struct rte_ring *p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 static struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];

@@ -69,7 +69,7 @@ static struct {
 } fail;
 
 static struct primary p;
-static struct gs_ctl ctl;
+static struct gs_control ctl;
 static struct rte_mempool *const POOL = (struct rte_mempool *)0x5000;
 
 static bool

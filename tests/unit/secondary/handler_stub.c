@@ -170,8 +170,8 @@ stub_shm_create(uint32_t max_sessions, uint32_t max_entities, const struct gs_wo
 }
 
 void
-stub_handler_init(struct gs_handler *h, struct gs_ctl *ctl, unsigned int cls, unsigned int n_lcores,
-	uint64_t tsc_hz)
+stub_handler_init(struct gs_handler *h, struct gs_control *ctl, unsigned int cls,
+	unsigned int n_lcores, uint64_t tsc_hz)
 {
 	static const char *const builtin[] = { "", "session", "move", "combat" };
 

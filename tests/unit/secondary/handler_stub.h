@@ -71,7 +71,7 @@ int stub_shm_create(uint32_t max_sessions, uint32_t max_entities,
 	const struct gs_world_rules *rules, struct gs_session_tbl *tbl, struct gs_world **world);
 
 /** A handler of class @p cls, instance 0, over control memory @p ctl (zeroed here). */
-void stub_handler_init(struct gs_handler *h, struct gs_ctl *ctl, unsigned int cls,
+void stub_handler_init(struct gs_handler *h, struct gs_control *ctl, unsigned int cls,
 	unsigned int n_lcores, uint64_t tsc_hz);
 
 /**

@@ -51,7 +51,7 @@
 #define LCORE_LAG_MS 20u
 
 static struct primary p; /* large: static */
-static struct gs_ctl *ctl;
+static struct gs_control *ctl;
 static struct gs_handler_slot *slot;
 static struct gs_app app;
 static struct gs_handler h;
@@ -460,7 +460,7 @@ static int
 group_create(void)
 {
 	const struct rte_memzone *mz = rte_memzone_reserve_aligned(
-		GS_MZ_CTL, sizeof(struct gs_ctl), SOCKET_ID_ANY, 0, RTE_CACHE_LINE_SIZE);
+		GS_MZ_CONTROL, sizeof(struct gs_control), SOCKET_ID_ANY, 0, RTE_CACHE_LINE_SIZE);
 	char name[RTE_RING_NAMESIZE];
 
 	if (mz == NULL)
@@ -469,7 +469,7 @@ group_create(void)
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->magic = GS_SHM_MAGIC;
 	ctl->layout_version = GS_SHM_VERSION;
-	ctl->ctl_size = sizeof(struct gs_ctl);
+	ctl->ctl_size = sizeof(struct gs_control);
 	ctl->msg_size = sizeof(struct gs_msg);
 	ctl->slot_size = sizeof(struct gs_handler_slot);
 	ctl->session_size = sizeof(struct gs_session);

@@ -34,7 +34,7 @@
 #define RESPAWN 3000u
 #define MAX_HP	100
 
-static struct gs_ctl *ctl;
+static struct gs_control *ctl;
 static struct gs_handler h;
 static struct gs_session_tbl tbl;
 static struct gs_world *w;

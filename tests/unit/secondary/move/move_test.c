@@ -28,7 +28,7 @@
 #define N_SESS 16u
 #define LCORE  1u /* the primary lcore the requests came from */
 
-static struct gs_ctl *ctl;
+static struct gs_control *ctl;
 static struct gs_handler h;
 static struct gs_session_tbl tbl; /* the primary's and gs-session's side */
 static struct gs_world *w;

@@ -32,7 +32,7 @@
  *
  * [auth] mode = open: CONNECT carries a player id; mode = token: a sealed
  * connect token under a server key written for the test, and the cookie of
- * the primary's challenge under the group's cookie key (gs_ctl).
+ * the primary's challenge under the group's cookie key (gs_control).
  */
 #define N_SESS	 8u
 #define N_TOKENS 16u
@@ -40,7 +40,7 @@
 #define N_LCORES 2u
 #define PROTO	 UINT64_C(0x47534e4554)
 
-static struct gs_ctl *ctl;
+static struct gs_control *ctl;
 static struct gs_handler h;
 static struct gs_session_tbl tbl; /* the primary's */
 static struct gs_tokens_used used;
