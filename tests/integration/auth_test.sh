@@ -37,12 +37,7 @@ OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX"
     -o "eal.vdev0=net_tap0,iface=$IFACE" -o "net.ip=$SERVER" -o world.max_entities=65536
     -o "stats.http_port=$((20000 + $$ % 20000))")
 
-gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
-gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_group_up "${OPTS[@]}"
 gs_start session session.log "$GS_SESSION" "${OPTS[@]}" -i 0
 gs_wait_log session.log 'gs-session attached' 30 session || gs_fail "gs-session did not attach"
 

@@ -63,12 +63,7 @@ mbufs_in_use() {
     ctl status | sed -n 's/^mbufs: \([0-9]*\) in use.*/\1/p'
 }
 
-gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
-gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_group_up "${OPTS[@]}"
 for c in session move combat; do
     for ((i = 0; i < INSTANCES[$c]; i++)); do start_handler "$c" "$i"; done
 done

@@ -85,12 +85,7 @@ OPTS=("${GS_AUTH_OPTS[@]}" -c "$CONF" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vd
     -o "world.spawn2=500,0,0" -o "world.spawn3=510,0,0")
 ctl() { timeout -k 3 20 "$GS_CTL" "${OPTS[@]}" "$@" 2>>"$GS_WORK/ctl.err"; }
 
-gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
-gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_group_up "${OPTS[@]}"
 gs_start session session.log "$GS_SESSION" "${OPTS[@]}" -i 0
 gs_start move move.log "$GS_MOVE" "${OPTS[@]}" -i 0
 for h in session move; do

@@ -40,12 +40,7 @@ handover() {
     grep -q 'left: cleanly' "$GS_WORK/stop_$1_$3.log" || gs_fail "move $1 did not leave cleanly"
 }
 
-gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
-gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
-gs_netns_create "$NS"
-ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
-ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
-ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+gs_group_up "${OPTS[@]}"
 gs_start session session.log "$GS_SESSION" "${OPTS[@]}" -i 0
 gs_start move_a move_a.log "$GS_MOVE" "${OPTS[@]}" -i 0
 gs_wait_log session.log 'attached: instance' 30 session || gs_fail "gs-session did not attach"

@@ -266,6 +266,19 @@ gs_start() {
     GS_LOGS[$name]=$log
     GS_ORDER+=("$name")
 }
+# gs_group_up OPTION...: start gs-primary (named primary, log primary.log)
+# with OPTION..., wait until it is ready, then move its tap $IFACE into a new
+# network namespace $NS as $CLIENT/24: the players' side of the link. The
+# drivers set IFACE, NS and CLIENT (and pass eal.vdev0=net_tap0,iface=$IFACE).
+gs_group_up() {
+    gs_start primary primary.log "$GS_PRIMARY" "$@"
+    gs_wait_log primary.log 'gs-primary ready' 30 primary || gs_fail "gs-primary not ready"
+    gs_netns_create "$NS"
+    ip link set "$IFACE" netns "$NS" || gs_fail "cannot move $IFACE into $NS"
+    ip -n "$NS" addr add "$CLIENT/24" dev "$IFACE" || gs_fail "ip addr add"
+    ip -n "$NS" link set "$IFACE" up || gs_fail "link up"
+}
+
 
 # gs_pid NAME: pid of the process itself (the child of its timeout wrapper).
 gs_pid() {
