@@ -31,7 +31,6 @@ send_chat(struct chat *c, struct player *p, uint8_t type, const ProtobufCMessage
 	return send_datagram(c, p, buf, len);
 }
 
-
 static void
 send_join(struct chat *c, struct player *p)
 {
