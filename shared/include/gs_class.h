@@ -70,6 +70,46 @@ void gs_type_set_format(const struct gs_type_set *s, char *buf, unsigned int len
  */
 bool gs_class_name_valid(const char *name);
 
+static inline uint32_t
+gs_mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+/**
+ * The instance of a class a key (a session id) belongs to among the live
+ * instances @p live (bit mask), by rendezvous hashing: the live instance
+ * with the highest weight for the key. When an instance comes or goes, only
+ * the keys it wins or held move. The primary dispatches with it; a handler
+ * that sends on its own (replication) finds its sessions with it.
+ *
+ * @return the instance, or -1 when none is live.
+ */
+static inline int
+gs_rendezvous(uint32_t key, uint32_t live)
+{
+	uint32_t best = 0;
+	int pick = -1;
+
+	for (unsigned int i = 0; i < 32 && (live >> i) != 0; i++) {
+		uint32_t w;
+
+		if ((live & (1u << i)) == 0)
+			continue;
+		w = gs_mix32(key ^ gs_mix32(i + 1u));
+		if (pick < 0 || w > best) {
+			best = w;
+			pick = (int)i;
+		}
+	}
+	return pick;
+}
+
 /* The classes a fresh install runs: their default config (deploy/gsnet.ini). */
 #define GS_BUILTIN_SESSION_TYPES "1,3,5"
 #define GS_BUILTIN_MOVE_TYPES	 "16-31"

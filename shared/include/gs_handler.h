@@ -163,6 +163,14 @@ int gs_handler_send_pb(struct gs_handler *h, unsigned int lcore, const struct gs
 	const struct gs_session *to, uint8_t type, const ProtobufCMessage *pb);
 
 /**
+ * gs_handler_send_pb() of a payload the handler encoded itself (@p len
+ * bytes, at most GS_WIRE_MAX_PAYLOAD): a snapshot made once and sent as it
+ * is. @return as gs_handler_send_pb().
+ */
+int gs_handler_send_raw(struct gs_handler *h, unsigned int lcore, const struct gs_session_tbl *tbl,
+	const struct gs_session *to, uint8_t type, const uint8_t *payload, size_t len);
+
+/**
  * A shared-memory zone of @p size bytes named @p name (at most 11
  * characters) that every instance of the handler's class sees: the first to
  * ask creates it zeroed, the others find it. State the instances share (a

@@ -508,19 +508,23 @@ gs_handler_run(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg
 	return 0;
 }
 
-/* Pack @p pb into a reply in @p lcore's ring; its header's auth_tag field is @p tag (NULL: zero). */
+/*
+ * A reply in @p lcore's ring for @p peer: @p pb packed straight into the
+ * ring slot (no staging copy), or @p raw bytes copied; its header's auth_tag
+ * field is @p tag (NULL: zero).
+ */
 static int
-reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, uint32_t slot,
-	uint32_t session_id, const uint8_t *tag, uint8_t type, const ProtobufCMessage *pb)
+reply_into(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, uint32_t slot,
+	uint32_t session_id, const uint8_t *tag, uint8_t type, const ProtobufCMessage *pb,
+	const uint8_t *raw, size_t raw_len)
 {
 	struct rte_ring_zc_data zcd;
 	struct gs_msg *r;
 
-	if (protobuf_c_message_get_packed_size(pb) > GS_WIRE_MAX_PAYLOAD)
+	if ((pb != NULL ? protobuf_c_message_get_packed_size(pb) : raw_len) > GS_WIRE_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (lcore >= h->n_lcores)
 		lcore = 0;
-	/* packed straight into the ring slot: no staging copy */
 	if (rte_ring_enqueue_zc_burst_elem_start(h->tx[lcore], sizeof(*r), 1, &zcd, NULL) == 0) {
 		gs_ctr_add(&h->slot->rejected[GS_REJECT_REPLY_FULL], 1);
 		return -ENOBUFS;
@@ -536,11 +540,23 @@ reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, u
 	r->hdr.session_id = session_id;
 	if (tag != NULL)
 		memcpy(r->hdr.auth_tag, tag, sizeof(r->hdr.auth_tag));
-	r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
+	if (pb != NULL) {
+		r->hdr.payload_len = (uint16_t)protobuf_c_message_pack(pb, r->payload);
+	} else {
+		memcpy(r->payload, raw, raw_len);
+		r->hdr.payload_len = (uint16_t)raw_len;
+	}
 	rte_ring_enqueue_zc_elem_finish(h->tx[lcore], 1);
 	h->replied |= 1u << lcore;
 	gs_ctr_add(&h->slot->replied, 1);
 	return 0;
+}
+
+static int
+reply_pb(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer, uint32_t slot,
+	uint32_t session_id, const uint8_t *tag, uint8_t type, const ProtobufCMessage *pb)
+{
+	return reply_into(h, lcore, peer, slot, session_id, tag, type, pb, NULL, 0);
 }
 
 int
@@ -558,6 +574,16 @@ gs_handler_send_pb(struct gs_handler *h, unsigned int lcore, const struct gs_ses
 		return -ENOENT;
 	return reply_pb(
 		h, lcore, &to->peer, gs_session_slot(tbl, to), to->session_id, NULL, type, pb);
+}
+
+int
+gs_handler_send_raw(struct gs_handler *h, unsigned int lcore, const struct gs_session_tbl *tbl,
+	const struct gs_session *to, uint8_t type, const uint8_t *payload, size_t len)
+{
+	if (to == NULL || __atomic_load_n(&to->state, __ATOMIC_ACQUIRE) != GS_SESS_ACTIVE)
+		return -ENOENT;
+	return reply_into(h, lcore, &to->peer, gs_session_slot(tbl, to), to->session_id, NULL, type,
+		NULL, payload, len);
 }
 
 void *
