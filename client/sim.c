@@ -459,7 +459,8 @@ on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_
 		break;
 	}
 	case GSC_EVENT_NONE:
-	case GSC_EVENT_RAW: /* never: gs-client does not ask for them */
+	case GSC_EVENT_RAW:	 /* never: gs-client does not ask for them */
+	case GSC_EVENT_SNAPSHOT: /* never: gs-client attaches no gsc_repl */
 		break;
 	}
 }

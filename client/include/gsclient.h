@@ -13,6 +13,11 @@
  * All times are CLOCK_MONOTONIC nanoseconds (gsc_now_ns()) passed in by the
  * caller, so tests can drive the state machine with a fake clock.
  *
+ * World replication (SNAPSHOT, SNAPSHOT_ACK) is opt-in: a session with a
+ * struct gsc_repl attached (gsc_session_set_repl(), gsc_repl.h) applies the
+ * server's snapshots to its views and acks them; without one a SNAPSHOT is a
+ * type the library does not decode.
+ *
  * A game's own messages (a handler class the library does not know, with
  * payloads the game encodes itself) go through the same session:
  * gsc_session_raw() frames, numbers and tags bytes the caller encoded, and
@@ -32,7 +37,9 @@
 #include "gs_wire.h"
 
 #include "combat.pb-c.h"
+#include "gsc_repl.h"
 #include "move.pb-c.h"
+#include "replicate.pb-c.h"
 #include "session.pb-c.h"
 
 /** Largest datagram the library builds or accepts (header + max payload). */
@@ -51,10 +58,10 @@
 
 /**
  * Size of per-type counter arrays, indexed by enum gs_msg_type: covers every
- * type the library knows (session, movement and combat messages). Raw
- * messages of higher types count only in tx_raw and rx_raw.
+ * type the library knows (session, movement, combat and replication
+ * messages). Raw messages of higher types count only in tx_raw and rx_raw.
  */
-#define GSC_MSG_TYPES (GS_MSG_DAMAGED + 1)
+#define GSC_MSG_TYPES (GS_MSG_SNAPSHOT_ACK + 1)
 
 /** A datagram decoded by gsc_frame_parse(): the unpacked message u lives in mem. */
 struct gsc_msg {
@@ -77,6 +84,7 @@ struct gsc_msg {
 		Gs__Attack *attack;
 		Gs__AttackResult *attack_result;
 		Gs__Damaged *damaged;
+		Gs__SnapshotAck *snapshot_ack;
 	} u;
 	struct gs_pb_arena arena;
 	alignas(16) uint8_t mem[GSC_MSG_ARENA_SIZE];
@@ -102,6 +110,7 @@ enum gsc_event_type {
 	GSC_EVENT_DAMAGED,	 /* u.damaged is set: our entity was hit */
 	GSC_EVENT_CHALLENGE,	 /* CHALLENGE: send gsc_session_connect() again now */
 	GSC_EVENT_RAW,		 /* a type the library does not decode: u.raw is set */
+	GSC_EVENT_SNAPSHOT,	 /* SNAPSHOT (with gsc_session_set_repl()): u.snapshot is set */
 };
 
 struct gsc_event {
@@ -127,6 +136,13 @@ struct gsc_event {
 			uint16_t len;		/* payload bytes, at most GS_WIRE_MAX_PAYLOAD */
 			const uint8_t *payload; /* never NULL, also when len is 0 */
 		} raw;
+
+		/*
+		 * Applied (the session's gsc_repl has a new view), or dropped as
+		 * old or without its baseline; send gsc_session_snapshot_ack()
+		 * when .ack is set.
+		 */
+		struct gsc_snapshot_info snapshot;
 	} u;
 };
 
@@ -194,7 +210,8 @@ struct gsc_session {
 	 */
 	uint8_t connect_nonce[GS_WIRE_AUTH_LEN];
 	struct gs_replay rx_replay; /* server sequence numbers accepted */
-	bool raw_rx; /* gsc_session_set_raw_rx(): unknown types become GSC_EVENT_RAW */
+	bool raw_rx;	       /* gsc_session_set_raw_rx(): unknown types become GSC_EVENT_RAW */
+	struct gsc_repl *repl; /* gsc_session_set_repl(): SNAPSHOTs are applied to it */
 	struct gsc_stats stats;
 	struct gsc_msg rx; /* the last datagram gsc_session_input() parsed */
 };
@@ -362,6 +379,25 @@ int gsc_session_raw(struct gsc_session *s, uint8_t type, const uint8_t *payload,
 	uint8_t *buf, size_t cap, size_t *len);
 
 /**
+ * Attach @p r (gsc_repl_init()ed, for this session: initialise it again for a
+ * new one) or detach (NULL, the default after gsc_session_init()). Attached,
+ * a SNAPSHOT of the session is applied to @p r by gsc_session_input()
+ * (GSC_EVENT_SNAPSHOT); detached, it is a type the library does not decode.
+ * @p r stays the caller's and must outlive the attachment.
+ */
+void gsc_session_set_repl(struct gsc_session *s, struct gsc_repl *r);
+
+/**
+ * Produce a SNAPSHOT_ACK{tick = the newest view's} into @p buf: after every
+ * GSC_EVENT_SNAPSHOT whose .ack is set. Counted in the gsc_repl's acks_sent.
+ *
+ * @return 0 and *len, or -EINVAL (@p s, @p buf or @p len NULL, or no gsc_repl
+ *         attached), -ENOTCONN (not CONNECTED), -ENODATA (no snapshot applied
+ *         yet), -ENOSPC (@p cap too small).
+ */
+int gsc_session_snapshot_ack(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len);
+
+/**
  * Hand over (@p on) or refuse (the default after gsc_session_init()) the
  * datagrams of types the library does not decode. Handed over, such a
  * datagram gets the checks of a game answer (below, gsc_session_input()) and
@@ -397,6 +433,11 @@ void gsc_session_set_raw_rx(struct gsc_session *s, bool on);
  *   the next call. Their seq, entity and contents are the caller's to check.
  * - With gsc_session_set_raw_rx(), any type the library does not decode, on
  *   the same terms: GSC_EVENT_RAW, ev->u.raw points into @p buf.
+ * - SNAPSHOT with gsc_session_set_repl(), on the same terms:
+ *   GSC_EVENT_SNAPSHOT; applied to the gsc_repl, or dropped (not newer than
+ *   its newest view, or its baseline no longer held: ev->u.snapshot.drop),
+ *   which is no error. One that does not decode or that gs_repl_apply()
+ *   refuses is -EBADMSG (and dropped_bad in the gsc_repl).
  * Every accepted datagram updates the server sequence tracking (gaps, reorders).
  *
  * @return 0 and @p ev, or (the datagram is counted in stats and otherwise

@@ -22,6 +22,11 @@ static const ProtobufCMessageDescriptor *const payload_desc[GSC_MSG_TYPES] = {
 	[GS_MSG_ATTACK] = &gs__attack__descriptor,
 	[GS_MSG_ATTACK_RESULT] = &gs__attack_result__descriptor,
 	[GS_MSG_DAMAGED] = &gs__damaged__descriptor,
+	/*
+	 * SNAPSHOT is not here: it unpacks into its gsc_repl's arena (up to
+	 * 64 KiB), not the 4 KiB of a gsc_msg. SNAPSHOT_ACK is the client's own.
+	 */
+	[GS_MSG_SNAPSHOT_ACK] = &gs__snapshot_ack__descriptor,
 };
 
 uint64_t
@@ -360,6 +365,54 @@ gsc_session_set_raw_rx(struct gsc_session *s, bool on)
 	s->raw_rx = on;
 }
 
+void
+gsc_session_set_repl(struct gsc_session *s, struct gsc_repl *r)
+{
+	s->repl = r;
+}
+
+int
+gsc_session_snapshot_ack(struct gsc_session *s, uint8_t *buf, size_t cap, size_t *len)
+{
+	Gs__SnapshotAck msg = GS__SNAPSHOT_ACK__INIT;
+	int ret;
+
+	if (s == NULL || buf == NULL || len == NULL || s->repl == NULL)
+		return -EINVAL;
+	if (s->state != GSC_STATE_CONNECTED)
+		return -ENOTCONN;
+	if (s->repl->newest == 0)
+		return -ENODATA;
+
+	msg.tick = s->repl->newest;
+	ret = produce(s, GS_MSG_SNAPSHOT_ACK, &msg.base, buf, cap, len);
+	if (ret < 0)
+		return ret;
+	s->repl->stats.acks_sent++;
+	return 0;
+}
+
+/*
+ * A SNAPSHOT for a session with a gsc_repl: like the game answers, for an
+ * accepted session (and still after it CLOSED). Applied or dropped as old or
+ * without its baseline, it is an event; refused, -EBADMSG.
+ */
+static int
+on_snapshot(struct gsc_session *s, const struct gsc_msg *m, uint64_t now_ns, struct gsc_event *ev)
+{
+	int ret;
+
+	if (s->session_id == 0)
+		return -EPROTO;
+	if (m->hdr.session_id != s->session_id)
+		return -ESTALE;
+	ret = gsc_repl_input(s->repl, m->payload, m->hdr.payload_len, now_ns, &ev->u.snapshot);
+	if (ret == -EBADMSG)
+		return ret;
+	ev->type = GSC_EVENT_SNAPSHOT;
+	return 0;
+}
+
 /* Server sequence numbers: count skipped ones and those older than the newest. */
 static void
 track_seq(struct gsc_session *s, uint32_t seq)
@@ -607,7 +660,7 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 	struct gsc_event *ev)
 {
 	struct gsc_msg *m;
-	bool raw;
+	bool raw, snapshot;
 	int ret;
 
 	if (s == NULL || buf == NULL || ev == NULL)
@@ -616,8 +669,10 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 
 	m = &s->rx;
 	ret = gsc_frame_parse(buf, len, m);
-	raw = ret == -ENOMSG && s->raw_rx; /* a valid header of a type we do not decode */
-	if ((ret == 0 || raw) && s->secure && m->hdr.session_id != 0) {
+	/* a valid header of a type gsc_frame_parse() does not unpack */
+	snapshot = ret == -ENOMSG && m->hdr.type == GS_MSG_SNAPSHOT && s->repl != NULL;
+	raw = ret == -ENOMSG && !snapshot && s->raw_rx;
+	if ((ret == 0 || raw || snapshot) && s->secure && m->hdr.session_id != 0) {
 		uint8_t tag[8];
 
 		/* everything of a session comes tagged: check before believing it */
@@ -627,7 +682,9 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 		else if (gs_replay_check(&s->rx_replay, m->hdr.sequence) != GS_REPLAY_NEW)
 			ret = -EALREADY;
 	}
-	if (ret == -ENOMSG && raw) {
+	if (ret == -ENOMSG && snapshot) {
+		ret = on_snapshot(s, m, now_ns, ev);
+	} else if (ret == -ENOMSG && raw) {
 		ret = on_raw(s, m, ev);
 	} else if (ret == 0) {
 		switch (m->hdr.type) {
@@ -652,7 +709,7 @@ gsc_session_input(struct gsc_session *s, const uint8_t *buf, size_t len, uint64_
 		case GS_MSG_DAMAGED:
 			ret = on_game(s, m, now_ns, ev);
 			break;
-		default: /* CONNECT, HEARTBEAT, MOVE, ATTACK: client-to-server only */
+		default: /* CONNECT, HEARTBEAT, MOVE, ATTACK, SNAPSHOT_ACK: client-to-server only */
 			ret = -EPROTO;
 			break;
 		}

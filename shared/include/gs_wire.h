@@ -35,6 +35,10 @@ enum gs_msg_type {
 	GS_MSG_ATTACK_RESULT = 33, /* server -> attacker: AttackResult */
 	GS_MSG_DAMAGED = 34,	   /* server -> target: Damaged */
 	GS_MSG_COMBAT_LAST = 47,
+	GS_MSG_REPL_FIRST = 48,
+	GS_MSG_SNAPSHOT = 48,	  /* server -> client: Snapshot (replicate.proto) */
+	GS_MSG_SNAPSHOT_ACK = 49, /* client -> server: SnapshotAck */
+	GS_MSG_REPL_LAST = 63,
 };
 
 /** The game header in host byte order. */

@@ -109,6 +109,8 @@ gs_msg_type_str(uint8_t type)
 		[GS_MSG_ATTACK] = "ATTACK",
 		[GS_MSG_ATTACK_RESULT] = "ATTACK_RESULT",
 		[GS_MSG_DAMAGED] = "DAMAGED",
+		[GS_MSG_SNAPSHOT] = "SNAPSHOT",
+		[GS_MSG_SNAPSHOT_ACK] = "SNAPSHOT_ACK",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type] != NULL)
@@ -117,5 +119,7 @@ gs_msg_type_str(uint8_t type)
 		return "MOVE_RANGE";
 	if (type >= GS_MSG_COMBAT_FIRST && type <= GS_MSG_COMBAT_LAST)
 		return "COMBAT_RANGE";
+	if (type >= GS_MSG_REPL_FIRST && type <= GS_MSG_REPL_LAST)
+		return "REPL_RANGE";
 	return "?";
 }

@@ -90,7 +90,9 @@ def read(*parts):
 def parse_protos():
     """{message: {"type": N, "to_server": bool, "fields": [(num, name, type)],
     "enums": {enum: {value: name}}}} from schemas/*.proto (the subset of
-    proto3 they use: messages with scalar and nested-enum fields)."""
+    proto3 they use: messages with scalar and nested-enum fields, repeated
+    scalars and repeated messages, typed "repeated T"). A message that is
+    only a part of others (replicate.proto's EntityState) has type None."""
     msgs = {}
     for fn in sorted(os.listdir(os.path.join(ROOT, "schemas"))):
         if not fn.endswith(".proto"):
@@ -101,9 +103,7 @@ def parse_protos():
             m = re.match(r"\s*message\s+(\w+)\s*\{", code)
             if m:
                 t = re.search(r"type (\d+)", comment)
-                if t is None:
-                    raise SystemExit(f"FAIL: {fn}: message {m.group(1)}: no '// type N' comment")
-                msg = msgs[m.group(1)] = {"type": int(t.group(1)),
+                msg = msgs[m.group(1)] = {"type": int(t.group(1)) if t else None,
                                           "to_server": "client -> server" in comment,
                                           "fields": [], "enums": {}}
                 continue
@@ -121,10 +121,21 @@ def parse_protos():
             if m and enum is not None:
                 enum[int(m.group(2))] = m.group(1)
                 continue
-            m = re.match(r"\s*(\w+)\s+(\w+)\s*=\s*(\d+)\s*;", code)
+            m = re.match(r"\s*(repeated\s+)?(\w+)\s+(\w+)\s*=\s*(\d+)\s*;", code)
             if m and msg is not None:
-                msg["fields"].append((int(m.group(3)), m.group(2), m.group(1)))
+                ftype = ("repeated " if m.group(1) else "") + m.group(2)
+                msg["fields"].append((int(m.group(4)), m.group(3), ftype))
+    for name, m in msgs.items():
+        if m["type"] is None and not any(f[2].split()[-1] == name
+                                         for o in msgs.values() for f in o["fields"]):
+            raise SystemExit(f"FAIL: message {name}: no '// type N' comment, and no message "
+                             "holds it")
     return msgs
+
+
+def has_class(t):
+    """The types the primary dispatches with deploy/gsnet.ini's classes."""
+    return t in (1, 3, 5) or 16 <= t <= 47
 
 
 def parse_type_names():
@@ -177,7 +188,19 @@ def write_pcap(path, frames):
     gen_corpus.write_pcap(path, frames)
 
 
-def encode_field(num, ftype, value):
+def zigzag32(v):
+    return ((v << 1) ^ (v >> 31)) & 0xFFFFFFFF
+
+
+def encode_field(num, ftype, value, msgs=None):
+    if ftype.startswith("repeated "):
+        elem = ftype.split()[1]
+        if msgs is not None and elem in msgs:  # messages: one length-delimited field each
+            return b"".join(pb_field(num, encode_msg(msgs, elem, v)) for v in value)
+        body = b"".join(encode_field(0, elem, v)[1:] for v in value)  # packed: no keys
+        return varint((num << 3) | 2) + varint(len(body)) + body
+    if ftype == "sint32":
+        return varint(num << 3) + varint(zigzag32(value))
     if ftype == "float":
         return varint((num << 3) | 5) + struct.pack("<f", value)
     if ftype in ("string", "bytes"):
@@ -188,8 +211,22 @@ def encode_field(num, ftype, value):
     return varint(num << 3) + varint(value & (2**64 - 1))
 
 
-def draw(rng, msg, name, ftype, i):
-    """A value of ftype that is not the field's default."""
+def encode_msg(msgs, mname, values):
+    return b"".join(encode_field(num, ftype, values[name], msgs)
+                    for num, name, ftype in msgs[mname]["fields"] if name in values)
+
+
+def draw(rng, msg, name, ftype, i, msgs=None):
+    """A value of ftype that is not the field's default (a repeated field: a
+    list of 1 to 3; a message: every field set)."""
+    if ftype.startswith("repeated "):
+        elem = ftype.split()[1]
+        return [draw(rng, msg, name, elem, i + k, msgs) for k in range(rng.randrange(1, 4))]
+    if msgs is not None and ftype in msgs:
+        sub = msgs[ftype]
+        return {n: draw(rng, sub, n, t, j, msgs) for j, (_num, n, t) in enumerate(sub["fields"])}
+    if ftype == "sint32":
+        return rng.randrange(-(1 << 31), -1) if i % 2 == 0 else rng.randrange(1, 1 << 31)
     if ftype == "uint32":
         return rng.choice((rng.randrange(1, 1 << 7), rng.randrange(1 << 14, 1 << 21),
                            rng.randrange(1 << 28, 1 << 32)))
@@ -275,8 +312,7 @@ def check_messages(work, env, msgs, type_names):
 
     def add(mname, values, session=None, seq=None, tag=None):
         m = msgs[mname]
-        payload = b"".join(encode_field(num, ftype, values[name])
-                           for num, name, ftype in m["fields"] if name in values)
+        payload = encode_msg(msgs, mname, values)
         session = rng.randrange(1, 1 << 32) if session is None else session
         seq = rng.randrange(0, 1 << 32) if seq is None else seq
         tag = rng.randbytes(8) if tag is None else tag
@@ -285,15 +321,16 @@ def check_messages(work, env, msgs, type_names):
         cases.append((frame(gs(m["type"], session=session, seq=seq, payload=payload, tag=tag),
                             m["to_server"]), hdr, mname, values))
 
+    typed = sorted((k for k in msgs if msgs[k]["type"] is not None), key=lambda k: msgs[k]["type"])
     # every type, every field set
-    for mname in sorted(msgs, key=lambda k: msgs[k]["type"]):
+    for mname in typed:
         m = msgs[mname]
-        values = {name: draw(rng, m, name, ftype, i)
+        values = {name: draw(rng, m, name, ftype, i, msgs)
                   for i, (_num, name, ftype) in enumerate(m["fields"])}
         # CONNECT and its answers of session 0 carry the connect nonce
         add(mname, values, session=0 if mname in ("Connect", "Challenge", "SessionError") else None)
     # every type with an empty payload: every field at its default, none shown
-    for mname in sorted(msgs, key=lambda k: msgs[k]["type"]):
+    for mname in typed:
         add(mname, {})
     # MOVEs: positions as players send them, fractions and the world's bounds
     for x, y, z in ((0.1, -0.1, 1e-3), (10000.0, -10000.0, 1000.0), (-9999.125, 1234.5678, -0.0),
@@ -335,13 +372,39 @@ def check_messages(work, env, msgs, type_names):
             fail(f"frame {n} ({name}): Info column {line!r}")
 
         prefix = f"gsnet.{snake(mname)}."
-        shown = {k for k in pkt["fields"] if k.startswith(prefix) or k.startswith("gsnet.pb.")}
+        prefixes = (prefix, "gsnet.pb.") + tuple(
+            f"gsnet.{snake(t.split()[-1])}." for _n, _f, t in m["fields"] if t.split()[-1] in msgs)
+        shown = {k for k in pkt["fields"] if k.startswith(prefixes)}
         expected = {prefix + name_ for name_ in values}
+        # the fields of messages in repeated fields, every value in sending order
+        nested = {}
+        for _num, fname, ftype in m["fields"]:
+            elem = ftype.split()[-1]
+            if fname in values and elem in msgs:
+                for v in values[fname]:
+                    for _sn, sname, _st in msgs[elem]["fields"]:
+                        if sname in v:
+                            nested.setdefault(f"gsnet.{snake(elem)}.{sname}", []).append(v[sname])
+        expected |= set(nested)
         if shown != expected:
             fail(f"frame {n} ({name}): payload fields shown {sorted(shown)}, "
                  f"sent {sorted(expected)}")
+        for fname_, sent in nested.items():
+            got = [a.get("show") for a in pkt["fields"].get(fname_, [])]
+            if got != [str(v) for v in sent]:
+                fail(f"frame {n} ({name}): {fname_} shown as {got}, sent {sent}")
         for _num, fname, ftype in m["fields"]:
             if fname not in values:
+                continue
+            if ftype.startswith("repeated "):
+                got = pkt["fields"].get(prefix + fname, [])
+                if ftype.split()[1] in msgs:
+                    ok = len(got) == len(values[fname])
+                else:
+                    ok = [a.get("show") for a in got] == [str(v) for v in values[fname]]
+                if not ok:
+                    fail(f"frame {n} ({name}): {prefix}{fname} shown as "
+                         f"{[a.get('show') for a in got]}, sent {values[fname]!r}")
                 continue
             v, a = values[fname], one(pkt, prefix + fname, n)
             show, showname = a.get("show"), a.get("showname")
@@ -361,8 +424,12 @@ def check_messages(work, env, msgs, type_names):
                      f"sent {v!r}")
         if mname == "Move" and values:
             moves += 1
-        if pkt["experts"] or "_ws.malformed" in pkt["names"] or "_ws.lua.error" in pkt["names"]:
-            fail(f"frame {n} ({name}): expert info on a valid frame: {pkt['experts']}")
+        # a client's message of a type no class of the default config takes: gs_type only
+        want_experts = ["gsnet.drop.gs_type"] if hdr["to_server"] and not has_class(hdr["type"]) \
+            else []
+        if [e[0] for e in pkt["experts"]] != want_experts or "_ws.lua.error" in pkt["names"] \
+                or ("_ws.malformed" in pkt["names"] and not want_experts):
+            fail(f"frame {n} ({name}): expert info {pkt['experts']}, expected {want_experts}")
     print(f"messages: {len(cases)} frames, {len(msgs)} types with every field and empty, "
           f"{moves} MOVEs' positions")
 
@@ -528,7 +595,7 @@ def check_install(work, env):
 def main(argv):
     msgs = parse_protos()
     type_names = parse_type_names()
-    proto_types = sorted(m["type"] for m in msgs.values())
+    proto_types = sorted(m["type"] for m in msgs.values() if m["type"] is not None)
     if proto_types != sorted(type_names):
         raise SystemExit(f"FAIL: the types of schemas/*.proto {proto_types} and of "
                          f"shared/src/wire.c {sorted(type_names)} differ")

@@ -58,22 +58,30 @@ local TYPE_NAMES = {
 	[32] = "ATTACK",
 	[33] = "ATTACK_RESULT",
 	[34] = "DAMAGED",
+	[48] = "SNAPSHOT",
+	[49] = "SNAPSHOT_ACK",
 }
 -- unassigned types of a class, named as gs_msg_type_str() names them
 for t = 19, 31 do TYPE_NAMES[t] = "MOVE_RANGE" end
 for t = 35, 47 do TYPE_NAMES[t] = "COMBAT_RANGE" end
+for t = 50, 63 do TYPE_NAMES[t] = "REPL_RANGE" end
 
--- The primary's classification table (classify_init, primary/classify.c):
--- the types a client may send, each to a handler class.
+-- The primary's classification table (classify_init, primary/classify.c)
+-- with the classes of deploy/gsnet.ini: the types a client may send, each to
+-- a handler class. Replication (48..63) has no class there yet: its acks
+-- are dropped until a [class.NAME] section takes them.
 local function has_class(t)
 	return t == 1 or t == 3 or t == 5 or (t >= 16 and t <= 47)
 end
 
 -- --- payload schemas (schemas/*.proto) -----------------------------------
 --
--- Each message: its fields as { number, name, type[, enum] }. Types are the
--- protobuf scalar types the schemas use; an enum field names its table in
--- ENUMS and is an int32 on the wire.
+-- Each message: its fields as { number, name, type[, enum or message[,
+-- "repeated"]] }. Types are the protobuf scalar types the schemas use; an
+-- enum field names its table in ENUMS and is an int32 on the wire; a
+-- "message" field names the message it holds (decoded as a subtree). A
+-- repeated scalar is packed (proto3's default; one not packed is decoded
+-- too).
 
 local ENUMS = {
 	["Disconnect.Reason"] = { [0] = "CLIENT_QUIT", [1] = "IDLE_TIMEOUT", [2] = "SERVER_SHUTDOWN" },
@@ -182,6 +190,29 @@ local MESSAGES = {
 		{ 9, "respawn_y", "float" },
 		{ 10, "respawn_z", "float" },
 	},
+	-- replicate.proto
+	EntityState = {
+		{ 1, "id", "uint32" },
+		{ 2, "x", "sint32" },
+		{ 3, "y", "sint32" },
+		{ 4, "z", "sint32" },
+		{ 5, "vx", "sint32" },
+		{ 6, "vy", "sint32" },
+		{ 7, "vz", "sint32" },
+		{ 8, "hp", "sint32" },
+		{ 9, "alive", "sint32" },
+	},
+	Snapshot = {
+		{ 1, "tick", "uint32" },
+		{ 2, "baseline", "uint32" },
+		{ 3, "full", "message", "EntityState", "repeated" },
+		{ 4, "delta", "message", "EntityState", "repeated" },
+		{ 5, "removed", "uint32", nil, "repeated" },
+		{ 6, "cut", "uint32" },
+	},
+	SnapshotAck = {
+		{ 1, "tick", "uint32" },
+	},
 }
 
 -- message type -> payload message (docs/PROTOCOL.md, "Message types")
@@ -190,12 +221,13 @@ local TYPE_MESSAGE = {
 	[5] = "Disconnect", [6] = "SessionError", [7] = "Challenge",
 	[16] = "Move", [17] = "MoveAck", [18] = "MoveReject",
 	[32] = "Attack", [33] = "AttackResult", [34] = "Damaged",
+	[48] = "Snapshot", [49] = "SnapshotAck",
 }
 
 -- the wire type of each scalar type the schemas use (a new one needs a line
 -- here, in PF_OF_TYPE and in add_known)
-local WIRE_OF = { uint32 = 0, uint64 = 0, int32 = 0, bool = 0, enum = 0, string = 2, bytes = 2,
-	float = 5 }
+local WIRE_OF = { uint32 = 0, uint64 = 0, int32 = 0, sint32 = 0, bool = 0, enum = 0, string = 2,
+	bytes = 2, float = 5, message = 2 }
 local WIRE_NAMES = { [0] = "varint", [1] = "64-bit", [2] = "length-delimited",
 	[3] = "start group", [4] = "end group", [5] = "32-bit" }
 
@@ -226,6 +258,8 @@ local PF_OF_TYPE = {
 	uint32 = function(a, l) return ProtoField.uint32(a, l, base.DEC) end,
 	uint64 = function(a, l) return ProtoField.uint64(a, l, base.DEC) end,
 	int32 = function(a, l) return ProtoField.int32(a, l, base.DEC) end,
+	sint32 = function(a, l) return ProtoField.int32(a, l, base.DEC) end,
+	message = function(a, l) return ProtoField.none(a, l) end,
 	bool = function(a, l) return ProtoField.bool(a, l) end,
 	-- a float's exact value: FT_FLOAT shows 6 digits only (9999.125 as
 	-- 9999.12); the item's text gives the shortest decimal that reads back
@@ -249,7 +283,8 @@ for mname, fields in pairs(MESSAGES) do
 			field = PF_OF_TYPE[ftype](abbr, fname)
 		end
 		pf[abbr] = field
-		byno[num] = { name = fname, type = ftype, enum = enum, field = field }
+		byno[num] = { name = fname, type = ftype, enum = enum, field = field,
+			sub = (ftype == "message") and enum or nil, repeated = f[5] == "repeated" }
 	end
 	msg_fields[mname] = byno
 end
@@ -330,6 +365,13 @@ local function as_int32(v)
 	return low
 end
 
+-- the sint32 a varint carries: zigzag, of its low 32 bits as protobuf-c reads it
+local function as_sint32(v)
+	local low = v:lower()
+	if low % 2 == 0 then return low / 2 end
+	return -(low + 1) / 2
+end
+
 -- The shortest decimal that reads back as the float32 whose bytes (little
 -- endian) are raw: 0.1 rather than 0.100000001, 9999.125 rather than 9999.12.
 local function float_text(raw, d)
@@ -367,6 +409,8 @@ local function add_known(tree, tvb, info, foff, voff, vend, v)
 		value = v
 	elseif t == "int32" or t == "enum" then
 		value = as_int32(v)
+	elseif t == "sint32" then
+		value = as_sint32(v)
 	elseif t == "bool" then
 		value = not (v:lower() == 0 and v:higher() == 0)
 	elseif t == "float" then
@@ -397,13 +441,48 @@ local function add_known(tree, tvb, info, foff, voff, vend, v)
 	return fmt_value(info, value)
 end
 
+-- A packed repeated varint field, [voff, vend): each value an item of
+-- info.field. Returns the number of values, or nil (and says why) when a
+-- varint runs past the field.
+local function add_packed(tree, tvb, info, mname, foff, voff, vend)
+	local sub = tree:add(tvb(foff, vend - foff), info.name .. " (packed)")
+	local p, n = voff, 0
+	while p < vend do
+		local v, vlen = read_varint(tvb, p, vend)
+		if v == nil then
+			tree:add_proto_expert_info(ef_pb_bad, string.format(
+				"payload is no valid gs.%s: a varint of packed field %s runs past it",
+				mname, info.name))
+			return nil
+		end
+		add_known(sub, tvb, info, p, p, p + vlen, v)
+		p = p + vlen
+		n = n + 1
+	end
+	sub:set_text(string.format("%s: %d value%s (packed)", info.name, n, (n == 1) and "" or "s"))
+	return n
+end
+
 -- Decode payload [off, off + len) as message mname into tree. Returns a
--- short "name=value ..." summary for the Info column.
-local function dissect_pb(tvb, tree, off, len, mname)
+-- short "name=value ..." summary for the Info column (repeated fields:
+-- "name=count").
+local dissect_pb
+dissect_pb = function(tvb, tree, off, len, mname)
 	local byno = msg_fields[mname]
 	local limit = off + len
 	local p = off
 	local summary = {}
+	local counts, order = {}, {} -- repeated fields: how many, in the order first seen
+	local function count(name, n)
+		if counts[name] == nil then order[#order + 1] = name; counts[name] = 0 end
+		counts[name] = counts[name] + n
+	end
+	local function done()
+		for _, name in ipairs(order) do
+			summary[#summary + 1] = string.format("%s=%d", name, counts[name])
+		end
+		return table.concat(summary, " ")
+	end
 	while p < limit do
 		local key, klen = read_varint(tvb, p, limit)
 		if key == nil then
@@ -458,9 +537,21 @@ local function dissect_pb(tvb, tree, off, len, mname)
 		end
 
 		local info = byno[num]
-		if info ~= nil and WIRE_OF[info.type] == wire then
+		if info ~= nil and info.type == "message" and wire == 2 then
+			local item = tree:add(info.field, tvb(p, vend - p))
+			item:set_text(string.format("%s: gs.%s (%d bytes)", info.name, info.sub,
+				vend - voff))
+			dissect_pb(tvb, item, voff, vend - voff, info.sub)
+			count(info.name, 1)
+		elseif info ~= nil and info.repeated and WIRE_OF[info.type] == 0 and wire == 2 then
+			local n = add_packed(tree, tvb, info, mname, p, voff, vend)
+			if n == nil then return done() end
+			count(info.name, n)
+		elseif info ~= nil and WIRE_OF[info.type] == wire then
 			local text = add_known(tree, tvb, info, p, voff, vend, v)
-			if info.type ~= "bytes" and #summary < 12 then
+			if info.repeated then
+				count(info.name, 1)
+			elseif info.type ~= "bytes" and #summary < 12 then
 				summary[#summary + 1] = info.name .. "=" .. text
 			elseif #summary == 12 then
 				summary[#summary + 1] = "..."
@@ -482,7 +573,7 @@ local function dissect_pb(tvb, tree, off, len, mname)
 		end
 		p = vend
 	end
-	return table.concat(summary, " ")
+	return done()
 end
 
 -- --- the dissector -------------------------------------------------------------
@@ -599,10 +690,15 @@ function gsnet.dissector(tvb, pinfo, tree)
 	else
 		if plen > 0 then root:add(pf.payload, tvb(HDR_LEN, plen)) end
 		if TYPE_NAMES[mtype] ~= nil then
+			local class, handler = "movement", "gs-move"
+			if mtype >= 48 then
+				class, handler = "replication", "the replication handler"
+			elseif mtype >= 32 then
+				class, handler = "combat", "gs-combat"
+			end
 			root:add_proto_expert_info(ef_unassigned, string.format(
-				"type %d is an unassigned %s type: %s refuses it (bad_type)", mtype,
-				(mtype <= 31) and "movement" or "combat",
-				(mtype <= 31) and "gs-move" or "gs-combat"))
+				"type %d is an unassigned %s type: %s refuses it (bad_type)", mtype, class,
+				handler))
 		elseif not to_server then
 			root:add_proto_expert_info(ef_unknown_type, string.format(
 				"type %d is no gsnet message type", mtype))

@@ -255,11 +255,15 @@ test_msg_type_str_names_session_types_and_ranges(void)
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(32), "ATTACK");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(33), "ATTACK_RESULT");
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(34), "DAMAGED");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(48), "SNAPSHOT");
+	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(49), "SNAPSHOT_ACK");
 	/* the rest of each class's range: named by the range */
 	for (unsigned int ty = 19; ty <= 31; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "MOVE_RANGE");
 	for (unsigned int ty = 35; ty <= 47; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "COMBAT_RANGE");
+	for (unsigned int ty = 50; ty <= 63; ty++)
+		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "REPL_RANGE");
 }
 
 static void
@@ -268,7 +272,7 @@ test_msg_type_str_of_unassigned_types_is_question_mark(void)
 	CU_ASSERT_STRING_EQUAL(gs_msg_type_str(0), "?");
 	for (unsigned int ty = 8; ty <= 15; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "?");
-	for (unsigned int ty = 48; ty <= 255; ty++)
+	for (unsigned int ty = 64; ty <= 255; ty++)
 		CU_ASSERT_STRING_EQUAL(gs_msg_type_str((uint8_t)ty), "?");
 }
 
