@@ -141,7 +141,16 @@ test_deploy_ini_loads_and_matches_the_defaults(void)
 				"set GS_SOURCE_DIR to the source tree\n");
 		CU_FAIL_FATAL("deploy/gsnet.ini not given");
 	}
+	unsigned int repl;
+
 	CU_ASSERT_EQUAL_FATAL(gs_cfg_load(&cfg, deploy_ini, NULL, 0, err, sizeof(err)), 0);
+	/* the file runs the built-in classes and the replication class (its own keys) */
+	repl = gs_cfg_class_find(&cfg, "replicate");
+	CU_ASSERT_EQUAL_FATAL(repl, 4);
+	CU_ASSERT_EQUAL(cfg.classes[repl].proc.lcore_first, 50);
+	CU_ASSERT_EQUAL(cfg.classes[repl].n_params, 4);
+	memset(&cfg.classes[repl], 0, sizeof(cfg.classes[repl]));
+	cfg.n_classes--;
 	gs_cfg_defaults(&def);
 	assert_same_settings(&cfg, &def);
 	CU_ASSERT_STRING_EQUAL(cfg.path, deploy_ini);
