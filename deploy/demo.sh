@@ -3,9 +3,10 @@
 #
 # gsnet in one command (as root): set the machine up, build, start the group
 # on the default config (deploy/gsnet.ini: prefix gsnet, tap interface gs0,
-# server 198.18.0.2:7777) with gs-session, gs-move and gs-combat, run 50
+# server 198.18.0.2:7777) with gs-session, gs-move, gs-combat and gs-replicate, run 50
 # players from a network namespace for 20 s (they walk to a partner and fight,
-# and now and then cheat), print what happened and the world, compare the
+# and now and then cheat, and see each other), print what happened, how many
+# others each player saw, and the world, compare the
 # same players' heartbeat RTT against a plain kernel UDP server (gs-kserver
 # through a veth), tear everything down and check that nothing is left.
 #
@@ -49,6 +50,7 @@ PRIMARY=$BUILD/primary/gs-primary
 SESSION=$BUILD/secondary/session/gs-session
 MOVE=$BUILD/secondary/move/gs-move
 COMBAT=$BUILD/secondary/combat/gs-combat
+REPLICATE=$BUILD/secondary/replicate/gs-replicate
 CTL=$BUILD/secondary/ctl/gs-ctl
 CLIENT=$BUILD/client/gs-client
 KSERVER=$BUILD/tests/bench/kserver/gs-kserver
@@ -69,7 +71,7 @@ if [ "$SETUP" -eq 1 ]; then
     ./deploy/setup.sh hugepages
     ./deploy/setup.sh build "$BUILD"
 fi
-for b in "$PRIMARY" "$SESSION" "$MOVE" "$COMBAT" "$CTL" "$CLIENT" "$TOKEN"; do
+for b in "$PRIMARY" "$SESSION" "$MOVE" "$COMBAT" "$REPLICATE" "$CTL" "$CLIENT" "$TOKEN"; do
     [ -x "$b" ] || die "$b is not built (deploy/setup.sh build)"
 done
 
@@ -216,6 +218,7 @@ handler() {
 handler gs-session "$SESSION"
 handler gs-move "$MOVE"
 handler gs-combat "$COMBAT"
+handler gs-replicate "$REPLICATE"
 
 say "ping $SERVER from $NS (ARP and ICMP answered by gs-primary)"
 timeout -k 2 15 ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 "$SERVER"
@@ -224,7 +227,7 @@ say "gs-client: $PLAYERS players for $DURATION s from $NS (scenario $SCENARIO: $
 set +e
 timeout -k 5 $((DURATION + 30)) ip netns exec "$NS" "$ROOT/$CLIENT" --server "$SERVER:$PORT" \
     --key-file "$LOGS/server.key" \
-    --players "$PLAYERS" --duration "$DURATION" "${SCENARIO_ARGS[@]}" 2>&1 | tee "$LOGS/client.log"
+    --players "$PLAYERS" --duration "$DURATION" --views "${SCENARIO_ARGS[@]}" 2>&1 | tee "$LOGS/client.log"
 client_rc=${PIPESTATUS[0]}
 set -e
 
