@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the protobuf-c decoders of every game payload
- * (schemas/session.proto, move.proto, combat.proto).
+ * (schemas/session.proto, move.proto, combat.proto, replicate.proto).
  *
  * Input: one selector byte, then the payload. The selector is the wire
- * message type (1 CONNECT .. 34 DAMAGED, docs/PROTOCOL.md); any other value
+ * message type (1 CONNECT .. 49 SNAPSHOT_ACK, docs/PROTOCOL.md); any other value
  * picks a message by its remainder, so every byte reaches a decoder.
  *
  * Each payload is unpacked twice: into a gs_pb_arena of the size the process
@@ -28,13 +28,16 @@
 #include "combat.pb-c.h"
 #include "fuzz_common.h"
 #include "move.pb-c.h"
+#include "replicate.pb-c.h"
 #include "session.pb-c.h"
 
 /* Arena sizes of the decoding processes (their arena_buf / mem arrays). */
-#define ARENA_SESSION 2048u /* gs-session: secondary/session/session.h */
-#define ARENA_MOVE    1024u /* gs-move: secondary/move/move.h */
-#define ARENA_COMBAT  1024u /* gs-combat: secondary/combat/combat.h */
-#define ARENA_CLIENT  4096u /* libgsclient: GSC_MSG_ARENA_SIZE, server -> client */
+#define ARENA_SESSION 2048u  /* gs-session: secondary/session/session.h */
+#define ARENA_MOVE    1024u  /* gs-move: secondary/move/move.h */
+#define ARENA_COMBAT  1024u  /* gs-combat: secondary/combat/combat.h */
+#define ARENA_CLIENT  4096u  /* libgsclient: GSC_MSG_ARENA_SIZE, server -> client */
+#define ARENA_REPL    65536u /* a SNAPSHOT: GS_REPL_ARENA_SIZE (shared/include/gs_repl.h) */
+#define ARENA_ACK     1024u  /* a SNAPSHOT_ACK: a few bytes (the replication handler's) */
 
 /* The generated functions of one message, over the common message type. */
 struct pb_ops {
@@ -93,6 +96,8 @@ PB_WRAP(move_reject, MoveReject)
 PB_WRAP(attack, Attack)
 PB_WRAP(attack_result, AttackResult)
 PB_WRAP(damaged, Damaged)
+PB_WRAP(snapshot, Snapshot)
+PB_WRAP(snapshot_ack, SnapshotAck)
 
 static const struct pb_ops messages[] = {
 	PB_OPS(GS_MSG_CONNECT, connect, ARENA_SESSION),
@@ -108,6 +113,8 @@ static const struct pb_ops messages[] = {
 	PB_OPS(GS_MSG_ATTACK, attack, ARENA_COMBAT),
 	PB_OPS(GS_MSG_ATTACK_RESULT, attack_result, ARENA_CLIENT),
 	PB_OPS(GS_MSG_DAMAGED, damaged, ARENA_CLIENT),
+	PB_OPS(GS_MSG_SNAPSHOT, snapshot, ARENA_REPL),
+	PB_OPS(GS_MSG_SNAPSHOT_ACK, snapshot_ack, ARENA_ACK),
 };
 
 #define N_MESSAGES (sizeof(messages) / sizeof(messages[0]))
@@ -138,6 +145,35 @@ pack(const struct pb_ops *ops, const ProtobufCMessage *m, size_t *len)
 	PROTOBUF_C_BUFFER_SIMPLE_CLEAR(&simple);
 	*len = n;
 	return out;
+}
+
+/* Unknown fields anywhere in @p m: in it, or in a message it holds (a Snapshot's entities). */
+static bool
+has_unknown(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (m->n_unknown_fields > 0)
+		return true;
+	for (unsigned int i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *at = (const char *)m + f->offset;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)at;
+
+			for (size_t k = 0; k < n; k++)
+				if (has_unknown(v[k]))
+					return true;
+		} else if (*(ProtobufCMessage *const *)at != NULL &&
+			   has_unknown(*(ProtobufCMessage *const *)at)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void
@@ -193,11 +229,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * Canonical: what we packed decodes and packs to the same bytes. Unknown
 	 * fields are the exception: libprotobuf-c keeps one whose tag was an
 	 * over-long encoding of field 0 (80 00), then packs it as 00, which it
-	 * refuses. The handlers never pack what they received, so only known
-	 * fields must survive.
+	 * refuses (also inside a message the payload holds: a Snapshot's
+	 * EntityState). The handlers never pack what they received, so only
+	 * known fields must survive.
 	 */
 	again = ops->unpack(NULL, heap_len, heap_bytes);
-	CHECK(again != NULL || in_heap->n_unknown_fields > 0);
+	CHECK(again != NULL || has_unknown(in_heap));
 	if (again != NULL) {
 		check_decoded(ops, again);
 		again_bytes = pack(ops, again, &again_len);

@@ -7,7 +7,7 @@
 #   tests/fuzz/run.sh [BUILD_DIR]          default: build/fuzz in the source tree
 #
 #   GS_FUZZ_SECONDS   seconds per fuzzer (default 20)
-#   GS_FUZZ_TARGETS   which fuzzers (default: "frame wire pb cfg auth")
+#   GS_FUZZ_TARGETS   which fuzzers (default: "frame wire pb cfg auth snapshot")
 #   GS_FUZZ_CC        the compiler (default clang-14)
 #
 # Each fuzzer first replays tests/fuzz/regressions/<target>/ (inputs that once
@@ -20,7 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build/fuzz}
 seconds=${GS_FUZZ_SECONDS:-20}
-read -r -a targets <<<"${GS_FUZZ_TARGETS:-frame wire pb cfg auth}"
+read -r -a targets <<<"${GS_FUZZ_TARGETS:-frame wire pb cfg auth snapshot}"
 cc=${GS_FUZZ_CC:-clang-14}
 
 case $seconds in
