@@ -173,7 +173,12 @@ replicate(struct repl *r, uint64_t now)
 {
 	uint32_t live = live_instances(r), n;
 
-	r->tick++;
+	/*
+	 * The tick's number comes from the TSC, the host's clock every instance
+	 * shares: a restarted or another instance goes on from where the last
+	 * one was, and a client never takes its snapshots for old ones.
+	 */
+	r->tick = (uint32_t)(now / r->tick_tsc);
 	n = read_world(r, now);
 	if (gs_repl_grid_build(r->grid, r->ents, n) < 0) {
 		r->errors++;
