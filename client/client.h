@@ -5,7 +5,7 @@
 /*
  * gs-client's state, shared by its three parts: gs_client.c (options,
  * setup, main), sim.c (the players and the loop that drives them) and
- * report.c (the summary and --world-out).
+ * report.c (the summary, --world-out and --view-out).
  */
 #include <netinet/in.h>
 
@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gsc_repl.h"
 #include "gsc_timers.h"
 #include "gsclient.h"
 
@@ -20,6 +21,18 @@
 #define NS_PER_S  UINT64_C(1000000000)
 #define REASONS	  (GS__MOVE_REJECT__REASON__BUSY + 1)
 #define RESULTS	  (GS__ATTACK_RESULT__RESULT__BUSY + 1)
+
+/*
+ * --views: a player's view as its play ended (before its DISCONNECT, while
+ * the world it saw was live), which the summary and --view-out report.
+ */
+struct view_end {
+	bool taken;		  /* false: it never played (failed connect) */
+	uint32_t tick;		  /* its newest view's tick, 0: none */
+	uint32_t saw;		  /* struct player's saw, then */
+	struct gsc_repl_stats st; /* its gsc_repl's counters, then */
+	char *line;		  /* --view-out: its line, '\n' included (NULL: out of memory) */
+};
 
 enum phase {
 	PHASE_CONNECTING, /* timer: next CONNECT (re)transmission */
@@ -53,6 +66,10 @@ struct player {
 	bool dead;		 /* ... and it has not resumed since */
 	uint64_t respawn_ns;	 /* killed: when the entity respawns ... */
 	float respawn[3];	 /* ... and where */
+	/* --views: NULL without */
+	struct gsc_repl *repl; /* attached to s: the SNAPSHOTs are applied to it */
+	uint32_t saw;	       /* the most other entities (its own not counted) in one view */
+	struct view_end end;   /* its view when its play ended, before DISCONNECT */
 };
 
 struct opts {
@@ -73,6 +90,8 @@ struct opts {
 	unsigned int attack_ms;
 	unsigned int skill;
 	const char *world_out; /* NULL: no --world-out */
+	bool views;	       /* --views, or implied by --view-out */
+	const char *view_out;  /* NULL: no --view-out */
 	const char *key_file;  /* --key-file: mint each player's token (as the backend) */
 	const char *tokens;    /* --tokens: tokens from gs-token mint, one line per player */
 	uint64_t protocol_id;

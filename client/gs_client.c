@@ -11,7 +11,9 @@
  * purpose); --fight pairs players up to walk to and ATTACK each other. After
  * the last DISCONNECT the loop lingers up to 200 ms for answers (HEARTBEAT_ACK,
  * MOVE_ACK/REJECT, ATTACK_RESULT) still in flight. A hard deadline of
- * connect-timeout + duration + 1.5 s bounds the whole run.
+ * connect-timeout + duration + 1.5 s bounds the whole run. With --views (or
+ * --view-out) every player applies the server's SNAPSHOTs to a view of its
+ * own and acks them.
  *
  * This file: options, setup and main(). The players and their loop are in
  * sim.c, the summary in report.c, their shared state in client.h.
@@ -84,6 +86,13 @@ usage(FILE *f, const char *prog)
 		"  --world-out FILE       at the end write one JSON line per connected player:\n"
 		"                         the last position and seq the server answered, hp,\n"
 		"                         killed, respawned\n"
+		"  --views                each player applies the server's SNAPSHOTs (world\n"
+		"                         replication) to a view of its own and acks them; the\n"
+		"                         summary adds a views line (about 370 KiB per player)\n"
+		"  --view-out FILE        implies --views: at the end write one JSON line per\n"
+		"                         connected player: its view as its play ended, before\n"
+		"                         DISCONNECT (entities by id, in world units), its\n"
+		"                         snapshot counters and the most others it saw at once\n"
 		"  --key-file FILE        the server key ([auth] key_file): mint each player's\n"
 		"                         connect token here, as the game's backend would\n"
 		"  --tokens FILE          connect tokens from `gs-token mint`, one line per player\n"
@@ -167,6 +176,8 @@ enum {
 	OPT_ATTACK_MS,
 	OPT_SKILL,
 	OPT_WORLD_OUT,
+	OPT_VIEWS,
+	OPT_VIEW_OUT,
 	OPT_KEY_FILE,
 	OPT_TOKENS,
 	OPT_PROTOCOL_ID,
@@ -194,6 +205,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "attack-ms", required_argument, NULL, OPT_ATTACK_MS },
 		{ "skill", required_argument, NULL, OPT_SKILL },
 		{ "world-out", required_argument, NULL, OPT_WORLD_OUT },
+		{ "views", no_argument, NULL, OPT_VIEWS },
+		{ "view-out", required_argument, NULL, OPT_VIEW_OUT },
 		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
 		{ "tokens", required_argument, NULL, OPT_TOKENS },
 		{ "protocol-id", required_argument, NULL, OPT_PROTOCOL_ID },
@@ -279,6 +292,13 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_WORLD_OUT:
 			o->world_out = optarg;
+			break;
+		case OPT_VIEWS:
+			o->views = true;
+			break;
+		case OPT_VIEW_OUT:
+			o->view_out = optarg;
+			o->views = true;
 			break;
 		case OPT_KEY_FILE:
 			o->key_file = optarg;
@@ -368,9 +388,12 @@ client_free(struct client *c)
 	unsigned int i;
 
 	if (c->p != NULL) {
-		for (i = 0; i < c->o.players; i++)
+		for (i = 0; i < c->o.players; i++) {
 			if (c->p[i].fd >= 0)
 				close(c->p[i].fd);
+			free(c->p[i].repl);
+			free(c->p[i].end.line);
+		}
 	}
 	free(c->p);
 	c->p = NULL;
@@ -469,6 +492,17 @@ client_init(struct client *c)
 	}
 	for (i = 0; i < c->o.players; i++) {
 		gsc_session_init(&c->p[i].s, (uint64_t)i + 1);
+		if (c->o.views) {
+			/* 370 KiB each: gsc_repl_init() sets what is read */
+			c->p[i].repl = malloc(sizeof(*c->p[i].repl));
+			if (c->p[i].repl == NULL) {
+				fprintf(stderr, "gs-client: malloc: view of player %u: %s\n", i,
+					strerror(ENOMEM));
+				return -ENOMEM;
+			}
+			gsc_repl_init(c->p[i].repl);
+			gsc_session_set_repl(&c->p[i].s, c->p[i].repl);
+		}
 		c->p[i].fd = open_socket(&c->o);
 		if (c->p[i].fd < 0) {
 			ret = c->p[i].fd;
@@ -521,6 +555,8 @@ main(int argc, char **argv)
 	}
 	sim_run(&c);
 	if (c.o.world_out != NULL && report_write_world(&c, gsc_now_ns()) < 0)
+		ret = -EIO;
+	if (c.o.view_out != NULL && report_write_views(&c) < 0)
 		ret = -EIO;
 
 	report_sum_up(&c, &t);

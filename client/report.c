@@ -1,17 +1,52 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gs-client's summary: the players' figures summed up, printed as text or
- * JSON, and --world-out. Every line format here is read by tests/ and
- * deploy/ scripts: change none without them.
+ * JSON, --world-out and --view-out. Every line format here is read by tests/
+ * and deploy/ scripts: change none without them.
  */
 #include "report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gs_wire.h"
+
+/*
+ * --views: the counters of the players' views as their play ended, summed
+ * into @p t; the others they saw, of those with a view (a snapshot applied).
+ */
+static void
+sum_views(const struct client *c, struct totals *t)
+{
+	const struct view_end *e;
+	unsigned int i;
+
+	for (i = 0; i < c->o.players; i++) {
+		e = &c->p[i].end;
+		if (!e->taken)
+			continue;
+		if (e->tick != 0) { /* a view: its saw counts */
+			if (t->view_players == 0 || e->saw < t->saw_min)
+				t->saw_min = e->saw;
+			if (e->saw > t->saw_max)
+				t->saw_max = e->saw;
+			t->saw_sum += e->saw;
+			t->view_players++;
+		}
+		t->view.applied += e->st.applied;
+		t->view.full += e->st.full;
+		t->view.delta += e->st.delta;
+		t->view.dropped_old += e->st.dropped_old;
+		t->view.dropped_no_baseline += e->st.dropped_no_baseline;
+		t->view.dropped_bad += e->st.dropped_bad;
+		t->view.acks_sent += e->st.acks_sent;
+		t->view.cut += e->st.cut;
+	}
+	t->view_dropped = t->view.dropped_old + t->view.dropped_no_baseline + t->view.dropped_bad;
+}
 
 void
 report_sum_up(const struct client *c, struct totals *t)
@@ -49,12 +84,21 @@ report_sum_up(const struct client *c, struct totals *t)
 		t->s.rx_replayed += s->rx_replayed;
 	}
 	t->lost = t->hb_lost + c->failed + t->moves_lost + t->attacks_lost;
+	if (c->o.views)
+		sum_views(c, t);
 }
 
 static double
 pct_us(const struct gsc_hist *h, double p)
 {
 	return (double)gsc_hist_percentile(h, p) / 1e3;
+}
+
+/* --views: the mean of the players' saw, 0 without players with a view. */
+static double
+saw_mean(const struct totals *t)
+{
+	return t->view_players > 0 ? (double)t->saw_sum / t->view_players : 0.0;
 }
 
 void
@@ -123,6 +167,13 @@ report_print_text(const struct client *c, const struct totals *t)
 				r[GS__ATTACK_RESULT__RESULT__NOT_OWNER] +
 				r[GS__ATTACK_RESULT__RESULT__BUSY] + r[RESULTS],
 			t->attacks_lost, c->cb.damaged, c->cb.damaged_killed);
+	if (c->o.views)
+		printf("  views:     players=%u snapshots=%" PRIu64 " full=%" PRIu64
+		       " delta=%" PRIu64 " dropped=%" PRIu64 " acks=%" PRIu64 " cut=%" PRIu64
+		       " others_seen min=%" PRIu32 " mean=%.1f max=%" PRIu32 "\n",
+			t->view_players, t->view.applied, t->view.full, t->view.delta,
+			t->view_dropped, t->view.acks_sent, t->view.cut, t->saw_min, saw_mean(t),
+			t->saw_max);
 }
 
 static void
@@ -190,6 +241,19 @@ print_combat_json(const struct client *c, const struct totals *t)
 		t->attacks_lost, c->cb.damaged, c->cb.damaged_killed);
 }
 
+static void
+print_views_json(const struct totals *t)
+{
+	printf(",\"views\":{\"players\":%u,\"snapshots\":%" PRIu64 ",\"full\":%" PRIu64
+	       ",\"delta\":%" PRIu64 ",\"dropped\":%" PRIu64
+	       ",\"dropped_by_reason\":{\"old\":%" PRIu64 ",\"no_baseline\":%" PRIu64
+	       ",\"bad\":%" PRIu64 "},\"acks\":%" PRIu64 ",\"cut\":%" PRIu64
+	       ",\"others_seen\":{\"min\":%" PRIu32 ",\"mean\":%.1f,\"max\":%" PRIu32 "}}",
+		t->view_players, t->view.applied, t->view.full, t->view.delta, t->view_dropped,
+		t->view.dropped_old, t->view.dropped_no_baseline, t->view.dropped_bad,
+		t->view.acks_sent, t->view.cut, t->saw_min, saw_mean(t), t->saw_max);
+}
+
 void
 report_print_json(const struct client *c, const struct totals *t)
 {
@@ -229,6 +293,8 @@ report_print_json(const struct client *c, const struct totals *t)
 		print_moves_json(c, t);
 	if (c->o.fight)
 		print_combat_json(c, t);
+	if (c->o.views)
+		print_views_json(t);
 	puts("}");
 }
 
@@ -258,5 +324,99 @@ report_write_world(const struct client *c, uint64_t now)
 		return 0;
 fail:
 	fprintf(stderr, "gs-client: --world-out %s: %s\n", c->o.world_out, strerror(errno));
+	return -EIO;
+}
+
+void
+report_note_view(struct player *p)
+{
+	struct gsc_repl_ent self;
+	uint32_t others = gsc_repl_count(p->repl);
+
+	if (others > 0 && gsc_repl_entity(p->repl, p->s.entity_id, &self) == 0)
+		others--;
+	if (others > p->saw)
+		p->saw = others;
+}
+
+int
+report_view_line(FILE *f, unsigned int i, const struct player *p)
+{
+	const struct gsc_repl_stats *st = &p->repl->stats;
+	struct gsc_repl_ent e;
+	uint32_t k, n = gsc_repl_count(p->repl);
+
+	fprintf(f,
+		"{\"player\":%u,\"session\":%" PRIu32 ",\"entity\":%" PRIu32 ",\"tick\":%" PRIu32
+		",\"views_applied\":%" PRIu64 ",\"full\":%" PRIu64 ",\"delta\":%" PRIu64
+		",\"dropped\":%" PRIu64 ",\"acks\":%" PRIu64 ",\"cut\":%" PRIu64 ",\"saw\":%" PRIu32
+		",\"view\":[",
+		i, p->s.session_id, p->s.entity_id, p->repl->newest, st->applied, st->full,
+		st->delta, st->dropped_old + st->dropped_no_baseline + st->dropped_bad,
+		st->acks_sent, st->cut, p->saw);
+	for (k = 0; k < n && gsc_repl_entity_at(p->repl, k, &e) == 0; k++)
+		fprintf(f,
+			"%s{\"id\":%" PRIu32 ",\"x\":%.9g,\"y\":%.9g,\"z\":%.9g,\"hp\":%" PRId32
+			",\"alive\":%s}",
+			k > 0 ? "," : "", e.id, (double)e.pos[0], (double)e.pos[1],
+			(double)e.pos[2], e.hp, e.alive ? "true" : "false");
+	fputs("]}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int
+report_take_view(const struct client *c, struct player *p)
+{
+	size_t size;
+	FILE *f;
+	int ret;
+
+	if (p->repl == NULL || p->end.taken)
+		return 0;
+	p->end.taken = true;
+	p->end.tick = p->repl->newest;
+	p->end.saw = p->saw;
+	p->end.st = p->repl->stats;
+	if (c->o.view_out == NULL)
+		return 0;
+
+	f = open_memstream(&p->end.line, &size);
+	if (f == NULL)
+		return -ENOMEM;
+	ret = report_view_line(f, (unsigned int)(p - c->p), p);
+	if (fclose(f) != 0 || ret < 0) {
+		free(p->end.line);
+		p->end.line = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+report_write_views(const struct client *c)
+{
+	const struct player *p;
+	unsigned int i, lost = 0;
+	FILE *f;
+
+	f = fopen(c->o.view_out, "w");
+	if (f == NULL)
+		goto fail;
+	for (i = 0; i < c->o.players; i++) {
+		p = &c->p[i];
+		if (p->end.taken && p->end.line == NULL)
+			lost++;
+		else if (p->end.taken)
+			fputs(p->end.line, f);
+	}
+	if (fclose(f) != 0)
+		goto fail;
+	if (lost == 0)
+		return 0;
+	fprintf(stderr, "gs-client: --view-out %s: %u players' views lost: %s\n", c->o.view_out,
+		lost, strerror(ENOMEM));
+	return -EIO;
+fail:
+	fprintf(stderr, "gs-client: --view-out %s: %s\n", c->o.view_out, strerror(errno));
 	return -EIO;
 }

@@ -5,7 +5,10 @@
  * player) for what each sends next: CONNECT (retransmitted every 250 ms until
  * accepted or the connect timeout), a HEARTBEAT every interval, with --move a
  * MOVE towards a waypoint (or the --fight partner) at --move-hz, with --fight
- * an ATTACK every --attack-ms, and after the duration DISCONNECT.
+ * an ATTACK every --attack-ms, and after the duration DISCONNECT. With
+ * --views each player's session applies the server's SNAPSHOTs to its own
+ * gsc_repl and acks them; its view is kept as its play ends, before the
+ * DISCONNECT, for the summary and --view-out.
  */
 #include "sim.h"
 
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 #include "gs_wire.h"
+
+#include "report.h"
 
 #define RETRANSMIT_NS (250 * NS_PER_MS)
 #define LINGER_NS     (200 * NS_PER_MS)
@@ -221,6 +226,9 @@ finish(struct client *c, struct player *p)
 {
 	if (p->phase == PHASE_DONE)
 		return;
+	/* --views, the session closed without our DISCONNECT: the last view it had */
+	if (p->phase == PHASE_PLAYING)
+		(void)report_take_view(c, p); /* -ENOMEM: --view-out says the line is lost */
 	if (p->phase == PHASE_CONNECTING) {
 		p->failed = true;
 		c->failed++;
@@ -331,6 +339,9 @@ player_disconnect(struct client *c, struct player *p)
 	uint8_t buf[GSC_DATAGRAM_MAX];
 	size_t len;
 
+	/* --views: before DISCONNECT, while the world the player sees is live */
+	if (p->phase == PHASE_PLAYING)
+		(void)report_take_view(c, p); /* -ENOMEM: --view-out says the line is lost */
 	if (gsc_session_disconnect(&p->s, buf, sizeof(buf), &len) == 0)
 		send_datagram(c, p, buf, len);
 	finish(c, p);
@@ -407,6 +418,20 @@ player_timer(struct client *c, struct player *p, uint64_t now)
 	}
 }
 
+/* --views: a SNAPSHOT applied or dropped (@p info); ack when libgsclient says to. */
+static void
+on_snapshot(struct client *c, struct player *p, const struct gsc_snapshot_info *info)
+{
+	uint8_t buf[GSC_DATAGRAM_MAX];
+	size_t len;
+
+	if (info->applied)
+		report_note_view(p);
+	/* -ENOTCONN once the session is closed: no ack then */
+	if (info->ack && gsc_session_snapshot_ack(&p->s, buf, sizeof(buf), &len) == 0)
+		send_datagram(c, p, buf, len);
+}
+
 static void
 on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_t now)
 {
@@ -458,9 +483,11 @@ on_event(struct client *c, struct player *p, const struct gsc_event *ev, uint64_
 			send_datagram(c, p, buf, len);
 		break;
 	}
+	case GSC_EVENT_SNAPSHOT: /* only with --views: a gsc_repl is attached */
+		on_snapshot(c, p, &ev->u.snapshot);
+		break;
 	case GSC_EVENT_NONE:
-	case GSC_EVENT_RAW:	 /* never: gs-client does not ask for them */
-	case GSC_EVENT_SNAPSHOT: /* never: gs-client attaches no gsc_repl */
+	case GSC_EVENT_RAW: /* never: gs-client does not ask for them */
 		break;
 	}
 }
