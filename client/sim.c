@@ -7,8 +7,9 @@
  * MOVE towards a waypoint (or the --fight partner) at --move-hz, with --fight
  * an ATTACK every --attack-ms, and after the duration DISCONNECT. With
  * --views each player's session applies the server's SNAPSHOTs to its own
- * gsc_repl and acks them; its view is kept as its play ends, before the
- * DISCONNECT, for the summary and --view-out.
+ * gsc_repl and acks them; the views of all playing players are kept at the
+ * run's first DISCONNECT (one moment, the world still live), for the
+ * summary and --view-out.
  */
 #include "sim.h"
 
@@ -339,9 +340,15 @@ player_disconnect(struct client *c, struct player *p)
 	uint8_t buf[GSC_DATAGRAM_MAX];
 	size_t len;
 
-	/* --views: before DISCONNECT, while the world the player sees is live */
+	/*
+	 * --views: every playing player's view at one moment, the first
+	 * DISCONNECT of the run, while the world they all see is live (a view
+	 * taken after another player left would lack it)
+	 */
 	if (p->phase == PHASE_PLAYING)
-		(void)report_take_view(c, p); /* -ENOMEM: --view-out says the line is lost */
+		for (unsigned int i = 0; i < c->o.players; i++)
+			if (c->p[i].phase == PHASE_PLAYING)
+				(void)report_take_view(c, &c->p[i]); /* -ENOMEM: the line is lost */
 	if (gsc_session_disconnect(&p->s, buf, sizeof(buf), &len) == 0)
 		send_datagram(c, p, buf, len);
 	finish(c, p);
