@@ -295,7 +295,7 @@ OPTS2=("${GS_AUTH_OPTS[@]}" -c "$GS_WORK/nocombat.ini" -o "eal.file_prefix=$GS_P
 gs_start primary2 primary2.log "$GS_PRIMARY" "${OPTS2[@]}"
 gs_wait_log primary2.log 'gs-primary ready' 30 primary2 || gs_fail "the second gs-primary not ready"
 timeout -k 3 20 "$GS_CTL" "${OPTS2[@]}" status >"$GS_WORK/status4.log" 2>&1 || gs_fail "gs-ctl status (second group)"
-grep -q '^classes: session (id 1, types 1,3,5) move (id 2, types 16-31)$' "$GS_WORK/status4.log" ||
+grep -q '^classes: session (id 1, types 1,3,5) move (id 2, types 16-31) replicate (id 3, types 48-63)$' "$GS_WORK/status4.log" ||
     gs_fail "the second group's classes: $(grep '^classes' "$GS_WORK/status4.log")"
 timeout -k 3 20 "$GS_COMBAT" "${OPTS2[@]}" -i 0 >"$GS_WORK/combat2.log" 2>&1
 RC=$?

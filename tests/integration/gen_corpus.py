@@ -270,8 +270,9 @@ def model_frame(f, served_vlan=0):
         return "drop", "gs_length"
     if flags != 0:
         return "drop", "gs_flags"
-    # dispatch(): classification table, then the session checks
-    if mtype not in (CONNECT, HEARTBEAT, DISCONNECT) and not 16 <= mtype <= 47:
+    # dispatch(): classification table (deploy/gsnet.ini's classes: session,
+    # move 16-31, combat 32-47, replicate 48-63), then the session checks
+    if mtype not in (CONNECT, HEARTBEAT, DISCONNECT) and not 16 <= mtype <= 63:
         return "drop", "gs_type"
     if mtype == CONNECT:
         return ("drop", "unknown_session") if sid != 0 else ("connect?", None)
@@ -481,7 +482,7 @@ def corpus(rng):
              udp_frame(gs(CONNECT, payload=connect_payload(size))))
     for fl in (0x0001, 0x8000, 0xFFFF):
         drop("gs_flags", f"flags {fl:#06x}", udp_frame(gs(CONNECT, flags=fl)))
-    for t in (0, CONNECT_ACCEPT, HEARTBEAT_ACK, SESSION_ERROR, CHALLENGE, 8, 15, 48, 100, 255):
+    for t in (0, CONNECT_ACCEPT, HEARTBEAT_ACK, SESSION_ERROR, CHALLENGE, 8, 15, 64, 100, 255):
         drop("gs_type", f"type {t} (no handler class)", udp_frame(gs(t, session=0x01020304)))
     drop("gs_type", "type 2 with session id 0", udp_frame(gs(CONNECT_ACCEPT)))
     for t, sid in ((HEARTBEAT, 0), (DISCONNECT, 0), (MOVE, 0), (ATTACK, 0)):

@@ -60,7 +60,7 @@ usage(FILE *f)
 }
 
 static int
-parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+uint_in(const char *s, unsigned int min, unsigned int max, unsigned int *out)
 {
 	uint64_t v;
 
@@ -83,7 +83,7 @@ parse_server(const char *s, struct sockaddr_in *sa)
 	host[colon - s] = '\0';
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1 || parse_uint(colon + 1, 1, 65535, &port))
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1 || uint_in(colon + 1, 1, 65535, &port))
 		return -EINVAL;
 	sa->sin_port = htons((uint16_t)port);
 	return 0;
@@ -162,15 +162,15 @@ parse_args(int argc, char **argv, struct opts *o)
 				bad = "--protocol-id wants an unsigned integer (0x... for hex)";
 			break;
 		case OPT_PLAYERS:
-			if (parse_uint(optarg, 1, MAX_PLAYERS, &o->players) < 0)
+			if (uint_in(optarg, 1, MAX_PLAYERS, &o->players) < 0)
 				bad = "--players wants 1..1000";
 			break;
 		case OPT_DURATION:
-			if (parse_uint(optarg, 1, 3600, &o->duration_s) < 0)
+			if (uint_in(optarg, 1, 3600, &o->duration_s) < 0)
 				bad = "--duration-s wants 1..3600";
 			break;
 		case OPT_SAY_EVERY:
-			if (parse_uint(optarg, 1, 60000, &o->say_every_ms) < 0)
+			if (uint_in(optarg, 1, 60000, &o->say_every_ms) < 0)
 				bad = "--say-every-ms wants 1..60000";
 			break;
 		case OPT_CHANNEL:
@@ -179,11 +179,11 @@ parse_args(int argc, char **argv, struct opts *o)
 				bad = "--channel wants 1..32 printable characters, no spaces";
 			break;
 		case OPT_CHANNEL_EVERY:
-			if (parse_uint(optarg, 1, MAX_PLAYERS, &o->channel_every) < 0)
+			if (uint_in(optarg, 1, MAX_PLAYERS, &o->channel_every) < 0)
 				bad = "--channel-every wants 1..1000";
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_uint(optarg, 1, 600000, &o->connect_timeout_ms) < 0)
+			if (uint_in(optarg, 1, 600000, &o->connect_timeout_ms) < 0)
 				bad = "--connect-timeout-ms wants 1..600000";
 			break;
 		case OPT_OUT:
