@@ -134,8 +134,8 @@ def parse_protos():
 
 
 def has_class(t):
-    """The types the primary dispatches with deploy/gsnet.ini's classes."""
-    return t in (1, 3, 5) or 16 <= t <= 47
+    """The types the primary dispatches with deploy/gsnet.ini's classes (session, move, combat, replicate)."""
+    return t in (1, 3, 5) or 16 <= t <= 63
 
 
 def parse_type_names():
@@ -455,7 +455,7 @@ def malformed_cases():
     bad("gs_length", "1201 bytes of payload", gs(3, session=5, payload=bytes(1201)))
     bad("gs_flags", "flags 0x0001", gs(3, session=5, payload=hb, flags=1))
     bad("gs_flags", "flags 0x8000", gs(3, session=5, payload=hb, flags=0x8000))
-    for t in (0, 2, 4, 6, 7, 8, 15, 48, 255):
+    for t in (0, 2, 4, 6, 7, 8, 15, 64, 255):
         bad("gs_type", f"type {t} to the server", gs(t, session=5))
     # wrong in two ways: the first check of gs_hdr_decode names it
     bad("gs_magic", "bad magic and version", gs(3, session=5, magic=0x1234, version=9))

@@ -66,12 +66,12 @@ for t = 19, 31 do TYPE_NAMES[t] = "MOVE_RANGE" end
 for t = 35, 47 do TYPE_NAMES[t] = "COMBAT_RANGE" end
 for t = 50, 63 do TYPE_NAMES[t] = "REPL_RANGE" end
 
--- The primary's classification table (classify_init, primary/classify.c)
+-- The primary's classification table (classify_build, primary/classify.c)
 -- with the classes of deploy/gsnet.ini: the types a client may send, each to
--- a handler class. Replication (48..63) has no class there yet: its acks
--- are dropped until a [class.NAME] section takes them.
+-- a handler class (session 1, 3, 5; move 16..31; combat 32..47; replicate
+-- 48..63). A group with other [class.NAME] sections dispatches other types.
 local function has_class(t)
-	return t == 1 or t == 3 or t == 5 or (t >= 16 and t <= 47)
+	return t == 1 or t == 3 or t == 5 or (t >= 16 and t <= 63)
 end
 
 -- --- payload schemas (schemas/*.proto) -----------------------------------
@@ -673,7 +673,7 @@ function gsnet.dissector(tvb, pinfo, tree)
 		refuse("gs_flags", string.format("flags 0x%04x: reserved, must be 0", flags))
 	elseif to_server and not has_class(mtype) then
 		refuse("gs_type", string.format(
-			"type %d (%s) has no handler class: the server accepts 1, 3, 5 and 16..47",
+			"type %d (%s) has no handler class in the default config: the server accepts 1, 3, 5 and 16..63",
 			mtype, TYPE_NAMES[mtype] or "unknown"))
 	end
 	if not captured(len) then
@@ -692,7 +692,7 @@ function gsnet.dissector(tvb, pinfo, tree)
 		if TYPE_NAMES[mtype] ~= nil then
 			local class, handler = "movement", "gs-move"
 			if mtype >= 48 then
-				class, handler = "replication", "the replication handler"
+				class, handler = "replication", "gs-replicate"
 			elseif mtype >= 32 then
 				class, handler = "combat", "gs-combat"
 			end
