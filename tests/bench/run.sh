@@ -12,7 +12,7 @@
 #     the same replication sent with sendmmsg on loopback in the same run,
 #     the primary's framing apart, bytes per player per tick walking and
 #     standing still, tick p50/p99, players one core serves at 20 Hz (then
-#     run at that many);
+#     run at that many); 100,000 players take 7.3 GB of views and 2 minutes;
 #  3. the whole pipeline against the kernel (pipeline.sh): gs-loadgen over
 #     net_memif into gs-primary and the handlers, stepping the offered rate
 #     up to the highest lossless one, CPU per request of every gsnet
