@@ -6,14 +6,21 @@
 #     port against the RX-only loop of the same run, with the parser, ring
 #     copy and session lookup apart; at 1,000 and 1,000,000 sessions (and
 #     world entities): lookup and move cycles, bytes per session and entity;
-#  2. the whole pipeline against the kernel (pipeline.sh): gs-loadgen over
+#  2. replication (gs-bench-repl, no DPDK): gs-replicate's tick over a
+#     synthetic world of 1,000, 10,000 and 100,000 players (--quick: not
+#     100,000) with some 50 entities in view, cycles per snapshot against
+#     the same replication sent with sendmmsg on loopback in the same run,
+#     the primary's framing apart, bytes per player per tick walking and
+#     standing still, tick p50/p99, players one core serves at 20 Hz (then
+#     run at that many); 100,000 players take 7.3 GB of views and 2 minutes;
+#  3. the whole pipeline against the kernel (pipeline.sh): gs-loadgen over
 #     net_memif into gs-primary and the handlers, stepping the offered rate
 #     up to the highest lossless one, CPU per request of every gsnet
 #     process, latency at 10/50/90 % of that rate; gs-kserver (kernel
 #     sockets, same protocol and rules) under gs-client players;
-#  3. the exporter's cost (exporter_cost.sh): the primary's RX rate on
+#  4. the exporter's cost (exporter_cost.sh): the primary's RX rate on
 #     net_memif without and with gs-stats scraped every second;
-#  4. latency against the kernel (rtt.sh): the same players against gsnet with
+#  5. latency against the kernel (rtt.sh): the same players against gsnet with
 #     idle = wake and idle = poll and against gs-kserver through a veth, with
 #     gsnet's residence time and the idle group's CPU.
 # Writes tests/bench/results/<date>.md and <date>-latency.png, and prints the table.
@@ -79,6 +86,78 @@ print("\nEach loop figure is the best of 11 rounds taken in turn with its baseli
       "The primary adds 64 bytes per session of its own (replay window, rate bucket).")
 print(f"\nTSC {int(small['tsc_hz']) / 1e9:.2f} GHz. Every frame dispatched: "
       f"{small['dispatched']} and {large['dispatched']}, dropped {small['dropped']} and {large['dropped']}.")
+PY
+# Replication: gs-replicate's tick without DPDK (gs-bench-repl), the kernel
+# baseline's ticks taken in turn with gsnet's in the same run.
+REPL=$BUILD/tests/gs-bench-repl
+REPL_TICKS=100
+[ "$QUICK" -eq 1 ] && REPL_TICKS=20
+REPL_SIZES="1000 10000 100000"
+[ "$QUICK" -eq 1 ] && REPL_SIZES="1000 10000"
+{
+    echo
+    echo "## Replication (gs-bench-repl, CPU 1, $REPL_TICKS ticks per figure$([ "$QUICK" -eq 1 ] || echo '; 100,000 players: 10'))"
+    echo
+} >>"$OUT"
+: >"$OUT.repl.txt"
+for n in $REPL_SIZES; do
+    t=$REPL_TICKS
+    [ "$n" -ge 100000 ] && t=10
+    "$REPL" --cpu 1 --sessions "$n" --ticks "$t" --kernel >>"$OUT.repl.txt" 2>/dev/null
+    "$REPL" --cpu 1 --sessions "$n" --ticks $((t < 20 ? t : 20)) --moving 0 2>/dev/null |
+        sed 's/^repl /repl_still /' >>"$OUT.repl.txt"
+done
+# then as many players as the 10,000 run says one core serves at 20 Hz
+CHECK_N=$(sed -n 's/^repl sessions=10000 .* players_per_core=\([0-9]*\) .*/\1/p' "$OUT.repl.txt")
+if [ -n "$CHECK_N" ] && [ "$CHECK_N" -ge 2 ] && [ "$CHECK_N" -le 200000 ]; then
+    "$REPL" --cpu 1 --sessions "$CHECK_N" --ticks 20 2>/dev/null |
+        sed 's/^repl /repl_check /' >>"$OUT.repl.txt"
+fi
+/usr/bin/python3 - "$OUT.repl.txt" >>"$OUT" <<'PY'
+import sys
+runs, still, check = {}, {}, None
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if not parts or parts[0] not in ("repl", "repl_still", "repl_check"):
+        continue
+    kv = dict(p.split("=", 1) for p in parts[1:])
+    n = int(kv["sessions"])
+    if parts[0] == "repl":
+        runs[n] = kv
+    elif parts[0] == "repl_still":
+        still[n] = kv
+    else:
+        check = kv
+sizes = sorted(runs)
+f = lambda kv, k: float(kv[k])
+def row(name, fmt):
+    print(f"| {name} | " + " | ".join(fmt(runs[n], still.get(n)) for n in sizes) + " |")
+print("| figure | " + " | ".join(f"{n:,} players" for n in sizes) + " |")
+print("|---|" + "---|" * len(sizes))
+row("entities in view (own included) / cut per snapshot", lambda r, s: f"{f(r, 'in_view'):.1f} / {f(r, 'cut_per_snapshot'):.2f}")
+row("**gsnet handler**, cycles/snapshot (world reads, grid, AOI, encode, copy into the reply ring), median tick", lambda r, s: f"{f(r, 'handler_cycles'):,.0f}")
+row("  of which AOI (nearest first) / encode (gs_repl_sess_snapshot), every 16th session timed", lambda r, s: f"{f(r, 'aoi_cycles'):,.0f} / {f(r, 'encode_cycles'):,.0f}")
+row("  ack handling per ack (between ticks, not in the tick)", lambda r, s: f"{f(r, 'ack_cycles'):,.0f}")
+row("**primary framing**, cycles/snapshot (Ethernet/IPv4/UDP, game header, SipHash tag, checksums; not ring dequeue, mbuf alloc, tx_burst)", lambda r, s: f"{f(r, 'primary_framing_cycles'):,.0f} (500 B: {f(r, 'primary_framing_500_cycles'):,.0f})")
+row("**kernel**, cycles/snapshot (the same replication, header + tag, sendmmsg of 128 on loopback)", lambda r, s: f"{f(r, 'kernel_cycles'):,.0f}")
+row("  of which sendmmsg per datagram (loopback's receive half included)", lambda r, s: f"{f(r, 'kernel_sendmmsg_cycles'):,.0f}")
+row("**ratio** handler + primary framing : kernel", lambda r, s: f"{f(r, 'ratio'):.2f}x")
+row("  the send path alone: (ring copy + primary framing) : (header + tag + sendmmsg)", lambda r, s: f"{f(r, 'send_ratio'):.2f}x")
+row("bytes per player per tick, payload: 100 % walking / all standing still (on the wire: + 52)", lambda r, s: f"{f(r, 'bytes_per_player_tick'):.0f} / " + (f"{f(s, 'bytes_per_player_tick'):.0f}" if s else "—"))
+row("tick duration p50 / p99, ms (20 Hz: 50 ms)", lambda r, s: f"{f(r, 'tick_p50_ms'):.1f} / {f(r, 'tick_p99_ms'):.1f}")
+row("players one replication core serves at 20 Hz (from the p50 / p99 tick)", lambda r, s: f"{f(r, 'players_per_core'):,.0f} / {f(r, 'players_per_core_p99'):,.0f}")
+if check:
+    ok = "yes" if f(check, "tick_p99_ms") <= 50 else "no"
+    print(f"\nRun at {int(check['sessions']):,} players (the 10,000 run's estimate): tick p50 "
+          f"{f(check, 'tick_p50_ms'):.1f} ms, p99 {f(check, 'tick_p99_ms'):.1f} ms, "
+          f"p99 within 50 ms: {ok}.")
+r = runs[sizes[0]]
+print(f"\nTSC {f(r, 'tsc_hz') / 1e9:.2f} GHz (rdtsc, calibrated against CLOCK_MONOTONIC_RAW). "
+      "Each player's client acks the tick before last; walkers go 1-5 units/s; 50 entities "
+      "expected within aoi_radius 50. The kernel's ticks are taken in turn with gsnet's on "
+      "the same world; on loopback its sendmmsg also runs the receiving half of the stack "
+      "(in its softirq), where a NIC's driver would stand. Kernel datagrams sent / read back: "
+      + ", ".join(f"{int(f(runs[n], 'kernel_sent')):,} / {int(f(runs[n], 'kernel_received')):,}" for n in sizes) + ".")
 PY
 {
     echo
@@ -168,5 +247,5 @@ fi
     echo
 } >>"$OUT"
 GS_BUILD_DIR=$BUILD tests/bench/rtt.sh "$([ "$QUICK" -eq 1 ] && echo 1 || echo 3)" >>"$OUT"
-rm -f "$OUT.dispatch.txt" "$OUT.exporter.md"
+rm -f "$OUT.dispatch.txt" "$OUT.repl.txt" "$OUT.exporter.md"
 cat "$OUT"
