@@ -17,6 +17,12 @@ static const struct gs_handler_event events[] = {
 	{ "snapshot_entities", offsetof(struct repl, entities) },
 	{ "entities_cut", offsetof(struct repl, cut) },
 	{ "acks", offsetof(struct repl, acks) },
+	/* the tick's duration: sum and cumulative buckets (µs), as a histogram's */
+	{ "tick_us", offsetof(struct repl, tick_us) },
+	{ "ticks_le_1000us", offsetof(struct repl, tick_le[0]) },
+	{ "ticks_le_5000us", offsetof(struct repl, tick_le[1]) },
+	{ "ticks_le_20000us", offsetof(struct repl, tick_le[2]) },
+	{ "ticks_le_50000us", offsetof(struct repl, tick_le[3]) },
 };
 
 static int

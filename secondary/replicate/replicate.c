@@ -208,6 +208,7 @@ repl_tick(void *arg, uint64_t now)
 	t1 = rte_get_timer_cycles();
 	r->ticks++;
 	r->tick_cycles += t1 - now;
+	repl_tick_le_add(r, (t1 - now) * 1000000u / r->h->tsc_hz);
 	if (t1 - now > r->tick_tsc)
 		r->overruns++;
 	repl_tick_hist_add(r, t1 - now);
@@ -246,6 +247,16 @@ repl_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned in
 		else
 			r->acks_ignored++; /* old, repeated, or of a tick no longer held */
 	}
+}
+
+void
+repl_tick_le_add(struct repl *r, uint64_t us)
+{
+	static const uint64_t le[REPL_TICK_LE] = REPL_TICK_LE_US;
+
+	r->tick_us += us;
+	for (unsigned int i = 0; i < REPL_TICK_LE; i++)
+		r->tick_le[i] += us <= le[i];
 }
 
 void

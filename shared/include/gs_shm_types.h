@@ -140,7 +140,7 @@ gs_reject_name(uint32_t r)
 }
 
 /* A handler's own counters in its slot: how many, and their names' room. */
-#define GS_HANDLER_EVENTS      8
+#define GS_HANDLER_EVENTS      16
 #define GS_HANDLER_EVENT_NAME  24
 /* Reject reasons a handler may declare besides GS_FOREACH_REJECT's. */
 #define GS_HANDLER_OWN_REJECTS 12

@@ -161,6 +161,20 @@ wait "$PLAYERS_PID" || gs_fail "gs-client (hand-over) exit $?: $(tail -n 3 "$GS_
 views_ok handover || gs_fail "views were wrong after the hand-over"
 gs_check "moves lost across the hand-over" "$(val "$GS_WORK/handover.json" 'j["moves"]["lost"]')" -eq 0
 
+# its own counts, by gs-ctl (gs-stats exports the same): snapshots, bytes, the tick's duration
+ctl status >"$GS_WORK/status.log" || gs_fail "gs-ctl status"
+/usr/bin/python3 - "$GS_WORK/status.log" <<'EOF' || gs_fail "gs-replicate's counts are not as expected: $(grep -A1 '^replicate' "$GS_WORK/status.log")"
+import re, sys
+text = open(sys.argv[1]).read()
+ev = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text.split("\nreplicate ", 1)[1])}
+n = max(ev["ticks"], 1)
+s = max(ev["snapshots"], 1)
+print(f"gs-replicate: {ev['ticks']} ticks ({ev['tick_overruns']} overran, mean {ev['tick_us'] / n:.0f} us, "
+      f"{ev['ticks_le_5000us']} within 5 ms), {ev['snapshots']} snapshots ({ev['full_snapshots']} full), "
+      f"{ev['snapshot_bytes'] / s:.0f} bytes and {ev['snapshot_entities'] / s:.1f} entities each, {ev['acks']} acks")
+assert ev["ticks"] > 0 and ev["snapshots"] > 0 and ev["acks"] > 0
+assert ev["ticks_le_1000us"] <= ev["ticks_le_50000us"] <= ev["ticks"]
+EOF
 gs_stop_group repl1 move session
 grep -a 'gs-replicate exiting' "$GS_WORK/repl1.log" | tail -n 1
 gs_checks_done
