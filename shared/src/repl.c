@@ -448,11 +448,16 @@ struct gs_repl_enc {
 	uint8_t *fate;		   /* per candidate: enum cand_fate */
 	uint8_t *removed_of;	   /* per baseline entity: 1 when sent as removed */
 	bool *in_cand;		   /* per baseline entity: among the candidates */
-	Gs__EntityState *states;   /* the message's entities */
-	Gs__EntityState **full;
-	Gs__EntityState **delta;
+	uint8_t *delta_wire; /* the delta field's elements, packed, until they follow full's */
 	uint32_t *removed;
 };
+
+/*
+ * The most bytes one EntityState takes as an element of a repeated field:
+ * tag, a length of one byte (the body is at most 54), the id's 6 bytes and 8
+ * sint32 fields of 6 bytes each.
+ */
+#define STATE_WIRE_MAX 56u
 
 struct gs_repl_enc *
 gs_repl_enc_create(uint32_t cap)
@@ -472,13 +477,11 @@ gs_repl_enc_create(uint32_t cap)
 	enc->fate = calloc(cap, sizeof(*enc->fate));
 	enc->removed_of = calloc(cap, sizeof(*enc->removed_of));
 	enc->in_cand = calloc(cap, sizeof(*enc->in_cand));
-	enc->states = calloc(cap, sizeof(*enc->states));
-	enc->full = calloc(cap, sizeof(*enc->full));
-	enc->delta = calloc(cap, sizeof(*enc->delta));
+	enc->delta_wire = calloc(cap, STATE_WIRE_MAX);
 	enc->removed = calloc(cap, sizeof(*enc->removed));
 	if (enc->by_id == NULL || enc->base_of == NULL || enc->fate == NULL ||
-		enc->removed_of == NULL || enc->in_cand == NULL || enc->states == NULL ||
-		enc->full == NULL || enc->delta == NULL || enc->removed == NULL) {
+		enc->removed_of == NULL || enc->in_cand == NULL || enc->delta_wire == NULL ||
+		enc->removed == NULL) {
 		gs_repl_enc_free(enc);
 		errno = ENOMEM;
 		return NULL;
@@ -496,9 +499,7 @@ gs_repl_enc_free(struct gs_repl_enc *enc)
 	free(enc->fate);
 	free(enc->removed_of);
 	free(enc->in_cand);
-	free(enc->states);
-	free(enc->full);
-	free(enc->delta);
+	free(enc->delta_wire);
 	free(enc->removed);
 	free(enc);
 }
@@ -536,32 +537,64 @@ removed_size(size_t payload)
 	return payload == 0 ? 0 : 1 + vsize(payload) + payload;
 }
 
-/* The EntityState of @p id with values @p x (whole state or differences). */
-static void
-state_fill(Gs__EntityState *st, uint32_t id, const struct gs_repl_ent *x)
+/*
+ * The Snapshot's wire bytes are written here directly, as protobuf-c packs
+ * them (the unit tests compare the two): fields in number order, proto3
+ * scalars left out when 0, sint32 zig-zagged, removed packed. Every field
+ * number is below 16, so every tag is one byte.
+ */
+enum {
+	TAG_TICK = 1 << 3 | 0, /* varint */
+	TAG_BASELINE = 2 << 3 | 0,
+	TAG_FULL = 3 << 3 | 2, /* length-delimited */
+	TAG_DELTA = 4 << 3 | 2,
+	TAG_REMOVED = 5 << 3 | 2,
+	TAG_CUT = 6 << 3 | 0,
+};
+
+static inline uint8_t *
+put_varint(uint8_t *p, uint32_t v)
 {
-	gs__entity_state__init(st);
-	st->id = id;
-	st->x = x->q[0];
-	st->y = x->q[1];
-	st->z = x->q[2];
-	st->vx = x->v[0];
-	st->vy = x->v[1];
-	st->vz = x->v[2];
-	st->hp = x->hp;
-	st->alive = x->alive;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
 }
 
-/* Bytes of @p st as an element of a repeated message field (tag, length, body). */
-static size_t
-state_size(const Gs__EntityState *st)
+/* A varint field of tag @p tag, nothing when @p v is 0. */
+static inline uint8_t *
+put_field(uint8_t *p, uint8_t tag, uint32_t v)
 {
-	size_t len = field_size(st->id) + field_size(zigzag(st->x)) + field_size(zigzag(st->y)) +
-		     field_size(zigzag(st->z)) + field_size(zigzag(st->vx)) +
-		     field_size(zigzag(st->vy)) + field_size(zigzag(st->vz)) +
-		     field_size(zigzag(st->hp)) + field_size(zigzag(st->alive));
+	if (v == 0)
+		return p;
+	*p++ = tag;
+	return put_varint(p, v);
+}
 
-	return 1 + vsize(len) + len;
+/*
+ * The EntityState of @p id with values @p x (whole state or differences) as
+ * an element of the repeated field @p tag: at most STATE_WIRE_MAX bytes
+ * into @p buf. @return the bytes written.
+ */
+static size_t
+state_put(uint8_t *buf, uint8_t tag, uint32_t id, const struct gs_repl_ent *x)
+{
+	uint8_t *p = buf + 2;
+
+	p = put_field(p, 1 << 3, id);
+	p = put_field(p, 2 << 3, zigzag(x->q[0]));
+	p = put_field(p, 3 << 3, zigzag(x->q[1]));
+	p = put_field(p, 4 << 3, zigzag(x->q[2]));
+	p = put_field(p, 5 << 3, zigzag(x->v[0]));
+	p = put_field(p, 6 << 3, zigzag(x->v[1]));
+	p = put_field(p, 7 << 3, zigzag(x->v[2]));
+	p = put_field(p, 8 << 3, zigzag(x->hp));
+	p = put_field(p, 9 << 3, zigzag(x->alive));
+	buf[0] = tag;
+	buf[1] = (uint8_t)(p - buf - 2); /* at most 54: a length of one byte */
+	return (size_t)(p - buf);
 }
 
 /* @p c minus @p b, field by field (no overflow: both are within GS_REPL_Q_LIMIT). */
@@ -585,12 +618,12 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	const struct gs_repl_ent *cand, uint32_t n, uint32_t tick, size_t budget, uint8_t *out,
 	size_t out_cap, struct gs_repl_view *next, struct gs_repl_enc_res *res)
 {
-	Gs__Snapshot msg = GS__SNAPSHOT__INIT;
 	const bool full = base == NULL || base->tick == 0;
 	const struct gs_repl_ent *be = full ? NULL : base->e;
 	uint32_t nb = full ? 0 : base->n;
-	uint32_t limit, m, i, b, k, view_n, n_states = 0, cut;
-	size_t size, rem_payload = 0, packed;
+	uint32_t limit, m, i, b, k, view_n, cut;
+	size_t size, hdr, rem_payload = 0, full_bytes = 0, delta_bytes = 0;
+	uint8_t *p;
 	bool stopped = false;
 
 	if (enc == NULL || (cand == NULL && n > 0) || out == NULL || next == NULL ||
@@ -667,9 +700,10 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	 * its largest: what is cut already plus every candidate after this one.
 	 */
 	cut = n - m;
+	hdr = size - removed_size(rem_payload);
 	for (i = 0; i < m; i++) {
 		const struct gs_repl_ent *c = &cand[i];
-		Gs__EntityState *st = &enc->states[n_states];
+		uint8_t st[STATE_WIRE_MAX];
 		struct gs_repl_ent d;
 		size_t cost;
 
@@ -680,24 +714,25 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 				continue;
 			}
 			if (!stopped) {
-				state_fill(st, c->id, &d);
-				cost = state_size(st);
+				cost = state_put(st, TAG_DELTA, c->id, &d);
 				if (size + cost + field_size(cut + (m - i - 1)) <= budget) {
 					enc->fate[i] = FATE_DELTA;
-					enc->delta[res->n_delta++] = st;
-					n_states++;
+					memcpy(enc->delta_wire + delta_bytes, st, cost);
+					delta_bytes += cost;
+					res->n_delta++;
 					size += cost;
 					continue;
 				}
 				stopped = true;
 			}
 		} else if (!stopped && view_n < limit) {
-			state_fill(st, c->id, c);
-			cost = state_size(st);
+			cost = state_put(st, TAG_FULL, c->id, c);
 			if (size + cost + field_size(cut + (m - i - 1)) <= budget) {
 				enc->fate[i] = FATE_FULL;
-				enc->full[res->n_full++] = st;
-				n_states++;
+				/* full's elements come first after the header: in place */
+				memcpy(out + hdr + full_bytes, st, cost);
+				full_bytes += cost;
+				res->n_full++;
 				view_n++;
 				size += cost;
 				continue;
@@ -711,20 +746,21 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	size += field_size(cut);
 	res->cut = cut;
 
-	msg.tick = tick;
-	msg.baseline = full ? 0 : base->tick;
-	msg.n_full = res->n_full;
-	msg.full = enc->full;
-	msg.n_delta = res->n_delta;
-	msg.delta = enc->delta;
-	msg.n_removed = res->n_removed;
-	msg.removed = enc->removed;
-	msg.cut = cut;
-	packed = gs__snapshot__get_packed_size(&msg);
-	assert(packed == size);
-	if (packed > budget) /* never: the sizes above are protobuf-c's */
-		return -EMSGSIZE;
-	res->len = gs__snapshot__pack(&msg, out);
+	/* The rest of the Snapshot around full's elements (size <= budget <= out_cap). */
+	p = put_field(out, TAG_TICK, tick);
+	p = put_field(p, TAG_BASELINE, full ? 0 : base->tick);
+	p += full_bytes;
+	memcpy(p, enc->delta_wire, delta_bytes);
+	p += delta_bytes;
+	if (rem_payload > 0) {
+		*p++ = TAG_REMOVED;
+		p = put_varint(p, (uint32_t)rem_payload);
+		for (k = 0; k < res->n_removed; k++)
+			p = put_varint(p, enc->removed[k]);
+	}
+	p = put_field(p, TAG_CUT, cut);
+	res->len = (size_t)(p - out);
+	assert(res->len == size);
 
 	/* The client's view once it applies this: a merge of both lists by id. */
 	for (i = 0, b = 0, k = 0; i < m || b < nb;) {
