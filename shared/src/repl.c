@@ -188,6 +188,27 @@ hit_sort(struct gs_repl_hit *h, uint32_t n)
 	hit_heap_sort(h, n);
 }
 
+/*
+ * Sort h[0, n) by id: an insertion sort for the few candidates new to a view,
+ * the heap sort (by id, then index: d2 is 0) for the many of a full one.
+ */
+static void
+id_sort(struct gs_repl_hit *h, uint32_t n)
+{
+	if (n > 32) {
+		hit_sort(h, n);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		struct gs_repl_hit x = h[i];
+		uint32_t j = i;
+
+		for (; j > 0 && h[j - 1].id > x.id; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
+}
+
 static void
 ent_swap(struct gs_repl_ent *a, struct gs_repl_ent *b)
 {
@@ -443,11 +464,11 @@ enum cand_fate {
 
 struct gs_repl_enc {
 	uint32_t cap;
-	struct gs_repl_hit *by_id; /* the candidates sorted by id (d2 unused) */
+	struct gs_repl_hit *fresh; /* the candidates not in the baseline, by id (d2 unused) */
 	int32_t *base_of;	   /* per candidate: its index in the baseline, or -1 */
 	uint8_t *fate;		   /* per candidate: enum cand_fate */
 	uint8_t *removed_of;	   /* per baseline entity: 1 when sent as removed */
-	bool *in_cand;		   /* per baseline entity: among the candidates */
+	int32_t *cand_of;	   /* per baseline entity: its candidate's index, or -1 */
 	uint8_t *delta_wire; /* the delta field's elements, packed, until they follow full's */
 	uint32_t *removed;
 };
@@ -472,15 +493,15 @@ gs_repl_enc_create(uint32_t cap)
 	if (enc == NULL)
 		return NULL;
 	enc->cap = cap;
-	enc->by_id = calloc(cap, sizeof(*enc->by_id));
+	enc->fresh = calloc(cap, sizeof(*enc->fresh));
 	enc->base_of = calloc(cap, sizeof(*enc->base_of));
 	enc->fate = calloc(cap, sizeof(*enc->fate));
 	enc->removed_of = calloc(cap, sizeof(*enc->removed_of));
-	enc->in_cand = calloc(cap, sizeof(*enc->in_cand));
+	enc->cand_of = calloc(cap, sizeof(*enc->cand_of));
 	enc->delta_wire = calloc(cap, STATE_WIRE_MAX);
 	enc->removed = calloc(cap, sizeof(*enc->removed));
-	if (enc->by_id == NULL || enc->base_of == NULL || enc->fate == NULL ||
-		enc->removed_of == NULL || enc->in_cand == NULL || enc->delta_wire == NULL ||
+	if (enc->fresh == NULL || enc->base_of == NULL || enc->fate == NULL ||
+		enc->removed_of == NULL || enc->cand_of == NULL || enc->delta_wire == NULL ||
 		enc->removed == NULL) {
 		gs_repl_enc_free(enc);
 		errno = ENOMEM;
@@ -494,11 +515,11 @@ gs_repl_enc_free(struct gs_repl_enc *enc)
 {
 	if (enc == NULL)
 		return;
-	free(enc->by_id);
+	free(enc->fresh);
 	free(enc->base_of);
 	free(enc->fate);
 	free(enc->removed_of);
-	free(enc->in_cand);
+	free(enc->cand_of);
 	free(enc->delta_wire);
 	free(enc->removed);
 	free(enc);
@@ -621,10 +642,10 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	const bool full = base == NULL || base->tick == 0;
 	const struct gs_repl_ent *be = full ? NULL : base->e;
 	uint32_t nb = full ? 0 : base->n;
-	uint32_t limit, m, i, b, k, view_n, cut;
+	uint32_t limit, m, i, b, f, k, view_n, cut, nf = 0;
 	size_t size, hdr, rem_payload = 0, full_bytes = 0, delta_bytes = 0;
 	uint8_t *p;
-	bool stopped = false;
+	bool stopped = false, dup = false;
 
 	if (enc == NULL || (cand == NULL && n > 0) || out == NULL || next == NULL ||
 		next->e == NULL || res == NULL || tick == 0)
@@ -640,35 +661,38 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 		limit = GS_REPL_VIEW_MAX;
 	m = n < limit ? n : limit;
 
-	/* The candidates considered, by id: valid and distinct. */
+	/* The candidates considered: valid. */
 	for (i = 0; i < m; i++) {
 		if (cand[i].id == 0)
 			return -EINVAL;
 		if (!ent_in_range(&cand[i]))
 			return -ERANGE;
-		enc->by_id[i] = (struct gs_repl_hit){ .id = cand[i].id, .idx = i };
-		enc->base_of[i] = -1;
 	}
-	hit_sort(enc->by_id, m);
-	for (i = 1; i < m; i++)
-		if (enc->by_id[i].id == enc->by_id[i - 1].id)
-			return -EINVAL;
 
-	/* Which baseline entities are candidates (both lists are sorted by id). */
-	memset(enc->in_cand, 0, nb * sizeof(*enc->in_cand));
+	/*
+	 * Each candidate's entity in the baseline (a binary search: it is
+	 * sorted by id), an id found twice is a candidate twice; the candidates
+	 * not in it (few but in a full snapshot) sorted by id, for the view's
+	 * merge and their own duplicates.
+	 */
+	memset(enc->cand_of, 0xff, nb * sizeof(*enc->cand_of));
 	memset(enc->removed_of, 0, nb);
-	for (i = 0, b = 0; i < m && b < nb;) {
-		if (enc->by_id[i].id < be[b].id) {
-			i++;
-		} else if (enc->by_id[i].id > be[b].id) {
-			b++;
-		} else {
-			enc->base_of[enc->by_id[i].idx] = (int32_t)b;
-			enc->in_cand[b] = true;
-			i++;
-			b++;
+	for (i = 0; i < m; i++) {
+		int64_t at = ent_find(be, nb, cand[i].id);
+
+		enc->base_of[i] = (int32_t)at;
+		if (at < 0) {
+			enc->fresh[nf++] = (struct gs_repl_hit){ .id = cand[i].id, .idx = i };
+			continue;
 		}
+		dup |= enc->cand_of[at] >= 0;
+		enc->cand_of[at] = (int32_t)i;
 	}
+	id_sort(enc->fresh, nf);
+	for (i = 1; i < nf; i++)
+		dup |= enc->fresh[i].id == enc->fresh[i - 1].id;
+	if (dup)
+		return -EINVAL;
 
 	/* 1. The header, and room for the largest cut field (every candidate cut). */
 	size = field_size(tick) + field_size(full ? 0 : base->tick);
@@ -679,7 +703,7 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	for (b = 0; b < nb; b++) {
 		size_t grown;
 
-		if (enc->in_cand[b])
+		if (enc->cand_of[b] >= 0)
 			continue;
 		grown = rem_payload + vsize(be[b].id);
 		if (res->removed_deferred == 0 &&
@@ -763,24 +787,24 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	assert(res->len == size);
 
 	/* The client's view once it applies this: a merge of both lists by id. */
-	for (i = 0, b = 0, k = 0; i < m || b < nb;) {
-		uint32_t ci;
+	for (f = 0, b = 0, k = 0; f < nf || b < nb;) {
+		int32_t ci;
 
-		if (b < nb && (i >= m || be[b].id < enc->by_id[i].id)) {
-			if (!enc->removed_of[b]) /* a deferred removal */
-				next->e[k++] = be[b];
-			b++;
+		if (f < nf && (b >= nb || enc->fresh[f].id < be[b].id)) {
+			ci = (int32_t)enc->fresh[f++].idx;
+			if (enc->fate[ci] == FATE_FULL)
+				next->e[k++] = cand[ci];
 			continue;
 		}
-		ci = enc->by_id[i].idx;
-		if (b < nb && be[b].id == enc->by_id[i].id) {
+		ci = enc->cand_of[b];
+		if (ci < 0) {
+			if (!enc->removed_of[b]) /* a deferred removal */
+				next->e[k++] = be[b];
+		} else {
 			/* cut: the client keeps the baseline's state (stale) */
 			next->e[k++] = enc->fate[ci] == FATE_CUT ? be[b] : cand[ci];
-			b++;
-		} else if (enc->fate[ci] == FATE_FULL) {
-			next->e[k++] = cand[ci];
 		}
-		i++;
+		b++;
 	}
 	assert(k == view_n);
 	next->n = k;

@@ -939,6 +939,46 @@ test_encode_refuses_bad_input(void)
 		gs_repl_encode(NULL, NULL, c, 3, 2, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
 }
 
+/* A candidate twice: found in the baseline twice, or twice among the new ones (few or many). */
+static void
+test_encode_refuses_a_candidate_twice_in_the_baseline_or_not(void)
+{
+	static struct gs_repl_ent c[40];
+	struct gs_repl_ent b[] = { ent(1, 0, 0, 0), ent(2, 0, 0, 0), ent(3, 0, 0, 0) };
+	struct gs_repl_enc_res res;
+
+	tv_init(&va, 64);
+	tv_init(&vb, 64);
+	CU_ASSERT_EQUAL_FATAL(
+		gs_repl_encode(enc, NULL, b, 3, 5, 1200, pkt, sizeof(pkt), &va.v, &res), 0);
+	c[0] = ent(2, 1, 0, 0);
+	c[1] = ent(9, 0, 0, 0);
+	c[2] = ent(2, 0, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 3, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	c[0] = ent(9, 1, 0, 0);
+	c[1] = ent(3, 0, 0, 0);
+	c[2] = ent(9, 0, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 3, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	for (uint32_t i = 0; i < 40; i++)
+		c[i] = ent(1000 - i * 7, (int32_t)i, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), 0);
+	CU_ASSERT_EQUAL(res.n_full, 40);
+	CU_ASSERT_EQUAL(res.n_removed, 3);
+	CU_ASSERT(view_sorted(&vb.v));
+	c[39].id = c[3].id;
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, NULL, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	/* beyond the view cap a candidate is not considered, nor its id */
+	tv_init(&vb, 39);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, NULL, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), 0);
+}
+
 static void
 test_candidates_beyond_the_view_cap_are_cut(void)
 {
@@ -1655,6 +1695,8 @@ static CU_TestInfo encode_tests[] = {
 	{ "encoding is protobuf-c packing byte for byte",
 		test_encoding_is_protobuf_c_packing_byte_for_byte },
 	{ "encode refuses bad input", test_encode_refuses_bad_input },
+	{ "encode refuses a candidate twice in the baseline or not",
+		test_encode_refuses_a_candidate_twice_in_the_baseline_or_not },
 	{ "candidates beyond the view cap are cut", test_candidates_beyond_the_view_cap_are_cut },
 	CU_TEST_INFO_NULL,
 };
