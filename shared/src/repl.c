@@ -157,19 +157,6 @@ hit_sift_down(struct gs_repl_hit *h, uint32_t i, uint32_t n)
 	}
 }
 
-static void
-hit_sift_up(struct gs_repl_hit *h, uint32_t i)
-{
-	while (i > 0) {
-		uint32_t parent = (i - 1) / 2;
-
-		if (!hit_less(&h[parent], &h[i]))
-			return;
-		hit_swap(&h[parent], &h[i]);
-		i = parent;
-	}
-}
-
 /* Sort the max-heap h[0, n) ascending, in place. */
 static void
 hit_heap_sort(struct gs_repl_hit *h, uint32_t n)
@@ -177,6 +164,23 @@ hit_heap_sort(struct gs_repl_hit *h, uint32_t n)
 	for (uint32_t end = n; end > 1; end--) {
 		hit_swap(&h[0], &h[end - 1]);
 		hit_sift_down(h, 0, end - 1);
+	}
+}
+
+/*
+ * Sort h[0, n) ascending: for a view's some 50 hits, fewer moves and
+ * compares than building a heap and sorting it.
+ */
+static void
+hit_insertion_sort(struct gs_repl_hit *h, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct gs_repl_hit x = h[i];
+		uint32_t j = i;
+
+		for (; j > 0 && hit_less(&x, &h[j - 1]); j--)
+			h[j] = h[j - 1];
+		h[j] = x;
 	}
 }
 
@@ -407,6 +411,7 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 	struct gs_repl_hit *out, uint32_t max)
 {
 	uint32_t x0, x1, y0, y1, found = 0;
+	bool heap = false;
 	uint64_t r2;
 
 	if (g == NULL || center == NULL || out == NULL || radius < 0 || max == 0)
@@ -417,7 +422,11 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 	y0 = axis_cell(g, 1, (int64_t)center[1] - radius);
 	y1 = axis_cell(g, 1, (int64_t)center[1] + radius);
 
-	/* A max-heap of the best `max` hits so far: its top is the worst of them. */
+	/*
+	 * The hits in the order found while fewer than @p max; from the one
+	 * after the max-th, a max-heap of the best `max` hits so far (its top is
+	 * the worst of them).
+	 */
 	for (uint32_t cy = y0; cy <= y1; cy++) {
 		for (uint32_t cx = x0; cx <= x1; cx++) {
 			uint32_t c = cy * g->dim[0] + cx;
@@ -432,16 +441,27 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 				if (h.d2 > r2)
 					continue;
 				if (found < max) {
-					out[found] = h;
-					hit_sift_up(out, found++);
-				} else if (hit_less(&h, &out[0])) {
+					out[found++] = h;
+					continue;
+				}
+				if (!heap) {
+					for (uint32_t i = found / 2; i > 0; i--)
+						hit_sift_down(out, i - 1, found);
+					heap = true;
+				}
+				if (hit_less(&h, &out[0])) {
 					out[0] = h;
 					hit_sift_down(out, 0, found);
 				}
 			}
 		}
 	}
-	hit_heap_sort(out, found);
+	if (heap)
+		hit_heap_sort(out, found);
+	else if (found > 64) /* insertion sort's quadratic time would show */
+		hit_sort(out, found);
+	else
+		hit_insertion_sort(out, found);
 	return found;
 }
 
