@@ -106,6 +106,26 @@ ent_find(const struct gs_repl_ent *e, uint32_t n, uint32_t id)
 	return -1;
 }
 
+/*
+ * ent_find() without a branch to mispredict per step (a conditional move):
+ * the encoder's search of each candidate in the baseline.
+ */
+static inline int64_t
+ent_find_flat(const struct gs_repl_ent *e, uint32_t n, uint32_t id)
+{
+	const struct gs_repl_ent *lo = e;
+
+	if (n == 0)
+		return -1;
+	while (n > 1) {
+		uint32_t half = n / 2;
+
+		lo = lo[half].id <= id ? lo + half : lo;
+		n -= half;
+	}
+	return lo->id == id ? lo - e : -1;
+}
+
 const struct gs_repl_ent *
 gs_repl_view_find(const struct gs_repl_view *v, uint32_t id)
 {
@@ -695,10 +715,16 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	 * not in it (few but in a full snapshot) sorted by id, for the view's
 	 * merge and their own duplicates.
 	 */
+	/*
+	 * The baseline is a view made ticks ago, out of cache by now: ask for
+	 * all of it at once rather than line by line as the searches go.
+	 */
+	for (uintptr_t at = (uintptr_t)be & ~(uintptr_t)63; at < (uintptr_t)(be + nb); at += 64)
+		__builtin_prefetch((const void *)at);
 	memset(enc->cand_of, 0xff, nb * sizeof(*enc->cand_of));
 	memset(enc->removed_of, 0, nb);
 	for (i = 0; i < m; i++) {
-		int64_t at = ent_find(be, nb, cand[i].id);
+		int64_t at = ent_find_flat(be, nb, cand[i].id);
 
 		enc->base_of[i] = (int32_t)at;
 		if (at < 0) {
