@@ -273,6 +273,12 @@ ent_sort(struct gs_repl_ent *e, uint32_t n)
 
 /* --- the grid ----------------------------------------------------------------------------- */
 
+/* What the AOI reads of an entity, copied in cell order by the build: a scan reads no gather. */
+struct cell_ent {
+	int32_t q[3];
+	uint32_t id;
+};
+
 struct gs_repl_grid {
 	int32_t qmin[2]; /* the bounds' low corner, quantised */
 	int32_t cell;	 /* cell side, quantised units */
@@ -281,9 +287,10 @@ struct gs_repl_grid {
 	uint32_t max_entities;
 	const struct gs_repl_ent *e; /* the last build's entities (the caller's) */
 	uint32_t n;
-	uint32_t *start;   /* ncells + 1: cell c holds items[start[c], start[c + 1]) */
-	uint32_t *items;   /* max_entities entity indices, by cell */
-	uint32_t *cell_of; /* max_entities: each entity's cell during a build */
+	uint32_t *start;     /* ncells + 1: cell c holds items[start[c], start[c + 1]) */
+	uint32_t *items;     /* max_entities entity indices, by cell */
+	struct cell_ent *at; /* beside items: each one's position and id, for the AOI's scan */
+	uint32_t *cell_of;   /* max_entities: each entity's cell during a build */
 };
 
 struct gs_repl_grid *
@@ -325,7 +332,8 @@ gs_repl_grid_create(const float min[2], const float max[2], float cell, uint32_t
 	g->start = calloc((size_t)g->ncells + 1, sizeof(*g->start));
 	g->items = calloc(max_entities, sizeof(*g->items));
 	g->cell_of = calloc(max_entities, sizeof(*g->cell_of));
-	if (g->start == NULL || g->items == NULL || g->cell_of == NULL) {
+	g->at = calloc(max_entities, sizeof(*g->at));
+	if (g->start == NULL || g->items == NULL || g->cell_of == NULL || g->at == NULL) {
 		gs_repl_grid_free(g);
 		errno = ENOMEM;
 		return NULL;
@@ -341,6 +349,7 @@ gs_repl_grid_free(struct gs_repl_grid *g)
 	free(g->start);
 	free(g->items);
 	free(g->cell_of);
+	free(g->at);
 	free(g);
 }
 
@@ -392,8 +401,15 @@ gs_repl_grid_build(struct gs_repl_grid *g, const struct gs_repl_ent *e, uint32_t
 	for (c = 1; c < g->ncells; c++)
 		g->start[c] += g->start[c - 1];
 	g->start[g->ncells] = n;
-	for (i = n; i > 0; i--)
-		g->items[--g->start[g->cell_of[i - 1]]] = i - 1;
+	for (i = n; i > 0; i--) {
+		uint32_t k = --g->start[g->cell_of[i - 1]];
+
+		g->items[k] = i - 1;
+		g->at[k] = (struct cell_ent){
+			.q = { e[i - 1].q[0], e[i - 1].q[1], e[i - 1].q[2] },
+			.id = e[i - 1].id,
+		};
+	}
 	g->e = e;
 	g->n = n;
 	return 0;
@@ -448,31 +464,30 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 	 * the worst of them).
 	 */
 	for (uint32_t cy = y0; cy <= y1; cy++) {
-		for (uint32_t cx = x0; cx <= x1; cx++) {
-			uint32_t c = cy * g->dim[0] + cx;
+		/* the cells x0..x1 of a row are one run of items */
+		uint32_t c = cy * g->dim[0];
 
-			for (uint32_t k = g->start[c]; k < g->start[c + 1]; k++) {
-				const struct gs_repl_ent *x = &g->e[g->items[k]];
-				struct gs_repl_hit h = { .id = x->id, .idx = g->items[k] };
+		for (uint32_t k = g->start[c + x0]; k < g->start[c + x1 + 1]; k++) {
+			const struct cell_ent *x = &g->at[k];
+			struct gs_repl_hit h = { .id = x->id, .idx = g->items[k] };
 
-				h.d2 = add_sat(add_sat(sq_diff(x->q[0], center[0]),
-						       sq_diff(x->q[1], center[1])),
-					sq_diff(x->q[2], center[2]));
-				if (h.d2 > r2)
-					continue;
-				if (found < max) {
-					out[found++] = h;
-					continue;
-				}
-				if (!heap) {
-					for (uint32_t i = found / 2; i > 0; i--)
-						hit_sift_down(out, i - 1, found);
-					heap = true;
-				}
-				if (hit_less(&h, &out[0])) {
-					out[0] = h;
-					hit_sift_down(out, 0, found);
-				}
+			h.d2 = add_sat(
+				add_sat(sq_diff(x->q[0], center[0]), sq_diff(x->q[1], center[1])),
+				sq_diff(x->q[2], center[2]));
+			if (h.d2 > r2)
+				continue;
+			if (found < max) {
+				out[found++] = h;
+				continue;
+			}
+			if (!heap) {
+				for (uint32_t i = found / 2; i > 0; i--)
+					hit_sift_down(out, i - 1, found);
+				heap = true;
+			}
+			if (hit_less(&h, &out[0])) {
+				out[0] = h;
+				hit_sift_down(out, 0, found);
 			}
 		}
 	}
