@@ -106,6 +106,26 @@ ent_find(const struct gs_repl_ent *e, uint32_t n, uint32_t id)
 	return -1;
 }
 
+/*
+ * ent_find() without a branch to mispredict per step (a conditional move):
+ * the encoder's search of each candidate in the baseline.
+ */
+static inline int64_t
+ent_find_flat(const struct gs_repl_ent *e, uint32_t n, uint32_t id)
+{
+	const struct gs_repl_ent *lo = e;
+
+	if (n == 0)
+		return -1;
+	while (n > 1) {
+		uint32_t half = n / 2;
+
+		lo = lo[half].id <= id ? lo + half : lo;
+		n -= half;
+	}
+	return lo->id == id ? lo - e : -1;
+}
+
 const struct gs_repl_ent *
 gs_repl_view_find(const struct gs_repl_view *v, uint32_t id)
 {
@@ -157,19 +177,6 @@ hit_sift_down(struct gs_repl_hit *h, uint32_t i, uint32_t n)
 	}
 }
 
-static void
-hit_sift_up(struct gs_repl_hit *h, uint32_t i)
-{
-	while (i > 0) {
-		uint32_t parent = (i - 1) / 2;
-
-		if (!hit_less(&h[parent], &h[i]))
-			return;
-		hit_swap(&h[parent], &h[i]);
-		i = parent;
-	}
-}
-
 /* Sort the max-heap h[0, n) ascending, in place. */
 static void
 hit_heap_sort(struct gs_repl_hit *h, uint32_t n)
@@ -180,12 +187,50 @@ hit_heap_sort(struct gs_repl_hit *h, uint32_t n)
 	}
 }
 
+/*
+ * Sort h[0, n) ascending: for a view's some 50 hits, fewer moves and
+ * compares than building a heap and sorting it.
+ */
+static void
+hit_insertion_sort(struct gs_repl_hit *h, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct gs_repl_hit x = h[i];
+		uint32_t j = i;
+
+		for (; j > 0 && hit_less(&x, &h[j - 1]); j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
+}
+
 static void
 hit_sort(struct gs_repl_hit *h, uint32_t n)
 {
 	for (uint32_t i = n / 2; i > 0; i--)
 		hit_sift_down(h, i - 1, n);
 	hit_heap_sort(h, n);
+}
+
+/*
+ * Sort h[0, n) by id: an insertion sort for the few candidates new to a view,
+ * the heap sort (by id, then index: d2 is 0) for the many of a full one.
+ */
+static void
+id_sort(struct gs_repl_hit *h, uint32_t n)
+{
+	if (n > 32) {
+		hit_sort(h, n);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		struct gs_repl_hit x = h[i];
+		uint32_t j = i;
+
+		for (; j > 0 && h[j - 1].id > x.id; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
 }
 
 static void
@@ -228,6 +273,12 @@ ent_sort(struct gs_repl_ent *e, uint32_t n)
 
 /* --- the grid ----------------------------------------------------------------------------- */
 
+/* What the AOI reads of an entity, copied in cell order by the build: a scan reads no gather. */
+struct cell_ent {
+	int32_t q[3];
+	uint32_t id;
+};
+
 struct gs_repl_grid {
 	int32_t qmin[2]; /* the bounds' low corner, quantised */
 	int32_t cell;	 /* cell side, quantised units */
@@ -236,9 +287,10 @@ struct gs_repl_grid {
 	uint32_t max_entities;
 	const struct gs_repl_ent *e; /* the last build's entities (the caller's) */
 	uint32_t n;
-	uint32_t *start;   /* ncells + 1: cell c holds items[start[c], start[c + 1]) */
-	uint32_t *items;   /* max_entities entity indices, by cell */
-	uint32_t *cell_of; /* max_entities: each entity's cell during a build */
+	uint32_t *start;     /* ncells + 1: cell c holds items[start[c], start[c + 1]) */
+	uint32_t *items;     /* max_entities entity indices, by cell */
+	struct cell_ent *at; /* beside items: each one's position and id, for the AOI's scan */
+	uint32_t *cell_of;   /* max_entities: each entity's cell during a build */
 };
 
 struct gs_repl_grid *
@@ -280,7 +332,8 @@ gs_repl_grid_create(const float min[2], const float max[2], float cell, uint32_t
 	g->start = calloc((size_t)g->ncells + 1, sizeof(*g->start));
 	g->items = calloc(max_entities, sizeof(*g->items));
 	g->cell_of = calloc(max_entities, sizeof(*g->cell_of));
-	if (g->start == NULL || g->items == NULL || g->cell_of == NULL) {
+	g->at = calloc(max_entities, sizeof(*g->at));
+	if (g->start == NULL || g->items == NULL || g->cell_of == NULL || g->at == NULL) {
 		gs_repl_grid_free(g);
 		errno = ENOMEM;
 		return NULL;
@@ -296,6 +349,7 @@ gs_repl_grid_free(struct gs_repl_grid *g)
 	free(g->start);
 	free(g->items);
 	free(g->cell_of);
+	free(g->at);
 	free(g);
 }
 
@@ -347,8 +401,15 @@ gs_repl_grid_build(struct gs_repl_grid *g, const struct gs_repl_ent *e, uint32_t
 	for (c = 1; c < g->ncells; c++)
 		g->start[c] += g->start[c - 1];
 	g->start[g->ncells] = n;
-	for (i = n; i > 0; i--)
-		g->items[--g->start[g->cell_of[i - 1]]] = i - 1;
+	for (i = n; i > 0; i--) {
+		uint32_t k = --g->start[g->cell_of[i - 1]];
+
+		g->items[k] = i - 1;
+		g->at[k] = (struct cell_ent){
+			.q = { e[i - 1].q[0], e[i - 1].q[1], e[i - 1].q[2] },
+			.id = e[i - 1].id,
+		};
+	}
 	g->e = e;
 	g->n = n;
 	return 0;
@@ -386,6 +447,7 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 	struct gs_repl_hit *out, uint32_t max)
 {
 	uint32_t x0, x1, y0, y1, found = 0;
+	bool heap = false;
 	uint64_t r2;
 
 	if (g == NULL || center == NULL || out == NULL || radius < 0 || max == 0)
@@ -396,31 +458,45 @@ gs_repl_aoi(const struct gs_repl_grid *g, const int32_t center[3], int32_t radiu
 	y0 = axis_cell(g, 1, (int64_t)center[1] - radius);
 	y1 = axis_cell(g, 1, (int64_t)center[1] + radius);
 
-	/* A max-heap of the best `max` hits so far: its top is the worst of them. */
+	/*
+	 * The hits in the order found while fewer than @p max; from the one
+	 * after the max-th, a max-heap of the best `max` hits so far (its top is
+	 * the worst of them).
+	 */
 	for (uint32_t cy = y0; cy <= y1; cy++) {
-		for (uint32_t cx = x0; cx <= x1; cx++) {
-			uint32_t c = cy * g->dim[0] + cx;
+		/* the cells x0..x1 of a row are one run of items */
+		uint32_t c = cy * g->dim[0];
 
-			for (uint32_t k = g->start[c]; k < g->start[c + 1]; k++) {
-				const struct gs_repl_ent *x = &g->e[g->items[k]];
-				struct gs_repl_hit h = { .id = x->id, .idx = g->items[k] };
+		for (uint32_t k = g->start[c + x0]; k < g->start[c + x1 + 1]; k++) {
+			const struct cell_ent *x = &g->at[k];
+			struct gs_repl_hit h = { .id = x->id, .idx = g->items[k] };
 
-				h.d2 = add_sat(add_sat(sq_diff(x->q[0], center[0]),
-						       sq_diff(x->q[1], center[1])),
-					sq_diff(x->q[2], center[2]));
-				if (h.d2 > r2)
-					continue;
-				if (found < max) {
-					out[found] = h;
-					hit_sift_up(out, found++);
-				} else if (hit_less(&h, &out[0])) {
-					out[0] = h;
-					hit_sift_down(out, 0, found);
-				}
+			h.d2 = add_sat(
+				add_sat(sq_diff(x->q[0], center[0]), sq_diff(x->q[1], center[1])),
+				sq_diff(x->q[2], center[2]));
+			if (h.d2 > r2)
+				continue;
+			if (found < max) {
+				out[found++] = h;
+				continue;
+			}
+			if (!heap) {
+				for (uint32_t i = found / 2; i > 0; i--)
+					hit_sift_down(out, i - 1, found);
+				heap = true;
+			}
+			if (hit_less(&h, &out[0])) {
+				out[0] = h;
+				hit_sift_down(out, 0, found);
 			}
 		}
 	}
-	hit_heap_sort(out, found);
+	if (heap)
+		hit_heap_sort(out, found);
+	else if (found > 64) /* insertion sort's quadratic time would show */
+		hit_sort(out, found);
+	else
+		hit_insertion_sort(out, found);
 	return found;
 }
 
@@ -443,16 +519,21 @@ enum cand_fate {
 
 struct gs_repl_enc {
 	uint32_t cap;
-	struct gs_repl_hit *by_id; /* the candidates sorted by id (d2 unused) */
+	struct gs_repl_hit *fresh; /* the candidates not in the baseline, by id (d2 unused) */
 	int32_t *base_of;	   /* per candidate: its index in the baseline, or -1 */
 	uint8_t *fate;		   /* per candidate: enum cand_fate */
 	uint8_t *removed_of;	   /* per baseline entity: 1 when sent as removed */
-	bool *in_cand;		   /* per baseline entity: among the candidates */
-	Gs__EntityState *states;   /* the message's entities */
-	Gs__EntityState **full;
-	Gs__EntityState **delta;
+	int32_t *cand_of;	   /* per baseline entity: its candidate's index, or -1 */
+	uint8_t *delta_wire; /* the delta field's elements, packed, until they follow full's */
 	uint32_t *removed;
 };
+
+/*
+ * The most bytes one EntityState takes as an element of a repeated field:
+ * tag, a length of one byte (the body is at most 54), the id's 6 bytes and 8
+ * sint32 fields of 6 bytes each.
+ */
+#define STATE_WIRE_MAX 56u
 
 struct gs_repl_enc *
 gs_repl_enc_create(uint32_t cap)
@@ -467,18 +548,16 @@ gs_repl_enc_create(uint32_t cap)
 	if (enc == NULL)
 		return NULL;
 	enc->cap = cap;
-	enc->by_id = calloc(cap, sizeof(*enc->by_id));
+	enc->fresh = calloc(cap, sizeof(*enc->fresh));
 	enc->base_of = calloc(cap, sizeof(*enc->base_of));
 	enc->fate = calloc(cap, sizeof(*enc->fate));
 	enc->removed_of = calloc(cap, sizeof(*enc->removed_of));
-	enc->in_cand = calloc(cap, sizeof(*enc->in_cand));
-	enc->states = calloc(cap, sizeof(*enc->states));
-	enc->full = calloc(cap, sizeof(*enc->full));
-	enc->delta = calloc(cap, sizeof(*enc->delta));
+	enc->cand_of = calloc(cap, sizeof(*enc->cand_of));
+	enc->delta_wire = calloc(cap, STATE_WIRE_MAX);
 	enc->removed = calloc(cap, sizeof(*enc->removed));
-	if (enc->by_id == NULL || enc->base_of == NULL || enc->fate == NULL ||
-		enc->removed_of == NULL || enc->in_cand == NULL || enc->states == NULL ||
-		enc->full == NULL || enc->delta == NULL || enc->removed == NULL) {
+	if (enc->fresh == NULL || enc->base_of == NULL || enc->fate == NULL ||
+		enc->removed_of == NULL || enc->cand_of == NULL || enc->delta_wire == NULL ||
+		enc->removed == NULL) {
 		gs_repl_enc_free(enc);
 		errno = ENOMEM;
 		return NULL;
@@ -491,14 +570,12 @@ gs_repl_enc_free(struct gs_repl_enc *enc)
 {
 	if (enc == NULL)
 		return;
-	free(enc->by_id);
+	free(enc->fresh);
 	free(enc->base_of);
 	free(enc->fate);
 	free(enc->removed_of);
-	free(enc->in_cand);
-	free(enc->states);
-	free(enc->full);
-	free(enc->delta);
+	free(enc->cand_of);
+	free(enc->delta_wire);
 	free(enc->removed);
 	free(enc);
 }
@@ -536,32 +613,64 @@ removed_size(size_t payload)
 	return payload == 0 ? 0 : 1 + vsize(payload) + payload;
 }
 
-/* The EntityState of @p id with values @p x (whole state or differences). */
-static void
-state_fill(Gs__EntityState *st, uint32_t id, const struct gs_repl_ent *x)
+/*
+ * The Snapshot's wire bytes are written here directly, as protobuf-c packs
+ * them (the unit tests compare the two): fields in number order, proto3
+ * scalars left out when 0, sint32 zig-zagged, removed packed. Every field
+ * number is below 16, so every tag is one byte.
+ */
+enum {
+	TAG_TICK = 1 << 3 | 0, /* varint */
+	TAG_BASELINE = 2 << 3 | 0,
+	TAG_FULL = 3 << 3 | 2, /* length-delimited */
+	TAG_DELTA = 4 << 3 | 2,
+	TAG_REMOVED = 5 << 3 | 2,
+	TAG_CUT = 6 << 3 | 0,
+};
+
+static inline uint8_t *
+put_varint(uint8_t *p, uint32_t v)
 {
-	gs__entity_state__init(st);
-	st->id = id;
-	st->x = x->q[0];
-	st->y = x->q[1];
-	st->z = x->q[2];
-	st->vx = x->v[0];
-	st->vy = x->v[1];
-	st->vz = x->v[2];
-	st->hp = x->hp;
-	st->alive = x->alive;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
 }
 
-/* Bytes of @p st as an element of a repeated message field (tag, length, body). */
-static size_t
-state_size(const Gs__EntityState *st)
+/* A varint field of tag @p tag, nothing when @p v is 0. */
+static inline uint8_t *
+put_field(uint8_t *p, uint8_t tag, uint32_t v)
 {
-	size_t len = field_size(st->id) + field_size(zigzag(st->x)) + field_size(zigzag(st->y)) +
-		     field_size(zigzag(st->z)) + field_size(zigzag(st->vx)) +
-		     field_size(zigzag(st->vy)) + field_size(zigzag(st->vz)) +
-		     field_size(zigzag(st->hp)) + field_size(zigzag(st->alive));
+	if (v == 0)
+		return p;
+	*p++ = tag;
+	return put_varint(p, v);
+}
 
-	return 1 + vsize(len) + len;
+/*
+ * The EntityState of @p id with values @p x (whole state or differences) as
+ * an element of the repeated field @p tag: at most STATE_WIRE_MAX bytes
+ * into @p buf. @return the bytes written.
+ */
+static size_t
+state_put(uint8_t *buf, uint8_t tag, uint32_t id, const struct gs_repl_ent *x)
+{
+	uint8_t *p = buf + 2;
+
+	p = put_field(p, 1 << 3, id);
+	p = put_field(p, 2 << 3, zigzag(x->q[0]));
+	p = put_field(p, 3 << 3, zigzag(x->q[1]));
+	p = put_field(p, 4 << 3, zigzag(x->q[2]));
+	p = put_field(p, 5 << 3, zigzag(x->v[0]));
+	p = put_field(p, 6 << 3, zigzag(x->v[1]));
+	p = put_field(p, 7 << 3, zigzag(x->v[2]));
+	p = put_field(p, 8 << 3, zigzag(x->hp));
+	p = put_field(p, 9 << 3, zigzag(x->alive));
+	buf[0] = tag;
+	buf[1] = (uint8_t)(p - buf - 2); /* at most 54: a length of one byte */
+	return (size_t)(p - buf);
 }
 
 /* @p c minus @p b, field by field (no overflow: both are within GS_REPL_Q_LIMIT). */
@@ -585,13 +694,13 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	const struct gs_repl_ent *cand, uint32_t n, uint32_t tick, size_t budget, uint8_t *out,
 	size_t out_cap, struct gs_repl_view *next, struct gs_repl_enc_res *res)
 {
-	Gs__Snapshot msg = GS__SNAPSHOT__INIT;
 	const bool full = base == NULL || base->tick == 0;
 	const struct gs_repl_ent *be = full ? NULL : base->e;
 	uint32_t nb = full ? 0 : base->n;
-	uint32_t limit, m, i, b, k, view_n, n_states = 0, cut;
-	size_t size, rem_payload = 0, packed;
-	bool stopped = false;
+	uint32_t limit, m, i, b, f, k, view_n, cut, nf = 0;
+	size_t size, hdr, rem_payload = 0, full_bytes = 0, delta_bytes = 0;
+	uint8_t *p;
+	bool stopped = false, dup = false;
 
 	if (enc == NULL || (cand == NULL && n > 0) || out == NULL || next == NULL ||
 		next->e == NULL || res == NULL || tick == 0)
@@ -607,35 +716,44 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 		limit = GS_REPL_VIEW_MAX;
 	m = n < limit ? n : limit;
 
-	/* The candidates considered, by id: valid and distinct. */
+	/* The candidates considered: valid. */
 	for (i = 0; i < m; i++) {
 		if (cand[i].id == 0)
 			return -EINVAL;
 		if (!ent_in_range(&cand[i]))
 			return -ERANGE;
-		enc->by_id[i] = (struct gs_repl_hit){ .id = cand[i].id, .idx = i };
-		enc->base_of[i] = -1;
 	}
-	hit_sort(enc->by_id, m);
-	for (i = 1; i < m; i++)
-		if (enc->by_id[i].id == enc->by_id[i - 1].id)
-			return -EINVAL;
 
-	/* Which baseline entities are candidates (both lists are sorted by id). */
-	memset(enc->in_cand, 0, nb * sizeof(*enc->in_cand));
+	/*
+	 * Each candidate's entity in the baseline (a binary search: it is
+	 * sorted by id), an id found twice is a candidate twice; the candidates
+	 * not in it (few but in a full snapshot) sorted by id, for the view's
+	 * merge and their own duplicates.
+	 */
+	/*
+	 * The baseline is a view made ticks ago, out of cache by now: ask for
+	 * all of it at once rather than line by line as the searches go.
+	 */
+	for (uintptr_t at = (uintptr_t)be & ~(uintptr_t)63; at < (uintptr_t)(be + nb); at += 64)
+		__builtin_prefetch((const void *)at);
+	memset(enc->cand_of, 0xff, nb * sizeof(*enc->cand_of));
 	memset(enc->removed_of, 0, nb);
-	for (i = 0, b = 0; i < m && b < nb;) {
-		if (enc->by_id[i].id < be[b].id) {
-			i++;
-		} else if (enc->by_id[i].id > be[b].id) {
-			b++;
-		} else {
-			enc->base_of[enc->by_id[i].idx] = (int32_t)b;
-			enc->in_cand[b] = true;
-			i++;
-			b++;
+	for (i = 0; i < m; i++) {
+		int64_t at = ent_find_flat(be, nb, cand[i].id);
+
+		enc->base_of[i] = (int32_t)at;
+		if (at < 0) {
+			enc->fresh[nf++] = (struct gs_repl_hit){ .id = cand[i].id, .idx = i };
+			continue;
 		}
+		dup |= enc->cand_of[at] >= 0;
+		enc->cand_of[at] = (int32_t)i;
 	}
+	id_sort(enc->fresh, nf);
+	for (i = 1; i < nf; i++)
+		dup |= enc->fresh[i].id == enc->fresh[i - 1].id;
+	if (dup)
+		return -EINVAL;
 
 	/* 1. The header, and room for the largest cut field (every candidate cut). */
 	size = field_size(tick) + field_size(full ? 0 : base->tick);
@@ -646,7 +764,7 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	for (b = 0; b < nb; b++) {
 		size_t grown;
 
-		if (enc->in_cand[b])
+		if (enc->cand_of[b] >= 0)
 			continue;
 		grown = rem_payload + vsize(be[b].id);
 		if (res->removed_deferred == 0 &&
@@ -667,9 +785,10 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	 * its largest: what is cut already plus every candidate after this one.
 	 */
 	cut = n - m;
+	hdr = size - removed_size(rem_payload);
 	for (i = 0; i < m; i++) {
 		const struct gs_repl_ent *c = &cand[i];
-		Gs__EntityState *st = &enc->states[n_states];
+		uint8_t st[STATE_WIRE_MAX];
 		struct gs_repl_ent d;
 		size_t cost;
 
@@ -680,24 +799,25 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 				continue;
 			}
 			if (!stopped) {
-				state_fill(st, c->id, &d);
-				cost = state_size(st);
+				cost = state_put(st, TAG_DELTA, c->id, &d);
 				if (size + cost + field_size(cut + (m - i - 1)) <= budget) {
 					enc->fate[i] = FATE_DELTA;
-					enc->delta[res->n_delta++] = st;
-					n_states++;
+					memcpy(enc->delta_wire + delta_bytes, st, cost);
+					delta_bytes += cost;
+					res->n_delta++;
 					size += cost;
 					continue;
 				}
 				stopped = true;
 			}
 		} else if (!stopped && view_n < limit) {
-			state_fill(st, c->id, c);
-			cost = state_size(st);
+			cost = state_put(st, TAG_FULL, c->id, c);
 			if (size + cost + field_size(cut + (m - i - 1)) <= budget) {
 				enc->fate[i] = FATE_FULL;
-				enc->full[res->n_full++] = st;
-				n_states++;
+				/* full's elements come first after the header: in place */
+				memcpy(out + hdr + full_bytes, st, cost);
+				full_bytes += cost;
+				res->n_full++;
 				view_n++;
 				size += cost;
 				continue;
@@ -711,40 +831,41 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	size += field_size(cut);
 	res->cut = cut;
 
-	msg.tick = tick;
-	msg.baseline = full ? 0 : base->tick;
-	msg.n_full = res->n_full;
-	msg.full = enc->full;
-	msg.n_delta = res->n_delta;
-	msg.delta = enc->delta;
-	msg.n_removed = res->n_removed;
-	msg.removed = enc->removed;
-	msg.cut = cut;
-	packed = gs__snapshot__get_packed_size(&msg);
-	assert(packed == size);
-	if (packed > budget) /* never: the sizes above are protobuf-c's */
-		return -EMSGSIZE;
-	res->len = gs__snapshot__pack(&msg, out);
+	/* The rest of the Snapshot around full's elements (size <= budget <= out_cap). */
+	p = put_field(out, TAG_TICK, tick);
+	p = put_field(p, TAG_BASELINE, full ? 0 : base->tick);
+	p += full_bytes;
+	memcpy(p, enc->delta_wire, delta_bytes);
+	p += delta_bytes;
+	if (rem_payload > 0) {
+		*p++ = TAG_REMOVED;
+		p = put_varint(p, (uint32_t)rem_payload);
+		for (k = 0; k < res->n_removed; k++)
+			p = put_varint(p, enc->removed[k]);
+	}
+	p = put_field(p, TAG_CUT, cut);
+	res->len = (size_t)(p - out);
+	assert(res->len == size);
 
 	/* The client's view once it applies this: a merge of both lists by id. */
-	for (i = 0, b = 0, k = 0; i < m || b < nb;) {
-		uint32_t ci;
+	for (f = 0, b = 0, k = 0; f < nf || b < nb;) {
+		int32_t ci;
 
-		if (b < nb && (i >= m || be[b].id < enc->by_id[i].id)) {
-			if (!enc->removed_of[b]) /* a deferred removal */
-				next->e[k++] = be[b];
-			b++;
+		if (f < nf && (b >= nb || enc->fresh[f].id < be[b].id)) {
+			ci = (int32_t)enc->fresh[f++].idx;
+			if (enc->fate[ci] == FATE_FULL)
+				next->e[k++] = cand[ci];
 			continue;
 		}
-		ci = enc->by_id[i].idx;
-		if (b < nb && be[b].id == enc->by_id[i].id) {
+		ci = enc->cand_of[b];
+		if (ci < 0) {
+			if (!enc->removed_of[b]) /* a deferred removal */
+				next->e[k++] = be[b];
+		} else {
 			/* cut: the client keeps the baseline's state (stale) */
 			next->e[k++] = enc->fate[ci] == FATE_CUT ? be[b] : cand[ci];
-			b++;
-		} else if (enc->fate[ci] == FATE_FULL) {
-			next->e[k++] = cand[ci];
 		}
-		i++;
+		b++;
 	}
 	assert(k == view_n);
 	next->n = k;

@@ -780,6 +780,118 @@ test_removals_go_first_and_those_that_do_not_fit_wait(void)
 	CU_ASSERT_EQUAL(left, 0);
 }
 
+/* A value for the wire test: small, large, or at the quantised limits. */
+static int32_t
+wire_value(void)
+{
+	switch (rng() % 4) {
+	case 0:
+		return rng_range(-3, 3);
+	case 1:
+		return rng_range(-GS_REPL_Q_LIMIT, GS_REPL_Q_LIMIT);
+	case 2:
+		return coin(50) ? GS_REPL_Q_LIMIT : -GS_REPL_Q_LIMIT;
+	default:
+		return rng_range(-5000, 5000);
+	}
+}
+
+static void
+wire_ent(struct gs_repl_ent *x, uint32_t id)
+{
+	x->id = id;
+	for (unsigned int k = 0; k < 3; k++) {
+		x->q[k] = wire_value();
+		x->v[k] = wire_value();
+	}
+	x->hp = wire_value();
+	x->alive = coin(80) ? 1 : 0;
+}
+
+/*
+ * The encoder writes the Snapshot's bytes itself: they must be protobuf-c's
+ * packing of the message they decode to, byte for byte, and as long as the
+ * encoder's own size accounting says (res.len).
+ */
+static void
+test_encoding_is_protobuf_c_packing_byte_for_byte(void)
+{
+	static struct gs_repl_ent c[400];
+	static uint8_t repacked[sizeof(pkt)];
+	struct gs_repl_enc_res res;
+	const Gs__Snapshot *s;
+	uint32_t n, nb, nc, id, seen_cut = 0, seen_deferred = 0, seen_mixed = 0;
+
+	rng_seed(11);
+	for (unsigned int round = 0; round < 2000; round++) {
+		/* a baseline view (or none) from a full snapshot of random entities */
+		nb = coin(20) ? 0 : (uint32_t)rng_range(0, 150);
+		id = 1;
+		for (uint32_t i = 0; i < nb; i++) {
+			id += (uint32_t)rng_range(1, coin(10) ? 3000000 : 300);
+			wire_ent(&c[i], id);
+		}
+		tv_init(&va, GS_REPL_VIEW_MAX);
+		if (nb > 0)
+			CU_ASSERT_EQUAL_FATAL(gs_repl_encode(enc, NULL, c, nb, 1, sizeof(pkt), pkt,
+						      sizeof(pkt), &va.v, &res),
+				0);
+		/* candidates: some of the baseline, changed or not, and new ones, shuffled */
+		nc = 0;
+		for (uint32_t i = 0; i < va.v.n; i++) {
+			if (coin(25))
+				continue; /* leaves: removed */
+			c[nc] = va.v.e[i];
+			if (coin(70)) {
+				c[nc].q[0] =
+					coin(50) ? wire_value() : c[nc].q[0] + rng_range(-40, 40);
+				c[nc].q[0] = c[nc].q[0] > GS_REPL_Q_LIMIT  ? GS_REPL_Q_LIMIT :
+					     c[nc].q[0] < -GS_REPL_Q_LIMIT ? -GS_REPL_Q_LIMIT :
+									     c[nc].q[0];
+				c[nc].v[1] = wire_value();
+			}
+			if (coin(10))
+				c[nc].alive ^= 1;
+			nc++;
+		}
+		n = nc + (uint32_t)rng_range(0, 60);
+		for (; nc < n; nc++)
+			wire_ent(&c[nc], (uint32_t)rng_range(1, INT32_MAX) | 1u << 31);
+		for (uint32_t i = n; i > 1; i--) {
+			uint32_t j = (uint32_t)(rng() % i);
+			struct gs_repl_ent t = c[i - 1];
+
+			c[i - 1] = c[j];
+			c[j] = t;
+		}
+		tv_init(&vb, coin(10) ? va.v.n + 5 : GS_REPL_VIEW_MAX); /* a full view: cuts */
+		CU_ASSERT_EQUAL_FATAL(gs_repl_encode(enc, nb > 0 ? &va.v : NULL, c, n, 2,
+					      coin(30) ? (size_t)rng_range(8, 600) : GS_REPL_BUDGET,
+					      pkt, sizeof(pkt), &vb.v, &res),
+			0);
+		s = gs_repl_decode(&dec, pkt, res.len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL_FATAL(gs__snapshot__get_packed_size(s), res.len);
+		CU_ASSERT_EQUAL_FATAL(gs__snapshot__pack(s, repacked), res.len);
+		CU_ASSERT_FATAL(memcmp(repacked, pkt, res.len) == 0);
+		CU_ASSERT_EQUAL(s->n_full, res.n_full);
+		CU_ASSERT_EQUAL(s->n_delta, res.n_delta);
+		CU_ASSERT_EQUAL(s->n_removed, res.n_removed);
+		CU_ASSERT_EQUAL(s->cut, res.cut);
+		seen_cut += res.cut > 0;
+		seen_deferred += res.removed_deferred > 0;
+		seen_mixed += res.n_full > 0 && res.n_delta > 0 && res.n_removed > 0;
+		/* and the client makes the server's view of it */
+		tv_init(&vc, GS_REPL_VIEW_MAX);
+		CU_ASSERT_EQUAL_FATAL(gs_repl_apply(nb > 0 ? &va.v : NULL, s, &vc.v), 0);
+		CU_ASSERT(view_eq(&vc.v, &vb.v));
+	}
+	/* every kind of message was among them */
+	CU_ASSERT(seen_cut > 100 && seen_deferred > 10 && seen_mixed > 100);
+	printf("\n    wire: %u cut, %u with deferred removals, %u with all three lists of 2000 ",
+		seen_cut, seen_deferred, seen_mixed);
+}
+
 static void
 test_encode_refuses_bad_input(void)
 {
@@ -825,6 +937,46 @@ test_encode_refuses_bad_input(void)
 		gs_repl_encode(enc, &va.v, c, 3, 2, 1200, pkt, sizeof(pkt), &vb.v, &res), 0);
 	CU_ASSERT_EQUAL(
 		gs_repl_encode(NULL, NULL, c, 3, 2, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+}
+
+/* A candidate twice: found in the baseline twice, or twice among the new ones (few or many). */
+static void
+test_encode_refuses_a_candidate_twice_in_the_baseline_or_not(void)
+{
+	static struct gs_repl_ent c[40];
+	struct gs_repl_ent b[] = { ent(1, 0, 0, 0), ent(2, 0, 0, 0), ent(3, 0, 0, 0) };
+	struct gs_repl_enc_res res;
+
+	tv_init(&va, 64);
+	tv_init(&vb, 64);
+	CU_ASSERT_EQUAL_FATAL(
+		gs_repl_encode(enc, NULL, b, 3, 5, 1200, pkt, sizeof(pkt), &va.v, &res), 0);
+	c[0] = ent(2, 1, 0, 0);
+	c[1] = ent(9, 0, 0, 0);
+	c[2] = ent(2, 0, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 3, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	c[0] = ent(9, 1, 0, 0);
+	c[1] = ent(3, 0, 0, 0);
+	c[2] = ent(9, 0, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 3, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	for (uint32_t i = 0; i < 40; i++)
+		c[i] = ent(1000 - i * 7, (int32_t)i, 0, 0);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), 0);
+	CU_ASSERT_EQUAL(res.n_full, 40);
+	CU_ASSERT_EQUAL(res.n_removed, 3);
+	CU_ASSERT(view_sorted(&vb.v));
+	c[39].id = c[3].id;
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, &va.v, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, NULL, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), -EINVAL);
+	/* beyond the view cap a candidate is not considered, nor its id */
+	tv_init(&vb, 39);
+	CU_ASSERT_EQUAL(
+		gs_repl_encode(enc, NULL, c, 40, 6, 1200, pkt, sizeof(pkt), &vb.v, &res), 0);
 }
 
 static void
@@ -1540,7 +1692,11 @@ static CU_TestInfo encode_tests[] = {
 		test_a_cut_baseline_entity_stays_stale_in_the_view },
 	{ "removals go first and those that do not fit wait",
 		test_removals_go_first_and_those_that_do_not_fit_wait },
+	{ "encoding is protobuf-c packing byte for byte",
+		test_encoding_is_protobuf_c_packing_byte_for_byte },
 	{ "encode refuses bad input", test_encode_refuses_bad_input },
+	{ "encode refuses a candidate twice in the baseline or not",
+		test_encode_refuses_a_candidate_twice_in_the_baseline_or_not },
 	{ "candidates beyond the view cap are cut", test_candidates_beyond_the_view_cap_are_cut },
 	CU_TEST_INFO_NULL,
 };
