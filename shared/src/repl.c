@@ -734,8 +734,10 @@ gs_repl_encode(struct gs_repl_enc *enc, const struct gs_repl_view *base,
 	 * The baseline is a view made ticks ago, out of cache by now: ask for
 	 * all of it at once rather than line by line as the searches go.
 	 */
-	for (uintptr_t at = (uintptr_t)be & ~(uintptr_t)63; at < (uintptr_t)(be + nb); at += 64)
-		__builtin_prefetch((const void *)at);
+	if (be != NULL) /* NULL for a full snapshot: no pointer arithmetic on it */
+		for (uintptr_t at = (uintptr_t)be & ~(uintptr_t)63; at < (uintptr_t)(be + nb);
+			at += 64)
+			__builtin_prefetch((const void *)at);
 	memset(enc->cand_of, 0xff, nb * sizeof(*enc->cand_of));
 	memset(enc->removed_of, 0, nb);
 	for (i = 0; i < m; i++) {
