@@ -62,6 +62,9 @@ struct player {
 	uint32_t attack_seq;	 /* ATTACKs sent, numbered 1, 2, ... */
 	uint32_t attack_answers; /* ATTACK_RESULTs */
 	int32_t hp;		 /* from the last DAMAGED, -1 before any */
+	int32_t hp_prev;	 /* hp before that DAMAGED */
+	uint64_t damaged_ns;	 /* when the last DAMAGED came, 0: none */
+	uint32_t deaths;	 /* DAMAGEDs that killed it */
 	bool killed;		 /* the last DAMAGED killed the player ... */
 	bool dead;		 /* ... and it has not resumed since */
 	uint64_t respawn_ns;	 /* killed: when the entity respawns ... */
@@ -69,7 +72,10 @@ struct player {
 	/* --views: NULL without */
 	struct gsc_repl *repl; /* attached to s: the SNAPSHOTs are applied to it */
 	uint32_t saw;	       /* the most other entities (its own not counted) in one view */
-	struct view_end end;   /* its view when its play ended, before DISCONNECT */
+	/* --fight: the partner's deaths its view showed (alive 1 -> 0 while in view) */
+	uint32_t partner_deaths_seen;
+	bool partner_seen_dead;
+	struct view_end end; /* its view when its play ended, before DISCONNECT */
 };
 
 struct opts {

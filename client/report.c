@@ -339,8 +339,20 @@ report_note_view(struct player *p)
 		p->saw = others;
 }
 
+/* ms since player @p p's combat state last changed at @p now (a DAMAGED, a respawn), -1: never */
+static int64_t
+state_age_ms(const struct player *p, uint64_t now)
+{
+	uint64_t t = p->damaged_ns;
+
+	if (p->dead && p->respawn_ns <= now && p->respawn_ns > t)
+		t = p->respawn_ns;
+	return t == 0 || t > now ? -1 : (int64_t)((now - t) / 1000000u);
+}
+
 int
-report_view_line(FILE *f, unsigned int i, const struct player *p)
+report_view_line(
+	FILE *f, unsigned int i, const struct player *p, const struct player *partner, uint64_t now)
 {
 	const struct gsc_repl_stats *st = &p->repl->stats;
 	struct gsc_repl_ent e;
@@ -350,10 +362,19 @@ report_view_line(FILE *f, unsigned int i, const struct player *p)
 		"{\"player\":%u,\"session\":%" PRIu32 ",\"entity\":%" PRIu32 ",\"tick\":%" PRIu32
 		",\"views_applied\":%" PRIu64 ",\"full\":%" PRIu64 ",\"delta\":%" PRIu64
 		",\"dropped\":%" PRIu64 ",\"acks\":%" PRIu64 ",\"cut\":%" PRIu64 ",\"saw\":%" PRIu32
-		",\"view\":[",
+		",",
 		i, p->s.session_id, p->s.entity_id, p->repl->newest, st->applied, st->full,
 		st->delta, st->dropped_old + st->dropped_no_baseline + st->dropped_bad,
 		st->acks_sent, st->cut, p->saw);
+	/* its own state as the server last told it: to hold the others' views against */
+	fprintf(f,
+		"\"auth\":[%.9g,%.9g,%.9g],\"hp\":%" PRId32 ",\"hp_prev\":%" PRId32
+		",\"dead\":%s,\"deaths\":%" PRIu32 ",\"state_ms\":%" PRId64 ",\"partner\":%" PRIu32
+		",\"partner_deaths_seen\":%" PRIu32 ",",
+		(double)p->auth[0], (double)p->auth[1], (double)p->auth[2], p->hp, p->hp_prev,
+		p->dead && now < p->respawn_ns ? "true" : "false", p->deaths, state_age_ms(p, now),
+		partner != NULL ? partner->s.entity_id : 0, p->partner_deaths_seen);
+	fputs("\"view\":[", f);
 	for (k = 0; k < n && gsc_repl_entity_at(p->repl, k, &e) == 0; k++)
 		fprintf(f,
 			"%s{\"id\":%" PRIu32 ",\"x\":%.9g,\"y\":%.9g,\"z\":%.9g,\"hp\":%" PRId32
@@ -367,6 +388,8 @@ report_view_line(FILE *f, unsigned int i, const struct player *p)
 int
 report_take_view(const struct client *c, struct player *p)
 {
+	const struct player *partner;
+	unsigned int i;
 	size_t size;
 	FILE *f;
 	int ret;
@@ -383,7 +406,9 @@ report_take_view(const struct client *c, struct player *p)
 	f = open_memstream(&p->end.line, &size);
 	if (f == NULL)
 		return -ENOMEM;
-	ret = report_view_line(f, (unsigned int)(p - c->p), p);
+	i = (unsigned int)(p - c->p);
+	partner = c->o.fight && (i ^ 1u) < c->o.players ? &c->p[i ^ 1u] : NULL;
+	ret = report_view_line(f, i, p, partner, gsc_now_ns());
 	if (fclose(f) != 0 || ret < 0) {
 		free(p->end.line);
 		p->end.line = NULL;

@@ -53,12 +53,17 @@ void report_note_view(struct player *p);
  * its gsc_repl and saw are now: one JSON object and '\n', {"player","session",
  * "entity","tick" (the newest view's, 0: none),"views_applied","full","delta",
  * "dropped" (old, no baseline, bad),"acks","cut" (the gsc_repl's counters),
- * "saw","view":[{"id","x","y","z","hp","alive"}, ...]}, the view's entities
+ * "saw", then the player's own state at @p now as the server last told it:
+ * "auth" ([x,y,z]), "hp" and "hp_prev" (-1: no DAMAGED yet), "dead",
+ * "deaths", "state_ms" (since its last DAMAGED or respawn, -1: none), with
+ * --fight "partner" (@p partner's entity, 0: none) and "partner_deaths_seen";
+ * then "view":[{"id","x","y","z","hp","alive"}, ...]}, the view's entities
  * by id in world units, the player's own included.
  *
  * @return 0, or -EIO (@p f in error).
  */
-int report_view_line(FILE *f, unsigned int i, const struct player *p);
+int report_view_line(FILE *f, unsigned int i, const struct player *p, const struct player *partner,
+	uint64_t now);
 
 /**
  * --views: keep player @p p's view as its play ends (p->end: tick, saw, the

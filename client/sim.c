@@ -186,11 +186,14 @@ static void
 on_damaged(struct client *c, struct player *p, const Gs__Damaged *d, uint64_t now)
 {
 	c->cb.damaged++;
+	p->hp_prev = p->hp;
 	p->hp = d->hp;
+	p->damaged_ns = now;
 	p->killed = d->killed;
 	if (!d->killed)
 		return;
 	c->cb.damaged_killed++;
+	p->deaths++;
 	p->dead = true;
 	p->respawn_ns = now + d->respawn_in_ms * NS_PER_MS;
 	p->respawn[0] = d->respawn_x;
@@ -329,7 +332,7 @@ start_playing(struct client *c, struct player *p, uint64_t now)
 	p->attack_due = c->o.fight ? now + c->o.attack_ms * NS_PER_MS : UINT64_MAX;
 	memcpy(p->pos, p->s.spawn, sizeof(p->pos));
 	memcpy(p->auth, p->s.spawn, sizeof(p->auth));
-	p->hp = -1;
+	p->hp = p->hp_prev = -1;
 	pick_waypoint(c, p);
 	set_due(c, p);
 }
@@ -425,6 +428,20 @@ player_timer(struct client *c, struct player *p, uint64_t now)
 	}
 }
 
+/* --views --fight: count the partner's deaths @p p's view shows */
+static void
+note_partner(const struct client *c, struct player *p)
+{
+	const struct player *q = partner(c, p);
+	struct gsc_repl_ent e;
+
+	if (q == NULL || gsc_repl_entity(p->repl, q->s.entity_id, &e) < 0)
+		return; /* out of view: as it was */
+	if (!e.alive && !p->partner_seen_dead)
+		p->partner_deaths_seen++;
+	p->partner_seen_dead = !e.alive;
+}
+
 /* --views: a SNAPSHOT applied or dropped (@p info); ack when libgsclient says to. */
 static void
 on_snapshot(struct client *c, struct player *p, const struct gsc_snapshot_info *info)
@@ -432,8 +449,10 @@ on_snapshot(struct client *c, struct player *p, const struct gsc_snapshot_info *
 	uint8_t buf[GSC_DATAGRAM_MAX];
 	size_t len;
 
-	if (info->applied)
+	if (info->applied) {
 		report_note_view(p);
+		note_partner(c, p);
+	}
 	/* -ENOTCONN once the session is closed: no ack then */
 	if (info->ack && gsc_session_snapshot_ack(&p->s, buf, sizeof(buf), &len) == 0)
 		send_datagram(c, p, buf, len);

@@ -114,8 +114,9 @@ void gs_repl_quantise(uint32_t id, const float pos[3], const float vel[3], int32
  * and quantise it. The velocity is that of the last accepted move, or 0 when
  * the entity has not moved in this life or its last move is older than
  * max_move_gap_ms (it stopped: a stale velocity would make clients
- * extrapolate a standing entity). A dead entity reads at its respawn point,
- * HP 0, alive 0, as gs_world_position() has it.
+ * extrapolate a standing entity). A dead entity reads where it died, HP 0,
+ * alive 0, still, until its respawn time, so the players near a fight see
+ * the death (gs_world_position() has it at its respawn point already).
  *
  * @return 0, or -ENOENT (no such entity), -EBUSY (a line stayed locked).
  */

@@ -75,7 +75,8 @@ gs_repl_read(const struct gs_world *w, uint32_t id, uint32_t owner, uint64_t now
 	ret = gs_world_read_combat(w, id, owner, now, &c);
 	if (ret < 0)
 		return ret;
-	ret = gs_world_read_move(w, id, owner, c.life, &m);
+	/* a dead entity lies where it died (its last life's move line) until it respawns */
+	ret = gs_world_read_move(w, id, owner, c.alive || c.life == 0 ? c.life : c.life - 1, &m);
 	if (ret < 0)
 		return ret;
 	if (c.alive && !m.fresh) {

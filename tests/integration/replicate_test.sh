@@ -11,7 +11,12 @@
 #      farther, at the world's positions;
 #   2. 12 players walking: every view holds nothing farther than the radius
 #      (plus one tick's movement) and everything nearer than the radius
-#      (less one tick's movement), by the view's own positions;
+#      (less one tick's movement), by the view's own positions, and every
+#      entity in a view is within one tick's movement of where the server last
+#      told its own player it is (all views and players at one moment);
+#   2b. 12 players fighting in pairs (respawn after 1 s): the same, and every
+#      view shows its entities' HP and deaths as their own players were told
+#      (DAMAGED); each player's view showed every death of its partner;
 #   3. a kill -9 of the replication instance while players walk: views stall,
 #      a restarted instance sends full snapshots and the views are right
 #      again; players lose no move or heartbeat;
@@ -25,7 +30,7 @@ gs_require_root
 gs_require_hugepages 600
 gs_require_cmd ip /usr/bin/python3
 GS_REPLICATE=${GS_REPLICATE:-$(gs_bin gs-replicate secondary/replicate/gs-replicate)}
-gs_require_bin "$GS_PRIMARY" "$GS_SESSION" "$GS_MOVE" "$GS_CTL" "$GS_CLIENT" "$GS_REPLICATE"
+gs_require_bin "$GS_PRIMARY" "$GS_SESSION" "$GS_MOVE" "$GS_COMBAT" "$GS_CTL" "$GS_CLIENT" "$GS_REPLICATE"
 
 SERVER=198.18.0.2
 CLIENT=198.18.0.1
@@ -37,14 +42,16 @@ NS=gsrp$$
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536 -o sessions.max=4096
     -o "world.spawn0=0,0,0" -o "world.spawn1=10,0,0" -o "world.spawn2=500,0,0" -o "world.spawn3=510,0,0"
-    -o "class.replicate.aoi_radius=$RADIUS" -o class.replicate.tick_hz=20)
+    -o "class.replicate.aoi_radius=$RADIUS" -o class.replicate.tick_hz=20
+    -o world.respawn_ms=1000 -o world.max_speed=200)
 ctl() { timeout -k 3 20 "$GS_CTL" "${OPTS[@]}" "$@" 2>>"$GS_WORK/ctl.err"; }
 
 gs_group_up "${OPTS[@]}"
 gs_start session session.log "$GS_SESSION" "${OPTS[@]}" -i 0
 gs_start move move.log "$GS_MOVE" "${OPTS[@]}" -i 0
+gs_start combat combat.log "$GS_COMBAT" "${OPTS[@]}" -i 0
 gs_start repl0 repl0.log "$GS_REPLICATE" "${OPTS[@]}" -i 0
-for h in session move repl0; do
+for h in session move combat repl0; do
     gs_wait_log "$h.log" 'attached: instance' 30 "$h" || gs_fail "$h did not attach"
 done
 
@@ -128,11 +135,79 @@ if bad:
 EOF
 }
 
+# owners_ok NAME SPEED: every entity in a view is where, and in the state, its own
+# player was last told (MOVE_ACK, DAMAGED), within one tick's movement at SPEED
+# units/s; with --fight every player's view showed each of its partner's deaths
+owners_ok() {
+    /usr/bin/python3 - "$GS_WORK/$1.views" "$2" <<'EOF'
+import json, math, sys
+views = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+speed = float(sys.argv[2])
+# a snapshot is at most one tick (50 ms) old, the owner's MOVE_ACK one move (50 ms):
+# one tick's movement each, plus the round trip and quantisation
+tol = speed * 0.12 + 0.2
+RECENT_MS = 150  # a state change younger than this may not have reached every view yet
+owner = {v["entity"]: v for v in views}
+bad, checked, hurt_seen, dead_seen = [], 0, 0, 0
+for v in views:
+    for e in v["view"]:
+        o = owner.get(e["id"])
+        if o is None:
+            bad.append((v["player"], "sees entity", e["id"], "of no player"))
+            continue
+        recent = 0 <= o["state_ms"] < RECENT_MS
+        if o["dead"]:
+            want_alive, want_hp = False, 0
+        elif o["hp"] < 0 or (o["hp"] == 0 and o["deaths"] > 0):
+            want_alive, want_hp = True, 100  # never hit, or respawned
+        else:
+            want_alive, want_hp = True, o["hp"]
+        if not recent and (e["alive"] != want_alive or e["hp"] != want_hp):
+            bad.append((v["player"], "sees", e["id"], "alive", e["alive"], "hp", e["hp"],
+                        "its player says", want_alive, want_hp))
+        if e["id"] != v["entity"]:
+            hurt_seen += e["alive"] and e["hp"] < 100
+            dead_seen += not e["alive"]
+        # a dead entity lies where it died; its player's position is its respawn point
+        if not o["dead"] and not recent:
+            d = math.dist((e["x"], e["y"], e["z"]), o["auth"])
+            checked += 1
+            if d > tol:
+                bad.append((v["player"], "sees", e["id"], "at", (e["x"], e["y"], e["z"]),
+                            "its player is at", o["auth"], f"{d:.2f} apart"))
+deaths = sum(v["deaths"] for v in views)
+for v in views:
+    if not v["partner"] or v["partner"] not in owner:
+        continue
+    p = owner[v["partner"]]
+    want = {p["deaths"], p["deaths"] - 1} if 0 <= p["state_ms"] < RECENT_MS else {p["deaths"]}
+    if v["partner_deaths_seen"] not in want:
+        bad.append((v["player"], "saw its partner die", v["partner_deaths_seen"], "times, it died",
+                    p["deaths"]))
+print(f"{len(views)} views: {checked} positions within {tol:.2f} of their players', "
+      f"{hurt_seen} hurt and {dead_seen} dead others seen, {deaths} deaths, partners' deaths seen "
+      f"{sum(v['partner_deaths_seen'] for v in views)}; problems: {len(bad)}")
+if bad:
+    print(bad[:6])
+    sys.exit(1)
+EOF
+}
+
 # --- 2. walking players ------------------------------------------------------------------
 players walking 5 --move
 wait "$PLAYERS_PID" || gs_fail "gs-client (walking) exit $?: $(tail -n 3 "$GS_WORK/walking.err")"
 views_ok walking || gs_fail "a walking player's view holds the wrong entities"
+owners_ok walking 10 || gs_fail "a walking player's view differs from where the players are"
 gs_check "moves lost (walking)" "$(val "$GS_WORK/walking.json" 'j["moves"]["lost"]')" -eq 0
+
+# --- 2b. players fighting in pairs ---------------------------------------------------------
+# fast (150 units/s, within the group's max_speed) so that pairs spawned in
+# different clusters meet, and after a respawn meet again
+players fight 8 --fight --speed 150 --attack-ms 300
+wait "$PLAYERS_PID" || gs_fail "gs-client (fight) exit $?: $(tail -n 3 "$GS_WORK/fight.err")"
+owners_ok fight 150 || gs_fail "a fighting player's view differs from the players' HP, deaths or positions"
+gs_check "deaths in the fight" "$(val "$GS_WORK/fight.json" 'j["combat"]["damaged_killed"]')" -ge 1
+gs_check "attacks lost (fight)" "$(val "$GS_WORK/fight.json" 'j["combat"]["lost"]')" -eq 0
 
 # --- 3. kill -9 of the replication instance ------------------------------------------------
 players killed 8 --move
@@ -175,7 +250,7 @@ print(f"gs-replicate: {ev['ticks']} ticks ({ev['tick_overruns']} overran, mean {
 assert ev["ticks"] > 0 and ev["snapshots"] > 0 and ev["acks"] > 0
 assert ev["ticks_le_1000us"] <= ev["ticks_le_50000us"] <= ev["ticks"]
 EOF
-gs_stop_group repl1 move session
+gs_stop_group repl1 combat move session
 grep -a 'gs-replicate exiting' "$GS_WORK/repl1.log" | tail -n 1
 gs_checks_done
 gs_pass

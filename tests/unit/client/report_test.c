@@ -84,9 +84,14 @@ static const struct ent view6[] = {
 	{ .id = 13, .x = 0, .y = 0, .z = 0, .hp = 10, .alive = true },
 };
 
+/* a player's own state before any DAMAGED, without --fight */
+#define OWN0                                                                                   \
+	"\"auth\":[0,0,0],\"hp\":0,\"hp_prev\":0,\"dead\":false,\"deaths\":0,\"state_ms\":-1," \
+	"\"partner\":0,\"partner_deaths_seen\":0,"
+
 #define LINE5                                                                                  \
 	"{\"player\":1,\"session\":42,\"entity\":7,\"tick\":5,\"views_applied\":1,\"full\":1," \
-	"\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":2,\"saw\":2,\"view\":["                  \
+	"\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":2,\"saw\":2," OWN0 "\"view\":["          \
 	"{\"id\":3,\"x\":10.0625,\"y\":0,\"z\":0,\"hp\":55,\"alive\":true},"                   \
 	"{\"id\":7,\"x\":1.5,\"y\":-2,\"z\":0.0625,\"hp\":100,\"alive\":true},"                \
 	"{\"id\":9,\"x\":-1,\"y\":0.5,\"z\":0,\"hp\":0,\"alive\":false}]}\n"
@@ -121,7 +126,7 @@ view_line(unsigned int i)
 	FILE *f = open_memstream(&out, &size);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_EQUAL(report_view_line(f, i, &pl[i]), 0);
+	CU_ASSERT_EQUAL(report_view_line(f, i, &pl[i], NULL, 0), 0);
 	fclose(f);
 	return out;
 }
@@ -175,8 +180,50 @@ test_view_line_without_a_snapshot_has_tick_0_and_an_empty_view(void)
 	line = view_line(0);
 	CU_ASSERT_STRING_EQUAL(line,
 		"{\"player\":0,\"session\":41,\"entity\":5,\"tick\":0,\"views_applied\":0,"
-		"\"full\":0,\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":0,\"saw\":0,\"view\":[]}\n");
+		"\"full\":0,\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":0,\"saw\":0," OWN0
+		"\"view\":[]}\n");
 	free(line);
+}
+
+static void
+test_view_line_states_the_players_own_state_and_partner(void)
+{
+	const uint64_t now = 10000000000ull; /* 10 s */
+	char *out = NULL, *own;
+	size_t size;
+	FILE *f;
+
+	reset();
+	pl[1].auth[0] = 12.5f;
+	pl[1].auth[1] = -3.0f;
+	pl[1].hp = 0;
+	pl[1].hp_prev = 25;
+	pl[1].deaths = 2;
+	pl[1].dead = true;
+	pl[1].respawn_ns = now + 1000000000ull;
+	pl[1].damaged_ns = now - 250000000ull; /* killed 250 ms ago */
+	pl[1].partner_deaths_seen = 3;
+	f = open_memstream(&out, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(report_view_line(f, 1, &pl[1], &pl[0], now), 0);
+	fclose(f);
+	own = strstr(out, "\"auth\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(own);
+	CU_ASSERT_NSTRING_EQUAL(own,
+		"\"auth\":[12.5,-3,0],\"hp\":0,\"hp_prev\":25,\"dead\":true,\"deaths\":2,"
+		"\"state_ms\":250,\"partner\":5,\"partner_deaths_seen\":3,\"view\":[",
+		strlen("\"auth\":[12.5,-3,0],\"hp\":0,\"hp_prev\":25,\"dead\":true,\"deaths\":2,"
+		       "\"state_ms\":250,\"partner\":5,\"partner_deaths_seen\":3,\"view\":["));
+	free(out);
+
+	/* 2 s later it has respawned: alive, its state changed when it came back (1 s ago) */
+	out = NULL;
+	f = open_memstream(&out, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(report_view_line(f, 1, &pl[1], &pl[0], now + 2000000000ull), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"dead\":false,\"deaths\":2,\"state_ms\":1000,"));
+	free(out);
 }
 
 static void
@@ -344,7 +391,7 @@ test_write_views_writes_the_kept_lines_by_player(void)
 	fclose(f);
 	CU_ASSERT_STRING_EQUAL(buf,
 		LINE5 "{\"player\":2,\"session\":43,\"entity\":20,\"tick\":0,\"views_applied\":0,"
-		      "\"full\":0,\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":0,\"saw\":0,"
+		      "\"full\":0,\"delta\":0,\"dropped\":0,\"acks\":0,\"cut\":0,\"saw\":0," OWN0
 		      "\"view\":[]}\n");
 
 	/* a line lost to memory: the rest written, the run told */
@@ -365,6 +412,8 @@ static CU_TestInfo view_tests[] = {
 		test_view_line_lists_the_view_by_id_in_world_units },
 	{ "view line without a snapshot has tick 0 and an empty view",
 		test_view_line_without_a_snapshot_has_tick_0_and_an_empty_view },
+	{ "the view line states the player's own state and partner",
+		test_view_line_states_the_players_own_state_and_partner },
 	{ "saw counts others and keeps the most", test_saw_counts_others_and_keeps_the_most },
 	{ "take view keeps the view as play ended", test_take_view_keeps_the_view_as_play_ended },
 	{ "take view without view-out keeps no line",

@@ -199,27 +199,38 @@ test_read_quantises_the_world_and_forgets_a_stale_velocity(void)
 }
 
 static void
-test_read_of_a_dead_entity_says_dead_at_its_respawn_point(void)
+test_read_of_a_dead_entity_says_dead_where_it_died_then_respawns(void)
 {
 	struct gs_world *w = world_new(16);
 	struct gs_attack_req at = {
 		.attacker = 5, .attacker_owner = 1005, .target = 1, .target_owner = 1001, .skill = 1
 	};
+	struct gs_move_req req = { .entity = 1, .owner = 1001, .seq = 1, .pos = { 51, -50, 0 } };
 	struct gs_attack_out ao;
 	struct gs_repl_ent e;
-	float sp[3];
+	float sp[3], out[3];
 
+	/* entity 1 steps 1 unit from its spawn point (50, -50, 0), towards entity 5 */
+	req.now = MS(4900);
+	CU_ASSERT_EQUAL(gs_world_move(w, &req, (int32_t)getpid(), out), GS_MOVE_ACCEPTED);
 	/* entities 1 and 5 share a spawn point; slash: 25 damage, 500 ms cooldown */
 	for (unsigned int i = 0; i < 4; i++) {
 		at.now = MS(5000 + 500 * i);
 		CU_ASSERT_EQUAL(gs_world_attack(w, &at, (int32_t)getpid(), &ao),
 			i < 3 ? GS_ATTACK_HIT : GS_ATTACK_KILLED);
 	}
+	/* dead, still, where it died (the move line of its first life) */
 	CU_ASSERT_EQUAL(gs_repl_read(w, 1, 1001, MS(6600), &e), 0);
 	CU_ASSERT_EQUAL(e.alive, 0);
 	CU_ASSERT_EQUAL(e.hp, 0);
 	CU_ASSERT_EQUAL(e.v[0], 0);
+	CU_ASSERT_EQUAL(e.q[0], 51 * 16);
+	CU_ASSERT_EQUAL(e.q[1], -50 * 16);
+	/* respawn_ms (3 s) after the death: alive, full HP, at the spawn point of life 1 */
 	gs_world_spawn_point(w, 1, 1, sp);
+	CU_ASSERT_EQUAL(gs_repl_read(w, 1, 1001, MS(6500 + 3000), &e), 0);
+	CU_ASSERT_EQUAL(e.alive, 1);
+	CU_ASSERT_EQUAL(e.hp, 100);
 	CU_ASSERT_EQUAL(e.q[0], gs_repl_q(sp[0]));
 	CU_ASSERT_EQUAL(e.q[1], gs_repl_q(sp[1]));
 	free(w);
@@ -1663,7 +1674,7 @@ static CU_TestInfo quant_tests[] = {
 	{ "read quantises the world and forgets a stale velocity",
 		test_read_quantises_the_world_and_forgets_a_stale_velocity },
 	{ "read of a dead entity says dead at its respawn point",
-		test_read_of_a_dead_entity_says_dead_at_its_respawn_point },
+		test_read_of_a_dead_entity_says_dead_where_it_died_then_respawns },
 	CU_TEST_INFO_NULL,
 };
 
