@@ -3,12 +3,13 @@
 # shellcheck source-path=SCRIPTDIR
 #
 # Crash safety over a secondary's whole life: at least 100 kill -9s of
-# gs-ctl, gs-stats and every handler class at random instants — inside
-# rte_eal_init (the memory attach), while attached, and while exiting (after
-# SIGTERM, inside the EAL's detach) — against a running group. Afterwards a
-# new instance of every class attaches within 10 s, 10 players are served
-# with nothing lost, gs-ctl and gs-stats still answer, and the primary stops
-# within its bound and leaves no runtime file behind.
+# gs-ctl, gs-stats and every handler class of the default config (session,
+# move, combat, replicate) at random instants — inside rte_eal_init (the
+# memory attach), while attached, and while exiting (after SIGTERM, inside the
+# EAL's detach) — against a running group. Afterwards a new instance of every
+# class attaches within 10 s, 10 players are served with nothing lost and see
+# each other, gs-ctl and gs-stats still answer, and the primary stops within
+# its bound and leaves no runtime file behind.
 GS_TEST_TIMEOUT=${GS_TEST_TIMEOUT:-170}
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,8 @@ gs_init "$@"
 gs_require_root
 gs_require_hugepages 600
 gs_require_cmd ip /usr/bin/python3
-gs_require_bin "$GS_PRIMARY" "$GS_SESSION" "$GS_MOVE" "$GS_COMBAT" "$GS_CTL" "$GS_STATS" "$GS_CLIENT"
+GS_REPLICATE=${GS_REPLICATE:-$(gs_bin gs-replicate secondary/replicate/gs-replicate)}
+gs_require_bin "$GS_PRIMARY" "$GS_SESSION" "$GS_MOVE" "$GS_COMBAT" "$GS_REPLICATE" "$GS_CTL" "$GS_STATS" "$GS_CLIENT"
 
 KILLS=${GS_CRASH_KILLS:-100}
 SERVER=198.18.0.2
@@ -29,7 +31,7 @@ NS=gscr$$
 OPTS=("${GS_AUTH_OPTS[@]}" -c "$GS_CONFIG" -o "eal.file_prefix=$GS_PREFIX" -o "eal.vdev0=net_tap0,iface=$IFACE"
     -o "net.ip=$SERVER" -o world.max_entities=65536 -o "world.spawn0=0,0,0"
     -o world.spawn1= -o world.spawn2= -o world.spawn3= -o sessions.idle_timeout_ms=30000)
-declare -A BIN=([session]=$GS_SESSION [move]=$GS_MOVE [combat]=$GS_COMBAT)
+declare -A BIN=([session]=$GS_SESSION [move]=$GS_MOVE [combat]=$GS_COMBAT [replicate]=$GS_REPLICATE)
 SEQ=0
 
 gs_start primary primary.log "$GS_PRIMARY" "${OPTS[@]}"
@@ -64,7 +66,7 @@ victim() {
 }
 
 KILLED=0
-KINDS=(ctl stats session move combat)
+KINDS=(ctl stats session move combat replicate)
 for ((k = 0; KILLED < KILLS; k++)); do
     [ "$k" -lt $((KILLS * 3)) ] || gs_fail "$k secondaries started, only $KILLED killed while running"
     victim "${KINDS[RANDOM % ${#KINDS[@]}]}"
@@ -75,7 +77,7 @@ gs_alive primary || gs_fail "gs-primary died"
 
 # every class attaches again, each within 10 s
 NAMES=()
-for c in session move combat; do
+for c in session move combat replicate; do
     gs_start "$c" "$c.log" "${BIN[$c]}" "${OPTS[@]}" -i 0
     gs_wait_log "$c.log" 'attached: instance' 10 "$c" ||
         gs_fail "after the kills no $c handler can attach within 10 s (EAL locks wedged?)"
@@ -99,7 +101,7 @@ timeout -k 3 20 "$GS_STATS" "${OPTS[@]}" --json >"$GS_WORK/stats.json" 2>"$GS_WO
     gs_fail "gs-stats --json printed no JSON"
 
 timeout -k 5 40 ip netns exec "$NS" "$GS_CLIENT" "${GS_CLIENT_AUTH[@]}" --server "$SERVER:$PORT" \
-    --players 10 --duration 4 --fight --attack-ms 300 --quiet --json \
+    --players 10 --duration 4 --fight --attack-ms 300 --views --quiet --json \
     >"$GS_WORK/client.json" 2>"$GS_WORK/client.err" || gs_fail "gs-client exited with $?"
 J=$GS_WORK/client.json
 val() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$J" "$1"; }
@@ -108,6 +110,9 @@ gs_check "heartbeats lost" "$(val 'j["heartbeats"]["lost"]')" -eq 0
 gs_check "moves lost" "$(val 'j["moves"]["lost"]')" -eq 0
 gs_check "attacks lost" "$(val 'j["combat"]["lost"]')" -eq 0
 gs_check "moves answered" "$(val 'j["moves"]["acked"]')" -gt 0
+# one spawn point: every player is within every other's view
+gs_check "players with a view" "$(val 'j["views"]["players"]')" -eq 10
+gs_check "the fewest others a player saw (one spawn point: all 9)" "$(val 'j["views"]["others_seen"]["min"]')" -eq 9
 
 # the primary stops within its bound (handlers leave first) and cleans up
 T0=$SECONDS
