@@ -344,6 +344,15 @@ counters_tel_handler(const struct counters_view *v, const char *params, struct r
 		if (name[0] != '\0')
 			put_u64(d, "event", name, copy.events[e]);
 	}
+	/* its duration histogram: <name>_p50_us, <name>_p99_us, <name>_count */
+	snprintf(name, sizeof(name), "%.*s", GS_HANDLER_EVENT_NAME, s->hist_name);
+	if (name[0] != '\0') {
+		put_u64(d, name, "p50_us",
+			(uint64_t)(gs_handler_hist_quantile(copy.hist, 0.5) / 1e3));
+		put_u64(d, name, "p99_us",
+			(uint64_t)(gs_handler_hist_quantile(copy.hist, 0.99) / 1e3));
+		put_u64(d, name, "count", gs_hist_count(copy.hist, GS_HANDLER_HIST_BUCKETS));
+	}
 	return 0;
 }
 

@@ -171,7 +171,7 @@ ctl_status() {
 # The status lines this parses are printed by cmd_status() in
 # secondary/ctl/main.c:
 #   primary: pid P, gsnet V, DPDK V, epoch E, N lcores, ports started N[, stopping]
-#   CLASS INST STATE PID GEN RESTARTS AGE ms ago PROCESSED REPLIED REJECTED
+#   CLASS INST STATE PID GEN RESTARTS AGE ms ago PROCESSED REPLIED REJECTED[  NAME count=N p50=P p99=P us]
 cmd_probe_primary() {
     [ $# -eq 1 ] || usage
     local out line

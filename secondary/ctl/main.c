@@ -99,10 +99,18 @@ cmd_status(const struct gs_control *ctl, const struct gs_session_tbl *tbl)
 			snprintf(age, sizeof(age), "%" PRIu64 " ms ago",
 				now > hb ? (now - hb) * 1000 / ctl->tsc_hz : 0);
 			printf("%-8s %4u %-9s %8d %5u %8u %11s %12" PRIu64 " %12" PRIu64
-			       " %12" PRIu64 "\n",
+			       " %12" PRIu64,
 				gs_class_label(ctl->classes, c), i, gs_slot_state_name(s->state),
 				s->pid, s->generation, s->restarts, age, copy.processed,
 				copy.replied, rejected);
+			/* its duration histogram, when it declared one */
+			if (s->hist_name[0] != '\0')
+				printf("  %.*s count=%" PRIu64 " p50=%.0f p99=%.0f us",
+					GS_HANDLER_EVENT_NAME, s->hist_name,
+					gs_hist_count(copy.hist, GS_HANDLER_HIST_BUCKETS),
+					gs_handler_hist_quantile(copy.hist, 0.5) / 1e3,
+					gs_handler_hist_quantile(copy.hist, 0.99) / 1e3);
+			putchar('\n');
 			/* the handler's own counts, as it names them */
 			named = 0;
 			for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)

@@ -2,12 +2,15 @@
 /* gs-replicate: the replication handler secondary (replicate.c). */
 #include <string.h>
 
+#include <gs_stats.h>
+
 #include "replicate.h"
 
 GS_LOG_TYPE(gs.replicate.main);
 
 static const char *const params[] = { "tick_hz", "aoi_radius", "budget_bytes", "view_max", NULL };
 
+/* its own counts; the tick's duration is its "tick" histogram (repl_init) */
 static const struct gs_handler_event events[] = {
 	{ "ticks", offsetof(struct repl, ticks) },
 	{ "tick_overruns", offsetof(struct repl, overruns) },
@@ -17,12 +20,6 @@ static const struct gs_handler_event events[] = {
 	{ "snapshot_entities", offsetof(struct repl, entities) },
 	{ "entities_cut", offsetof(struct repl, cut) },
 	{ "acks", offsetof(struct repl, acks) },
-	/* the tick's duration: sum and cumulative buckets (µs), as a histogram's */
-	{ "tick_us", offsetof(struct repl, tick_us) },
-	{ "ticks_le_1000us", offsetof(struct repl, tick_le[0]) },
-	{ "ticks_le_5000us", offsetof(struct repl, tick_le[1]) },
-	{ "ticks_le_20000us", offsetof(struct repl, tick_le[2]) },
-	{ "ticks_le_50000us", offsetof(struct repl, tick_le[3]) },
 };
 
 static int
@@ -42,13 +39,13 @@ report(void *ctx, int why)
 
 	GS_LOG(NOTICE,
 		"gs-replicate exiting (%s): %" PRIu64 " ticks (%" PRIu64
-		" overran; p50 < %.0f us, p99 < %.0f us), %" PRIu64 " snapshots (%" PRIu64
+		" overran; p50 %.0f us, p99 %.0f us), %" PRIu64 " snapshots (%" PRIu64
 		" full), %" PRIu64 " bytes, %" PRIu64 " entities, %" PRIu64 " cut, %" PRIu64
 		" acks (%" PRIu64 " ignored), %" PRIu64 " not sent (ring full), %" PRIu64 " errors",
 		why == 0 ? "stop requested" : strerror(-why), r->ticks, r->overruns,
-		repl_tick_quantile_us(r, 0.5), repl_tick_quantile_us(r, 0.99), r->snapshots,
-		r->full, r->bytes, r->entities, r->cut, r->acks, r->acks_ignored, r->dropped,
-		r->errors);
+		gs_handler_hist_quantile(r->h->hist, 0.5) / 1e3,
+		gs_handler_hist_quantile(r->h->hist, 0.99) / 1e3, r->snapshots, r->full, r->bytes,
+		r->entities, r->cut, r->acks, r->acks_ignored, r->dropped, r->errors);
 	repl_fini(r);
 }
 

@@ -62,6 +62,9 @@ repl_init(struct repl *r, struct gs_handler *h, const struct gs_cfg *cfg)
 		GS_LOG(ERR, "no memory for %u sessions' replication state", r->tbl.max);
 		return -ENOMEM;
 	}
+	ret = gs_handler_hist_declare(h, "tick"); /* the tick's duration */
+	if (ret < 0)
+		return ret;
 	GS_LOG(NOTICE, "%" PRIu64 " Hz, aoi_radius %" PRIu64 ", %zu bytes a snapshot, %u entities",
 		tick_hz, radius, r->budget, r->view_max);
 	return 0;
@@ -192,6 +195,13 @@ replicate(struct repl *r, uint64_t now)
 	}
 }
 
+/* @p cycles of a @p hz TSC in ns, without overflowing the multiplication. */
+static uint64_t
+cycles_ns(uint64_t cycles, uint64_t hz)
+{
+	return cycles / hz * 1000000000u + cycles % hz * 1000000000u / hz;
+}
+
 void
 repl_tick(void *arg, uint64_t now)
 {
@@ -207,11 +217,9 @@ repl_tick(void *arg, uint64_t now)
 	replicate(r, now);
 	t1 = rte_get_timer_cycles();
 	r->ticks++;
-	r->tick_cycles += t1 - now;
-	repl_tick_le_add(r, (t1 - now) * 1000000u / r->h->tsc_hz);
 	if (t1 - now > r->tick_tsc)
 		r->overruns++;
-	repl_tick_hist_add(r, t1 - now);
+	gs_handler_hist_add(r->h, cycles_ns(t1 - now, r->h->tsc_hz));
 }
 
 void
@@ -247,40 +255,4 @@ repl_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned in
 		else
 			r->acks_ignored++; /* old, repeated, or of a tick no longer held */
 	}
-}
-
-void
-repl_tick_le_add(struct repl *r, uint64_t us)
-{
-	static const uint64_t le[REPL_TICK_LE] = REPL_TICK_LE_US;
-
-	r->tick_us += us;
-	for (unsigned int i = 0; i < REPL_TICK_LE; i++)
-		r->tick_le[i] += us <= le[i];
-}
-
-void
-repl_tick_hist_add(struct repl *r, uint64_t cycles)
-{
-	uint64_t us = cycles * 1000000u / r->h->tsc_hz;
-	unsigned int b = 0;
-
-	while (b + 1 < REPL_TICK_BUCKETS && us >= (1ull << b) * 100u)
-		b++;
-	r->tick_hist[b]++;
-}
-
-double
-repl_tick_quantile_us(const struct repl *r, double q)
-{
-	uint64_t total = 0, seen = 0;
-
-	for (unsigned int b = 0; b < REPL_TICK_BUCKETS; b++)
-		total += r->tick_hist[b];
-	for (unsigned int b = 0; b < REPL_TICK_BUCKETS && total > 0; b++) {
-		seen += r->tick_hist[b];
-		if ((double)seen >= q * (double)total)
-			return (double)((1ull << b) * 100u); /* the bucket's upper bound */
-	}
-	return 0.0;
 }

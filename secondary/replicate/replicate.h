@@ -8,14 +8,7 @@
 
 #include "replicate.pb-c.h"
 
-#define REPL_RING	  16u /* sent views kept per session: acks up to 16 ticks late count */
-#define REPL_TICK_BUCKETS 12  /* tick durations: < 100 us, < 200 us, ... < 204.8 ms, more */
-/* exported cumulative buckets of the tick duration: a histogram in counters */
-#define REPL_TICK_LE	  4
-#define REPL_TICK_LE_US                  \
-	{                                \
-		1000, 5000, 20000, 50000 \
-	}
+#define REPL_RING 16u /* sent views kept per session: acks up to 16 ticks late count */
 
 /* A session's replication record, by its position in the session table. */
 struct repl_sess {
@@ -52,24 +45,15 @@ struct repl {
 	uint64_t entities; /* in the views sent */
 	uint64_t cut;	   /* left out by the budget */
 	uint64_t acks;
-	uint64_t tick_us;		/* the ticks' durations, summed (µs) */
-	uint64_t tick_le[REPL_TICK_LE]; /* ticks that took at most REPL_TICK_LE_US[i] µs */
-	/* logged at exit */
+	/* logged at exit (the ticks' durations: the handler's "tick" histogram) */
 	uint64_t acks_ignored;
 	uint64_t dropped; /* snapshots the reply ring had no room for */
 	uint64_t errors;
-	uint64_t tick_cycles;
-	uint64_t tick_hist[REPL_TICK_BUCKETS];
 };
 
 int repl_init(struct repl *r, struct gs_handler *h, const struct gs_cfg *cfg);
 void repl_fini(struct repl *r);
 void repl_tick(void *arg, uint64_t now);
 void repl_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned int n);
-void repl_tick_hist_add(struct repl *r, uint64_t cycles);
-/* Count a tick of @p us µs in tick_us and the exported buckets. */
-void repl_tick_le_add(struct repl *r, uint64_t us);
-/* An upper bound of quantile @p q of the tick durations, in µs (0: no tick yet). */
-double repl_tick_quantile_us(const struct repl *r, double q);
 
 #endif /* GS_REPLICATE_H */

@@ -53,6 +53,7 @@ slot_counter(FILE *f, const struct snapshot *s, const char *name, const char *he
 }
 
 static const uint64_t residence_bounds_ns[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
+static const uint64_t handler_hist_bounds_ns[GS_HANDLER_HIST_BUCKETS] = GS_HANDLER_HIST_BOUNDS_NS;
 
 /* Class @p c's residence buckets summed over the primary's lcores, and their sum in ns. */
 static uint64_t
@@ -70,35 +71,67 @@ residence_of(const struct snapshot *s, unsigned int c, uint64_t counts[GS_RESIDE
 	return ns;
 }
 
+/*
+ * The samples of Prometheus histogram gsnet_<name>, labelled @p labels: its
+ * cumulative buckets (le: @p bounds_ns in seconds; UINT64_MAX, the last, is
+ * +Inf) of the @p n counts, its sum (@p sum_ns in seconds) and its count.
+ */
+static void
+histogram_samples(FILE *f, const char *name, const char *labels, const uint64_t *bounds_ns,
+	const uint64_t *counts, unsigned int n, uint64_t sum_ns)
+{
+	uint64_t cum = 0;
+
+	for (unsigned int b = 0; b < n; b++) {
+		cum += counts[b];
+		if (bounds_ns[b] == UINT64_MAX)
+			fprintf(f, "gsnet_%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, labels,
+				cum);
+		else
+			fprintf(f, "gsnet_%s_bucket{%s,le=\"%g\"} %" PRIu64 "\n", name, labels,
+				(double)bounds_ns[b] / 1e9, cum);
+	}
+	fprintf(f, "gsnet_%s_sum{%s} %.9f\n", name, labels, (double)sum_ns / 1e9);
+	fprintf(f, "gsnet_%s_count{%s} %" PRIu64 "\n", name, labels, cum);
+}
+
 /* gsnet_residence_seconds{class}: a Prometheus histogram (cumulative buckets). */
 static void
 residence_histogram(FILE *f, const struct snapshot *s)
 {
+	char labels[64];
+
 	family(f, "residence_seconds", "histogram",
 		"Time a request spent inside gsnet, from its arrival to the transmission of the reply that answers it.");
 	GS_FOREACH_CLASS_ID(c, s->classes)
 	{
-		uint64_t counts[GS_RESIDENCE_BUCKETS], cum = 0;
+		uint64_t counts[GS_RESIDENCE_BUCKETS];
 		uint64_t ns = residence_of(s, c, counts);
 
-		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
-			cum += counts[b];
-			if (residence_bounds_ns[b] == UINT64_MAX)
-				fprintf(f,
-					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64
-					"\n",
-					gs_class_label(s->classes, c), cum);
-			else
-				fprintf(f,
-					"gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64
-					"\n",
-					gs_class_label(s->classes, c),
-					(double)residence_bounds_ns[b] / 1e9, cum);
-		}
-		fprintf(f, "gsnet_residence_seconds_sum{class=\"%s\"} %.9f\n",
-			gs_class_label(s->classes, c), (double)ns / 1e9);
-		fprintf(f, "gsnet_residence_seconds_count{class=\"%s\"} %" PRIu64 "\n",
-			gs_class_label(s->classes, c), cum);
+		snprintf(labels, sizeof(labels), "class=\"%s\"", gs_class_label(s->classes, c));
+		histogram_samples(f, "residence_seconds", labels, residence_bounds_ns, counts,
+			GS_RESIDENCE_BUCKETS, ns);
+	}
+}
+
+/* gsnet_handler_duration_seconds{class,instance,name}: each declared duration histogram. */
+static void
+handler_duration_histogram(FILE *f, const struct snapshot *s)
+{
+	char labels[128];
+
+	family(f, "handler_duration_seconds", "histogram",
+		"Durations a handler measures itself (gs-replicate's tick), in the histogram it names (name).");
+	FOR_SLOTS(s, c, i)
+	{
+		const struct gs_handler_slot *h = &s->hs[c][i];
+
+		if (h->hist_name[0] == '\0')
+			continue;
+		snprintf(labels, sizeof(labels), SLOT_LABELS ",name=\"%.*s\"",
+			gs_class_label(s->classes, c), i, GS_HANDLER_EVENT_NAME, h->hist_name);
+		histogram_samples(f, "handler_duration_seconds", labels, handler_hist_bounds_ns,
+			h->hist, GS_HANDLER_HIST_BUCKETS, h->hist_ns);
 	}
 }
 
@@ -219,6 +252,7 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 				",event=\"%.*s\"} %" PRIu64 "\n",
 				gs_class_label(s->classes, c), i, GS_HANDLER_EVENT_NAME,
 				s->hs[c][i].event_names[e], s->hs[c][i].events[e]);
+	handler_duration_histogram(f, s);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
 	fprintf(f, "gsnet_mempool_size{pool=\"gs_pkt\"} %u\n", s->pool_size);
@@ -264,6 +298,35 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 
 /* --- JSON -------------------------------------------------------------------------------- */
 
+/* A histogram's buckets' upper bounds @p bounds_ns, as an array in µs (null: the last, any). */
+static void
+json_bounds_us(FILE *f, const uint64_t *bounds_ns, unsigned int n)
+{
+	fputc('[', f);
+	for (unsigned int b = 0; b < n; b++)
+		if (bounds_ns[b] == UINT64_MAX)
+			fprintf(f, "%snull", b ? "," : "");
+		else
+			fprintf(f, "%s%g", b ? "," : "", (double)bounds_ns[b] / 1e3);
+	fputc(']', f);
+}
+
+/* A histogram as an object: its count, sum, p50 and p99 (µs) and its @p n buckets' counts. */
+static void
+json_histogram(
+	FILE *f, const uint64_t *bounds_ns, const uint64_t *counts, unsigned int n, uint64_t sum_ns)
+{
+	fprintf(f,
+		"{\"count\":%" PRIu64
+		",\"sum_s\":%.9f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"buckets\":[",
+		gs_hist_count(counts, n), (double)sum_ns / 1e9,
+		gs_hist_quantile(bounds_ns, counts, n, 0.5) / 1e3,
+		gs_hist_quantile(bounds_ns, counts, n, 0.99) / 1e3);
+	for (unsigned int b = 0; b < n; b++)
+		fprintf(f, "%s%" PRIu64, b ? "," : "", counts[b]);
+	fputs("]}", f);
+}
+
 void
 export_json(FILE *f, const struct snapshot *s)
 {
@@ -296,30 +359,18 @@ export_json(FILE *f, const struct snapshot *s)
 			c->replies[k]);
 		fputs("}}", f);
 	}
-	/* the buckets' upper bounds, in µs (null: the last, unbounded) */
-	fputs("],\"residence_bounds_us\":[", f);
-	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
-		if (residence_bounds_ns[b] == UINT64_MAX)
-			fprintf(f, "%snull", b ? "," : "");
-		else
-			fprintf(f, "%s%g", b ? "," : "", (double)residence_bounds_ns[b] / 1e3);
-	fputs("],\"residence\":{", f);
+	fputs("],\"residence_bounds_us\":", f);
+	json_bounds_us(f, residence_bounds_ns, GS_RESIDENCE_BUCKETS);
+	fputs(",\"handler_duration_bounds_us\":", f);
+	json_bounds_us(f, handler_hist_bounds_ns, GS_HANDLER_HIST_BUCKETS);
+	fputs(",\"residence\":{", f);
 	GS_FOREACH_CLASS_ID(c, s->classes)
 	{
-		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
+		uint64_t counts[GS_RESIDENCE_BUCKETS];
 		uint64_t ns = residence_of(s, c, counts);
 
-		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
-			n += counts[b];
-		fprintf(f,
-			"%s\"%s\":{\"count\":%" PRIu64
-			",\"sum_s\":%.9f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"buckets\":[",
-			c > first_class ? "," : "", gs_class_label(s->classes, c), n,
-			(double)ns / 1e9, gs_residence_quantile(counts, 0.5) / 1e3,
-			gs_residence_quantile(counts, 0.99) / 1e3);
-		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
-			fprintf(f, "%s%" PRIu64, b ? "," : "", counts[b]);
-		fputs("]}", f);
+		fprintf(f, "%s\"%s\":", c > first_class ? "," : "", gs_class_label(s->classes, c));
+		json_histogram(f, residence_bounds_ns, counts, GS_RESIDENCE_BUCKETS, ns);
 	}
 	fputs("},\"handlers\":[", f);
 	bool first = true;
@@ -347,6 +398,12 @@ export_json(FILE *f, const struct snapshot *s)
 			if (h->event_names[e][0] != '\0')
 				fprintf(f, "%s\"%.*s\":%" PRIu64, n++ ? "," : "",
 					GS_HANDLER_EVENT_NAME, h->event_names[e], h->events[e]);
+		fputs("},\"durations\":{", f);
+		if (h->hist_name[0] != '\0') {
+			fprintf(f, "\"%.*s\":", GS_HANDLER_EVENT_NAME, h->hist_name);
+			json_histogram(f, handler_hist_bounds_ns, h->hist, GS_HANDLER_HIST_BUCKETS,
+				h->hist_ns);
+		}
 		fputs("},\"rings\":[", f);
 		FOR_LCORES(s, l)
 		fprintf(f,
@@ -418,8 +475,9 @@ lcore_total(const struct snapshot *s, size_t off)
 
 /*
  * Under an instance's row: its counters (GS_FOREACH_HANDLER_COUNTER's, downs,
- * its rings' enqueues), its own counts (as gs-ctl status shows them) and its
- * non-zero reject reasons, the declared ones too.
+ * its rings' enqueues), its own counts (as gs-ctl status shows them), its
+ * duration histogram's count, p50 and p99, and its non-zero reject reasons,
+ * the declared ones too.
  */
 static void
 handler_details(FILE *f, const struct gs_handler_slot *h, uint64_t enqueued)
@@ -438,6 +496,12 @@ handler_details(FILE *f, const struct gs_handler_slot *h, uint64_t enqueued)
 				h->event_names[e], h->events[e]);
 	if (n > 0)
 		fputc('\n', f);
+	if (h->hist_name[0] != '\0')
+		fprintf(f, "         %.*s: count=%" PRIu64 " p50=%.1f p99=%.1f us\n",
+			GS_HANDLER_EVENT_NAME, h->hist_name,
+			gs_hist_count(h->hist, GS_HANDLER_HIST_BUCKETS),
+			gs_handler_hist_quantile(h->hist, 0.5) / 1e3,
+			gs_handler_hist_quantile(h->hist, 0.99) / 1e3);
 	n = 0;
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 		if (h->rejected[r] != 0 && gs_slot_reject_name(h, r) != NULL)
@@ -505,12 +569,11 @@ export_table(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		"disp/s", "replies", "reply/s", "residence", "p50 us", "p99 us");
 	GS_FOREACH_CLASS_ID(c, s->classes)
 	{
-		uint64_t counts[GS_RESIDENCE_BUCKETS], n = 0;
+		uint64_t counts[GS_RESIDENCE_BUCKETS], n;
 		uint64_t disp = 0, pdisp = 0, rep = 0, prep = 0;
 
 		residence_of(s, c, counts);
-		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
-			n += counts[b];
+		n = gs_hist_count(counts, GS_RESIDENCE_BUCKETS);
 		FOR_LCORES(s, l)
 		{
 			disp += s->lc[l].dispatched[c];

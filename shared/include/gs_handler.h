@@ -56,6 +56,10 @@ struct gs_handler {
 	const struct gs_handler_event *events; /* the program's own counts, and their context */
 	unsigned int n_events;
 	const void *events_ctx;
+	/* the duration histogram (gs_handler_hist_add), published in the slot when declared */
+	uint64_t hist[GS_HANDLER_HIST_BUCKETS];
+	uint64_t hist_ns;
+	bool hist_declared;
 };
 
 /**
@@ -210,6 +214,40 @@ void gs_handler_reject(struct gs_handler *h, unsigned int why);
  */
 unsigned int gs_handler_rejects_declare(
 	struct gs_handler *h, const char *const *names, unsigned int n);
+
+/**
+ * Name the handler's duration histogram @p name (1 to GS_HANDLER_EVENT_NAME - 1
+ * characters of [a-z0-9_], e.g. "tick") in the slot, and publish what
+ * gs_handler_hist_add() counts from now on, every tick and at exit, with
+ * the own counts: gs-stats exports it as the Prometheus histogram
+ * gsnet_handler_duration_seconds{class,instance,name} and its p50 and p99
+ * in its JSON and table, telemetry's /gsnet/handler,<class>,<instance> as
+ * <name>_p50_us, <name>_p99_us and <name>_count, gs-ctl status on the
+ * instance's line. One histogram per instance: a second call renames it.
+ *
+ * @return 0, or -EINVAL (a name that is empty, too long or has another
+ *         character: logged, nothing published).
+ */
+int gs_handler_hist_declare(struct gs_handler *h, const char *name);
+
+/**
+ * Count a duration of @p ns in the handler's histogram (buckets
+ * GS_HANDLER_HIST_BOUNDS_NS): a few compares and two additions on the
+ * handler's own copy, no atomic, no syscall; gs_handler_run() copies it into
+ * the slot every tick. Call it from the handler's own callbacks (burst,
+ * tick), not from another thread.
+ */
+static inline void
+gs_handler_hist_add(struct gs_handler *h, uint64_t ns)
+{
+	static const uint64_t bounds[GS_HANDLER_HIST_BUCKETS] = GS_HANDLER_HIST_BOUNDS_NS;
+	unsigned int b = 0;
+
+	while (ns > bounds[b]) /* the last bound is UINT64_MAX: it stops there */
+		b++;
+	h->hist[b]++;
+	h->hist_ns += ns;
+}
 
 /** Release the slot (clean exit). */
 void gs_handler_detach(struct gs_handler *h);

@@ -21,6 +21,8 @@
  *                          gs_handler_rejects_declare() (own reasons),
  *                          gs_handler_reject(): exported by gs-stats under
  *                          the class's name
+ *   a duration histogram   gs_handler_hist_declare(), gs_handler_hist_add():
+ *                          its p50 and p99 in gs-stats, telemetry, gs-ctl
  *   own settings           gs_cfg_class_param_u64() on the class section's
  *                          own keys (listed in gs_handler_prog.params)
  *   shared state           gs_handler_class_zone(): memory every instance

@@ -10,7 +10,7 @@
  * minor: a minor adds API, a major changes what exists.
  */
 #define GS_SDK_VERSION_MAJOR 1
-#define GS_SDK_VERSION_MINOR 0
+#define GS_SDK_VERSION_MINOR 1
 
 #define GS_SDK_VERSION_OF(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define GS_SDK_MAJOR(v)			((unsigned int)((v) >> 16))

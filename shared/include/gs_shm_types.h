@@ -23,7 +23,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 11u
+#define GS_SHM_VERSION 12u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
@@ -147,6 +147,19 @@ gs_reject_name(uint32_t r)
 #define GS_HANDLER_REJECTS     (GS_REJECT_MAX + GS_HANDLER_OWN_REJECTS)
 
 /*
+ * A handler's duration histogram (gs_handler_hist_declare): the durations it
+ * measures itself, a request's handling (µs) or a tick's (tens of ms). Each
+ * bucket holds the durations of at most its bound and above the previous
+ * one (the last: any), in ns; log-spaced from 10 µs to 100 ms.
+ */
+#define GS_HANDLER_HIST_BUCKETS 14
+#define GS_HANDLER_HIST_BOUNDS_NS                                                                 \
+	{                                                                                         \
+		10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000, \
+			20000000, 50000000, 100000000, UINT64_MAX                                 \
+	}
+
+/*
  * The scalar counters of a handler slot (struct gs_handler_slot's fields of
  * those names, between stats_seq and the primary's line), written once: the
  * /gsnet/handler(s) telemetry, the Prometheus families
@@ -176,6 +189,8 @@ struct gs_handler_slot {
 	char event_names[GS_HANDLER_EVENTS][GS_HANDLER_EVENT_NAME];
 	/* reject reasons GS_REJECT_MAX + k the handler declared; "": none */
 	char reject_names[GS_HANDLER_OWN_REJECTS][GS_HANDLER_EVENT_NAME];
+	/* the name of its duration histogram (gs_handler_hist_declare); "": none */
+	char hist_name[GS_HANDLER_EVENT_NAME];
 
 	/* handler's counters: seq is odd while the handler updates them */
 	uint64_t stats_seq __rte_cache_aligned;
@@ -183,7 +198,9 @@ struct gs_handler_slot {
 	uint64_t replied;
 	uint64_t rejected[GS_HANDLER_REJECTS]; /* by reason: GS_FOREACH_REJECT's, then its own */
 	uint64_t busy_cycles; /* TSC cycles in passes that found messages (not idle polling) */
-	uint64_t events[GS_HANDLER_EVENTS]; /* the counts of event_names[] */
+	uint64_t events[GS_HANDLER_EVENTS];	/* the counts of event_names[] */
+	uint64_t hist[GS_HANDLER_HIST_BUCKETS]; /* hist_name's, by GS_HANDLER_HIST_BOUNDS_NS */
+	uint64_t hist_ns;			/* their sum */
 
 	/* primary's line (its main lcore's liveness view) */
 	uint64_t down_since_tsc __rte_cache_aligned; /* 0 while up or never seen */

@@ -57,25 +57,35 @@ gs_stats_read(const void *block, void *dst, size_t len)
 	return false;
 }
 
+/** The count of a histogram: the sum of its @p n buckets @p counts. */
+static inline uint64_t
+gs_hist_count(const uint64_t *counts, unsigned int n)
+{
+	uint64_t total = 0;
+
+	for (unsigned int b = 0; b < n; b++)
+		total += counts[b];
+	return total;
+}
+
 /**
- * Quantile @p q (0..1) of a residence histogram (GS_RESIDENCE_BOUNDS_NS
- * buckets, each counting its own replies), in ns: interpolated within the
- * bucket it falls in, as Prometheus' histogram_quantile() does; the lower
- * bound of the last bucket when it falls there; 0 for an empty histogram.
+ * Quantile @p q (0..1) of a histogram of @p n buckets (n >= 2): bucket b
+ * counts its own values, those of at most @p bounds[b] and above
+ * @p bounds[b - 1] (0 for the first); the last bound is UINT64_MAX (any).
+ * In the bounds' unit: interpolated within the bucket it falls in, as
+ * Prometheus' histogram_quantile() does; the lower bound of the last bucket
+ * when it falls there; 0 for an empty histogram.
  */
 static inline double
-gs_residence_quantile(const uint64_t counts[GS_RESIDENCE_BUCKETS], double q)
+gs_hist_quantile(const uint64_t *bounds, const uint64_t *counts, unsigned int n, double q)
 {
-	static const uint64_t bounds[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
-	uint64_t total = 0, below = 0;
+	uint64_t total = gs_hist_count(counts, n), below = 0;
 	double rank;
 
-	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++)
-		total += counts[b];
-	if (total == 0)
+	if (total == 0 || n < 2)
 		return 0.0;
 	rank = q * (double)total;
-	for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
+	for (unsigned int b = 0; b < n; b++) {
 		double lo = b == 0 ? 0.0 : (double)bounds[b - 1];
 
 		if ((double)(below + counts[b]) >= rank && counts[b] != 0) {
@@ -86,14 +96,32 @@ gs_residence_quantile(const uint64_t counts[GS_RESIDENCE_BUCKETS], double q)
 		}
 		below += counts[b];
 	}
-	return (double)bounds[GS_RESIDENCE_BUCKETS - 2];
+	return (double)bounds[n - 2];
+}
+
+/** gs_hist_quantile() of a residence histogram (GS_RESIDENCE_BOUNDS_NS), in ns. */
+static inline double
+gs_residence_quantile(const uint64_t counts[GS_RESIDENCE_BUCKETS], double q)
+{
+	static const uint64_t bounds[GS_RESIDENCE_BUCKETS] = GS_RESIDENCE_BOUNDS_NS;
+
+	return gs_hist_quantile(bounds, counts, GS_RESIDENCE_BUCKETS, q);
+}
+
+/** gs_hist_quantile() of a handler's duration histogram (GS_HANDLER_HIST_BOUNDS_NS), in ns. */
+static inline double
+gs_handler_hist_quantile(const uint64_t counts[GS_HANDLER_HIST_BUCKETS], double q)
+{
+	static const uint64_t bounds[GS_HANDLER_HIST_BUCKETS] = GS_HANDLER_HIST_BOUNDS_NS;
+
+	return gs_hist_quantile(bounds, counts, GS_HANDLER_HIST_BUCKETS, q);
 }
 
 /**
  * Copy the counters of handler slot @p s (the block from stats_seq up to the
- * primary's line: processed, replied, rejected[], busy_cycles) into the
- * same offsets of @p copy with gs_stats_read(); the other fields of
- * @p copy are left as they are.
+ * primary's line: processed, replied, rejected[], busy_cycles, events[],
+ * hist[], hist_ns) into the same offsets of @p copy with gs_stats_read();
+ * the other fields of @p copy are left as they are.
  *
  * @return gs_stats_read()'s verdict: true on a consistent copy.
  */

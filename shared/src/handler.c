@@ -164,6 +164,7 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 	slot->attach_tsc = rte_get_timer_cycles();
 	__atomic_store_n(&slot->heartbeat_tsc, slot->attach_tsc, __ATOMIC_RELEASE);
 	snprintf(slot->build, sizeof(slot->build), "%s", GSNET_VERSION);
+	slot->hist_name[0] = '\0'; /* until this process declares one */
 	__atomic_store_n(&slot->generation, h->generation, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -186,13 +187,48 @@ gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *e
 			i < n ? events[i].name : "");
 }
 
-/* Copy the program's own counts into the slot (inside its sequence lock). */
+/* A histogram's name: [a-z0-9_] only (a label value, a telemetry key), room for its NUL. */
+static bool
+is_own_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= GS_HANDLER_EVENT_NAME)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+int
+gs_handler_hist_declare(struct gs_handler *h, const char *name)
+{
+	if (name == NULL || !is_own_name(name)) {
+		GS_LOG(ERR,
+			"duration histogram '%s': a name of 1 to %d characters of [a-z0-9_]: not published",
+			name != NULL ? name : "(null)", GS_HANDLER_EVENT_NAME - 1);
+		return -EINVAL;
+	}
+	snprintf(h->slot->hist_name, sizeof(h->slot->hist_name), "%s", name);
+	h->hist_declared = true;
+	return 0;
+}
+
+/*
+ * Copy the program's own counts and its duration histogram into the slot
+ * (inside its sequence lock).
+ */
 static void
 publish_events(struct gs_handler *h)
 {
 	for (unsigned int i = 0; i < h->n_events; i++)
 		h->slot->events[i] =
 			*(const uint64_t *)((const char *)h->events_ctx + h->events[i].off);
+	if (h->hist_declared) {
+		memcpy(h->slot->hist, h->hist, sizeof(h->slot->hist));
+		h->slot->hist_ns = h->hist_ns;
+	}
 }
 
 /* Ask the primary for its lcores' eventfds (handlers wake a sleeping lcore with them). */

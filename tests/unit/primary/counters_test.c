@@ -35,10 +35,11 @@
  * - /gsnet/summary: the residence buckets and their sum in ns, shown as p50
  *   and p99 (the quantiles are what telemetry readers graph; gs-stats
  *   exports the histogram).
- * - /gsnet/handlers: each reject reason and own count of an instance, only
- *   their total "rejected": with 39 reasons and 8 counts per instance its
- *   one dict would pass telemetry's 256 entries. /gsnet/handler,<class>,<i>
- *   has them.
+ * - /gsnet/handlers: each reject reason, own count and duration histogram
+ *   of an instance, only their total "rejected": with 39 reasons and 8
+ *   counts per instance its one dict would pass telemetry's 256 entries.
+ *   /gsnet/handler,<class>,<i> has them (the histogram as its p50, p99 and
+ *   count).
  */
 
 /* --- the telemetry library's calls, seen ---------------------------------------------- */
@@ -423,6 +424,20 @@ test_handlers_show_every_instance_used(void)
 	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "chat_1_rejected"));
 }
 
+/* The duration histogram of @p s in the last dict: <name>_p50_us, _p99_us, _count. */
+static void
+check_duration(const char *cmd, const struct gs_handler_slot *s)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s_p50_us", s->hist_name);
+	check_u64(cmd, key, (uint64_t)(gs_handler_hist_quantile(s->hist, 0.5) / 1e3));
+	snprintf(key, sizeof(key), "%s_p99_us", s->hist_name);
+	check_u64(cmd, key, (uint64_t)(gs_handler_hist_quantile(s->hist, 0.99) / 1e3));
+	snprintf(key, sizeof(key), "%s_count", s->hist_name);
+	check_u64(cmd, key, gs_hist_count(s->hist, GS_HANDLER_HIST_BUCKETS));
+}
+
 static void
 test_handler_shows_every_reason_and_own_count(void)
 {
@@ -459,15 +474,20 @@ test_handler_shows_every_reason_and_own_count(void)
 					check_u64(cmd, key, s->events[e]);
 					want++;
 				}
+			if (s->hist_name[0] != '\0') {
+				check_duration(cmd, s);
+				want += 3;
+			}
 			CU_ASSERT_EQUAL(n_tel, want);
 			rte_tel_data_free(d);
 			d = rte_tel_data_alloc();
 			CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		}
-	/* chat's own: declared reasons and counts */
+	/* chat's own: declared reasons, counts and duration histogram */
 	CU_ASSERT_EQUAL(counters_tel_handler(&view, "chat,1", d), 0);
 	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "rejected_not_in_channel"));
 	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "event_heard_dropped"));
+	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, FX_HIST_NAME "_p99_us"));
 	rte_tel_data_free(d);
 }
 

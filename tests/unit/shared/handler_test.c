@@ -22,6 +22,7 @@
 
 #include "gs_handler.h"
 #include "gs_names.h"
+#include "gs_stats.h"
 #include "gs_test.h"
 
 #include "liveness.h"
@@ -424,6 +425,66 @@ test_detach_leaves_a_slot_the_primary_marked_dead(void)
 	CU_ASSERT_EQUAL(slot->state, GS_SLOT_RUNNING);
 }
 
+/* --- the duration histogram ------------------------------------------------------------- */
+
+/*
+ * gs_handler_hist_declare() names the histogram in the slot (a claim clears
+ * a predecessor's name); gs_handler_hist_add() counts in the handler's own
+ * copy, which the run publishes in the slot's counter block: a reader's
+ * consistent copy has the buckets and the sum.
+ */
+static void
+test_a_declared_histogram_is_published_in_the_slot(void)
+{
+	const struct gs_handler_ops ops = { .burst = count_burst };
+	static const char *const bad[] = { "", "Tick", "tick-us", "tick us", "t\xc3\xa9",
+		"a_name_of_twenty_four_ch" };
+	volatile sig_atomic_t stop = 1;
+	struct gs_handler_slot copy;
+
+	slot_set(GS_SLOT_FREE, 0, 0, 0, 0);
+	snprintf(slot->hist_name, sizeof(slot->hist_name), "old"); /* a predecessor's */
+	CU_ASSERT_EQUAL_FATAL(attach(0), 0);
+	CU_ASSERT_STRING_EQUAL(slot->hist_name, "");
+	for (unsigned int k = 0; k < RTE_DIM(bad); k++)
+		CU_ASSERT_EQUAL(gs_handler_hist_declare(&h, bad[k]), -EINVAL);
+	CU_ASSERT_EQUAL(gs_handler_hist_declare(&h, NULL), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(slot->hist_name, "");
+	CU_ASSERT_EQUAL(gs_handler_hist_declare(&h, "tick_2"), 0);
+	CU_ASSERT_STRING_EQUAL(slot->hist_name, "tick_2");
+	CU_ASSERT_EQUAL(gs_handler_hist_declare(&h, "a_name_of_23_characters"), 0);
+	CU_ASSERT_EQUAL(gs_handler_hist_declare(&h, "tick"), 0); /* renamed */
+	CU_ASSERT_STRING_EQUAL(slot->hist_name, "tick");
+
+	gs_handler_hist_add(&h, 4000);	   /* <= 10 µs */
+	gs_handler_hist_add(&h, 3000000);  /* <= 5 ms */
+	gs_handler_hist_add(&h, 3500000);  /* <= 5 ms */
+	gs_handler_hist_add(&h, 70000000); /* <= 100 ms */
+	CU_ASSERT_EQUAL(slot->hist[0], 0); /* the handler's copy only, until published */
+	CU_ASSERT_EQUAL(slot->hist_ns, 0);
+
+	ctl->stopping = 1; /* leave without waiting for a primary */
+	CU_ASSERT_EQUAL(gs_handler_run(&h, &ops, NULL, &stop), 0);
+	ctl->stopping = 0;
+	memset(&copy, 0, sizeof(copy));
+	CU_ASSERT_TRUE(gs_handler_counters_read(slot, &copy));
+	CU_ASSERT_EQUAL(copy.hist[0], 1);
+	CU_ASSERT_EQUAL(copy.hist[8], 2);
+	CU_ASSERT_EQUAL(copy.hist[12], 1);
+	CU_ASSERT_EQUAL(gs_hist_count(copy.hist, GS_HANDLER_HIST_BUCKETS), 4);
+	CU_ASSERT_EQUAL(copy.hist_ns, 4000 + 3000000 + 3500000 + 70000000);
+	/* p50: rank 2 of 4, half-way into (2, 5] ms */
+	CU_ASSERT_DOUBLE_EQUAL(gs_handler_hist_quantile(copy.hist, 0.5), 3500000.0, 1e-3);
+	gs_handler_detach(&h);
+	CU_ASSERT_EQUAL(slot->state, GS_SLOT_FREE);
+}
+
+static CU_TestInfo hist_tests[] = {
+	{ "a declared histogram is published in the slot",
+		test_a_declared_histogram_is_published_in_the_slot },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo claim_tests[] = {
 	{ "a free slot is claimed at once", test_a_free_slot_is_claimed_at_once },
 	{ "a slot held by a live process is refused",
@@ -452,6 +513,7 @@ static CU_TestInfo leave_tests[] = {
 static CU_SuiteInfo suites[] = {
 	{ .pName = "claiming a handler slot", .pTests = claim_tests },
 	{ .pName = "leaving a handler slot", .pTests = leave_tests },
+	{ .pName = "a handler's duration histogram", .pTests = hist_tests },
 	CU_SUITE_INFO_NULL,
 };
 

@@ -102,10 +102,18 @@ fx_slot(struct gs_handler_slot *s, unsigned int c, unsigned int i)
 				event_names[c][e]);
 			s->events[e] = value();
 		}
-	if (c == FX_CHAT)
+	if (c == FX_CHAT) {
 		for (unsigned int k = 0; k < RTE_DIM(chat_rejects); k++)
 			snprintf(s->reject_names[k], sizeof(s->reject_names[k]), "%s",
 				chat_rejects[k]);
+		/* its duration histogram; few in the last bucket, so that p99
+		 * falls inside a bounded one */
+		snprintf(s->hist_name, sizeof(s->hist_name), "%s", FX_HIST_NAME);
+		for (unsigned int b = 0; b + 1 < GS_HANDLER_HIST_BUCKETS; b++)
+			s->hist[b] = value();
+		s->hist[GS_HANDLER_HIST_BUCKETS - 1] = 3 + i;
+		s->hist_ns = value();
+	}
 	s->stats_seq = 2; /* even: not being written */
 #define FILL(name, help) s->name = value();
 	GS_FOREACH_HANDLER_COUNTER(FILL)

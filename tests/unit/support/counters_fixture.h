@@ -7,7 +7,8 @@
  * every output (unit/primary/counters_test.c, unit/secondary/stats/
  * export_test.c): every counter of the lists (GS_FOREACH_LCORE_COUNTER,
  * GS_FOREACH_DROP, GS_FOREACH_REJECT, GS_FOREACH_HANDLER_COUNTER, a slot's
- * declared reasons and own counts, the per-class and per-instance arrays)
+ * declared reasons, own counts and duration histogram, the per-class and
+ * per-instance arrays)
  * gets its own value, so a counter added to a list later is filled, and
  * checked, without a change here.
  */
@@ -22,12 +23,13 @@
 #define FX_CHAT	      4 /* the non-built-in class's id */
 #define FX_TSC_HZ     1000000000ull
 #define FX_NOW_TSC    (1000ull * FX_TSC_HZ)
-#define FX_RING_SLOTS 63 /* every ring's capacity: rings of 64 */
+#define FX_RING_SLOTS 63       /* every ring's capacity: rings of 64 */
+#define FX_HIST_NAME  "handle" /* chat's duration histogram (the other classes have none) */
 
 /**
  * The class table: session (1), move (2), combat (3), and chat (FX_CHAT), a
- * class of the handler SDK whose instances declare their own counts and
- * reject reasons; the other ids are free.
+ * class of the handler SDK whose instances declare their own counts, reject
+ * reasons and duration histogram (FX_HIST_NAME); the other ids are free.
  */
 void fx_classes(struct gs_class_info classes[GS_MAX_CLASSES]);
 
@@ -39,7 +41,8 @@ void fx_lcore(struct gs_lcore_stats *st, unsigned int l);
 
 /**
  * Handler slot (@p c, @p i): identity, liveness, every counter (every reject
- * reason it has: GS_FOREACH_REJECT's and those it declares), its own counts;
+ * reason it has: GS_FOREACH_REJECT's and those it declares), its own counts,
+ * its duration histogram (chat's);
  * left zeroed when fx_slot_used() says it is not used.
  */
 void fx_slot(struct gs_handler_slot *s, unsigned int c, unsigned int i);

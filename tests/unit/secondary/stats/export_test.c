@@ -29,6 +29,7 @@
  * - drops by reason summed over the lcores, and only the non-zero ones (the
  *   fixture's are all non-zero); the same for an instance's reject reasons;
  * - the residence buckets and their sum: per class its count, p50 and p99;
+ *   the same for an instance's duration histogram;
  * - the per-lcore ring counters of an instance: their sums (depth, full,
  *   enqueued).
  */
@@ -215,6 +216,50 @@ test_prometheus_has_every_residence_bucket(void)
 }
 
 static void
+test_prometheus_has_every_handler_duration_bucket(void)
+{
+	static const uint64_t bounds[GS_HANDLER_HIST_BUCKETS] = GS_HANDLER_HIST_BOUNDS_NS;
+	unsigned int shown = 0;
+	char labels[128];
+
+	family("handler_duration_seconds", "histogram");
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			const struct gs_handler_slot *h = &snap.hs[c][i];
+			uint64_t cum = 0;
+
+			snprintf(labels, sizeof(labels), LABELS ",name=\"%s\"",
+				snap.classes[c].name, i, h->hist_name);
+			if (!fx_slot_used(c, i) || h->hist_name[0] == '\0') {
+				snprintf(labels, sizeof(labels), "_count{" LABELS ",",
+					snap.classes[c].name, i);
+				FX_CHECK(snap.classes[c].name[0] == '\0' ||
+						 strstr(prom, labels) == NULL,
+					"prometheus: %s has no duration histogram, one is shown",
+					labels);
+				continue;
+			}
+			shown++;
+			for (unsigned int b = 0; b < GS_HANDLER_HIST_BUCKETS; b++) {
+				cum += h->hist[b];
+				if (bounds[b] == UINT64_MAX)
+					PROM("gsnet_handler_duration_seconds_bucket{%s,le=\"+Inf\"} %" PRIu64,
+						labels, cum);
+				else
+					PROM("gsnet_handler_duration_seconds_bucket{%s,le=\"%g\"} %" PRIu64,
+						labels, (double)bounds[b] / 1e9, cum);
+			}
+			PROM("gsnet_handler_duration_seconds_sum{%s} %.9f", labels,
+				(double)h->hist_ns / 1e9);
+			PROM("gsnet_handler_duration_seconds_count{%s} %" PRIu64, labels, cum);
+		}
+	CU_ASSERT_EQUAL(shown, 2); /* chat's two instances */
+	PROM("gsnet_handler_duration_seconds_bucket{class=\"chat\",instance=\"1\",name=\"" FX_HIST_NAME
+	     "\",le=\"0.1\"} %" PRIu64,
+		gs_hist_count(snap.hs[FX_CHAT][1].hist, GS_HANDLER_HIST_BUCKETS - 1));
+}
+
+static void
 test_prometheus_has_every_handler_and_ring_counter(void)
 {
 	static const char *const families[][2] = {
@@ -384,6 +429,48 @@ test_json_has_every_residence_bucket(void)
 	}
 }
 
+/* The durations object @p part of instance @p head: its histogram, or nothing. */
+static void
+check_json_duration(const char *head, const struct gs_handler_slot *h, const char *part)
+{
+	char key[64], want[1024];
+	size_t off;
+	char *o;
+
+	if (h->hist_name[0] == '\0') {
+		FX_CHECK(strcmp(part, "\"durations\":{}") == 0, "json: %s has durations %s", head,
+			part);
+		return;
+	}
+	snprintf(key, sizeof(key), "\"%s\":{\"count\":", h->hist_name);
+	o = json_object(part, key);
+	FX_CHECK(o != NULL, "json: %s has no duration %s", head, h->hist_name);
+	if (o == NULL)
+		return;
+	JSON(o, "count", gs_hist_count(h->hist, GS_HANDLER_HIST_BUCKETS));
+	snprintf(want, sizeof(want), "\"sum_s\":%.9f,\"p50_us\":%.1f,\"p99_us\":%.1f,",
+		(double)h->hist_ns / 1e9, gs_handler_hist_quantile(h->hist, 0.5) / 1e3,
+		gs_handler_hist_quantile(h->hist, 0.99) / 1e3);
+	FX_CHECK(strstr(o, want) != NULL, "json: %s has no %s in %s", head, want, o);
+	off = (size_t)snprintf(want, sizeof(want), "\"buckets\":[");
+	for (unsigned int b = 0; b < GS_HANDLER_HIST_BUCKETS; b++)
+		off += (size_t)snprintf(
+			want + off, sizeof(want) - off, "%s%" PRIu64, b ? "," : "", h->hist[b]);
+	FX_CHECK(strstr(o, want) != NULL, "json: %s has no %s]", head, want);
+	free(o);
+}
+
+static void
+test_json_has_the_duration_bounds(void)
+{
+	FX_CHECK(strstr(json, "\"handler_duration_bounds_us\":[10,20,50,100,200,500,1000,2000,"
+			      "5000,10000,20000,50000,100000,null]") != NULL,
+		"json: no handler_duration_bounds_us");
+	FX_CHECK(strstr(json, "\"residence_bounds_us\":[1,2,5,10,20,50,100,200,500,1000,2000,"
+			      "5000,10000,null]") != NULL,
+		"json: no residence_bounds_us");
+}
+
 static void
 test_json_has_every_handler_and_ring_counter(void)
 {
@@ -424,6 +511,11 @@ test_json_has_every_handler_and_ring_counter(void)
 			for (unsigned int e = 0; part != NULL && e < GS_HANDLER_EVENTS; e++)
 				if (h->event_names[e][0] != '\0')
 					JSON(part, h->event_names[e], h->events[e]);
+			free(part);
+			part = json_object(o, "\"durations\":{");
+			FX_CHECK(part != NULL, "json: %s has no durations", head);
+			if (part != NULL)
+				check_json_duration(head, h, part);
 			free(part);
 			for (unsigned int l = 0; l < FX_LCORES; l++) {
 				snprintf(want, sizeof(want),
@@ -571,6 +663,34 @@ test_table_has_every_lcore_counter_drop_and_class_figure(void)
 	}
 }
 
+/*
+ * Among the lines under an instance's row (from @p details, indented), its
+ * duration histogram's: its count, p50 and p99; none without a histogram.
+ */
+static void
+check_table_duration(
+	const char *n, unsigned int i, const struct gs_handler_slot *h, const char *details)
+{
+	char want[256];
+	bool found = false;
+
+	if (h->hist_name[0] != '\0')
+		snprintf(want, sizeof(want), "         %s: count=%" PRIu64 " p50=%.1f p99=%.1f us",
+			h->hist_name, gs_hist_count(h->hist, GS_HANDLER_HIST_BUCKETS),
+			gs_handler_hist_quantile(h->hist, 0.5) / 1e3,
+			gs_handler_hist_quantile(h->hist, 0.99) / 1e3);
+	for (const char *line = details; *line == ' '; line = next_line(line)) {
+		size_t len = strcspn(line, "\n");
+
+		if (h->hist_name[0] != '\0' && len == strlen(want) && strncmp(line, want, len) == 0)
+			found = true;
+		FX_CHECK(h->hist_name[0] != '\0' || strstr(line, " p99=") == NULL ||
+				 strstr(line, " p99=") > line + len,
+			"table: %s %u has no duration histogram, one is shown", n, i);
+	}
+	FX_CHECK(h->hist_name[0] == '\0' || found, "table: %s %u: no line \"%s\"", n, i, want);
+}
+
 static void
 test_table_has_every_handler_figure(void)
 {
@@ -637,6 +757,7 @@ test_table_has_every_handler_figure(void)
 				FX_CHECK(kv_in(details, "rejected:", fx_reject_name(h, k),
 						 h->rejected[k]),
 					"table: %s %u: no rejected %s", n, i, fx_reject_name(h, k));
+			check_table_duration(n, i, h, details);
 		}
 }
 
@@ -644,11 +765,14 @@ static CU_TestInfo export_tests[] = {
 	{ "prometheus has every lcore counter, drop and class figure",
 		test_prometheus_has_every_lcore_counter_drop_and_class_figure },
 	{ "prometheus has every residence bucket", test_prometheus_has_every_residence_bucket },
+	{ "prometheus has every handler duration bucket",
+		test_prometheus_has_every_handler_duration_bucket },
 	{ "prometheus has every handler and ring counter",
 		test_prometheus_has_every_handler_and_ring_counter },
 	{ "json has every lcore counter, drop and class figure",
 		test_json_has_every_lcore_counter_drop_and_class_figure },
 	{ "json has every residence bucket", test_json_has_every_residence_bucket },
+	{ "json has the duration bounds", test_json_has_the_duration_bounds },
 	{ "json has every handler and ring counter", test_json_has_every_handler_and_ring_counter },
 	{ "table has every lcore counter, drop and class figure",
 		test_table_has_every_lcore_counter_drop_and_class_figure },
