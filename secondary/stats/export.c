@@ -307,7 +307,7 @@ json_bounds_us(FILE *f, const uint64_t *bounds_ns, unsigned int n)
 		if (bounds_ns[b] == UINT64_MAX)
 			fprintf(f, "%snull", b ? "," : "");
 		else
-			fprintf(f, "%s%g", b ? "," : "", (double)bounds_ns[b] / 1e3);
+			fprintf(f, "%s%.12g", b ? "," : "", (double)bounds_ns[b] / 1e3);
 	fputc(']', f);
 }
 

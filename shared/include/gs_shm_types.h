@@ -150,13 +150,15 @@ gs_reject_name(uint32_t r)
  * A handler's duration histogram (gs_handler_hist_declare): the durations it
  * measures itself, a request's handling (µs) or a tick's (tens of ms). Each
  * bucket holds the durations of at most its bound and above the previous
- * one (the last: any), in ns; log-spaced from 10 µs to 100 ms.
+ * one (the last: any), in ns; log-spaced from 10 µs to 1 s (a tick that
+ * overran by far still has a quantile).
  */
-#define GS_HANDLER_HIST_BUCKETS 14
+#define GS_HANDLER_HIST_BUCKETS 17
 #define GS_HANDLER_HIST_BOUNDS_NS                                                                 \
 	{                                                                                         \
 		10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000, \
-			20000000, 50000000, 100000000, UINT64_MAX                                 \
+			20000000, 50000000, 100000000, 200000000, 500000000, 1000000000,          \
+			UINT64_MAX                                                                \
 	}
 
 /*

@@ -188,7 +188,7 @@ test_quantiles_of_any_bounds(void)
 /*
  * gs_handler_hist_add(): a duration goes in the first bucket whose bound it
  * does not pass (a bound is in its own bucket), and into the sum; one above
- * the last bound (100 ms) goes in the last bucket.
+ * the last bound (1 s) goes in the last bucket.
  */
 static void
 test_a_duration_goes_in_the_bucket_of_its_bound(void)
@@ -211,8 +211,8 @@ test_a_duration_goes_in_the_bucket_of_its_bound(void)
 		CU_ASSERT_EQUAL(h.hist[b], 2);
 	CU_ASSERT_EQUAL(h.hist[GS_HANDLER_HIST_BUCKETS - 1], 2);
 	CU_ASSERT_EQUAL(h.hist_ns, sum);
-	CU_ASSERT_EQUAL(bounds[GS_HANDLER_HIST_BUCKETS - 2], 100000000u); /* 100 ms */
-	CU_ASSERT_EQUAL(bounds[0], 10000u);				  /* 10 µs */
+	CU_ASSERT_EQUAL(bounds[GS_HANDLER_HIST_BUCKETS - 2], 1000000000u); /* 1 s */
+	CU_ASSERT_EQUAL(bounds[0], 10000u);				   /* 10 µs */
 }
 
 static CU_TestInfo hist_tests[] = {
