@@ -166,4 +166,13 @@ unanswered(uint32_t sent, uint32_t answered)
 	return sent > answered ? sent - answered : 0;
 }
 
+/* --fight: player @p p's partner (0 with 1, 2 with 3, ...), NULL without one. */
+static inline const struct player *
+fight_partner(const struct client *c, const struct player *p)
+{
+	unsigned int i = (unsigned int)(p - c->p) ^ 1u;
+
+	return c->o.fight && i < c->o.players ? &c->p[i] : NULL;
+}
+
 #endif /* GS_CLIENT_CLIENT_H */

@@ -388,8 +388,6 @@ report_view_line(
 int
 report_take_view(const struct client *c, struct player *p)
 {
-	const struct player *partner;
-	unsigned int i;
 	size_t size;
 	FILE *f;
 	int ret;
@@ -406,9 +404,7 @@ report_take_view(const struct client *c, struct player *p)
 	f = open_memstream(&p->end.line, &size);
 	if (f == NULL)
 		return -ENOMEM;
-	i = (unsigned int)(p - c->p);
-	partner = c->o.fight && (i ^ 1u) < c->o.players ? &c->p[i ^ 1u] : NULL;
-	ret = report_view_line(f, i, p, partner, gsc_now_ns());
+	ret = report_view_line(f, (unsigned int)(p - c->p), p, fight_partner(c, p), gsc_now_ns());
 	if (fclose(f) != 0 || ret < 0) {
 		free(p->end.line);
 		p->end.line = NULL;

@@ -128,11 +128,9 @@ cheat_of(const struct client *c, uint32_t seq)
 static const struct player *
 partner(const struct client *c, const struct player *p)
 {
-	uint32_t i = (uint32_t)(p - c->p) ^ 1u;
+	const struct player *q = fight_partner(c, p);
 
-	if (!c->o.fight || i >= c->o.players || c->p[i].phase != PHASE_PLAYING)
-		return NULL;
-	return &c->p[i];
+	return q != NULL && q->phase == PHASE_PLAYING ? q : NULL;
 }
 
 /* Not killed, or its respawn time has come. */

@@ -13,6 +13,7 @@
  * choice, except for session's.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GS_MAX_CLASSES	   16 /* class ids 0 (none) .. 15 */
@@ -64,9 +65,16 @@ int gs_type_set_parse(const char *s, struct gs_type_set *out);
 void gs_type_set_format(const struct gs_type_set *s, char *buf, unsigned int len);
 
 /**
- * Whether @p name may name a class: 1-15 characters of a-z, 0-9 and '_',
- * starting with a letter (it becomes part of section, process and label
- * names).
+ * Whether @p name is 1 to @p size - 1 characters of a-z, 0-9 and '_' (it
+ * fits a buffer of @p size; safe in a label value, a telemetry key and a
+ * DPDK object's name).
+ */
+bool gs_label_valid(const char *name, size_t size);
+
+/**
+ * Whether @p name may name a class: gs_label_valid() within
+ * GS_CLASS_NAME_LEN (1-15 characters), starting with a letter (it becomes
+ * part of section, process and label names).
  */
 bool gs_class_name_valid(const char *name);
 

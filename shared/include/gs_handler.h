@@ -59,7 +59,6 @@ struct gs_handler {
 	/* the duration histogram (gs_handler_hist_add), published in the slot when declared */
 	uint64_t hist[GS_HANDLER_HIST_BUCKETS];
 	uint64_t hist_ns;
-	bool hist_declared;
 };
 
 /**

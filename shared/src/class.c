@@ -95,15 +95,21 @@ gs_type_set_format(const struct gs_type_set *s, char *buf, unsigned int len)
 }
 
 bool
-gs_class_name_valid(const char *name)
+gs_label_valid(const char *name, size_t size)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n >= GS_CLASS_NAME_LEN || name[0] < 'a' || name[0] > 'z')
+	if (n == 0 || n >= size)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
 			    name[i] == '_'))
 			return false;
 	return true;
+}
+
+bool
+gs_class_name_valid(const char *name)
+{
+	return gs_label_valid(name, GS_CLASS_NAME_LEN) && name[0] >= 'a' && name[0] <= 'z';
 }

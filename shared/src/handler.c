@@ -17,6 +17,7 @@
 #include <rte_ring_peek_zc.h>
 #include <rte_version.h>
 
+#include "gs_class.h"
 #include "gs_handler.h"
 #include "gs_log.h"
 #include "gs_names.h"
@@ -187,31 +188,17 @@ gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *e
 			i < n ? events[i].name : "");
 }
 
-/* A histogram's name: [a-z0-9_] only (a label value, a telemetry key), room for its NUL. */
-static bool
-is_own_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len >= GS_HANDLER_EVENT_NAME)
-		return false;
-	for (const char *p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	return true;
-}
-
 int
 gs_handler_hist_declare(struct gs_handler *h, const char *name)
 {
-	if (name == NULL || !is_own_name(name)) {
+	/* [a-z0-9_]: a label value and a telemetry key */
+	if (name == NULL || !gs_label_valid(name, GS_HANDLER_EVENT_NAME)) {
 		GS_LOG(ERR,
 			"duration histogram '%s': a name of 1 to %d characters of [a-z0-9_]: not published",
 			name != NULL ? name : "(null)", GS_HANDLER_EVENT_NAME - 1);
 		return -EINVAL;
 	}
 	snprintf(h->slot->hist_name, sizeof(h->slot->hist_name), "%s", name);
-	h->hist_declared = true;
 	return 0;
 }
 
@@ -225,7 +212,7 @@ publish_events(struct gs_handler *h)
 	for (unsigned int i = 0; i < h->n_events; i++)
 		h->slot->events[i] =
 			*(const uint64_t *)((const char *)h->events_ctx + h->events[i].off);
-	if (h->hist_declared) {
+	if (h->slot->hist_name[0] != '\0') { /* declared (claim_slot() clears it) */
 		memcpy(h->slot->hist, h->hist, sizeof(h->slot->hist));
 		h->slot->hist_ns = h->hist_ns;
 	}
