@@ -12,6 +12,8 @@
 #include "gs_cfg.h"
 #include "gs_test.h"
 
+#include "cfg_fixture.h"
+
 /*
  * Each test writes its INI text to a fresh mkstemp() file under /tmp, loads
  * it and removes it. The shipped deploy/gsnet.ini is found through argv[1]
@@ -21,24 +23,13 @@ static const char *deploy_ini;
 
 static struct gs_cfg cfg;
 static char err[1024];
-static char ini_path[64];
+static char ini_path[FX_CFG_PATH];
 
 /* Load @p text as a config file with overrides @p ov; the file is gone on return. */
 static int
 load_text(const char *text, char *const *ov, unsigned int n_ov)
 {
-	size_t len = strlen(text);
-	int fd, ret;
-
-	snprintf(ini_path, sizeof(ini_path), "/tmp/gs_cfg_test_XXXXXX");
-	fd = mkstemp(ini_path);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_FATAL(write(fd, text, len) == (ssize_t)len);
-	close(fd);
-	err[0] = '\0';
-	ret = gs_cfg_load(&cfg, ini_path, ov, n_ov, err, sizeof(err));
-	unlink(ini_path);
-	return ret;
+	return fx_cfg_load_text(&cfg, text, ov, n_ov, ini_path, err, sizeof(err));
 }
 
 static char *move_instances_2[] = { "class.move.instances=2" };
