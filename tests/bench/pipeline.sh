@@ -11,7 +11,8 @@
 #          the load starts and stops) / requests; and the busy cycles of the
 #          primary and of each handler (passes that found work, read with
 #          gs-stats before and after each step) / messages dispatched: the
-#          work per request without the idle polling.
+#          work per request without the idle polling; then each stage's
+#          cycles per request at saturation (see below).
 #  kernel: gs-kserver (one thread, recvmmsg/sendmmsg, the same wire protocol
 #          and game rules from shared/, CPU 0) on 127.0.0.1 loaded by
 #          gs-client players (kernel UDP, CPU 1) with the same kind of mix;
@@ -42,6 +43,7 @@ PIDS=()
 die() { echo "pipeline: $*" >&2; exit 1; }
 stop_all() {
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill -CONT "${PIDS[i]}" 2>/dev/null # the stage rounds stop processes
         kill -TERM "${PIDS[i]}" 2>/dev/null
         for _ in $(seq 50); do kill -0 "${PIDS[i]}" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "${PIDS[i]}" 2>/dev/null
@@ -58,16 +60,22 @@ wait_for() { for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && r
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
 
 # --- gsnet ----------------------------------------------------------------------------
-"$BUILD/primary/gs-primary" "${OPTS[@]}" >"$WORK/primary.log" 2>&1 &
-PIDS+=($!)
-wait_for "$WORK/primary.log" 'gs-primary ready' 30 || die "gs-primary not ready"
-GS=("${PIDS[0]}")
-for h in session move combat; do
-    "$BUILD/secondary/$h/gs-$h" "${OPTS[@]}" -i 0 >"$WORK/$h.log" 2>&1 &
+# start_group [OPTION...]: gs-primary and the three handlers, with OPTS and these -o options
+start_group() {
+    local extra=() o h
+    for o in "$@"; do extra+=(-o "$o"); done
+    "$BUILD/primary/gs-primary" "${OPTS[@]}" "${extra[@]}" >"$WORK/primary.log" 2>&1 &
     PIDS+=($!)
-    GS+=($!)
-    wait_for "$WORK/$h.log" 'attached: instance' 30 || die "gs-$h did not attach"
-done
+    wait_for "$WORK/primary.log" 'gs-primary ready' 30 || die "gs-primary not ready"
+    GS=("${PIDS[0]}")
+    for h in session move combat; do
+        "$BUILD/secondary/$h/gs-$h" "${OPTS[@]}" "${extra[@]}" -i 0 >"$WORK/$h.log" 2>&1 &
+        PIDS+=($!)
+        GS+=($!)
+        wait_for "$WORK/$h.log" 'attached: instance' 30 || die "gs-$h did not attach"
+    done
+}
+start_group
 
 # loadgen RATE: one run; prints "sent answered lost p50 p90 p99 p999 max cpu_s", cpu_s the
 # CPU time of every gsnet process during the measured load exactly (gs-loadgen --cpu-of)
@@ -123,8 +131,10 @@ best_cpu=0
 best_busy=""
 for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 1000000; do
     read -r b0p b0s b0m b0c d0 < <(busy) || die "gs-stats --json failed"
+    k0=$(awk '{ print $15 }' "/proc/${GS[0]}/stat") # the primary's system time: futex wakes
     read -r sent answered lost p50 p90 p99 p999 max cpu_s < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
     read -r b1p b1s b1m b1c d1 < <(busy) || die "gs-stats --json failed"
+    k1=$(awk '{ print $15 }' "/proc/${GS[0]}/stat")
     echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99 gsnet_cpu_s=$cpu_s" >&2
     [ "$lost" -eq 0 ] || break
     /usr/bin/python3 -c "import sys; sys.exit(0 if $cpu_s > 0 else 1)" ||
@@ -135,7 +145,8 @@ for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 100000
     # busy cycles per message handled, each part and in all
     best_busy=$(/usr/bin/python3 -c "d = max($d1 - $d0, 1)
 p, s, m, c = ($b1p - $b0p) / d, ($b1s - $b0s) / d, ($b1m - $b0m) / d, ($b1c - $b0c) / d
-print(f'gsnet_busy_cycles_per_req={p + s + m + c:.1f} gsnet_busy_primary={p:.1f} gsnet_busy_session={s:.1f} gsnet_busy_move={m:.1f} gsnet_busy_combat={c:.1f} gsnet_busy_messages={d}')")
+print(f'gsnet_busy_cycles_per_req={p + s + m + c:.1f} gsnet_busy_primary={p:.1f} gsnet_busy_session={s:.1f} gsnet_busy_move={m:.1f} gsnet_busy_combat={c:.1f} gsnet_busy_messages={d}')
+print(f'gsnet_primary_sys_s_per_req={($k1 - $k0) / $HZ / d:.3e}')")
 done
 [ "$best" -gt 0 ] || die "no lossless rate found"
 echo "gsnet_sustained_pps=$best"
@@ -148,6 +159,117 @@ for pct in 10 50 90; do
     read -r res50 res99 < <(residence_pct "$r0" "$r1")
     echo "gsnet_latency_${pct}pct rate=$((best * pct / 100)) lost=$lost p50_us=$p50 p90_us=$p90 p99_us=$p99 p999_us=$p999 max_us=$max residence_p50_us=$res50 residence_p99_us=$res99"
 done
+# --- each stage at saturation -----------------------------------------------------------
+# What each process costs per request when it cannot keep up (a dedicated core, a queue that
+# never empties). Each round puts a backlog of SAT_N requests in front of one stage at a
+# time while the others are stopped (SIGSTOP), so every process runs alone on its CPU with
+# full bursts: gs-loadgen --backlog writes the requests into the memif ring while every
+# gsnet process is stopped; gs-primary alone takes them (RX, parse, checks, dispatch into
+# the handlers' rings); then each handler alone drains its ring into its reply ring, the
+# primary stopped; then the primary alone frames and sends those replies. A stage's figure
+# is its busy cycles over its messages (gs-stats before and after), median of SAT_ROUNDS.
+# The rings hold the whole backlog and the handlers may be stopped for 60 s unnoticed. The
+# primary sleeps when idle (idle = wake): a stop must land in its sleep, not inside a pass,
+# which would then count the time it was stopped as its work when it finds the backlog.
+SAT_N=12288
+SAT_ROUNDS=${GS_SAT_ROUNDS:-5}
+# snap: busy cycles and dispatched, replies of the primary; busy cycles and processed of
+# gs-session, gs-move and gs-combat
+snap() {
+    timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
+        /usr/bin/python3 -c 'import json,sys
+j = json.load(sys.stdin)
+h = {x["class"]: x for x in j["handlers"]}
+l = j["lcores"]
+print(sum(x["busy_cycles"] for x in l), sum(sum(x["dispatched"].values()) for x in l),
+      sum(sum(x["replies"].values()) for x in l),
+      " ".join(str(h[c][k]) for c in ("session", "move", "combat") for k in ("busy_cycles", "processed")))'
+}
+# settle: snap until two in a row agree (the running stage has finished its backlog)
+settle() {
+    local a b
+    b=$(snap) || return 1
+    for _ in $(seq 30); do
+        sleep 0.2
+        a=$b
+        b=$(snap) || return 1
+        [ "$a" = "$b" ] && { echo "$b"; return 0; }
+    done
+    return 1
+}
+# quiet_cpu PID: wait until the process's CPU time stops growing (its backlog is done)
+quiet_cpu() {
+    local a b
+    b=$(cpu_ticks "$1")
+    for _ in $(seq 50); do
+        sleep 0.2
+        a=$b
+        b=$(cpu_ticks "$1")
+        [ "$a" = "$b" ] && return 0
+    done
+    return 1
+}
+# sat_round: one round; prints the snapshots before, after the primary's RX and after each
+# handler's replies were sent, separated by |
+sat_round() {
+    local lg s0 s1 out i
+    "$BUILD/tests/bench/loadgen/gs-loadgen" --vdev "net_memif0,role=client,socket=$SOCK,id=0" \
+        --file-prefix "$LG_PREFIX" --lcore-cpu 1 --sessions 1000 --backlog "$SAT_N" \
+        --mix "$MIX" --json --quiet >"$WORK/backlog.json" 2>"$WORK/backlog.err" &
+    lg=$!
+    wait_for "$WORK/backlog.err" 'backlog ready' 60 || { kill "$lg"; return 1; }
+    s0=$(settle) || return 1
+    kill -STOP "${GS[@]}"
+    kill -USR1 "$lg"
+    sleep 0.5 # gs-loadgen fills the memif ring
+    kill -CONT "${GS[0]}"
+    s1=$(settle) || return 1
+    out="$s0|$s1"
+    for i in 1 2 3; do
+        kill -STOP "${GS[0]}"
+        kill -CONT "${GS[i]}"
+        quiet_cpu "${GS[i]}" || return 1
+        kill -STOP "${GS[i]}"
+        kill -CONT "${GS[0]}"
+        out="$out|$(settle)" || return 1
+    done
+    kill -CONT "${GS[@]}"
+    wait_for "$WORK/backlog.err" 'backlog answered' 30 || { kill "$lg"; return 1; }
+    kill -USR1 "$lg"
+    wait "$lg" || { echo "pipeline: backlog round lost requests: $(cat "$WORK/backlog.json")" >&2; return 1; }
+    echo "$out"
+}
+stop_all
+start_group rings.size=16384 primary.handler_timeout_ms=60000 primary.idle=wake
+SAT=()
+for r in $(seq "$SAT_ROUNDS"); do
+    SAT+=("$(sat_round)") || die "stage round $r failed"
+    echo "sat round $r: ${SAT[-1]}" >&2
+done
+/usr/bin/python3 - "${SAT[@]}" <<'PY'
+import statistics, sys
+keys = ("primary_rx", "primary_reply", "session", "move", "combat", "sum")
+per = {k: [] for k in keys}
+for r in sys.argv[1:]:
+    s = [list(map(int, x.split())) for x in r.split("|")]
+    # columns: 0 primary busy, 1 dispatched, 2 replies, 3/4 session busy/processed,
+    # 5/6 move, 7/8 combat
+    n = s[1][1] - s[0][1]
+    per["primary_rx"].append((s[1][0] - s[0][0]) / n)
+    reply_busy = reply_n = 0
+    handlers = 0
+    for i, (name, col) in enumerate((("session", 3), ("move", 5), ("combat", 7)), start=2):
+        busy, done = s[i][col] - s[i - 1][col], s[i][col + 1] - s[i - 1][col + 1]
+        per[name].append(busy / max(done, 1))
+        handlers += busy
+        reply_busy += s[i][0] - s[i - 1][0]
+        reply_n += s[i][2] - s[i - 1][2]
+    per["primary_reply"].append(reply_busy / max(reply_n, 1))
+    per["sum"].append((s[4][0] - s[0][0] + handlers) / n)
+print(f"sat_requests={n}")
+for k in keys:
+    print(f"sat_{k}={statistics.median(per[k]):.1f}")
+PY
 stop_all
 
 # --- the kernel ---------------------------------------------------------------------------

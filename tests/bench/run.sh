@@ -16,8 +16,10 @@
 #  3. the whole pipeline against the kernel (pipeline.sh): gs-loadgen over
 #     net_memif into gs-primary and the handlers, stepping the offered rate
 #     up to the highest lossless one, CPU per request of every gsnet
-#     process, latency at 10/50/90 % of that rate; gs-kserver (kernel
-#     sockets, same protocol and rules) under gs-client players;
+#     process, latency at 10/50/90 % of that rate, each stage's cycles per
+#     request at saturation (a backlog taken by one process at a time);
+#     gs-kserver (kernel sockets, same protocol and rules) under gs-client
+#     players;
 #  4. the exporter's cost (exporter_cost.sh): the primary's RX rate on
 #     net_memif without and with gs-stats scraped every second;
 #  5. latency against the kernel (rtt.sh): the same players against gsnet with
@@ -194,6 +196,12 @@ if "gsnet_busy_cycles_per_req" in kv:
     print(f"| **work per request**, cycles: busy cycles of every gsnet loop (idle polling excluded) / the kernel server's CPU (it blocks when idle) | {b:,.0f} | {k_cpu * tsc:,.0f} | {b / (k_cpu * tsc):.2f}x |")
     print(f"|   of which the primary (RX, parse, dispatch, reply framing, TX over net_memif) | {kv['gsnet_busy_primary']:,.0f} | | |")
     print(f"|   of which gs-session / gs-move / gs-combat | {kv['gsnet_busy_session']:,.0f} / {kv['gsnet_busy_move']:,.0f} / {kv['gsnet_busy_combat']:,.0f} | | |")
+    if "gsnet_primary_sys_s_per_req" in kv:
+        print(f"|   of the primary's, in the kernel (futex wake-ups of sleeping handlers) | {kv['gsnet_primary_sys_s_per_req'] * tsc:,.0f} | | |")
+if "sat_sum" in kv:
+    print(f"| **each stage at saturation**, cycles per request (a backlog of {int(kv['sat_requests']):,} requests taken by one process at a time, alone on its CPU, full bursts; median of rounds) | {kv['sat_sum']:,.0f} | | |")
+    print(f"|   gs-primary: RX, parse, checks, dispatch into a ring / reply framing and TX, per reply | {kv['sat_primary_rx']:,.0f} / {kv['sat_primary_reply']:,.0f} | | |")
+    print(f"|   gs-session / gs-move / gs-combat, per message of its own | {kv['sat_session']:,.0f} / {kv['sat_move']:,.0f} / {kv['sat_combat']:,.0f} | | |")
 print()
 print("| gsnet load | offered req/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | residence (inside gsnet) p50 / p99 µs |")
 print("|---|---|---|---|---|---|---|---|---|")

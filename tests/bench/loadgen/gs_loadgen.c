@@ -72,12 +72,15 @@
 #define BYE_WAIT_MS  100u
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t go_flag;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		go_flag++; /* --backlog: 1 sends, 2 says goodbye */
+	else
+		stop_flag = 1;
 }
 
 static void
@@ -104,6 +107,12 @@ usage(FILE *f)
 		"                      measured load (window_cpu_s), at most %u\n"
 		"  --memif-rsize N     log2 of the memif ring slots, added to a net_memif --vdev\n"
 		"                      without rsize= (default 14: 16384 slots; 0 = driver default 1024)\n"
+		"  --backlog N         instead of --rate and --duration: after the warm-up say\n"
+		"                      \"backlog ready\" on stderr, wait for SIGUSR1, send N requests\n"
+		"                      at once, then collect the answers (up to 60 s) polling once\n"
+		"                      a millisecond; say \"backlog answered\" and wait for a\n"
+		"                      second SIGUSR1 before the DISCONNECTs; N at most the\n"
+		"                      memif ring slots\n"
 		"EAL arguments after -- replace the ones built from --vdev, --file-prefix,\n"
 		"--lcore-cpu and -m. Exit: 0 no request lost, 1 loss or failure, 2 usage.\n",
 		MAX_SESSIONS, MAX_CPU_OF);
@@ -175,6 +184,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		OPT_RSIZE,
 		OPT_WARMUP,
 		OPT_CPU_OF,
+		OPT_BACKLOG,
 	};
 	static const struct option longopts[] = {
 		{ "vdev", required_argument, NULL, OPT_VDEV },
@@ -192,6 +202,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
 		{ "warmup", required_argument, NULL, OPT_WARMUP },
 		{ "cpu-of", required_argument, NULL, OPT_CPU_OF },
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -290,6 +301,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_cpu_of(o, optarg) < 0)
 				bad = "--cpu-of";
 			break;
+		case OPT_BACKLOG:
+			if (parse_uint(optarg, 1, UINT64_C(1) << 20, &v))
+				o->backlog = v;
+			else
+				bad = "--backlog";
+			break;
 		case OPT_RSIZE:
 			if (parse_uint(optarg, 0, 14, &v))
 				o->memif_rsize = (unsigned int)v;
@@ -307,6 +324,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (bad != NULL) {
 		fprintf(stderr, "gs-loadgen: bad value for %s: '%s'\n", bad, optarg);
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->backlog > (UINT64_C(1) << (o->memif_rsize ? o->memif_rsize : 10)) &&
+		strncmp(o->vdev, "net_memif", 9) == 0) {
+		fprintf(stderr,
+			"gs-loadgen: --backlog %" PRIu64
+			" is more than the memif ring's %u slots (--memif-rsize)\n",
+			o->backlog, 1u << (o->memif_rsize ? o->memif_rsize : 10));
 		return EXIT_USAGE;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
@@ -367,6 +392,7 @@ main(int argc, char **argv)
 	int status = EXIT_LOSS, ret;
 
 	g.stop = &stop_flag;
+	g.go = &go_flag;
 
 	ret = parse_opts(argc, argv, &g.o);
 	if (ret != 0)
@@ -377,6 +403,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	g.hz = rte_get_tsc_hz();
 	g.ns_per_tsc = 1e9 / (double)g.hz;
 	g.rng = rte_rdtsc() | 1u;
@@ -415,7 +442,10 @@ main(int argc, char **argv)
 				(uint64_t)g.o.warmup :
 				RTE_MAX(UINT64_C(2048),
 					UINT64_C(2) << (g.o.memif_rsize ? g.o.memif_rsize : 10)));
-	load_offer(&g);
+	if (g.o.backlog != 0)
+		load_backlog(&g);
+	else
+		load_offer(&g);
 	/* Stop TX, then collect the answers still in flight. */
 	net_rx_for(&g, DRAIN_MS);
 	status = total_sent(&g) == g.c.answered ? 0 : EXIT_LOSS;

@@ -391,6 +391,36 @@ load_offer(struct lg *g)
 }
 
 void
+load_backlog(struct lg *g)
+{
+	uint64_t t0, end;
+
+	fprintf(stderr, "gs-loadgen: backlog ready: %" PRIu64 " requests on SIGUSR1\n",
+		g->o.backlog);
+	while (!*g->stop && !*g->go)
+		rte_delay_us_sleep(1000);
+	t0 = rte_rdtsc();
+	g->run_tsc = t0;
+	g->rx_count_on = true;
+	while (!*g->stop && total_sent(g) + g->c.tx_full < g->o.backlog) {
+		uint64_t left = g->o.backlog - total_sent(g) - g->c.tx_full;
+
+		if (send_requests(g, (unsigned int)RTE_MIN(left, (uint64_t)BURST)) == 0)
+			break; /* no mbufs: what was sent is the backlog */
+	}
+	g->rx_count_on = false;
+	g->tx_secs = tsc_ms(g, rte_rdtsc() - t0) / 1e3;
+	end = rte_rdtsc() + ms_tsc(g, BACKLOG_WAIT_MS);
+	while (!*g->stop && total_sent(g) > g->c.answered && rte_rdtsc() < end)
+		if (net_rx_poll(g) == 0)
+			rte_delay_us_sleep(1000);
+	/* the DISCONNECTs would be work for the server's stages still being measured */
+	fprintf(stderr, "gs-loadgen: backlog answered: goodbye on SIGUSR1\n");
+	while (!*g->stop && *g->go < 2)
+		rte_delay_us_sleep(1000);
+}
+
+void
 load_say_goodbye(struct lg *g)
 {
 	unsigned int k = 0;

@@ -25,10 +25,11 @@
 
 #include "gsclient.h"
 
-#define BURST	      32u
-#define SRC_PORT_BASE 1024u
-#define SRC_IP_BASE   RTE_IPV4(198, 19, 0, 16) /* session i: this + i */
-#define DRAIN_MS      300u
+#define BURST		32u
+#define SRC_PORT_BASE	1024u
+#define SRC_IP_BASE	RTE_IPV4(198, 19, 0, 16) /* session i: this + i */
+#define DRAIN_MS	300u
+#define BACKLOG_WAIT_MS 60000u
 #define HDRS_LEN \
 	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
 #define RESULTS (GS__ATTACK_RESULT__RESULT__BUSY + 1)
@@ -66,6 +67,7 @@ struct opts {
 	bool quiet;
 	bool poll;		      /* never yield the CPU when idle */
 	unsigned int memif_rsize;     /* log2 memif ring slots, 0 = the driver's default */
+	uint64_t backlog;	      /* --backlog N: N requests at once on SIGUSR1; 0 = --rate */
 	int64_t warmup;		      /* requests before the measurement; -1 = auto */
 	clockid_t cpu_of[MAX_CPU_OF]; /* CPU clocks of the server's processes */
 	unsigned int n_cpu_of;
@@ -114,6 +116,7 @@ struct counters {
 struct lg {
 	struct opts o;
 	const volatile sig_atomic_t *stop; /* set on SIGINT, SIGTERM */
+	const volatile sig_atomic_t *go;   /* set on SIGUSR1 (--backlog) */
 	uint16_t port_id;
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
@@ -247,6 +250,16 @@ void load_warm_up(struct lg *g, uint64_t count);
 
 /** The measured load: --rate requests a second for --duration seconds. */
 void load_offer(struct lg *g);
+
+/**
+ * --backlog: say "backlog ready" on stderr, wait for SIGUSR1 (the caller
+ * stops the server's processes meanwhile), send the N requests as fast as
+ * the port takes them, then collect the answers polling once a millisecond,
+ * so the server's processes have the CPUs to themselves, for up to
+ * BACKLOG_WAIT_MS; then say "backlog answered" and wait for a second
+ * SIGUSR1 before the caller's goodbye.
+ */
+void load_backlog(struct lg *g);
 
 /** DISCONNECT every connected session: no answer is expected. */
 void load_say_goodbye(struct lg *g);
