@@ -43,7 +43,11 @@ void counters_sum(const struct counters_view *v, struct gs_lcore_stats *sum);
 int counters_exit_line(char *buf, size_t len, const struct gs_lcore_stats *sum,
 	const struct gs_class_info *classes);
 
-/* The /gsnet/ commands' dictionaries (each starts @p d as a dict). @return 0. */
+/*
+ * The /gsnet/ commands' dictionaries (each starts @p d as a dict). @return 0.
+ * /gsnet/handlers holds a dict per instance ever claimed, "<class>_<i>",
+ * and "instances_not_shown" when some did not fit telemetry's reply.
+ */
 int counters_tel_summary(const struct counters_view *v, struct rte_tel_data *d);
 int counters_tel_drops(const struct counters_view *v, struct rte_tel_data *d);
 int counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d);
@@ -53,8 +57,8 @@ int counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d);
  * /gsnet/handler,<class>,<instance>: every figure of one handler instance,
  * each reject reason it has (GS_FOREACH_REJECT's and those it declared) as
  * rejected_<reason> and its own counts as event_<name>. /gsnet/handlers
- * shows only their total: with them, its one dict would outgrow the 256
- * entries of DPDK 22.11 telemetry.
+ * shows only their total: with them, its reply for many instances would
+ * outgrow the 16 KB of DPDK 22.11 telemetry.
  *
  * @return 0, or -EINVAL (@p params names no instance ever claimed of a class in use).
  */

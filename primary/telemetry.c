@@ -30,6 +30,16 @@
 /* How long telemetry_unregister() waits for a command still reading. */
 #define TEL_QUIESCE_MS 1000
 
+/*
+ * DPDK 22.11 telemetry writes a command's reply as JSON into 16 KB
+ * (MAX_OUTPUT_LEN of its telemetry.c; /info shows it as max_output_len)
+ * and leaves out, without a word, an entry that does not fit. TEL_SPARE
+ * keeps room for the reply's head ({"/gsnet/handlers":) and closing braces
+ * and for a count of what was left out.
+ */
+#define TEL_OUTPUT_LEN 16384
+#define TEL_SPARE      128
+
 /* the primary, for the callbacks; withdrawn before its shared memory goes */
 static struct tel_guard tel;
 
@@ -216,60 +226,77 @@ tel_key(char *k, size_t len, const char *prefix, const char *name)
 			*k = '_';
 }
 
-/* d["<prefix>_<name>"] = v (d["<name>"] for prefix ""): telemetry in DPDK 22.11 cannot nest dicts. */
-static void
+/*
+ * d["<prefix>_<name>"] = v (d["<name>"] for prefix ""). @return the bytes
+ * the entry takes in the reply's JSON, its comma included.
+ */
+static size_t
 put_u64(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
 	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_u64(d, k, v);
+	return strlen(k) + 4 + (size_t)snprintf(NULL, 0, "%" PRIu64, v);
 }
 
-static void
+/* As put_u64(), for a string @p v that needs no escaping. */
+static size_t
 put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char *v)
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
 
 	tel_key(k, sizeof(k), prefix, name);
 	rte_tel_data_add_dict_string(d, k, v);
+	return strlen(k) + 6 + strlen(v);
 }
 
 /*
  * The figures /gsnet/handlers and /gsnet/handler show of instance @p s
- * (generation @p gen), its counters read into @p copy.
+ * (generation @p gen), its counters read into @p copy. @return the bytes
+ * they take in the reply's JSON (put_u64()).
  */
-static void
-put_slot(struct rte_tel_data *d, const char *prefix, const struct counters_view *v,
-	const struct gs_handler_slot *s, uint32_t gen, struct gs_handler_slot *copy)
+static size_t
+put_slot(struct rte_tel_data *d, const struct counters_view *v, const struct gs_handler_slot *s,
+	uint32_t gen, struct gs_handler_slot *copy)
 {
 	uint64_t rejected = 0;
+	size_t len = 0;
 
 	gs_handler_counters_read(s, copy);
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 		rejected += copy->rejected[r];
-	put_str(d, prefix, "state",
-		gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
-	put_u64(d, prefix, "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
-	put_u64(d, prefix, "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
-	put_u64(d, prefix, "generation", gen);
-	put_u64(d, prefix, "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
-	put_u64(d, prefix, "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
-	put_u64(d, prefix, "heartbeat_age_ms",
+	len += put_str(
+		d, "", "state", gs_slot_state_name(__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)));
+	len += put_u64(d, "", "up", __atomic_load_n(&s->up, __ATOMIC_ACQUIRE));
+	len += put_u64(d, "", "pid", __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE));
+	len += put_u64(d, "", "generation", gen);
+	len += put_u64(d, "", "restarts", __atomic_load_n(&s->restarts, __ATOMIC_ACQUIRE));
+	len += put_u64(d, "", "downs", __atomic_load_n(&s->downs, __ATOMIC_ACQUIRE));
+	len += put_u64(d, "", "heartbeat_age_ms",
 		tsc_age_ms(v->now_tsc, __atomic_load_n(&s->heartbeat_tsc, __ATOMIC_ACQUIRE),
 			v->ctl->tsc_hz));
-#define PUT(name, help) put_u64(d, prefix, #name, copy->name);
+#define PUT(name, help) len += put_u64(d, "", #name, copy->name);
 	GS_FOREACH_HANDLER_COUNTER(PUT)
 #undef PUT
-	put_u64(d, prefix, "rejected", rejected);
+	len += put_u64(d, "", "rejected", rejected);
+	return len;
 }
 
-/* Keys are "<class>_<instance>_<field>": one dict, as telemetry cannot nest them. */
+/*
+ * One dict per instance ever claimed, "<class>_<instance>": its figures (a
+ * dict holds RTE_TEL_MAX_DICT_ENTRIES, 256: one dict of all the instances'
+ * figures would stop at the 23rd). An instance the reply has no room for
+ * (TEL_OUTPUT_LEN) is counted in "instances_not_shown", a key present only
+ * then.
+ */
 int
 counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 {
 	const struct gs_control *ctl = v->ctl;
-	char key[64];
+	size_t room = TEL_OUTPUT_LEN - TEL_SPARE;
+	uint64_t not_shown = 0;
+	char key[64], inst[16];
 
 	rte_tel_data_start_dict(d);
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
@@ -277,12 +304,30 @@ counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
 			struct gs_handler_slot copy;
+			struct rte_tel_data *one;
+			size_t len;
 
 			if (gen == 0)
 				continue; /* never used */
-			snprintf(key, sizeof(key), "%s_%u", gs_class_label(ctl->classes, c), i);
-			put_slot(d, key, v, s, gen, &copy);
+			one = rte_tel_data_alloc();
+			if (one == NULL) {
+				not_shown++;
+				continue;
+			}
+			rte_tel_data_start_dict(one);
+			snprintf(inst, sizeof(inst), "%u", i);
+			tel_key(key, sizeof(key), gs_class_label(ctl->classes, c), inst);
+			/* "key":{...}, */
+			len = strlen(key) + 6 + put_slot(one, v, s, gen, &copy);
+			if (len > room || rte_tel_data_add_dict_container(d, key, one, 0) < 0) {
+				rte_tel_data_free(one);
+				not_shown++;
+				continue;
+			}
+			room -= len;
 		}
+	if (not_shown > 0)
+		rte_tel_data_add_dict_u64(d, "instances_not_shown", not_shown);
 	return 0;
 }
 
@@ -329,7 +374,7 @@ counters_tel_handler(const struct counters_view *v, const char *params, struct r
 	if (gen == 0)
 		return -EINVAL; /* never used */
 	rte_tel_data_start_dict(d);
-	put_slot(d, "", v, s, gen, &copy);
+	put_slot(d, v, s, gen, &copy);
 	/* names a handler wrote: GS_HANDLER_EVENT_NAME characters at most, NUL or not */
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++) {
 		const char *why =
@@ -448,7 +493,7 @@ telemetry_register(struct primary *p)
 			"gsnet frames dropped, by reason. No parameters");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/handlers", tel_handlers,
-			"gsnet handler instances: <class>_<instance>_<field>. No parameters");
+			"gsnet handler instances: <class>_<instance>: {<field>: ...}. No parameters");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/handler", tel_handler,
 			"gsnet handler instance: its figures, rejected_<reason>, event_<name>. Parameters: <class>,<instance>");

@@ -12,6 +12,52 @@ family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP gsnet_%s %s\n# TYPE gsnet_%s %s\n", name, help, name, type);
 }
 
+/*
+ * A name a handler wrote in its slot, escaped for one output. The slot is
+ * another process's memory: the name may hold any byte and lack its NUL,
+ * so at most GS_HANDLER_EVENT_NAME bytes are read, a byte outside ASCII is
+ * written '?' (the outputs are UTF-8) and each output's special characters
+ * are escaped. ESCAPED_NAME holds the longest result.
+ */
+#define ESCAPED_NAME (6 * GS_HANDLER_EVENT_NAME + 1)
+
+/* @p name as a Prometheus label value (text format 0.0.4): \\, \" and \n. */
+static const char *
+prom_name(char out[ESCAPED_NAME], const char *name)
+{
+	size_t o = 0;
+
+	for (size_t k = 0; k < GS_HANDLER_EVENT_NAME && name[k] != '\0'; k++) {
+		unsigned char c = (unsigned char)name[k];
+
+		if (c == '\\' || c == '"' || c == '\n')
+			out[o++] = '\\';
+		out[o++] = c == '\n' ? 'n' : c >= 0x80 ? '?' : (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* @p name as the inside of a JSON string (RFC 8259): \\, \" and \u00XX for a control character. */
+static const char *
+json_name(char out[ESCAPED_NAME], const char *name)
+{
+	size_t o = 0;
+
+	for (size_t k = 0; k < GS_HANDLER_EVENT_NAME && name[k] != '\0'; k++) {
+		unsigned char c = (unsigned char)name[k];
+
+		if (c < 0x20)
+			o += (size_t)snprintf(out + o, ESCAPED_NAME - o, "\\u%04x", c);
+		else if (c == '\\' || c == '"')
+			o += (size_t)snprintf(out + o, ESCAPED_NAME - o, "\\%c", c);
+		else
+			out[o++] = c >= 0x80 ? '?' : (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* --- Prometheus ------------------------------------------------------------------------ */
 
 #define FOR_LCORES(s, l) for (unsigned int l = 0; l < (s)->n_lcores; l++)
@@ -118,7 +164,7 @@ residence_histogram(FILE *f, const struct snapshot *s)
 static void
 handler_duration_histogram(FILE *f, const struct snapshot *s)
 {
-	char labels[128];
+	char labels[128], name[ESCAPED_NAME];
 
 	family(f, "handler_duration_seconds", "histogram",
 		"Durations a handler measures itself (gs-replicate's tick), in the histogram it names (name).");
@@ -128,8 +174,8 @@ handler_duration_histogram(FILE *f, const struct snapshot *s)
 
 		if (h->hist_name[0] == '\0')
 			continue;
-		snprintf(labels, sizeof(labels), SLOT_LABELS ",name=\"%.*s\"",
-			gs_class_label(s->classes, c), i, GS_HANDLER_EVENT_NAME, h->hist_name);
+		snprintf(labels, sizeof(labels), SLOT_LABELS ",name=\"%s\"",
+			gs_class_label(s->classes, c), i, prom_name(name, h->hist_name));
 		histogram_samples(f, "handler_duration_seconds", labels, handler_hist_bounds_ns,
 			h->hist, GS_HANDLER_HIST_BUCKETS, h->hist_ns);
 	}
@@ -138,6 +184,8 @@ handler_duration_histogram(FILE *f, const struct snapshot *s)
 void
 export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 {
+	char name[ESCAPED_NAME];
+
 	family(f, "primary_info", "gauge", "The running primary: version, DPDK, pid.");
 	fprintf(f, "gsnet_primary_info{version=\"%s\",dpdk=\"%s\",pid=\"%d\"} 1\n",
 		s->gsnet_version, s->dpdk_version, s->primary_pid);
@@ -241,17 +289,18 @@ export_prometheus(FILE *f, const struct snapshot *s, double scrape_s)
 				"gsnet_handler_rejected_total{" SLOT_LABELS
 				",reason=\"%s\"} %" PRIu64 "\n",
 				gs_class_label(s->classes, c), i,
-				gs_slot_reject_name(&s->hs[c][i], r), s->hs[c][i].rejected[r]);
+				prom_name(name, gs_slot_reject_name(&s->hs[c][i], r)),
+				s->hs[c][i].rejected[r]);
 	family(f, "handler_events_total", "counter",
 		"The handler's own counts, named by the handler (gs-session's connects, gs-combat's kills, ...).");
 	FOR_SLOTS(s, c, i)
 	for (unsigned int e = 0; e < GS_HANDLER_EVENTS; e++)
 		if (s->hs[c][i].event_names[e][0] != '\0')
 			fprintf(f,
-				"gsnet_handler_events_total{" SLOT_LABELS
-				",event=\"%.*s\"} %" PRIu64 "\n",
-				gs_class_label(s->classes, c), i, GS_HANDLER_EVENT_NAME,
-				s->hs[c][i].event_names[e], s->hs[c][i].events[e]);
+				"gsnet_handler_events_total{" SLOT_LABELS ",event=\"%s\"} %" PRIu64
+				"\n",
+				gs_class_label(s->classes, c), i,
+				prom_name(name, s->hs[c][i].event_names[e]), s->hs[c][i].events[e]);
 	handler_duration_histogram(f, s);
 
 	family(f, "mempool_size", "gauge", "Mbufs in the pool.");
@@ -331,6 +380,7 @@ void
 export_json(FILE *f, const struct snapshot *s)
 {
 	const unsigned int first_class = gs_class_next(s->classes, 0);
+	char name[ESCAPED_NAME];
 
 	fprintf(f,
 		"{\"primary\":{\"pid\":%d,\"version\":\"%s\",\"dpdk\":\"%s\",\"ports_started\":%u,"
@@ -392,15 +442,15 @@ export_json(FILE *f, const struct snapshot *s)
 		for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 			if (gs_slot_reject_name(h, r) != NULL)
 				fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "",
-					gs_slot_reject_name(h, r), h->rejected[r]);
+					json_name(name, gs_slot_reject_name(h, r)), h->rejected[r]);
 		fputs("},\"events\":{", f);
 		for (unsigned int e = 0, n = 0; e < GS_HANDLER_EVENTS; e++)
 			if (h->event_names[e][0] != '\0')
-				fprintf(f, "%s\"%.*s\":%" PRIu64, n++ ? "," : "",
-					GS_HANDLER_EVENT_NAME, h->event_names[e], h->events[e]);
+				fprintf(f, "%s\"%s\":%" PRIu64, n++ ? "," : "",
+					json_name(name, h->event_names[e]), h->events[e]);
 		fputs("},\"durations\":{", f);
 		if (h->hist_name[0] != '\0') {
-			fprintf(f, "\"%.*s\":", GS_HANDLER_EVENT_NAME, h->hist_name);
+			fprintf(f, "\"%s\":", json_name(name, h->hist_name));
 			json_histogram(f, handler_hist_bounds_ns, h->hist, GS_HANDLER_HIST_BUCKETS,
 				h->hist_ns);
 		}

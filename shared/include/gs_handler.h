@@ -206,8 +206,10 @@ void gs_handler_reject(struct gs_handler *h, unsigned int why);
 
 /**
  * Declare the handler's own reject reasons (at most GS_HANDLER_OWN_REJECTS,
- * names of [a-z0-9_]): their names go in the slot, so gs-stats exports
- * their counts as gsnet_handler_rejected_total{class,instance,reason}.
+ * names of 1 to GS_HANDLER_EVENT_NAME - 1 characters of [a-z0-9_]): their
+ * names go in the slot, so gs-stats exports their counts as
+ * gsnet_handler_rejected_total{class,instance,reason}. A reason with
+ * another name is logged and still counted, but not exported by name.
  *
  * @return the reason number of names[0]; names[k] is that + k.
  */
@@ -283,6 +285,8 @@ struct gs_handler_prog {
  * rest are dropped with a warning) and publish them from @p ctx from now on,
  * every tick and at exit: gs-stats exports them as
  * gsnet_handler_events_total{class,instance,event}, gs-ctl status shows them.
+ * A name is 1 to GS_HANDLER_EVENT_NAME - 1 characters of [a-z0-9_]; a count
+ * with another name is logged and not exported.
  */
 void gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *events,
 	unsigned int n, const void *ctx);

@@ -170,6 +170,25 @@ claim_slot(struct gs_handler *h, unsigned int wait_ms)
 	return 0;
 }
 
+/*
+ * Put @p name, one of the handler's own names (@p what), in slot field @p to
+ * if gs_label_valid() takes it; else log it and leave @p to empty: a name
+ * the exporters do not show. NULL: no name.
+ */
+static void
+declare_name(char to[GS_HANDLER_EVENT_NAME], const char *what, const char *name)
+{
+	to[0] = '\0';
+	if (name == NULL)
+		return;
+	if (!gs_label_valid(name, GS_HANDLER_EVENT_NAME)) {
+		GS_LOG(ERR, "%s '%s': a name of 1 to %d characters of [a-z0-9_]: not exported",
+			what, name, GS_HANDLER_EVENT_NAME - 1);
+		return;
+	}
+	snprintf(to, GS_HANDLER_EVENT_NAME, "%s", name);
+}
+
 void
 gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *events,
 	unsigned int n, const void *ctx)
@@ -184,8 +203,7 @@ gs_handler_events_declare(struct gs_handler *h, const struct gs_handler_event *e
 	h->n_events = n;
 	h->events_ctx = ctx;
 	for (unsigned int i = 0; i < GS_HANDLER_EVENTS; i++)
-		snprintf(h->slot->event_names[i], sizeof(h->slot->event_names[i]), "%s",
-			i < n ? events[i].name : "");
+		declare_name(h->slot->event_names[i], "own count", i < n ? events[i].name : NULL);
 }
 
 int
@@ -668,8 +686,7 @@ gs_handler_rejects_declare(struct gs_handler *h, const char *const *names, unsig
 	}
 	h->n_own_rejects = n;
 	for (unsigned int i = 0; i < GS_HANDLER_OWN_REJECTS; i++)
-		snprintf(h->slot->reject_names[i], sizeof(h->slot->reject_names[i]), "%s",
-			i < n ? names[i] : "");
+		declare_name(h->slot->reject_names[i], "reject reason", i < n ? names[i] : NULL);
 	return GS_REJECT_MAX;
 }
 

@@ -156,7 +156,7 @@ timeout -k 3 20 "$GS_STATS" "${OPTS[@]}" --json 2>/dev/null |
 # --- DPDK telemetry: the primary's /gsnet/ commands ----------------------------------
 printf '/gsnet/handlers\n/gsnet/rings\n' | timeout -k 3 20 dpdk-telemetry.py -f "$GS_PREFIX" \
     >"$GS_WORK/telemetry.log" 2>&1 || gs_fail "dpdk-telemetry.py exited with $?"
-grep -q '"move_0_state": "running"' "$GS_WORK/telemetry.log" ||
+grep -q '"move_0": {"state": "running"' "$GS_WORK/telemetry.log" ||
     gs_fail "/gsnet/handlers has no running move/0: $(head -c 400 "$GS_WORK/telemetry.log")"
 grep -q '"0_session_0_to_handler_depth": ' "$GS_WORK/telemetry.log" ||
     gs_fail "/gsnet/rings has no 0/session/0 ring: $(head -c 400 "$GS_WORK/telemetry.log")"

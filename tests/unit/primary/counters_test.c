@@ -25,7 +25,8 @@
  * is checked here without a change. No EAL: the telemetry library's
  * dictionaries work without one; its calls are wrapped (-Wl,--wrap) to see
  * what goes in, and the real library still says whether it took each entry
- * (a name it refuses, a dict past its 256 entries).
+ * (a name it refuses, a dict past its 256 entries); the reply must fit the
+ * 16 KB telemetry writes it into.
  *
  * Left out on purpose:
  * - exit line: the residence histograms, the ring counters and the handlers'
@@ -36,55 +37,91 @@
  *   and p99 (the quantiles are what telemetry readers graph; gs-stats
  *   exports the histogram).
  * - /gsnet/handlers: each reject reason, own count and duration histogram
- *   of an instance, only their total "rejected": with 39 reasons and 8
- *   counts per instance its one dict would pass telemetry's 256 entries.
- *   /gsnet/handler,<class>,<i> has them (the histogram as its p50, p99 and
- *   count).
+ *   of an instance, only their total "rejected": with 39 reasons and 16
+ *   counts per instance its reply would pass telemetry's 16 KB long before
+ *   the group's 60 instances. /gsnet/handler,<class>,<i> has them (the
+ *   histogram as its p50, p99 and count).
  */
 
 /* --- the telemetry library's calls, seen ---------------------------------------------- */
 
-struct tel_entry {
-	char key[RTE_TEL_MAX_STRING_LEN];
-	bool is_str;
-	uint64_t u;
-	char s[RTE_TEL_MAX_STRING_LEN];
-	int ret; /* the real library's answer */
+enum tel_type {
+	TEL_U64,
+	TEL_STR,
+	TEL_DICT
 };
 
-static struct tel_entry tel[1024];
+struct tel_entry {
+	unsigned int dict; /* the dict it went in (tel_dict_id) */
+	char key[RTE_TEL_MAX_STRING_LEN];
+	enum tel_type type;
+	uint64_t u;
+	char s[RTE_TEL_MAX_STRING_LEN];
+	unsigned int child; /* TEL_DICT: the dict it holds */
+	int ret;	    /* the real library's answer */
+};
+
+static struct tel_entry tel[2048];
 static unsigned int n_tel;
-static unsigned int n_dicts; /* dicts started */
+/* the dicts started since tel_reset(), by id - 1: id 1 is a command's reply */
+static struct rte_tel_data *dicts[256];
+static unsigned int n_dicts;
+static unsigned int tel_in = 1; /* the dict tel_find() looks in */
 
 int __real_rte_tel_data_start_dict(struct rte_tel_data *d);
 int __real_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val);
 int __real_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val);
+int __real_rte_tel_data_add_dict_container(
+	struct rte_tel_data *d, const char *name, struct rte_tel_data *val, int keep);
 int __wrap_rte_tel_data_start_dict(struct rte_tel_data *d);
 int __wrap_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val);
 int __wrap_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val);
+int __wrap_rte_tel_data_add_dict_container(
+	struct rte_tel_data *d, const char *name, struct rte_tel_data *val, int keep);
+
+/* Forget what was seen: the next dict started is id 1, where tel_find() looks. */
+static void
+tel_reset(void)
+{
+	n_tel = 0;
+	n_dicts = 0;
+	tel_in = 1;
+}
+
+/* The id of dict @p d, the last started at that address (0: none). */
+static unsigned int
+tel_dict_id(const struct rte_tel_data *d)
+{
+	for (unsigned int k = n_dicts; k > 0; k--)
+		if (dicts[k - 1] == d)
+			return k;
+	return 0;
+}
 
 int
 __wrap_rte_tel_data_start_dict(struct rte_tel_data *d)
 {
-	n_tel = 0;
-	n_dicts++;
+	if (n_dicts < RTE_DIM(dicts))
+		dicts[n_dicts++] = d;
 	return __real_rte_tel_data_start_dict(d);
 }
 
 static struct tel_entry *
-tel_add(const char *name)
+tel_add(const struct rte_tel_data *d, const char *name, enum tel_type type)
 {
 	struct tel_entry *e = &tel[n_tel < RTE_DIM(tel) ? n_tel++ : RTE_DIM(tel) - 1];
 
 	memset(e, 0, sizeof(*e));
+	e->dict = tel_dict_id(d);
 	snprintf(e->key, sizeof(e->key), "%s", name);
+	e->type = type;
 	return e;
 }
 
 int
 __wrap_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint64_t val)
 {
-	struct tel_entry *e = tel_add(name);
+	struct tel_entry *e = tel_add(d, name, TEL_U64);
 
 	e->u = val;
 	e->ret = __real_rte_tel_data_add_dict_u64(d, name, val);
@@ -94,26 +131,72 @@ __wrap_rte_tel_data_add_dict_u64(struct rte_tel_data *d, const char *name, uint6
 int
 __wrap_rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val)
 {
-	struct tel_entry *e = tel_add(name);
+	struct tel_entry *e = tel_add(d, name, TEL_STR);
 
-	e->is_str = true;
 	snprintf(e->s, sizeof(e->s), "%s", val);
 	e->ret = __real_rte_tel_data_add_dict_string(d, name, val);
 	return e->ret;
 }
 
-/* The entry @p key of the last dict, or NULL; a key given twice fails. */
+int
+__wrap_rte_tel_data_add_dict_container(
+	struct rte_tel_data *d, const char *name, struct rte_tel_data *val, int keep)
+{
+	struct tel_entry *e = tel_add(d, name, TEL_DICT);
+
+	e->child = tel_dict_id(val);
+	e->ret = __real_rte_tel_data_add_dict_container(d, name, val, keep);
+	return e->ret;
+}
+
+/* The entry @p key of dict tel_in, or NULL; a key given twice fails. */
 static const struct tel_entry *
 tel_find(const char *cmd, const char *key)
 {
 	const struct tel_entry *found = NULL;
 
 	for (unsigned int k = 0; k < n_tel; k++)
-		if (strcmp(tel[k].key, key) == 0) {
+		if (tel[k].dict == tel_in && strcmp(tel[k].key, key) == 0) {
 			FX_CHECK(found == NULL, "%s: key %s given twice", cmd, key);
 			found = &tel[k];
 		}
 	return found;
+}
+
+/* The entries the library took in dict @p dict. */
+static unsigned int
+tel_count(unsigned int dict)
+{
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < n_tel; k++)
+		n += tel[k].dict == dict && tel[k].ret == 0;
+	return n;
+}
+
+/*
+ * The length of dict @p dict as DPDK 22.11 telemetry writes it in its reply
+ * (lib/telemetry/telemetry.c, output_json(): {"name":value,...}, no spaces).
+ */
+static size_t
+tel_json_len(unsigned int dict)
+{
+	size_t len = 2, n = 0;
+
+	for (unsigned int k = 0; k < n_tel; k++) {
+		const struct tel_entry *e = &tel[k];
+
+		if (e->dict != dict || e->ret != 0)
+			continue;
+		len += (n++ ? 1 : 0) + strlen(e->key) + 3;
+		if (e->type == TEL_U64)
+			len += (size_t)snprintf(NULL, 0, "%" PRIu64, e->u);
+		else if (e->type == TEL_STR)
+			len += strlen(e->s) + 2;
+		else
+			len += tel_json_len(e->child);
+	}
+	return len;
 }
 
 static void
@@ -123,8 +206,8 @@ check_u64(const char *cmd, const char *key, uint64_t want)
 
 	FX_CHECK(e != NULL, "%s: no key %s", cmd, key);
 	if (e != NULL)
-		FX_CHECK(!e->is_str && e->u == want, "%s: %s = %" PRIu64 ", want %" PRIu64, cmd,
-			key, e->u, want);
+		FX_CHECK(e->type == TEL_U64 && e->u == want, "%s: %s = %" PRIu64 ", want %" PRIu64,
+			cmd, key, e->u, want);
 }
 
 static void
@@ -134,11 +217,31 @@ check_str(const char *cmd, const char *key, const char *want)
 
 	FX_CHECK(e != NULL, "%s: no key %s", cmd, key);
 	if (e != NULL)
-		FX_CHECK(e->is_str && strcmp(e->s, want) == 0, "%s: %s = \"%s\", want \"%s\"", cmd,
-			key, e->s, want);
+		FX_CHECK(e->type == TEL_STR && strcmp(e->s, want) == 0,
+			"%s: %s = \"%s\", want \"%s\"", cmd, key, e->s, want);
 }
 
-/* Render one command's dict: the library took every entry. */
+/* Look in the dict entry @p key of the reply holds: @return false when there is none. */
+static bool
+tel_enter(const char *cmd, const char *key)
+{
+	const struct tel_entry *e;
+
+	tel_in = 1;
+	e = tel_find(cmd, key);
+	FX_CHECK(e != NULL && e->type == TEL_DICT && e->ret == 0 && e->child != 0, "%s: no dict %s",
+		cmd, key);
+	if (e == NULL || e->type != TEL_DICT || e->ret != 0 || e->child == 0)
+		return false;
+	tel_in = e->child;
+	return true;
+}
+
+/*
+ * Run one command into a new reply: the library took every entry, and the
+ * reply fits the 16 KB DPDK 22.11 telemetry writes it into ({"<cmd>":
+ * reply}). The entries stay for the checks.
+ */
 static int
 render(const char *cmd, int (*fn)(const struct counters_view *, struct rte_tel_data *),
 	const struct counters_view *v)
@@ -147,12 +250,19 @@ render(const char *cmd, int (*fn)(const struct counters_view *, struct rte_tel_d
 	int ret;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-	n_tel = 0;
+	tel_reset();
 	ret = fn(v, d);
 	for (unsigned int k = 0; k < n_tel; k++)
 		FX_CHECK(tel[k].ret == 0, "%s: the library refused key %s: %s", cmd, tel[k].key,
 			strerror(-tel[k].ret));
-	FX_CHECK(n_tel < RTE_DIM(tel), "%s: more entries than the test records", cmd);
+	FX_CHECK(n_tel < RTE_DIM(tel) && n_dicts < RTE_DIM(dicts),
+		"%s: more entries than the test records", cmd);
+	FX_CHECK(strlen(cmd) + 4 + tel_json_len(1) < 16 * 1024, "%s: a reply of %zu bytes", cmd,
+		strlen(cmd) + 4 + tel_json_len(1));
+	/* what the telemetry thread frees once it wrote the reply */
+	for (unsigned int k = 0; k < n_tel; k++)
+		if (tel[k].type == TEL_DICT && tel[k].ret == 0)
+			rte_tel_data_free(dicts[tel[k].child - 1]);
 	rte_tel_data_free(d);
 	return ret;
 }
@@ -377,30 +487,41 @@ test_drops_names_every_reason_with_its_value(void)
 	CU_ASSERT_EQUAL(n_tel, GS_DROP_MAX - 1);
 }
 
-/* The figures both /gsnet/handlers and /gsnet/handler show, under @p prefix. */
+/* The figures both /gsnet/handlers and /gsnet/handler show of instance (@p c, @p i) of @p g. */
 static void
-check_slot(const char *cmd, const char *prefix, unsigned int c, unsigned int i)
+check_slot(const char *cmd, const struct gs_control *g, unsigned int c, unsigned int i)
 {
-	const struct gs_handler_slot *s = &ctl.handlers[c][i];
+	const struct gs_handler_slot *s = &g->handlers[c][i];
 	uint64_t rejected = 0;
-	char key[96];
 
 	for (unsigned int r = 0; r < GS_HANDLER_REJECTS; r++)
 		rejected += s->rejected[r];
-#define KEY(field) (snprintf(key, sizeof(key), "%s%s", prefix, field), key)
-	check_str(cmd, KEY("state"), gs_slot_state_name(s->state));
-	check_u64(cmd, KEY("up"), s->up);
-	check_u64(cmd, KEY("pid"), (uint64_t)s->pid);
-	check_u64(cmd, KEY("generation"), s->generation);
-	check_u64(cmd, KEY("restarts"), s->restarts);
-	check_u64(cmd, KEY("downs"), s->downs);
-	check_u64(cmd, KEY("heartbeat_age_ms"), 10 * c + i + 1);
-#define CHECK(name, help) check_u64(cmd, KEY(#name), s->name);
+	check_str(cmd, "state", gs_slot_state_name(s->state));
+	check_u64(cmd, "up", s->up);
+	check_u64(cmd, "pid", (uint64_t)s->pid);
+	check_u64(cmd, "generation", s->generation);
+	check_u64(cmd, "restarts", s->restarts);
+	check_u64(cmd, "downs", s->downs);
+	check_u64(cmd, "heartbeat_age_ms", 10 * c + i + 1);
+#define CHECK(name, help) check_u64(cmd, #name, s->name);
 	GS_FOREACH_HANDLER_COUNTER(CHECK)
 #undef CHECK
 	/* every reason, those chat declared included */
-	check_u64(cmd, KEY("rejected"), rejected);
-#undef KEY
+	check_u64(cmd, "rejected", rejected);
+}
+
+/* Instance (@p c, @p i) of @p g is in /gsnet/handlers' reply, dict "<class>_<i>", whole. */
+static void
+check_handlers_slot(const char *cmd, const struct gs_control *g, unsigned int c, unsigned int i)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_%u", g->classes[c].name, i);
+	if (!tel_enter(cmd, key))
+		return;
+	check_slot(cmd, g, c, i);
+	FX_CHECK(tel_count(tel_in) == 11, "%s: %s has %u figures", cmd, key, tel_count(tel_in));
+	tel_in = 1;
 }
 
 static void
@@ -408,7 +529,6 @@ test_handlers_show_every_instance_used(void)
 {
 	const char *cmd = "/gsnet/handlers";
 	unsigned int used = 0;
-	char prefix[64];
 
 	CU_ASSERT_EQUAL(render(cmd, counters_tel_handlers, &view), 0);
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
@@ -416,12 +536,96 @@ test_handlers_show_every_instance_used(void)
 			if (!fx_slot_used(c, i))
 				continue;
 			used++;
-			snprintf(prefix, sizeof(prefix), "%s_%u_", ctl.classes[c].name, i);
-			check_slot(cmd, prefix, c, i);
+			check_handlers_slot(cmd, &ctl, c, i);
 		}
 	CU_ASSERT_EQUAL(used, 6);
-	CU_ASSERT_EQUAL(n_tel, used * 11); /* no instance never claimed */
-	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "chat_1_rejected"));
+	CU_ASSERT_EQUAL(tel_count(1), used); /* no instance never claimed, none left out */
+	CU_ASSERT_PTR_NULL(tel_find(cmd, "instances_not_shown"));
+}
+
+/*
+ * A group that uses every handler instance there is: 15 classes of 4. With
+ * @p widest, every figure has as many digits as it can, and the class
+ * names 15 characters: the most /gsnet/handlers could have to show.
+ */
+static struct gs_control full;
+static struct counters_view full_view;
+
+static void
+full_group(bool widest)
+{
+	memset(&full, 0, sizeof(full));
+	full.tsc_hz = FX_TSC_HZ;
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++) {
+		snprintf(full.classes[c].name, sizeof(full.classes[c].name),
+			widest ? "class_%02u_abcdef" : "c%u", c);
+		full.classes[c].state = GS_CLASS_ACTIVE;
+		full.classes[c].instances = GS_MAX_INSTANCES;
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			struct gs_handler_slot *s = &full.handlers[c][i];
+			uint64_t big = widest ? UINT64_MAX - 100 * c - i : 1000 * c + i;
+
+			s->state = widest ? GS_SLOT_ATTACHING : GS_SLOT_RUNNING;
+			s->pid = widest ? -1 : (int32_t)(5000 + 10 * c + i);
+			s->generation = widest ? UINT32_MAX - c : 1 + i;
+			s->restarts = widest ? UINT32_MAX - c : i;
+			s->downs = widest ? UINT32_MAX - c : i;
+			s->up = 1;
+			s->heartbeat_tsc =
+				FX_NOW_TSC - (uint64_t)(10 * c + i + 1) * FX_TSC_HZ / 1000;
+			s->stats_seq = 2;
+#define FILL(name, help) s->name = big;
+			GS_FOREACH_HANDLER_COUNTER(FILL)
+#undef FILL
+			s->rejected[0] = big;
+		}
+	}
+	full_view = view;
+	full_view.ctl = &full;
+}
+
+static void
+test_handlers_show_every_instance_of_a_full_group(void)
+{
+	const char *cmd = "/gsnet/handlers";
+
+	full_group(false);
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_handlers, &full_view), 0);
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++)
+			check_handlers_slot(cmd, &full, c, i);
+	CU_ASSERT_EQUAL(tel_count(1), (GS_MAX_CLASSES - 1) * GS_MAX_INSTANCES);
+	CU_ASSERT_PTR_NULL(tel_find(cmd, "instances_not_shown"));
+}
+
+/*
+ * The reply of DPDK 22.11 telemetry holds 16 KB: what does not fit is
+ * counted, never left out without a word (render() checks the reply fits).
+ */
+static void
+test_handlers_count_the_instances_the_reply_has_no_room_for(void)
+{
+	const char *cmd = "/gsnet/handlers";
+	const unsigned int all = (GS_MAX_CLASSES - 1) * GS_MAX_INSTANCES;
+	const struct tel_entry *e;
+	unsigned int shown = 0;
+	char key[64];
+
+	full_group(true);
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_handlers, &full_view), 0);
+	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+			snprintf(key, sizeof(key), "%s_%u", full.classes[c].name, i);
+			if (tel_find(cmd, key) == NULL)
+				continue;
+			shown++;
+			check_handlers_slot(cmd, &full, c, i);
+		}
+	e = tel_find(cmd, "instances_not_shown");
+	FX_CHECK(e != NULL && e->type == TEL_U64 && e->u == all - shown && shown < all,
+		"%s: %u instances shown of %u, instances_not_shown %" PRIu64, cmd, shown, all,
+		e != NULL ? e->u : 0);
+	CU_ASSERT(shown > all / 2);
 }
 
 /* The duration histogram of @p s in the last dict: <name>_p50_us, _p99_us, _count. */
@@ -458,12 +662,12 @@ test_handler_shows_every_reason_and_own_count(void)
 				CU_ASSERT_EQUAL(counters_tel_handler(&view, params, d), -EINVAL);
 				continue;
 			}
-			n_tel = 0;
+			tel_reset();
 			CU_ASSERT_EQUAL_FATAL(counters_tel_handler(&view, params, d), 0);
 			for (unsigned int k = 0; k < n_tel; k++)
 				FX_CHECK(tel[k].ret == 0, "%s,%s: the library refused key %s", cmd,
 					params, tel[k].key);
-			check_slot(cmd, "", c, i);
+			check_slot(cmd, &ctl, c, i);
 			for (unsigned int r = 0; r < fx_slot_rejects(s); r++, want++) {
 				snprintf(key, sizeof(key), "rejected_%s", fx_reject_name(s, r));
 				check_u64(cmd, key, s->rejected[r]);
@@ -484,6 +688,7 @@ test_handler_shows_every_reason_and_own_count(void)
 			CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		}
 	/* chat's own: declared reasons, counts and duration histogram */
+	tel_reset();
 	CU_ASSERT_EQUAL(counters_tel_handler(&view, "chat,1", d), 0);
 	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "rejected_not_in_channel"));
 	CU_ASSERT_PTR_NOT_NULL(tel_find(cmd, "event_heard_dropped"));
@@ -544,6 +749,10 @@ static CU_TestInfo counters_tests[] = {
 		test_summary_names_every_counter_with_its_value },
 	{ "drops names every reason with its value", test_drops_names_every_reason_with_its_value },
 	{ "handlers show every instance used", test_handlers_show_every_instance_used },
+	{ "handlers show every instance of a full group",
+		test_handlers_show_every_instance_of_a_full_group },
+	{ "handlers count the instances the reply has no room for",
+		test_handlers_count_the_instances_the_reply_has_no_room_for },
 	{ "handler shows every reason and own count",
 		test_handler_shows_every_reason_and_own_count },
 	{ "handler refuses what names no instance", test_handler_refuses_what_names_no_instance },

@@ -479,9 +479,48 @@ test_a_declared_histogram_is_published_in_the_slot(void)
 	CU_ASSERT_EQUAL(slot->state, GS_SLOT_FREE);
 }
 
+/*
+ * The own counts' and reject reasons' names go in the slot only when they
+ * are labels ([a-z0-9_], 23 characters at most), as the histogram's: another
+ * name is left out (its count is not exported), not cut or passed on.
+ */
+static void
+test_own_names_that_are_no_labels_are_left_out(void)
+{
+	static const struct gs_handler_event events[] = {
+		{ "connects", 0 },
+		{ "say\"s", 8 },
+		{ "new\nline", 16 },
+		{ "Kills", 24 },
+		{ "a_name_of_twenty_four_ch", 32 },
+		{ "", 40 },
+		{ NULL, 48 },
+		{ "a_name_of_23_characters", 56 },
+	};
+	static const char *const reasons[] = { "rate", "r\"}", "t\xc3\xa9", "too_long" };
+	static const uint64_t counts[RTE_DIM(events)];
+
+	slot_set(GS_SLOT_FREE, 0, 0, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(attach(0), 0);
+	gs_handler_events_declare(&h, events, RTE_DIM(events), counts);
+	CU_ASSERT_STRING_EQUAL(slot->event_names[0], "connects");
+	for (unsigned int e = 1; e < 7; e++)
+		CU_ASSERT_STRING_EQUAL(slot->event_names[e], "");
+	CU_ASSERT_STRING_EQUAL(slot->event_names[7], "a_name_of_23_characters");
+	CU_ASSERT_EQUAL(gs_handler_rejects_declare(&h, reasons, RTE_DIM(reasons)), GS_REJECT_MAX);
+	CU_ASSERT_STRING_EQUAL(gs_slot_reject_name(slot, GS_REJECT_MAX), "rate");
+	CU_ASSERT_PTR_NULL(gs_slot_reject_name(slot, GS_REJECT_MAX + 1));
+	CU_ASSERT_PTR_NULL(gs_slot_reject_name(slot, GS_REJECT_MAX + 2));
+	CU_ASSERT_STRING_EQUAL(gs_slot_reject_name(slot, GS_REJECT_MAX + 3), "too_long");
+	gs_handler_detach(&h);
+	CU_ASSERT_EQUAL(slot->state, GS_SLOT_FREE);
+}
+
 static CU_TestInfo hist_tests[] = {
 	{ "a declared histogram is published in the slot",
 		test_a_declared_histogram_is_published_in_the_slot },
+	{ "own names that are no labels are left out",
+		test_own_names_that_are_no_labels_are_left_out },
 	CU_TEST_INFO_NULL,
 };
 
@@ -513,7 +552,7 @@ static CU_TestInfo leave_tests[] = {
 static CU_SuiteInfo suites[] = {
 	{ .pName = "claiming a handler slot", .pTests = claim_tests },
 	{ .pName = "leaving a handler slot", .pTests = leave_tests },
-	{ .pName = "a handler's duration histogram", .pTests = hist_tests },
+	{ .pName = "a handler's own names and duration histogram", .pTests = hist_tests },
 	CU_SUITE_INFO_NULL,
 };
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -39,7 +40,7 @@ static struct gs_lcore_stats sum;
 static char *prom, *json, *table;
 
 static char *
-render(void (*fn)(FILE *f, const struct snapshot *s))
+render(void (*fn)(FILE *f, const struct snapshot *s), const struct snapshot *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -47,7 +48,7 @@ render(void (*fn)(FILE *f, const struct snapshot *s))
 
 	if (f == NULL)
 		return NULL;
-	fn(f, &snap);
+	fn(f, s);
 	fclose(f);
 	return buf;
 }
@@ -95,9 +96,9 @@ suite_init(void)
 	snap.pool_in_use = 191;
 	snap.sessions = 3;
 	snap.sessions_max = 1024;
-	prom = render(prometheus_of);
-	json = render(export_json);
-	table = render(table_of);
+	prom = render(prometheus_of, &snap);
+	json = render(export_json, &snap);
+	table = render(table_of, &snap);
 	return prom != NULL && json != NULL && table != NULL ? 0 : -1;
 }
 
@@ -762,6 +763,207 @@ test_table_has_every_handler_figure(void)
 		}
 }
 
+/* --- names a handler chose ---------------------------------------------------------------- */
+
+/* Whether @p p starts a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]* without ':' when @p label); @return its end. */
+static const char *
+prom_ident(const char *p, bool label)
+{
+	const char *q = p;
+
+	while (isalpha((unsigned char)*q) || *q == '_' || (!label && *q == ':') ||
+		(q > p && isdigit((unsigned char)*q)))
+		q++;
+	return q > p ? q : NULL;
+}
+
+/*
+ * Line @p line (up to its newline) is a comment, or a sample of the text
+ * format 0.0.4: name{label="value",...} number, a value's only escapes
+ * being \\, \" and \n.
+ */
+static bool
+prom_line_ok(const char *line)
+{
+	const char *p = line;
+	char *end;
+
+	if (*p == '#' || *p == '\n')
+		return true;
+	p = prom_ident(p, false);
+	if (p != NULL && *p == '{') {
+		do {
+			p = prom_ident(p + 1, true);
+			if (p == NULL || p[0] != '=' || p[1] != '"')
+				return false;
+			for (p += 2; *p != '"'; p++)
+				if (*p == '\n' || *p == '\0' ||
+					(*p == '\\' &&
+						(*++p == '\0' || strchr("\\\"n", *p) == NULL)))
+					return false;
+			p++;
+		} while (*p == ',');
+		if (*p++ != '}')
+			return false;
+	}
+	if (p == NULL || *p++ != ' ')
+		return false;
+	strtod(p, &end);
+	return end > p && *end == '\n';
+}
+
+static const char *json_value(const char *p);
+
+static const char *
+json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A JSON string at @p p (RFC 8259: no raw control character, known escapes); @return its end. */
+static const char *
+json_string(const char *p)
+{
+	if (*p != '"')
+		return NULL;
+	for (p++; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL; /* the NUL too */
+		if (*p != '\\')
+			continue;
+		if (*++p == 'u') {
+			for (unsigned int k = 1; k <= 4; k++)
+				if (!isxdigit((unsigned char)p[k]))
+					return NULL;
+			p += 4;
+		} else if (*p == '\0' || strchr("\"\\/bfnrt", *p) == NULL) {
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+/* A JSON value at @p p (after white space); @return its end, or NULL. */
+static const char *
+json_value(const char *p)
+{
+	char *end;
+
+	p = json_ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				p = json_string(json_ws(p));
+				if (p == NULL || *(p = json_ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			p = json_value(p);
+			if (p == NULL)
+				return NULL;
+			p = json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return json_string(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	strtod(p, &end);
+	return end > p ? end : NULL;
+}
+
+/*
+ * Names another process wrote in a slot (a handler's own counts, reject
+ * reasons and histogram) may hold anything: a quote, a backslash, a
+ * newline, a control character, a byte outside ASCII, no NUL in their
+ * GS_HANDLER_EVENT_NAME bytes. Prometheus' text and the JSON stay well
+ * formed and show each name escaped, cut at GS_HANDLER_EVENT_NAME bytes.
+ */
+static void
+test_names_a_handler_wrote_are_escaped(void)
+{
+	static struct snapshot hostile;
+	struct gs_handler_slot *h = &hostile.hs[FX_CHAT][1];
+	static const char *const names[] = { "say\"s", "back\\slash", "new\nline", "tab\tbell\a",
+		"caf\xc3\xa9" };
+	char *p, *j;
+
+	hostile = snap;
+	memset(h->event_names, 0, sizeof(h->event_names));
+	for (unsigned int e = 0; e < RTE_DIM(names); e++)
+		snprintf(h->event_names[e], sizeof(h->event_names[e]), "%s", names[e]);
+	memset(h->event_names[5], 'x', GS_HANDLER_EVENT_NAME); /* no NUL */
+	snprintf(h->event_names[6], sizeof(h->event_names[6]), "next");
+	snprintf(h->reject_names[0], sizeof(h->reject_names[0]), "r\"}");
+	memset(h->reject_names[1], 'y', GS_HANDLER_EVENT_NAME); /* no NUL */
+	snprintf(h->reject_names[2], sizeof(h->reject_names[2]), "zz");
+	snprintf(h->hist_name, sizeof(h->hist_name), "h\\\"\n");
+	p = render(prometheus_of, &hostile);
+	j = render(export_json, &hostile);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+
+	for (const char *line = p; *line != '\0'; line = next_line(line))
+		FX_CHECK(prom_line_ok(line), "prometheus: not a sample: %.*s",
+			(int)strcspn(line, "\n"), line);
+#define EVENT "gsnet_handler_events_total{class=\"chat\",instance=\"1\",event=\""
+	FX_CHECK(has_line(p, EVENT "say\\\"s\"} %" PRIu64, h->events[0]), "prometheus: quote");
+	FX_CHECK(has_line(p, EVENT "back\\\\slash\"} %" PRIu64, h->events[1]),
+		"prometheus: backslash");
+	FX_CHECK(has_line(p, EVENT "new\\nline\"} %" PRIu64, h->events[2]), "prometheus: newline");
+	FX_CHECK(has_line(p, EVENT "tab\tbell\a\"} %" PRIu64, h->events[3]),
+		"prometheus: control characters");
+	FX_CHECK(has_line(p, EVENT "caf??\"} %" PRIu64, h->events[4]), "prometheus: not ASCII");
+	FX_CHECK(has_line(p, EVENT "%.*s\"} %" PRIu64, GS_HANDLER_EVENT_NAME, h->event_names[5],
+			 h->events[5]),
+		"prometheus: a name without its NUL");
+#undef EVENT
+	FX_CHECK(strstr(p, "instance=\"1\",reason=\"r\\\"}\"}") != NULL, "prometheus: reason");
+	FX_CHECK(strstr(p, "instance=\"1\",reason=\"yyyyyyyyyyyyyyyyyyyyyyyy\"}") != NULL,
+		"prometheus: a reason without its NUL");
+	FX_CHECK(strstr(p, "instance=\"1\",name=\"h\\\\\\\"\\n\",le=\"+Inf\"}") != NULL,
+		"prometheus: histogram name");
+
+	FX_CHECK(json_value(j) != NULL && *json_ws(json_value(j)) == '\0', "json: not JSON");
+	FX_CHECK(strstr(j, ",\"events\":{\"say\\\"s\":") != NULL, "json: quote");
+	FX_CHECK(strstr(j, ",\"back\\\\slash\":") != NULL, "json: backslash");
+	FX_CHECK(strstr(j, ",\"new\\u000aline\":") != NULL, "json: newline");
+	FX_CHECK(strstr(j, ",\"tab\\u0009bell\\u0007\":") != NULL, "json: control characters");
+	FX_CHECK(strstr(j, ",\"caf??\":") != NULL, "json: not ASCII");
+	FX_CHECK(strstr(j, ",\"xxxxxxxxxxxxxxxxxxxxxxxx\":") != NULL,
+		"json: a name without its NUL");
+	FX_CHECK(strstr(j, ",\"r\\\"}\":") != NULL, "json: reason");
+	FX_CHECK(strstr(j, ",\"yyyyyyyyyyyyyyyyyyyyyyyy\":") != NULL,
+		"json: a reason without its NUL");
+	FX_CHECK(
+		strstr(j, "\"durations\":{\"h\\\\\\\"\\u000a\":{") != NULL, "json: histogram name");
+	free(p);
+	free(j);
+}
+
+/* What the fixture's names make is well formed too. */
+static void
+test_outputs_are_well_formed(void)
+{
+	for (const char *line = prom; *line != '\0'; line = next_line(line))
+		FX_CHECK(prom_line_ok(line), "prometheus: not a sample: %.*s",
+			(int)strcspn(line, "\n"), line);
+	FX_CHECK(json_value(json) != NULL && *json_ws(json_value(json)) == '\0', "json: not JSON");
+}
+
 static CU_TestInfo export_tests[] = {
 	{ "prometheus has every lcore counter, drop and class figure",
 		test_prometheus_has_every_lcore_counter_drop_and_class_figure },
@@ -778,6 +980,8 @@ static CU_TestInfo export_tests[] = {
 	{ "table has every lcore counter, drop and class figure",
 		test_table_has_every_lcore_counter_drop_and_class_figure },
 	{ "table has every handler figure", test_table_has_every_handler_figure },
+	{ "outputs are well formed", test_outputs_are_well_formed },
+	{ "names a handler wrote are escaped", test_names_a_handler_wrote_are_escaped },
 	CU_TEST_INFO_NULL,
 };
 
