@@ -46,7 +46,9 @@ int counters_exit_line(char *buf, size_t len, const struct gs_lcore_stats *sum,
 /*
  * The /gsnet/ commands' dictionaries (each starts @p d as a dict). @return 0.
  * /gsnet/handlers holds a dict per instance ever claimed, "<class>_<i>",
- * and "instances_not_shown" when some did not fit telemetry's reply.
+ * and "instances_not_shown" when some did not fit telemetry's reply;
+ * /gsnet/rings a dict per ring pair of those instances on each lcore,
+ * "<lcore>_<class>_<i>", and "rings_not_shown" likewise.
  */
 int counters_tel_summary(const struct counters_view *v, struct rte_tel_data *d);
 int counters_tel_drops(const struct counters_view *v, struct rte_tel_data *d);

@@ -35,7 +35,7 @@
  * (MAX_OUTPUT_LEN of its telemetry.c; /info shows it as max_output_len)
  * and leaves out, without a word, an entry that does not fit. TEL_SPARE
  * keeps room for the reply's head ({"/gsnet/handlers":) and closing braces
- * and for a count of what was left out.
+ * and for a count of what was left out (struct tel_reply).
  */
 #define TEL_OUTPUT_LEN 16384
 #define TEL_SPARE      128
@@ -252,6 +252,71 @@ put_str(struct rte_tel_data *d, const char *prefix, const char *name, const char
 }
 
 /*
+ * A reply made of a dict per instance or ring (a dict holds
+ * RTE_TEL_MAX_DICT_ENTRIES, 256: one dict of all their figures would stop
+ * short of the group's), kept within the TEL_OUTPUT_LEN telemetry writes it
+ * into. Each of those dicts takes over 100 bytes, so the reply's bytes run
+ * out long before its own 256 entries.
+ */
+struct tel_reply {
+	struct rte_tel_data *d;
+	size_t room;	    /* bytes left for entries */
+	uint64_t not_shown; /* the dicts left out */
+};
+
+static void
+reply_start(struct tel_reply *r, struct rte_tel_data *d)
+{
+	r->d = d;
+	r->room = TEL_OUTPUT_LEN - TEL_SPARE;
+	r->not_shown = 0;
+	rte_tel_data_start_dict(d);
+}
+
+/* A new dict for the reply's next entry: NULL, and the entry counted as left out, when none. */
+static struct rte_tel_data *
+reply_dict(struct tel_reply *r)
+{
+	struct rte_tel_data *one = rte_tel_data_alloc();
+
+	if (one == NULL) {
+		r->not_shown++;
+		return NULL;
+	}
+	rte_tel_data_start_dict(one);
+	return one;
+}
+
+/*
+ * r->d["<prefix>_<name>"] = @p one (a reply_dict() whose entries take
+ * @p len bytes, put_u64()) if the reply has room for it; else @p one is
+ * freed and counted as left out.
+ */
+static void
+reply_add(struct tel_reply *r, const char *prefix, const char *name, struct rte_tel_data *one,
+	size_t len)
+{
+	char k[RTE_TEL_MAX_STRING_LEN];
+
+	tel_key(k, sizeof(k), prefix, name);
+	len += strlen(k) + 6; /* "k":{...}, */
+	if (len > r->room || rte_tel_data_add_dict_container(r->d, k, one, 0) < 0) {
+		rte_tel_data_free(one);
+		r->not_shown++;
+		return;
+	}
+	r->room -= len;
+}
+
+/* d[@p name] = the count of dicts left out, a key present only when some were. */
+static void
+reply_end(struct tel_reply *r, const char *name)
+{
+	if (r->not_shown > 0)
+		rte_tel_data_add_dict_u64(r->d, name, r->not_shown);
+}
+
+/*
  * The figures /gsnet/handlers and /gsnet/handler show of instance @p s
  * (generation @p gen), its counters read into @p copy. @return the bytes
  * they take in the reply's JSON (put_u64()).
@@ -285,49 +350,35 @@ put_slot(struct rte_tel_data *d, const struct counters_view *v, const struct gs_
 
 /*
  * One dict per instance ever claimed, "<class>_<instance>": its figures (a
- * dict holds RTE_TEL_MAX_DICT_ENTRIES, 256: one dict of all the instances'
- * figures would stop at the 23rd). An instance the reply has no room for
- * (TEL_OUTPUT_LEN) is counted in "instances_not_shown", a key present only
- * then.
+ * dict of all the instances' figures would stop at the 23rd). An instance
+ * the reply has no room for is counted in "instances_not_shown" (struct
+ * tel_reply).
  */
 int
 counters_tel_handlers(const struct counters_view *v, struct rte_tel_data *d)
 {
 	const struct gs_control *ctl = v->ctl;
-	size_t room = TEL_OUTPUT_LEN - TEL_SPARE;
-	uint64_t not_shown = 0;
-	char key[64], inst[16];
+	struct tel_reply r;
+	char inst[16];
 
-	rte_tel_data_start_dict(d);
+	reply_start(&r, d);
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *s = &ctl->handlers[c][i];
 			uint32_t gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
 			struct gs_handler_slot copy;
 			struct rte_tel_data *one;
-			size_t len;
 
 			if (gen == 0)
 				continue; /* never used */
-			one = rte_tel_data_alloc();
-			if (one == NULL) {
-				not_shown++;
+			one = reply_dict(&r);
+			if (one == NULL)
 				continue;
-			}
-			rte_tel_data_start_dict(one);
 			snprintf(inst, sizeof(inst), "%u", i);
-			tel_key(key, sizeof(key), gs_class_label(ctl->classes, c), inst);
-			/* "key":{...}, */
-			len = strlen(key) + 6 + put_slot(one, v, s, gen, &copy);
-			if (len > room || rte_tel_data_add_dict_container(d, key, one, 0) < 0) {
-				rte_tel_data_free(one);
-				not_shown++;
-				continue;
-			}
-			room -= len;
+			reply_add(&r, gs_class_label(ctl->classes, c), inst, one,
+				put_slot(one, v, s, gen, &copy));
 		}
-	if (not_shown > 0)
-		rte_tel_data_add_dict_u64(d, "instances_not_shown", not_shown);
+	reply_end(&r, "instances_not_shown");
 	return 0;
 }
 
@@ -401,34 +452,64 @@ counters_tel_handler(const struct counters_view *v, const char *params, struct r
 	return 0;
 }
 
+/*
+ * The figures /gsnet/rings shows of the ring pair of instance (@p c, @p i)
+ * on an lcore (@p st its counters): @return the bytes they take (put_u64()).
+ */
+static size_t
+put_rings(struct rte_tel_data *d, const struct rte_ring *to_h, const struct rte_ring *to_p,
+	const struct gs_lcore_stats *st, unsigned int c, unsigned int i)
+{
+	size_t len = 0;
+
+	len += put_u64(d, "", "to_handler_depth", rte_ring_count(to_h));
+	len += put_u64(d, "", "to_handler_enqueued", st->ring_enq[c][i]);
+	len += put_u64(d, "", "to_handler_full", st->ring_full[c][i]);
+	len += put_u64(d, "", "to_primary_depth", rte_ring_count(to_p));
+	len += put_u64(d, "", "capacity", rte_ring_get_capacity(to_h));
+	return len;
+}
+
+/*
+ * One dict per ring pair of an instance ever claimed,
+ * "<lcore>_<class>_<instance>": its figures (a dict of all the pairs'
+ * figures would stop at the 52nd). A pair the reply has no room for is
+ * counted in "rings_not_shown" (struct tel_reply): the largest group,
+ * GS_MAX_PRIMARY_LCORES lcores of 60 instances, has 480 pairs, of which
+ * about 130 fit (93 with every figure at its widest).
+ */
 int
 counters_tel_rings(const struct counters_view *v, struct rte_tel_data *d)
 {
 	const struct gs_control *ctl = v->ctl;
 	struct gs_lcore_stats st;
-	char key[64];
+	struct tel_reply r;
+	char prefix[32], inst[16];
 
-	rte_tel_data_start_dict(d);
+	reply_start(&r, d);
 	for (unsigned int l = 0; l < v->n_lcores; l++) {
 		gs_stats_read(&ctl->lcores[l], &st, sizeof(st));
 		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 				const struct rte_ring *to_h = v->p2h[l][c][i],
 						      *to_p = v->h2p[l][c][i];
+				struct rte_tel_data *one;
 
 				if (__atomic_load_n(&ctl->handlers[c][i].generation,
 					    __ATOMIC_ACQUIRE) == 0 ||
 					to_h == NULL || to_p == NULL)
 					continue; /* instance never used */
-				snprintf(key, sizeof(key), "%u_%s_%u", l,
-					gs_class_label(ctl->classes, c), i);
-				put_u64(d, key, "to_handler_depth", rte_ring_count(to_h));
-				put_u64(d, key, "to_handler_enqueued", st.ring_enq[c][i]);
-				put_u64(d, key, "to_handler_full", st.ring_full[c][i]);
-				put_u64(d, key, "to_primary_depth", rte_ring_count(to_p));
-				put_u64(d, key, "capacity", rte_ring_get_capacity(to_h));
+				one = reply_dict(&r);
+				if (one == NULL)
+					continue;
+				snprintf(prefix, sizeof(prefix), "%u_%s", l,
+					gs_class_label(ctl->classes, c));
+				snprintf(inst, sizeof(inst), "%u", i);
+				reply_add(&r, prefix, inst, one,
+					put_rings(one, to_h, to_p, &st, c, i));
 			}
 	}
+	reply_end(&r, "rings_not_shown");
 	return 0;
 }
 
@@ -499,7 +580,7 @@ telemetry_register(struct primary *p)
 			"gsnet handler instance: its figures, rejected_<reason>, event_<name>. Parameters: <class>,<instance>");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/gsnet/rings", tel_rings,
-			"gsnet rings: <lcore>_<class>_<instance>_<field>. No parameters");
+			"gsnet rings: <lcore>_<class>_<instance>: {<field>: ...}. No parameters");
 	return ret;
 }
 

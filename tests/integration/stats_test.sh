@@ -158,7 +158,7 @@ printf '/gsnet/handlers\n/gsnet/rings\n' | timeout -k 3 20 dpdk-telemetry.py -f 
     >"$GS_WORK/telemetry.log" 2>&1 || gs_fail "dpdk-telemetry.py exited with $?"
 grep -q '"move_0": {"state": "running"' "$GS_WORK/telemetry.log" ||
     gs_fail "/gsnet/handlers has no running move/0: $(head -c 400 "$GS_WORK/telemetry.log")"
-grep -q '"0_session_0_to_handler_depth": ' "$GS_WORK/telemetry.log" ||
+grep -q '"0_session_0": {"to_handler_depth": ' "$GS_WORK/telemetry.log" ||
     gs_fail "/gsnet/rings has no 0/session/0 ring: $(head -c 400 "$GS_WORK/telemetry.log")"
 
 # --- kill -9 and restart show within 2 s ---------------------------------------------

@@ -41,6 +41,9 @@
  *   counts per instance its reply would pass telemetry's 16 KB long before
  *   the group's 60 instances. /gsnet/handler,<class>,<i> has them (the
  *   histogram as its p50, p99 and count).
+ * - /gsnet/rings: the rings of a group using all GS_MAX_PRIMARY_LCORES
+ *   lcores and 60 instances (480 pairs) take about 60 KB: those past the
+ *   16 KB reply are only counted, in rings_not_shown.
  */
 
 /* --- the telemetry library's calls, seen ---------------------------------------------- */
@@ -61,10 +64,10 @@ struct tel_entry {
 	int ret;	    /* the real library's answer */
 };
 
-static struct tel_entry tel[2048];
+static struct tel_entry tel[4096];
 static unsigned int n_tel;
 /* the dicts started since tel_reset(), by id - 1: id 1 is a command's reply */
-static struct rte_tel_data *dicts[256];
+static struct rte_tel_data *dicts[512];
 static unsigned int n_dicts;
 static unsigned int tel_in = 1; /* the dict tel_find() looks in */
 
@@ -276,11 +279,22 @@ static struct rte_ring *h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTAN
 static struct counters_view view;
 static struct gs_lcore_stats sum; /* the fixture's, summed by the test */
 
-/* A ring in plain memory (rte_ring_init: no EAL) holding @p depth pointers. */
+/*
+ * full_group()'s rings, as the primary makes them (RING_F_EXACT_SZ): of
+ * the default size, 1024, and of the largest, 65536, full. Each is
+ * [widest][to_handler], shared by every lcore and instance.
+ */
+static struct rte_ring *full_rings[2][2];
+
+/*
+ * A ring of @p count slots (rte_ring_init(), @p flags besides SP/SC) in plain
+ * memory (no EAL) holding @p depth pointers.
+ */
 static struct rte_ring *
-ring_new(unsigned int depth)
+ring_new(unsigned int count, unsigned int flags, unsigned int depth)
 {
-	ssize_t size = rte_ring_get_memsize(FX_RING_SLOTS + 1);
+	ssize_t size = rte_ring_get_memsize(
+		(flags & RING_F_EXACT_SZ) != 0 ? rte_align32pow2(count + 1) : count);
 	static int dummy;
 	struct rte_ring *r;
 
@@ -289,7 +303,7 @@ ring_new(unsigned int depth)
 	r = aligned_alloc(RTE_CACHE_LINE_SIZE, (size_t)size);
 	if (r == NULL)
 		return NULL;
-	if (rte_ring_init(r, "fx", FX_RING_SLOTS + 1, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0) {
+	if (rte_ring_init(r, "fx", count, RING_F_SP_ENQ | RING_F_SC_DEQ | flags) < 0) {
 		free(r);
 		return NULL;
 	}
@@ -315,8 +329,10 @@ suite_init(void)
 			if (ctl.handlers[c][i].up)
 				live[c] |= 1u << i;
 			for (unsigned int l = 0; l < FX_LCORES; l++) {
-				p2h[l][c][i] = ring_new(fx_depth(l, c, i, true));
-				h2p[l][c][i] = ring_new(fx_depth(l, c, i, false));
+				p2h[l][c][i] =
+					ring_new(FX_RING_SLOTS + 1, 0, fx_depth(l, c, i, true));
+				h2p[l][c][i] =
+					ring_new(FX_RING_SLOTS + 1, 0, fx_depth(l, c, i, false));
 				if (p2h[l][c][i] == NULL || h2p[l][c][i] == NULL)
 					return -1;
 			}
@@ -328,6 +344,13 @@ suite_init(void)
 	view.now_tsc = FX_NOW_TSC;
 	view.p2h = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])p2h;
 	view.h2p = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])h2p;
+	full_rings[0][0] = ring_new(1024, RING_F_EXACT_SZ, 5);
+	full_rings[0][1] = ring_new(1024, RING_F_EXACT_SZ, 17);
+	full_rings[1][0] = ring_new(65536, RING_F_EXACT_SZ, 65535);
+	full_rings[1][1] = ring_new(65536, RING_F_EXACT_SZ, 65536);
+	for (unsigned int k = 0; k < 4; k++)
+		if (full_rings[k / 2][k % 2] == NULL)
+			return -1;
 	return 0;
 }
 
@@ -341,6 +364,10 @@ suite_cleanup(void)
 				free(h2p[l][c][i]);
 				p2h[l][c][i] = h2p[l][c][i] = NULL;
 			}
+	for (unsigned int k = 0; k < 4; k++) {
+		free(full_rings[k / 2][k % 2]);
+		full_rings[k / 2][k % 2] = NULL;
+	}
 	return 0;
 }
 
@@ -544,11 +571,15 @@ test_handlers_show_every_instance_used(void)
 }
 
 /*
- * A group that uses every handler instance there is: 15 classes of 4. With
+ * A group that uses every handler instance there is: 15 classes of 4, each
+ * with a ring pair on every primary lcore (GS_MAX_PRIMARY_LCORES). With
  * @p widest, every figure has as many digits as it can, and the class
- * names 15 characters: the most /gsnet/handlers could have to show.
+ * names 15 characters: the most /gsnet/handlers and /gsnet/rings could have
+ * to show.
  */
 static struct gs_control full;
+static struct rte_ring *full_p2h[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
+static struct rte_ring *full_h2p[GS_MAX_PRIMARY_LCORES][GS_MAX_CLASSES][GS_MAX_INSTANCES];
 static struct counters_view full_view;
 
 static void
@@ -578,10 +609,23 @@ full_group(bool widest)
 			GS_FOREACH_HANDLER_COUNTER(FILL)
 #undef FILL
 			s->rejected[0] = big;
+			for (unsigned int l = 0; l < GS_MAX_PRIMARY_LCORES; l++) {
+				full.lcores[l].ring_enq[c][i] =
+					widest ? UINT64_MAX - 1000 * l - 10 * c - i :
+						 1000000ull * (l + 1) + 1000 * c + i;
+				full.lcores[l].ring_full[c][i] =
+					widest ? UINT64_MAX - 10000 - 1000 * l - 10 * c - i :
+						 10 * c + i;
+				full_p2h[l][c][i] = full_rings[widest][1];
+				full_h2p[l][c][i] = full_rings[widest][0];
+			}
 		}
 	}
 	full_view = view;
 	full_view.ctl = &full;
+	full_view.n_lcores = GS_MAX_PRIMARY_LCORES;
+	full_view.p2h = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])full_p2h;
+	full_view.h2p = (struct rte_ring *const(*)[GS_MAX_CLASSES][GS_MAX_INSTANCES])full_h2p;
 }
 
 static void
@@ -711,33 +755,113 @@ test_handler_refuses_what_names_no_instance(void)
 	rte_tel_data_free(d);
 }
 
+/*
+ * Ring pair (@p l, @p c, @p i) of @p g is in /gsnet/rings' reply, dict
+ * "<lcore>_<class>_<i>", whole: the request ring holds @p to_h of
+ * @p capacity, the reply ring @p to_p.
+ */
+static void
+check_ring(const char *cmd, const struct gs_control *g, unsigned int l, unsigned int c,
+	unsigned int i, uint64_t to_h, uint64_t to_p, uint64_t capacity)
+{
+	const struct gs_lcore_stats *st = &g->lcores[l];
+	char key[64];
+
+	snprintf(key, sizeof(key), "%u_%s_%u", l, g->classes[c].name, i);
+	if (!tel_enter(cmd, key))
+		return;
+	check_u64(cmd, "to_handler_depth", to_h);
+	check_u64(cmd, "to_handler_enqueued", st->ring_enq[c][i]);
+	check_u64(cmd, "to_handler_full", st->ring_full[c][i]);
+	check_u64(cmd, "to_primary_depth", to_p);
+	check_u64(cmd, "capacity", capacity);
+	FX_CHECK(tel_count(tel_in) == 5, "%s: %s has %u figures", cmd, key, tel_count(tel_in));
+	tel_in = 1;
+}
+
 static void
 test_rings_show_every_ring_counter(void)
 {
 	const char *cmd = "/gsnet/rings";
 	unsigned int rings = 0;
-	char prefix[64], key[96];
 
 	CU_ASSERT_EQUAL(render(cmd, counters_tel_rings, &view), 0);
 	for (unsigned int l = 0; l < FX_LCORES; l++)
 		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
-				const struct gs_lcore_stats *st = &ctl.lcores[l];
-
 				if (!fx_slot_used(c, i))
 					continue;
 				rings++;
-				snprintf(prefix, sizeof(prefix), "%u_%s_%u_", l,
-					ctl.classes[c].name, i);
-#define KEY(field) (snprintf(key, sizeof(key), "%s%s", prefix, field), key)
-				check_u64(cmd, KEY("to_handler_enqueued"), st->ring_enq[c][i]);
-				check_u64(cmd, KEY("to_handler_full"), st->ring_full[c][i]);
-				check_u64(cmd, KEY("to_handler_depth"), fx_depth(l, c, i, true));
-				check_u64(cmd, KEY("to_primary_depth"), fx_depth(l, c, i, false));
-				check_u64(cmd, KEY("capacity"), FX_RING_SLOTS);
-#undef KEY
+				check_ring(cmd, &ctl, l, c, i, fx_depth(l, c, i, true),
+					fx_depth(l, c, i, false), FX_RING_SLOTS);
 			}
-	CU_ASSERT_EQUAL(n_tel, rings * 5);
+	CU_ASSERT_EQUAL(tel_count(1), rings); /* no instance never claimed, none left out */
+	CU_ASSERT_PTR_NULL(tel_find(cmd, "rings_not_shown"));
+}
+
+/*
+ * /gsnet/rings of full_group(@p widest) on its first @p n_lcores lcores:
+ * each ring pair is shown whole or counted in rings_not_shown (a key
+ * present only then), and one is left out only when the reply is nearly
+ * full (render() checks it fits 16 KB). @return the pairs shown.
+ */
+static unsigned int
+check_full_rings(bool widest, unsigned int n_lcores)
+{
+	const char *cmd = "/gsnet/rings";
+	const unsigned int all = n_lcores * (GS_MAX_CLASSES - 1) * GS_MAX_INSTANCES;
+	const struct rte_ring *to_h = full_rings[widest][1], *to_p = full_rings[widest][0];
+	const struct tel_entry *e;
+	unsigned int shown = 0;
+	char key[64];
+
+	full_group(widest);
+	full_view.n_lcores = n_lcores;
+	CU_ASSERT_EQUAL(render(cmd, counters_tel_rings, &full_view), 0);
+	for (unsigned int l = 0; l < n_lcores; l++)
+		for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
+			for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
+				snprintf(key, sizeof(key), "%u_%s_%u", l, full.classes[c].name, i);
+				if (tel_find(cmd, key) == NULL)
+					continue;
+				shown++;
+				check_ring(cmd, &full, l, c, i, rte_ring_count(to_h),
+					rte_ring_count(to_p), rte_ring_get_capacity(to_h));
+			}
+	e = tel_find(cmd, "rings_not_shown");
+	if (shown == all) {
+		CU_ASSERT_PTR_NULL(e);
+	} else {
+		FX_CHECK(e != NULL && e->type == TEL_U64 && e->u == all - shown,
+			"%s: %u rings shown of %u, rings_not_shown %" PRIu64, cmd, shown, all,
+			e != NULL ? e->u : 0);
+	}
+	/* nothing else; a ring left out had no room (one takes under 200 bytes) */
+	CU_ASSERT_EQUAL(tel_count(1), shown + (shown < all));
+	FX_CHECK(shown == all || tel_json_len(1) > 16 * 1024 - 400,
+		"%s: rings left out of a reply of %zu bytes", cmd, tel_json_len(1));
+	return shown;
+}
+
+/* Two lcores of a full group: 120 ring pairs (one dict of their figures held 51), all shown. */
+static void
+test_rings_show_every_ring_of_two_lcores_of_a_full_group(void)
+{
+	CU_ASSERT_EQUAL(check_full_rings(false, 2), 2 * (GS_MAX_CLASSES - 1) * GS_MAX_INSTANCES);
+}
+
+/* All GS_MAX_PRIMARY_LCORES lcores: 480 ring pairs, more than telemetry's 16 KB reply holds. */
+static void
+test_rings_of_a_full_group_are_shown_or_counted(void)
+{
+	CU_ASSERT(check_full_rings(false, GS_MAX_PRIMARY_LCORES) > 100);
+}
+
+/* Every figure at its widest: a pair takes about 175 bytes of the reply. */
+static void
+test_rings_count_those_the_reply_has_no_room_for(void)
+{
+	CU_ASSERT(check_full_rings(true, GS_MAX_PRIMARY_LCORES) > 80);
 }
 
 static CU_TestInfo counters_tests[] = {
@@ -757,6 +881,12 @@ static CU_TestInfo counters_tests[] = {
 		test_handler_shows_every_reason_and_own_count },
 	{ "handler refuses what names no instance", test_handler_refuses_what_names_no_instance },
 	{ "rings show every ring counter", test_rings_show_every_ring_counter },
+	{ "rings show every ring of two lcores of a full group",
+		test_rings_show_every_ring_of_two_lcores_of_a_full_group },
+	{ "rings of a full group are shown or counted",
+		test_rings_of_a_full_group_are_shown_or_counted },
+	{ "rings count those the reply has no room for",
+		test_rings_count_those_the_reply_has_no_room_for },
 	CU_TEST_INFO_NULL,
 };
 
