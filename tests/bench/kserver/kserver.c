@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gs_auth.h"
+#include "gs_class.h"
 #include "gs_game_pb.h"
 
 #include "combat.pb-c.h"
@@ -30,26 +31,15 @@ ks_drop_name(enum ks_drop d)
 /* --- the session hashes ---------------------------------------------------------------- */
 
 static inline uint32_t
-mix32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	x ^= x >> 15;
-	x *= 0x846ca68bu;
-	x ^= x >> 16;
-	return x;
-}
-
-static inline uint32_t
 hash_id(uint32_t id)
 {
-	return mix32(id);
+	return gs_mix32(id);
 }
 
 static inline uint32_t
 hash_peer(const struct ks_peer *p)
 {
-	return mix32(mix32(p->ip) ^ ((uint32_t)p->port * 0x9e3779b1u));
+	return gs_mix32(gs_mix32(p->ip) ^ ((uint32_t)p->port * 0x9e3779b1u));
 }
 
 static inline uint32_t

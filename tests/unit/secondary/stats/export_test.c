@@ -156,6 +156,25 @@ family(const char *name, const char *type)
 		has_line(prom, "# TYPE gsnet_%s %s", name, type), "prometheus: no family %s", name);
 }
 
+/* The samples of Prometheus histogram gsnet_<name>{labels}: cumulative buckets, sum, count. */
+static void
+prom_histogram(const char *name, const char *labels, const uint64_t *bounds, const uint64_t *counts,
+	unsigned int n, uint64_t sum_ns)
+{
+	uint64_t cum = 0;
+
+	for (unsigned int b = 0; b < n; b++) {
+		cum += counts[b];
+		if (bounds[b] == UINT64_MAX)
+			PROM("gsnet_%s_bucket{%s,le=\"+Inf\"} %" PRIu64, name, labels, cum);
+		else
+			PROM("gsnet_%s_bucket{%s,le=\"%g\"} %" PRIu64, name, labels,
+				(double)bounds[b] / 1e9, cum);
+	}
+	PROM("gsnet_%s_sum{%s} %.9f", name, labels, (double)sum_ns / 1e9);
+	PROM("gsnet_%s_count{%s} %" PRIu64, name, labels, cum);
+}
+
 #define LABELS "class=\"%s\",instance=\"%u\""
 
 static void
@@ -197,22 +216,13 @@ test_prometheus_has_every_residence_bucket(void)
 	family("residence_seconds", "histogram");
 	GS_FOREACH_CLASS_ID(c, snap.classes)
 	{
-		uint64_t counts[GS_RESIDENCE_BUCKETS], cum = 0;
-		const char *n = snap.classes[c].name;
+		uint64_t counts[GS_RESIDENCE_BUCKETS];
+		char labels[64];
 
 		residence_sum(c, counts);
-		for (unsigned int b = 0; b < GS_RESIDENCE_BUCKETS; b++) {
-			cum += counts[b];
-			if (bounds[b] == UINT64_MAX)
-				PROM("gsnet_residence_seconds_bucket{class=\"%s\",le=\"+Inf\"} %" PRIu64,
-					n, cum);
-			else
-				PROM("gsnet_residence_seconds_bucket{class=\"%s\",le=\"%g\"} %" PRIu64,
-					n, (double)bounds[b] / 1e9, cum);
-		}
-		PROM("gsnet_residence_seconds_sum{class=\"%s\"} %.9f", n,
-			(double)sum.residence_ns[c] / 1e9);
-		PROM("gsnet_residence_seconds_count{class=\"%s\"} %" PRIu64, n, cum);
+		snprintf(labels, sizeof(labels), "class=\"%s\"", snap.classes[c].name);
+		prom_histogram("residence_seconds", labels, bounds, counts, GS_RESIDENCE_BUCKETS,
+			sum.residence_ns[c]);
 	}
 }
 
@@ -227,7 +237,6 @@ test_prometheus_has_every_handler_duration_bucket(void)
 	for (unsigned int c = 1; c < GS_MAX_CLASSES; c++)
 		for (unsigned int i = 0; i < GS_MAX_INSTANCES; i++) {
 			const struct gs_handler_slot *h = &snap.hs[c][i];
-			uint64_t cum = 0;
 
 			snprintf(labels, sizeof(labels), LABELS ",name=\"%s\"",
 				snap.classes[c].name, i, h->hist_name);
@@ -241,18 +250,8 @@ test_prometheus_has_every_handler_duration_bucket(void)
 				continue;
 			}
 			shown++;
-			for (unsigned int b = 0; b < GS_HANDLER_HIST_BUCKETS; b++) {
-				cum += h->hist[b];
-				if (bounds[b] == UINT64_MAX)
-					PROM("gsnet_handler_duration_seconds_bucket{%s,le=\"+Inf\"} %" PRIu64,
-						labels, cum);
-				else
-					PROM("gsnet_handler_duration_seconds_bucket{%s,le=\"%g\"} %" PRIu64,
-						labels, (double)bounds[b] / 1e9, cum);
-			}
-			PROM("gsnet_handler_duration_seconds_sum{%s} %.9f", labels,
-				(double)h->hist_ns / 1e9);
-			PROM("gsnet_handler_duration_seconds_count{%s} %" PRIu64, labels, cum);
+			prom_histogram("handler_duration_seconds", labels, bounds, h->hist,
+				GS_HANDLER_HIST_BUCKETS, h->hist_ns);
 		}
 	CU_ASSERT_EQUAL(shown, 2); /* chat's two instances */
 	PROM("gsnet_handler_duration_seconds_bucket{class=\"chat\",instance=\"1\",name=\"" FX_HIST_NAME
