@@ -89,15 +89,18 @@ l = j.get("latency_us", {})
 print(j["sent"], j["answered"], j["lost"], l.get("p50", 0), l.get("p90", 0), l.get("p99", 0), l.get("p999", 0), l.get("max", 0), j["window_cpu_s"])'
 }
 
-# busy: the busy cycles so far of the primary's lcores, gs-session, gs-move and gs-combat
-# (passes that found work: idle polling excluded), and the messages dispatched
-busy() {
+# counts: so far, the busy cycles (passes that found work: idle polling excluded),
+# messages dispatched and replies sent of the primary's lcores, then the busy cycles and
+# messages processed of gs-session, gs-move and gs-combat (every instance summed)
+counts() {
     timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
         /usr/bin/python3 -c 'import json,sys
 j = json.load(sys.stdin)
-h = {c: sum(x["busy_cycles"] for x in j["handlers"] if x["class"] == c) for c in ("session", "move", "combat")}
-print(sum(l["busy_cycles"] for l in j["lcores"]), h["session"], h["move"], h["combat"],
-      sum(sum(l["dispatched"].values()) for l in j["lcores"]))'
+l = j["lcores"]
+h = [sum(x[k] for x in j["handlers"] if x["class"] == c)
+     for c in ("session", "move", "combat") for k in ("busy_cycles", "processed")]
+print(sum(x["busy_cycles"] for x in l), sum(sum(x["dispatched"].values()) for x in l),
+      sum(sum(x["replies"].values()) for x in l), *h)'
 }
 
 # residence: the residence buckets so far, every class summed (gs-stats --json), one line
@@ -130,10 +133,10 @@ best=0
 best_cpu=0
 best_busy=""
 for rate in 50000 100000 150000 200000 250000 300000 400000 500000 700000 1000000; do
-    read -r b0p b0s b0m b0c d0 < <(busy) || die "gs-stats --json failed"
+    read -r b0p d0 _ b0s _ b0m _ b0c _ < <(counts) || die "gs-stats --json failed"
     k0=$(awk '{ print $15 }' "/proc/${GS[0]}/stat") # the primary's system time: futex wakes
     read -r sent answered lost p50 p90 p99 p999 max cpu_s < <(loadgen "$rate") || die "gs-loadgen failed at $rate: $(tail -3 "$WORK/loadgen.err")"
-    read -r b1p b1s b1m b1c d1 < <(busy) || die "gs-stats --json failed"
+    read -r b1p d1 _ b1s _ b1m _ b1c _ < <(counts) || die "gs-stats --json failed"
     k1=$(awk '{ print $15 }' "/proc/${GS[0]}/stat")
     echo "step rate=$rate sent=$sent answered=$answered lost=$lost p50_us=$p50 p99_us=$p99 gsnet_cpu_s=$cpu_s" >&2
     [ "$lost" -eq 0 ] || break
@@ -173,39 +176,17 @@ done
 # which would then count the time it was stopped as its work when it finds the backlog.
 SAT_N=12288
 SAT_ROUNDS=${GS_SAT_ROUNDS:-5}
-# snap: busy cycles and dispatched, replies of the primary; busy cycles and processed of
-# gs-session, gs-move and gs-combat
-snap() {
-    timeout -k 3 20 "$BUILD/secondary/stats/gs-stats" "${OPTS[@]}" --json 2>/dev/null |
-        /usr/bin/python3 -c 'import json,sys
-j = json.load(sys.stdin)
-h = {x["class"]: x for x in j["handlers"]}
-l = j["lcores"]
-print(sum(x["busy_cycles"] for x in l), sum(sum(x["dispatched"].values()) for x in l),
-      sum(sum(x["replies"].values()) for x in l),
-      " ".join(str(h[c][k]) for c in ("session", "move", "combat") for k in ("busy_cycles", "processed")))'
-}
-# settle: snap until two in a row agree (the running stage has finished its backlog)
-settle() {
-    local a b
-    b=$(snap) || return 1
-    for _ in $(seq 30); do
+# stable TRIES COMMAND...: run COMMAND every 0.2 s until two outputs in a row agree (the
+# running stage has finished its backlog), at most TRIES times; prints the last output
+stable() {
+    local tries=$1 a b
+    shift
+    b=$("$@") || return 1
+    for _ in $(seq "$tries"); do
         sleep 0.2
         a=$b
-        b=$(snap) || return 1
+        b=$("$@") || return 1
         [ "$a" = "$b" ] && { echo "$b"; return 0; }
-    done
-    return 1
-}
-# quiet_cpu PID: wait until the process's CPU time stops growing (its backlog is done)
-quiet_cpu() {
-    local a b
-    b=$(cpu_ticks "$1")
-    for _ in $(seq 50); do
-        sleep 0.2
-        a=$b
-        b=$(cpu_ticks "$1")
-        [ "$a" = "$b" ] && return 0
     done
     return 1
 }
@@ -218,20 +199,20 @@ sat_round() {
         --mix "$MIX" --json --quiet >"$WORK/backlog.json" 2>"$WORK/backlog.err" &
     lg=$!
     wait_for "$WORK/backlog.err" 'backlog ready' 60 || { kill "$lg"; return 1; }
-    s0=$(settle) || return 1
+    s0=$(stable 30 counts) || return 1
     kill -STOP "${GS[@]}"
     kill -USR1 "$lg"
     sleep 0.5 # gs-loadgen fills the memif ring
     kill -CONT "${GS[0]}"
-    s1=$(settle) || return 1
+    s1=$(stable 30 counts) || return 1
     out="$s0|$s1"
     for i in 1 2 3; do
         kill -STOP "${GS[0]}"
         kill -CONT "${GS[i]}"
-        quiet_cpu "${GS[i]}" || return 1
+        stable 50 cpu_ticks "${GS[i]}" >/dev/null || return 1
         kill -STOP "${GS[i]}"
         kill -CONT "${GS[0]}"
-        out="$out|$(settle)" || return 1
+        out="$out|$(stable 30 counts)" || return 1
     done
     kill -CONT "${GS[@]}"
     wait_for "$WORK/backlog.err" 'backlog answered' 30 || { kill "$lg"; return 1; }

@@ -164,6 +164,13 @@ parse_mix(const char *s, unsigned int mix[REQ_KINDS])
 	return true;
 }
 
+/* The slots of a memif ring: --memif-rsize, or the driver's 1024. */
+static unsigned int
+memif_slots(const struct opts *o)
+{
+	return 1u << (o->memif_rsize ? o->memif_rsize : 10);
+}
+
 /* @return 0, or EXIT_USAGE after saying what is wrong; -1 for --help. */
 static int
 parse_opts(int argc, char **argv, struct opts *o)
@@ -326,12 +333,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o->backlog > (UINT64_C(1) << (o->memif_rsize ? o->memif_rsize : 10)) &&
-		strncmp(o->vdev, "net_memif", 9) == 0) {
+	if (o->backlog > memif_slots(o) && strncmp(o->vdev, "net_memif", 9) == 0) {
 		fprintf(stderr,
 			"gs-loadgen: --backlog %" PRIu64
 			" is more than the memif ring's %u slots (--memif-rsize)\n",
-			o->backlog, 1u << (o->memif_rsize ? o->memif_rsize : 10));
+			o->backlog, memif_slots(o));
 		return EXIT_USAGE;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
@@ -437,11 +443,8 @@ main(int argc, char **argv)
 	}
 	load_pick_targets(&g);
 	if (g.o.warmup != 0)
-		load_warm_up(&g,
-			g.o.warmup > 0 ?
-				(uint64_t)g.o.warmup :
-				RTE_MAX(UINT64_C(2048),
-					UINT64_C(2) << (g.o.memif_rsize ? g.o.memif_rsize : 10)));
+		load_warm_up(&g, g.o.warmup > 0 ? (uint64_t)g.o.warmup :
+						  RTE_MAX(UINT64_C(2048), 2 * memif_slots(&g.o)));
 	if (g.o.backlog != 0)
 		load_backlog(&g);
 	else
