@@ -32,13 +32,14 @@ DPDK_RUN_DIR=/var/run/dpdk
 # build the libFuzzer harnesses (tests/fuzz); netcat-openbsd is the TCP peer
 # of the kernel exception-path test; node and npm run the Kubernetes
 # manifest schema check (tests/k8s); clang-format-14 (the version the tree is
-# formatted with) and shellcheck are the style check's (tools/check_style.sh).
+# formatted with) and shellcheck are the style check's (tools/check_style.sh);
+# gdb gives the integration tests a backtrace of a process that ignores SIGTERM.
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
     libcunit1-dev pkg-config cmake gcc make iproute2 ethtool iputils-ping
     python3-scapy tshark libpcap-dev procps psmisc libmicrohttpd-dev prometheus curl
     gnuplot-nox
     libsystemd-dev libsodium-dev clang-14 libclang-rt-14-dev netcat-openbsd
-    clang-format-14 shellcheck git)
+    clang-format-14 shellcheck git gdb)
 # shellcheck disable=SC2206 # word splitting of the extra list is intended
 PKGS+=(${GSNET_EXTRA_PKGS:-})
 

@@ -346,6 +346,23 @@ gs_wait_eal() {
 # gs_kill_wait PID [TIMEOUT_S]: SIGTERM, wait up to TIMEOUT_S (default 10)
 # for the exit, then SIGKILL. Returns the exit status when PID is a child of
 # this shell (137 if it had to be killed), 0 otherwise.
+# gs_dump_threads PID: what each thread of a process that will not exit is
+# waiting in (state, kernel wait channel, tracer; a gdb backtrace where gdb is
+# installed), into the test's log, so that a hang leaves evidence behind.
+gs_dump_threads() {
+    local pid=$1 t
+    [ -d "/proc/$pid" ] || return 0
+    gs_log "pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
+    gs_log "pid $pid: $(grep -E '^(State|TracerPid):' "/proc/$pid/status" 2>/dev/null | tr -s '\t\n' '  ')"
+    for t in "/proc/$pid"/task/*; do
+        gs_log "  thread ${t##*/} $(cat "$t/comm" 2>/dev/null): state $(awk '{ print $3 }' "$t/stat" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
+    done
+    if command -v gdb >/dev/null; then
+        timeout 30 gdb -p "$pid" -batch -ex 'thread apply all bt 12' 2>&1 |
+            grep -E '^(Thread|#)' | head -n 80 | while IFS= read -r line; do gs_log "  $line"; done
+    fi
+}
+
 gs_kill_wait() {
     local pid=$1 timeout_s=${2:-10} deadline rc=0
     kill -0 "$pid" 2>/dev/null || {
@@ -362,6 +379,8 @@ gs_kill_wait() {
     if kill -0 "$pid" 2>/dev/null &&
         [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
         gs_log "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) ignored SIGTERM for ${timeout_s}s: SIGKILL"
+        gs_dump_threads "$pid"
+        pgrep -P "$pid" | while read -r c; do gs_dump_threads "$c"; done
         pkill -KILL -P "$pid" 2>/dev/null
         kill -KILL "$pid" 2>/dev/null
     fi
