@@ -6,6 +6,10 @@
 #   wake     gsnet with its default settings (idle = wake) through a tap
 #   poll     gsnet with idle = poll (primary on CPU 0, handlers on CPU 1)
 #   kserver  gs-kserver (kernel UDP sockets, the same protocol) through a veth
+#   kserver_x  the same, with gs-kserver on CPU 0 and the players on CPU 1:
+#            every request and reply wakes a process on the other vCPU, as
+#            gsnet's pinned processes (primary CPU 0, handlers CPU 1) must;
+#            unpinned, the scheduler runs gs-kserver on its players' CPU
 # taken in turn, ROUNDS times (this VM's figures move minute to minute: the
 # median over rounds is printed, and ratios against gs-kserver of the same
 # run). gsnet runs in [auth] mode = open here, as gs-kserver has no tokens;
@@ -107,8 +111,10 @@ group() {
     done
 }
 
-players() { # players SERVER OUT: gs-client's JSON summary
-    ip netns exec "$NS" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
+players() { # players SERVER OUT [CPU]: gs-client's JSON summary (on CPU, if given)
+    local pin=()
+    [ -n "${3:-}" ] && pin=(taskset -c "$3")
+    ip netns exec "$NS" "${pin[@]}" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
         --interval "$INTERVAL" --duration "$DURATION" --quiet --json >"$2" 2>/dev/null
 }
 
@@ -126,11 +132,14 @@ run_gsnet() { # run_gsnet MODE ROUND
     stop_all
 }
 
-run_kserver() { # run_kserver ROUND
-    "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet >"$WORK/kserver.log" 2>&1 &
+run_kserver() { # run_kserver ROUND [MODE SERVER_CPU PLAYERS_CPU]
+    local mode=${2:-kserver} pin=()
+    [ -n "${3:-}" ] && pin=(taskset -c "$3")
+    "${pin[@]}" "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet \
+        >"$WORK/kserver.log" 2>&1 &
     PIDS+=($!)
     sleep 0.5
-    players 198.19.0.2:7777 "$WORK/kserver.$1.json"
+    players 198.19.0.2:7777 "$WORK/$mode.$1.json" "${4:-}"
     stop_all
 }
 
@@ -138,6 +147,7 @@ for ((r = 0; r < ROUNDS; r++)); do
     run_gsnet wake "$r"
     run_kserver "$r"
     run_gsnet poll "$r"
+    run_kserver "$r" kserver_x 0 1
 done
 
 /usr/bin/python3 - "$WORK" "$ROUNDS" "$PLAYERS" "$INTERVAL" "$DURATION" "$IDLE_S" <<'PY'
@@ -168,11 +178,14 @@ print("| server | RTT p50 | RTT p99 | p50 / gs-kserver's | gsnet residence p50 /
 print("|---|---|---|---|---|---|---|")
 for mode, name in (("wake", "gsnet, default (`idle = wake`), tap"),
                    ("poll", "gsnet, `idle = poll`, tap"),
-                   ("kserver", "gs-kserver (kernel UDP), veth")):
+                   ("kserver", "gs-kserver (kernel UDP), veth"),
+                   ("kserver_x", "gs-kserver, veth, server CPU 0 / players CPU 1")):
     p50, p99 = client(mode, "p50"), client(mode, "p99")
-    res = f"{residence(mode, 'p50_us'):.1f} / {residence(mode, 'p99_us'):.1f} µs" if mode != "kserver" else "—"
+    res = f"{residence(mode, 'p50_us'):.1f} / {residence(mode, 'p99_us'):.1f} µs" if mode in idle else "—"
     cpu = f"{med(idle[mode])} % of a core" if mode in idle else "—"
     print(f"| {name} | {p50:.0f} µs | {p99:.0f} µs | {p50 / k50:.2f}x | {res} | {cpu} | {lost(mode)} |")
 print()
 print(f"gsnet default p50 / poll p50: {client('wake', 'p50') / client('poll', 'p50'):.2f}x")
+print(f"gsnet default p50 / gs-kserver's with server and players on different CPUs: "
+      f"{client('wake', 'p50') / client('kserver_x', 'p50'):.2f}x")
 PY
