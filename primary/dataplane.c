@@ -50,6 +50,8 @@ struct lcore_ctx {
 	const struct classify_table *ct;  /* the table of this pass (reloads swap it) */
 	uint32_t to_wake[GS_MAX_CLASSES]; /* instances given work in this pass: wake if asleep */
 	uint32_t to_wake_classes;	  /* classes with a bit in to_wake */
+	uint64_t reply_carry;		  /* reply rings that gave replies: look again */
+	bool probe_all;			  /* the next pass looks at every reply ring */
 	struct lcore_sleep sleep;	  /* idle = wake: RX interrupts and the reply eventfd */
 	uint64_t res_bound[GS_RESIDENCE_BUCKETS]; /* GS_RESIDENCE_BOUNDS_NS in TSC cycles */
 	uint64_t ns_per_cycle_q32;		  /* ns per cycle, 32.32 fixed point */
@@ -518,22 +520,50 @@ drain_ring(struct lcore_ctx *lc, unsigned int c, unsigned int i)
 	return n;
 }
 
-/* The reply rings of the instances ever claimed (the others are empty). */
-static unsigned int
-drain_replies(struct lcore_ctx *lc)
+/* The doorbell bits of every instance ever claimed (the others' rings are empty). */
+static uint64_t
+claimed_bits(const struct primary *p)
 {
-	uint32_t cm = __atomic_load_n(&lc->p->claimed_classes, __ATOMIC_ACQUIRE);
-	unsigned int total = 0;
+	uint32_t cm = __atomic_load_n(&p->claimed_classes, __ATOMIC_ACQUIRE);
+	uint64_t bits = 0;
 
 	while (cm != 0) {
 		unsigned int c = (unsigned int)__builtin_ctz(cm);
-		uint32_t m = __atomic_load_n(&lc->p->claimed[c], __ATOMIC_ACQUIRE);
 
 		cm &= cm - 1;
-		while (m != 0) {
-			total += drain_ring(lc, c, (unsigned int)__builtin_ctz(m));
-			m &= m - 1;
-		}
+		bits |= (uint64_t)__atomic_load_n(&p->claimed[c], __ATOMIC_ACQUIRE)
+			<< (c * GS_MAX_INSTANCES);
+	}
+	return bits;
+}
+
+/*
+ * The reply rings rung on this lcore's doorbell (gs_wake.h) and those that
+ * gave replies last time, or, when @p all (once a tick), every claimed
+ * instance's ring: a handler killed between its enqueue and its ring left
+ * replies unannounced. A ring is looked at again until it is found empty.
+ */
+static unsigned int
+drain_replies(struct lcore_ctx *lc, bool all)
+{
+	struct primary *p = lc->p;
+	uint64_t bits = lc->reply_carry | gs_doorbell_take(&p->ctl->lcore_wake[lc->idx].posted);
+	unsigned int total = 0;
+
+	if (all)
+		bits |= claimed_bits(p);
+	lc->reply_carry = 0;
+	while (bits != 0) {
+		unsigned int b = (unsigned int)__builtin_ctzll(bits);
+		unsigned int c = b / GS_MAX_INSTANCES, i = b % GS_MAX_INSTANCES, n;
+
+		bits &= bits - 1;
+		if (p->h2p[lc->idx][c][i] == NULL)
+			continue; /* no class has this id: shared memory may hold anything */
+		n = drain_ring(lc, c, i);
+		if (n > 0)
+			lc->reply_carry |= GS_REPLY_BIT(c, i);
+		total += n;
 	}
 	return total;
 }
@@ -627,7 +657,8 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 		work += n;
 	}
 	wake_handlers(lc);
-	work += drain_replies(lc);
+	work += drain_replies(lc, lc->probe_all);
+	lc->probe_all = false;
 	retire_rings(lc);
 	for (unsigned int i = 0; i < p->n_ports; i++)
 		tx_flush(lc, p->port_ids[i]);
@@ -639,24 +670,9 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 static bool
 replies_pending(void *arg)
 {
-	const struct lcore_ctx *lc = arg;
-	const struct primary *p = lc->p;
-	uint32_t cm = __atomic_load_n(&p->claimed_classes, __ATOMIC_ACQUIRE);
+	struct lcore_ctx *lc = arg;
 
-	while (cm != 0) {
-		unsigned int c = (unsigned int)__builtin_ctz(cm);
-		uint32_t m = __atomic_load_n(&p->claimed[c], __ATOMIC_ACQUIRE);
-
-		cm &= cm - 1;
-		while (m != 0) {
-			unsigned int i = (unsigned int)__builtin_ctz(m);
-
-			m &= m - 1;
-			if (!rte_ring_empty(p->h2p[lc->idx][c][i]))
-				return true;
-		}
-	}
-	return false;
+	return lc->reply_carry != 0 || gs_doorbell_rung(&lc->p->ctl->lcore_wake[lc->idx].posted);
 }
 
 /* Nothing to do: sleep on RX interrupts and replies until the tick at @p next. */
@@ -773,6 +789,7 @@ dataplane_lcore(void *arg)
 		}
 		if (now >= next) { /* every lcore's tick bounds its sleeps */
 			next = now + tick;
+			lc->probe_all = true;
 			if (is_main) {
 				monitor_tick(p, now);
 				reload_tick(p);

@@ -23,7 +23,7 @@
 #ifdef GS_SHM_VERSION_OVERRIDE		   /* tests: a handler "built for another layout" */
 #define GS_SHM_VERSION GS_SHM_VERSION_OVERRIDE
 #else
-#define GS_SHM_VERSION 12u
+#define GS_SHM_VERSION 13u
 #endif
 #define GS_MAX_PRIMARY_LCORES 8
 #define GS_HEARTBEAT_MS	      10	 /* a handler's heartbeat period (its housekeeping tick) */
@@ -241,10 +241,19 @@ gs_slot_reject_name(const struct gs_handler_slot *slot, unsigned int r)
 	return NULL;
 }
 
-/** A primary lcore's sleep (idle = wake): handlers with replies for it wake it. */
+/*
+ * A primary lcore's reply doorbell and sleep (idle = wake): a handler that
+ * put replies in the lcore's reply ring rings its bit (gs_wake.h), and wakes
+ * the lcore if it sleeps; the lcore drains the rings rung, not every ring.
+ */
 struct gs_lcore_wake {
+	uint64_t posted;   /* bit GS_REPLY_BIT(class, instance): replies in that ring */
 	uint32_t sleeping; /* 1 while the lcore waits for RX interrupts or a reply */
 } __rte_cache_aligned;
+
+/** The doorbell bit of the reply ring of instance @p i of class @p c. */
+#define GS_REPLY_BIT(c, i) (1ull << ((c)*GS_MAX_INSTANCES + (i)))
+_Static_assert(GS_MAX_CLASSES *GS_MAX_INSTANCES <= 64, "one doorbell bit per instance");
 
 /** The retire request of generation @p gen; @p reset for an instance that died. */
 #define GS_RETIRE(gen, reset) (((gen) << 1) | ((reset) ? 1u : 0u))

@@ -83,4 +83,39 @@ gs_futex_wake(uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/*
+ * A doorbell: one 64-bit word in which producers mark which of a consumer's
+ * queues they put work in, so that the consumer looks at those queues
+ * instead of probing every one on every pass. A producer rings after its
+ * enqueue (an atomic OR, ordered after it); the consumer takes the marks (an
+ * exchange, only when some are set) before it reads those queues, and keeps
+ * a queue's mark until a read finds it empty, so work enqueued between its
+ * take and its read is never left behind. A producer killed between its
+ * enqueue and its ring leaves work unmarked: the consumer also probes every
+ * queue once a tick.
+ */
+
+/** The producer, after publishing work in the queues of @p bits. */
+static inline void
+gs_doorbell_ring(uint64_t *word, uint64_t bits)
+{
+	__atomic_fetch_or(word, bits, __ATOMIC_RELEASE);
+}
+
+/** The consumer: the queues rung since it last took (cleared), 0 when none. */
+static inline uint64_t
+gs_doorbell_take(uint64_t *word)
+{
+	if (__atomic_load_n(word, __ATOMIC_RELAXED) == 0)
+		return 0; /* no exchange, no cache line taken from the producers */
+	return __atomic_exchange_n(word, 0, __ATOMIC_ACQUIRE);
+}
+
+/** Whether a queue was rung and not taken yet (a sleeper's last look). */
+static inline bool
+gs_doorbell_rung(const uint64_t *word)
+{
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE) != 0;
+}
+
 #endif /* GS_WAKE_H */

@@ -260,7 +260,11 @@ wake_fds_get(struct gs_handler *h)
 	free(rep.msgs);
 }
 
-/* Wake the primary lcores this handler gave replies to that are asleep. */
+/*
+ * Ring the reply doorbell of every primary lcore this handler gave replies to
+ * since the last call, and wake those that are asleep. Called after each pass
+ * that replied (the first reply of a pass rang already: reply_into()).
+ */
 static void
 notify_primary(struct gs_handler *h)
 {
@@ -270,9 +274,11 @@ notify_primary(struct gs_handler *h)
 	h->replied = 0;
 	while (m != 0) {
 		unsigned int l = (unsigned int)__builtin_ctz(m);
+		struct gs_lcore_wake *w = &h->ctl->lcore_wake[l];
 
 		m &= m - 1;
-		if (h->wake_fd[l] >= 0 && gs_wake_needed(&h->ctl->lcore_wake[l].sleeping) &&
+		gs_doorbell_ring(&w->posted, GS_REPLY_BIT(h->cls, h->instance));
+		if (h->wake_fd[l] >= 0 && gs_wake_needed(&w->sleeping) &&
 			write(h->wake_fd[l], &one, sizeof(one)) < 0 && errno != EAGAIN)
 			GS_LOG_RL(WARNING, "waking primary lcore %u: %s", l, strerror(errno));
 	}
@@ -439,6 +445,17 @@ consume(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
 	return got;
 }
 
+/* One pass of consume(), then the primary lcores it replied to are told. */
+static unsigned int
+consume_notify(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
+{
+	unsigned int n = consume(h, ops, arg);
+
+	if (h->replied != 0)
+		notify_primary(h);
+	return n;
+}
+
 /*
  * Leave without losing a message: say STOPPING, wait until the primary has
  * retired this generation (no lcore enqueues to us any more; bounded), then
@@ -465,10 +482,10 @@ leave(struct gs_handler *h, const struct gs_handler_ops *ops, void *arg)
 			break;
 		}
 		/* keep consuming meanwhile: dispatch may still be on its way */
-		drained += consume(h, ops, arg);
+		drained += consume_notify(h, ops, arg);
 		usleep(1000);
 	}
-	while ((n = consume(h, ops, arg)) > 0)
+	while ((n = consume_notify(h, ops, arg)) > 0)
 		drained += n;
 	GS_LOG(NOTICE, "left instance %u cleanly: %u messages handled while leaving", h->instance,
 		drained);
@@ -588,6 +605,10 @@ reply_into(struct gs_handler *h, unsigned int lcore, const struct gs_peer *peer,
 		r->hdr.payload_len = (uint16_t)raw_len;
 	}
 	rte_ring_enqueue_zc_elem_finish(h->tx[lcore], 1);
+	/* the first reply of a pass is announced at once, the rest after the pass */
+	if ((h->replied & (1u << lcore)) == 0)
+		gs_doorbell_ring(
+			&h->ctl->lcore_wake[lcore].posted, GS_REPLY_BIT(h->cls, h->instance));
 	h->replied |= 1u << lcore;
 	gs_ctr_add(&h->slot->replied, 1);
 	return 0;

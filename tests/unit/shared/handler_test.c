@@ -24,9 +24,11 @@
 #include "gs_names.h"
 #include "gs_stats.h"
 #include "gs_test.h"
+#include "gs_wake.h"
 
 #include "liveness.h"
 #include "monitor.h"
+#include "move.pb-c.h"
 #include "primary.h"
 
 /*
@@ -389,6 +391,50 @@ test_a_clean_leave_drains_the_rings_and_makes_the_slot_claimable(void)
 	reap(exiting);
 }
 
+/* Answers every message with a MoveAck, through the lcore it came from. */
+static void
+ack_burst(void *arg, unsigned int lcore, const struct gs_msg *msgs, unsigned int n)
+{
+	Gs__MoveAck ack = GS__MOVE_ACK__INIT;
+
+	(void)arg;
+	for (unsigned int k = 0; k < n; k++)
+		CU_ASSERT_EQUAL(gs_handler_reply_pb(
+					&h, lcore, &msgs[k].peer, 0, 0, GS_MSG_MOVE_ACK, &ack.base),
+			0);
+	handled += n;
+}
+
+/*
+ * Replies ring the doorbell of the primary lcore they are for, with the
+ * instance's bit, and of no other lcore: the primary drains the rings rung
+ * instead of probing every one. Replies made while leaving ring it too.
+ */
+static void
+test_replies_ring_their_lcores_doorbell(void)
+{
+	const struct gs_handler_ops ops = { .burst = ack_burst };
+	volatile sig_atomic_t stop = 1;
+
+	slot_set(GS_SLOT_FREE, 0, 0, 0, 0);
+	primary_start();
+	CU_ASSERT_EQUAL_FATAL(attach(1000), 0);
+	for (unsigned int l = 0; l < N_LCORES; l++)
+		ctl->lcore_wake[l].posted = 0;
+	dispatch(1, 3);
+	handled = 0;
+	CU_ASSERT_EQUAL(gs_handler_run(&h, &ops, NULL, &stop), 0); /* leaves: drains and answers */
+	CU_ASSERT_EQUAL(handled, 3);
+	CU_ASSERT_EQUAL(rte_ring_count(h2p[1]), 3);
+	CU_ASSERT_EQUAL(rte_ring_count(h2p[0]), 0);
+	CU_ASSERT_EQUAL(gs_doorbell_take(&ctl->lcore_wake[1].posted), GS_REPLY_BIT(C, 0));
+	CU_ASSERT_EQUAL(gs_doorbell_take(&ctl->lcore_wake[0].posted), 0);
+	gs_handler_detach(&h);
+	primary_stop();
+	for (unsigned int l = 0; l < N_LCORES; l++)
+		rte_ring_reset(h2p[l]);
+}
+
 /* A handler that leaves while the primary shuts down does not wait for an acknowledgement. */
 static void
 test_a_leave_while_the_primary_stops_does_not_wait(void)
@@ -542,6 +588,7 @@ static CU_TestInfo claim_tests[] = {
 static CU_TestInfo leave_tests[] = {
 	{ "a clean leave drains the rings and makes the slot claimable",
 		test_a_clean_leave_drains_the_rings_and_makes_the_slot_claimable },
+	{ "replies ring their lcore's doorbell", test_replies_ring_their_lcores_doorbell },
 	{ "a leave while the primary stops does not wait",
 		test_a_leave_while_the_primary_stops_does_not_wait },
 	{ "detach leaves a slot the primary marked dead",

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include <CUnit/CUnit.h>
@@ -111,6 +113,90 @@ test_wake_needed_once_per_sleep(void)
 	CU_ASSERT_FALSE(gs_wake_needed(&sleeping));
 }
 
+/*
+ * The reply doorbell, as a handler and a primary lcore use it (gs_wake.h):
+ * DB_QUEUES queues (counters of items published), a producer that publishes
+ * passes of 1-4 items in one queue, ringing its bit at the first item and
+ * again after the pass; a consumer that looks only at the queues rung or
+ * carried, takes at most DB_TAKE items per look (a burst) and carries a
+ * queue's bit until a look finds it empty. It never probes every queue, yet
+ * it must end with every item taken.
+ */
+#define DB_QUEUES 5
+#define DB_PASSES 100000
+#define DB_TAKE	  3
+
+struct bell {
+	uint64_t word;
+	uint32_t published[DB_QUEUES];
+	uint32_t done;
+};
+
+static void *
+bell_producer(void *arg)
+{
+	struct bell *b = arg;
+
+	for (unsigned int pass = 0; pass < DB_PASSES; pass++) {
+		unsigned int q = pass % DB_QUEUES, items = 1 + pass % 4;
+
+		for (unsigned int k = 0; k < items; k++) {
+			__atomic_store_n(&b->published[q], b->published[q] + 1, __ATOMIC_RELEASE);
+			if (k == 0)
+				gs_doorbell_ring(&b->word, 1ull << q);
+			if (pass % 7 == 0)
+				sched_yield(); /* a pass interrupted half-way */
+		}
+		gs_doorbell_ring(&b->word, 1ull << q);
+	}
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+test_the_reply_doorbell_leaves_nothing_behind(void)
+{
+	struct bell b = { 0 };
+	uint32_t taken[DB_QUEUES] = { 0 }, expect = 0;
+	uint64_t carry = 0, looks = 0;
+	bool done = false;
+	pthread_t t;
+
+	CU_ASSERT_FALSE(gs_doorbell_rung(&b.word));
+	CU_ASSERT_EQUAL(gs_doorbell_take(&b.word), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, bell_producer, &b), 0);
+	for (;;) {
+		/* done is read first: every ring came before it, so this look sees them */
+		uint64_t bits;
+
+		done = __atomic_load_n(&b.done, __ATOMIC_ACQUIRE);
+		bits = carry | gs_doorbell_take(&b.word);
+		carry = 0;
+		if (bits == 0 && done)
+			break;
+		while (bits != 0) {
+			unsigned int q = (unsigned int)__builtin_ctzll(bits);
+			uint32_t n = __atomic_load_n(&b.published[q], __ATOMIC_ACQUIRE) - taken[q];
+
+			bits &= bits - 1;
+			looks++;
+			if (n > DB_TAKE)
+				n = DB_TAKE;
+			taken[q] += n;
+			if (n > 0)
+				carry |= 1ull << q;
+		}
+	}
+	CU_ASSERT_EQUAL(pthread_join(t, NULL), 0);
+	for (unsigned int pass = 0; pass < DB_PASSES; pass++)
+		expect += 1 + pass % 4;
+	for (unsigned int q = 0; q < DB_QUEUES; q++)
+		CU_ASSERT_EQUAL(taken[q], b.published[q]);
+	CU_ASSERT_EQUAL(taken[0] + taken[1] + taken[2] + taken[3] + taken[4], expect);
+	CU_ASSERT_FALSE(gs_doorbell_rung(&b.word));
+	CU_ASSERT_TRUE(looks > 0);
+}
+
 /* Quantiles of a residence histogram, interpolated within the bucket. */
 static void
 test_residence_quantiles(void)
@@ -131,6 +217,8 @@ test_residence_quantiles(void)
 static CU_TestInfo tests[] = {
 	{ "no wake-up is lost", test_no_wake_up_is_lost },
 	{ "wake needed once per sleep", test_wake_needed_once_per_sleep },
+	{ "the reply doorbell leaves nothing behind",
+		test_the_reply_doorbell_leaves_nothing_behind },
 	{ "residence quantiles", test_residence_quantiles },
 	CU_TEST_INFO_NULL,
 };
