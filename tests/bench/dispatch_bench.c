@@ -42,6 +42,7 @@
 #include "gs_auth.h"
 #include "gs_cfg.h"
 #include "gs_session_tbl.h"
+#include "gs_wake.h"
 #include "gs_world.h"
 
 #include "classify.h"
@@ -505,6 +506,90 @@ run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rt
 	return 0;
 }
 
+/*
+ * Finding a pass's replies with @p n instances claimed, one of which replied
+ * (one message per pass): probing every instance's reply ring, as the
+ * primary did, against the reply doorbell (gs_wake.h), as it does now.
+ * Cycles per pass, the handler's enqueue included in both, best of @p trials.
+ * One thread, every ring in its cache: a lower bound for probing, whose
+ * rings a running group's handlers write from other cores.
+ */
+#define PROBE_RINGS  64
+#define PROBE_PASSES 200000u
+
+/* A handler's reply, written in place (not copied: only the finding is timed). */
+static inline void
+probe_put(struct rte_ring *r)
+{
+	struct rte_ring_zc_data zcd;
+
+	if (rte_ring_enqueue_zc_burst_elem_start(r, sizeof(struct gs_msg), 1, &zcd, NULL) == 1)
+		rte_ring_enqueue_zc_elem_finish(r, 1);
+}
+
+/* The primary's look at a reply ring, read in place: the replies found. */
+static inline unsigned int
+probe_get(struct rte_ring *r)
+{
+	struct rte_ring_zc_data zcd;
+	unsigned int n =
+		rte_ring_dequeue_zc_burst_elem_start(r, sizeof(struct gs_msg), BURST, &zcd, NULL);
+
+	if (n > 0)
+		rte_ring_dequeue_zc_elem_finish(r, n);
+	return n;
+}
+
+static int
+reply_probe(unsigned int n, unsigned int trials, double *all, double *bell)
+{
+	static struct rte_ring *rings[PROBE_RINGS];
+	uint64_t word = 0, carry = 0, sink = 0;
+	double v_all[MAX_TRIALS], v_bell[MAX_TRIALS];
+	char name[RTE_RING_NAMESIZE];
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (rings[i] != NULL)
+			continue;
+		snprintf(name, sizeof(name), "bench_h2p_%u", i);
+		rings[i] = rte_ring_create_elem(name, sizeof(struct gs_msg), 64,
+			(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rings[i] == NULL)
+			return -1;
+	}
+	for (unsigned int t = 0; t < trials; t++) {
+		for (int mode = 0; mode < 2; mode++) {
+			uint64_t t0 = rte_rdtsc_precise();
+
+			for (unsigned int k = 0; k < PROBE_PASSES; k++) {
+				unsigned int r = k % n;
+
+				probe_put(rings[r]);
+				if (mode == 0) {
+					for (unsigned int i = 0; i < n; i++)
+						sink += probe_get(rings[i]);
+					continue;
+				}
+				gs_doorbell_ring(&word, 1ull << r);
+				for (uint64_t bits = carry | gs_doorbell_take(&word); bits != 0;
+					bits &= bits - 1) {
+					unsigned int i = (unsigned int)__builtin_ctzll(bits);
+					unsigned int got = probe_get(rings[i]);
+
+					carry = got > 0 ? carry | (1ull << i) :
+							  carry & ~(1ull << i);
+					sink += got;
+				}
+			}
+			(mode == 0 ? v_all : v_bell)[t] =
+				(double)(rte_rdtsc_precise() - t0) / PROBE_PASSES;
+		}
+	}
+	*all = best(v_all, trials, NULL);
+	*bell = best(v_bell, trials, NULL);
+	return sink == 2ull * trials * PROBE_PASSES ? 0 : -1; /* every message found */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -612,6 +697,19 @@ main(int argc, char **argv)
 			r->parse, r->parse_hw, r->enqueue, r->lookup, r->world_move, r->per_session,
 			r->per_entity, (unsigned long)r->dispatched, (unsigned long)r->dropped,
 			(unsigned long)rte_get_tsc_hz());
+	}
+	for (unsigned int k = 0; k < 3; k++) {
+		const unsigned int n = (const unsigned int[]){ 3, 12, 60 }[k];
+		double all, bell;
+
+		if (reply_probe(n, o.trials, &all, &bell) < 0) {
+			fprintf(stderr, "%s: the reply probe lost a message or had no ring\n",
+				argv[0]);
+			return 1;
+		}
+		printf("reply_probe instances=%u probe_all_cycles=%.1f doorbell_cycles=%.1f "
+		       "ratio=%.2f\n",
+			n, all, bell, all / bell);
 	}
 	rte_eal_cleanup();
 	return 0;

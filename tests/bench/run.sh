@@ -6,6 +6,8 @@
 #     port against the RX-only loop of the same run, with the parser, ring
 #     copy and session lookup apart; at 1,000 and 1,000,000 sessions (and
 #     world entities): lookup and move cycles, bytes per session and entity;
+#     what finding a pass's replies costs: every reply ring probed, against
+#     the reply doorbell, at 3, 12 and 60 instances;
 #  2. replication (gs-bench-repl, no DPDK): gs-replicate's tick over a
 #     synthetic world of 1,000, 10,000 and 100,000 players (--quick: not
 #     100,000) with some 50 entities in view, cycles per snapshot against
@@ -88,6 +90,13 @@ print("\nEach loop figure is the best of 11 rounds taken in turn with its baseli
       "The primary adds 64 bytes per session of its own (replay window, rate bucket).")
 print(f"\nTSC {int(small['tsc_hz']) / 1e9:.2f} GHz. Every frame dispatched: "
       f"{small['dispatched']} and {large['dispatched']}, dropped {small['dropped']} and {large['dropped']}.")
+probe = [dict(kv.split("=") for kv in l.split()[1:]) for l in open(sys.argv[1]) if l.startswith("reply_probe ")]
+print("\nFinding a pass's replies (one instance replied), cycles per pass, one thread with every "
+      "ring in its cache (a lower bound for probing):\n")
+print("| instances claimed | probe every reply ring | reply doorbell | probe / doorbell |")
+print("|---|---|---|---|")
+for r in probe:
+    print(f"| {r['instances']} | {float(r['probe_all_cycles']):.1f} | {float(r['doorbell_cycles']):.1f} | {float(r['ratio']):.2f}x |")
 PY
 # Replication: gs-replicate's tick without DPDK (gs-bench-repl), the kernel
 # baseline's ticks taken in turn with gsnet's in the same run.
