@@ -539,19 +539,20 @@ claimed_bits(const struct primary *p)
 
 /*
  * The reply rings rung on this lcore's doorbell (gs_wake.h) and those that
- * gave replies last time, or, when @p all (once a tick), every claimed
+ * gave replies last time, and, on the first pass after a tick, every claimed
  * instance's ring: a handler killed between its enqueue and its ring left
  * replies unannounced. A ring is looked at again until it is found empty.
  */
 static unsigned int
-drain_replies(struct lcore_ctx *lc, bool all)
+drain_replies(struct lcore_ctx *lc)
 {
 	struct primary *p = lc->p;
 	uint64_t bits = lc->reply_carry | gs_doorbell_take(&p->ctl->lcore_wake[lc->idx].posted);
 	unsigned int total = 0;
 
-	if (all)
+	if (lc->probe_all)
 		bits |= claimed_bits(p);
+	lc->probe_all = false;
 	lc->reply_carry = 0;
 	while (bits != 0) {
 		unsigned int b = (unsigned int)__builtin_ctzll(bits);
@@ -657,8 +658,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 		work += n;
 	}
 	wake_handlers(lc);
-	work += drain_replies(lc, lc->probe_all);
-	lc->probe_all = false;
+	work += drain_replies(lc);
 	retire_rings(lc);
 	for (unsigned int i = 0; i < p->n_ports; i++)
 		tx_flush(lc, p->port_ids[i]);
@@ -670,7 +670,7 @@ poll_once(struct lcore_ctx *lc, uint64_t now)
 static bool
 replies_pending(void *arg)
 {
-	struct lcore_ctx *lc = arg;
+	const struct lcore_ctx *lc = arg;
 
 	return lc->reply_carry != 0 || gs_doorbell_rung(&lc->p->ctl->lcore_wake[lc->idx].posted);
 }

@@ -252,8 +252,8 @@ struct gs_lcore_wake {
 } __rte_cache_aligned;
 
 /** The doorbell bit of the reply ring of instance @p i of class @p c. */
-#define GS_REPLY_BIT(c, i) (1ull << ((c)*GS_MAX_INSTANCES + (i)))
-_Static_assert(GS_MAX_CLASSES *GS_MAX_INSTANCES <= 64, "one doorbell bit per instance");
+#define GS_REPLY_BIT(c, i) (1ull << (GS_MAX_INSTANCES * (c) + (i)))
+_Static_assert((GS_MAX_CLASSES * GS_MAX_INSTANCES) <= 64, "one doorbell bit per instance");
 
 /** The retire request of generation @p gen; @p reset for an instance that died. */
 #define GS_RETIRE(gen, reset) (((gen) << 1) | ((reset) ? 1u : 0u))

@@ -517,6 +517,8 @@ run_size(const struct opts *o, unsigned int n_sessions, uint16_t port, struct rt
 #define PROBE_RINGS  64
 #define PROBE_PASSES 200000u
 
+static const unsigned int probe_instances[] = { 3, 12, 60 };
+
 /* A handler's reply, written in place (not copied: only the finding is timed). */
 static inline void
 probe_put(struct rte_ring *r)
@@ -698,8 +700,8 @@ main(int argc, char **argv)
 			r->per_entity, (unsigned long)r->dispatched, (unsigned long)r->dropped,
 			(unsigned long)rte_get_tsc_hz());
 	}
-	for (unsigned int k = 0; k < 3; k++) {
-		const unsigned int n = (const unsigned int[]){ 3, 12, 60 }[k];
+	for (unsigned int k = 0; k < RTE_DIM(probe_instances); k++) {
+		const unsigned int n = probe_instances[k];
 		double all, bell;
 
 		if (reply_probe(n, o.trials, &all, &bell) < 0) {

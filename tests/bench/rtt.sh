@@ -111,10 +111,14 @@ group() {
     done
 }
 
+on_cpu() { # on_cpu CPU CMD...: CMD held on CPU, or where the scheduler puts it if CPU is ""
+    local cpu=$1
+    shift
+    if [ -n "$cpu" ]; then taskset -c "$cpu" "$@"; else "$@"; fi
+}
+
 players() { # players SERVER OUT [CPU]: gs-client's JSON summary (on CPU, if given)
-    local pin=()
-    [ -n "${3:-}" ] && pin=(taskset -c "$3")
-    ip netns exec "$NS" "${pin[@]}" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
+    on_cpu "${3:-}" ip netns exec "$NS" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
         --interval "$INTERVAL" --duration "$DURATION" --quiet --json >"$2" 2>/dev/null
 }
 
@@ -133,9 +137,8 @@ run_gsnet() { # run_gsnet MODE ROUND
 }
 
 run_kserver() { # run_kserver ROUND [MODE SERVER_CPU PLAYERS_CPU]
-    local mode=${2:-kserver} pin=()
-    [ -n "${3:-}" ] && pin=(taskset -c "$3")
-    "${pin[@]}" "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet \
+    local mode=${2:-kserver}
+    on_cpu "${3:-}" "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet \
         >"$WORK/kserver.log" 2>&1 &
     PIDS+=($!)
     sleep 0.5

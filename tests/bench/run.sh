@@ -62,8 +62,10 @@ PACKETS=20000000
 rm -rf /var/run/dpdk/gsbench_dispatch
 /usr/bin/python3 - "$OUT.dispatch.txt" >>"$OUT" <<'PY'
 import sys
-rows = [dict(kv.split("=") for kv in l.split()[1:]) for l in open(sys.argv[1]) if l.startswith("dispatch ")]
-small, large = rows
+lines = open(sys.argv[1]).read().splitlines()
+def rows(kind):  # the key=value pairs of gs-bench-dispatch's lines of that kind
+    return [dict(kv.split("=") for kv in l.split()[1:]) for l in lines if l.startswith(kind + " ")]
+small, large = rows("dispatch")
 f = lambda r, k: float(r[k])
 print("| figure | 1,000 sessions | 1,000,000 sessions | ratio |")
 print("|---|---|---|---|")
@@ -90,12 +92,11 @@ print("\nEach loop figure is the best of 11 rounds taken in turn with its baseli
       "The primary adds 64 bytes per session of its own (replay window, rate bucket).")
 print(f"\nTSC {int(small['tsc_hz']) / 1e9:.2f} GHz. Every frame dispatched: "
       f"{small['dispatched']} and {large['dispatched']}, dropped {small['dropped']} and {large['dropped']}.")
-probe = [dict(kv.split("=") for kv in l.split()[1:]) for l in open(sys.argv[1]) if l.startswith("reply_probe ")]
 print("\nFinding a pass's replies (one instance replied), cycles per pass, one thread with every "
       "ring in its cache (a lower bound for probing):\n")
 print("| instances claimed | probe every reply ring | reply doorbell | probe / doorbell |")
 print("|---|---|---|---|")
-for r in probe:
+for r in rows("reply_probe"):
     print(f"| {r['instances']} | {float(r['probe_all_cycles']):.1f} | {float(r['doorbell_cycles']):.1f} | {float(r['ratio']):.2f}x |")
 PY
 # Replication: gs-replicate's tick without DPDK (gs-bench-repl), the kernel

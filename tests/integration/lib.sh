@@ -343,9 +343,6 @@ gs_wait_eal() {
     gs_wait_file "/var/run/dpdk/$1/mp_socket" "$2" "${3:-}"
 }
 
-# gs_kill_wait PID [TIMEOUT_S]: SIGTERM, wait up to TIMEOUT_S (default 10)
-# for the exit, then SIGKILL. Returns the exit status when PID is a child of
-# this shell (137 if it had to be killed), 0 otherwise.
 # gs_dump_threads PID: what each thread of a process that will not exit is
 # waiting in (state, kernel wait channel, tracer; a gdb backtrace where gdb is
 # installed), into the test's log, so that a hang leaves evidence behind.
@@ -363,6 +360,9 @@ gs_dump_threads() {
     fi
 }
 
+# gs_kill_wait PID [TIMEOUT_S]: SIGTERM, wait up to TIMEOUT_S (default 10)
+# for the exit, then SIGKILL. Returns the exit status when PID is a child of
+# this shell (137 if it had to be killed), 0 otherwise.
 gs_kill_wait() {
     local pid=$1 timeout_s=${2:-10} deadline rc=0
     kill -0 "$pid" 2>/dev/null || {
