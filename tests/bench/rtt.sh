@@ -111,14 +111,14 @@ group() {
     done
 }
 
-on_cpu() { # on_cpu CPU CMD...: CMD held on CPU, or where the scheduler puts it if CPU is ""
-    local cpu=$1
-    shift
-    if [ -n "$cpu" ]; then taskset -c "$cpu" "$@"; else "$@"; fi
+pin() { # pin CPU: sets PIN to the command prefix that holds a command on CPU ("": none)
+    PIN=()
+    if [ -n "$1" ]; then PIN=(taskset -c "$1"); fi
 }
 
 players() { # players SERVER OUT [CPU]: gs-client's JSON summary (on CPU, if given)
-    on_cpu "${3:-}" ip netns exec "$NS" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
+    pin "${3:-}"
+    "${PIN[@]}" ip netns exec "$NS" "$BUILD/client/gs-client" --server "$1" --players "$PLAYERS" \
         --interval "$INTERVAL" --duration "$DURATION" --quiet --json >"$2" 2>/dev/null
 }
 
@@ -138,10 +138,17 @@ run_gsnet() { # run_gsnet MODE ROUND
 
 run_kserver() { # run_kserver ROUND [MODE SERVER_CPU PLAYERS_CPU]
     local mode=${2:-kserver}
-    on_cpu "${3:-}" "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet \
+    # a simple command, so that $! is gs-kserver itself (taskset execs it): a function run in
+    # the background would be a subshell, and stopping it would leave gs-kserver running
+    pin "${3:-}"
+    "${PIN[@]}" "$BUILD/tests/bench/kserver/gs-kserver" --bind 198.19.0.2:7777 --quiet \
         >"$WORK/kserver.log" 2>&1 &
     PIDS+=($!)
     sleep 0.5
+    if ! kill -0 "$!" 2>/dev/null; then # not bound: the players would measure someone else
+        echo "rtt: gs-kserver did not start: $(cat "$WORK/kserver.log")" >&2
+        exit 1
+    fi
     players 198.19.0.2:7777 "$WORK/$mode.$1.json" "${4:-}"
     stop_all
 }
