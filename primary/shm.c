@@ -128,6 +128,22 @@ rings_free(struct primary *p)
 		shm_class_rings_free(p, c);
 }
 
+void
+shm_ctl_stamp(struct gs_control *ctl)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->magic = GS_SHM_MAGIC;
+	ctl->layout_version = GS_SHM_VERSION;
+	ctl->ctl_size = sizeof(struct gs_control);
+	ctl->msg_size = sizeof(struct gs_msg);
+	ctl->slot_size = sizeof(struct gs_handler_slot);
+	ctl->session_size = sizeof(struct gs_session);
+	ctl->lcore_stats_size = sizeof(struct gs_lcore_stats);
+	snprintf(ctl->dpdk_version, sizeof(ctl->dpdk_version), "%s", rte_version());
+	snprintf(ctl->gsnet_version, sizeof(ctl->gsnet_version), "%s", GSNET_VERSION);
+	ctl->sdk_version = GS_SDK_VERSION_OF(GS_SDK_VERSION_MAJOR, GS_SDK_VERSION_MINOR);
+}
+
 static int
 ctl_create(struct primary *p, int socket)
 {
@@ -141,17 +157,7 @@ ctl_create(struct primary *p, int socket)
 		return -rte_errno;
 	}
 	ctl = mz->addr;
-	memset(ctl, 0, sizeof(*ctl));
-	ctl->magic = GS_SHM_MAGIC;
-	ctl->layout_version = GS_SHM_VERSION;
-	ctl->ctl_size = sizeof(struct gs_control);
-	ctl->msg_size = sizeof(struct gs_msg);
-	ctl->slot_size = sizeof(struct gs_handler_slot);
-	ctl->session_size = sizeof(struct gs_session);
-	ctl->lcore_stats_size = sizeof(struct gs_lcore_stats);
-	snprintf(ctl->dpdk_version, sizeof(ctl->dpdk_version), "%s", rte_version());
-	snprintf(ctl->gsnet_version, sizeof(ctl->gsnet_version), "%s", GSNET_VERSION);
-	ctl->sdk_version = GS_SDK_VERSION_OF(GS_SDK_VERSION_MAJOR, GS_SDK_VERSION_MINOR);
+	shm_ctl_stamp(ctl);
 	ctl->primary_pid = getpid();
 	ctl->n_lcores = p->n_lcores;
 	ctl->ring_size = p->app.cfg.ring_size;

@@ -9,7 +9,18 @@
  * table, the replay windows and the world; on the NUMA node of the first port.
  */
 
+struct gs_control;
 struct primary;
+
+/*
+ * Zero @p ctl and fill in what a secondary compares with its own build before
+ * it attaches (magic, layout version, struct sizes) and the versions it
+ * reports (DPDK, gsnet, handler SDK). The primary's run-time fields (pid,
+ * lcores, config limits, cookie key, TSC rate) are left for the caller.
+ * Tests that stand in for the primary stamp their header with it too, so
+ * the handlers see the same header as from a real primary.
+ */
+void shm_ctl_stamp(struct gs_control *ctl);
 
 /*
  * Create the group's shared memory for the config, with rings for its

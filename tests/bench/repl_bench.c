@@ -90,6 +90,7 @@
 #include "gs_wire.h"
 #include "gs_world.h"
 
+#include "bench_udp.h"
 #include "frame.h"
 #include "replicate.pb-c.h"
 
@@ -425,13 +426,6 @@ world_step(struct bench *b)
 
 /* --- the kernel baseline's sockets ---------------------------------------------------------- */
 
-static void
-set_buf(int fd, int opt_force, int opt, int bytes)
-{
-	if (setsockopt(fd, SOL_SOCKET, opt_force, &bytes, sizeof(bytes)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
-}
-
 static void *
 krecv_main(void *arg)
 {
@@ -489,20 +483,16 @@ kernel_open(struct bench *b)
 	if (ks == NULL)
 		return -ENOMEM;
 	b->ks = ks;
-	ks->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ks->fd < 0 || bind(ks->fd, (const struct sockaddr *)&any, sizeof(any)) < 0)
+	ks->fd = bench_udp_open(&any, 0, SOCK_BUF);
+	if (ks->fd < 0)
 		return -errno;
-	set_buf(ks->fd, SO_SNDBUFFORCE, SO_SNDBUF, SOCK_BUF);
 	for (unsigned int f = 0; f < N_RX; f++) {
 		struct sockaddr_in a;
 		socklen_t alen = sizeof(a);
 
-		kr->fd[f] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (kr->fd[f] < 0 ||
-			bind(kr->fd[f], (const struct sockaddr *)&any, sizeof(any)) < 0 ||
-			getsockname(kr->fd[f], (struct sockaddr *)&a, &alen) < 0)
+		kr->fd[f] = bench_udp_open(&any, SOCK_BUF, 0);
+		if (kr->fd[f] < 0 || getsockname(kr->fd[f], (struct sockaddr *)&a, &alen) < 0)
 			return -errno;
-		set_buf(kr->fd[f], SO_RCVBUFFORCE, SO_RCVBUF, SOCK_BUF);
 		kr->port[f] = a.sin_port;
 	}
 	for (uint32_t i = 0; i < b->o.sessions; i++) {

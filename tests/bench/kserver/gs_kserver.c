@@ -27,6 +27,7 @@
 
 #include "gs_parse.h"
 
+#include "bench_udp.h"
 #include "kserver.h"
 
 #define RX_BATCH      64
@@ -258,29 +259,16 @@ io_flush(void *arg, struct ks_out *out, unsigned int n)
 	return sent;
 }
 
-static void
-set_buf(int fd, int opt_force, int opt, int bytes)
-{
-	if (setsockopt(fd, SOL_SOCKET, opt_force, &bytes, sizeof(bytes)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
-}
-
 static int
 open_socket(const struct opts *o)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = RX_TIMEOUT_MS * 1000 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = bench_udp_open(&o->bind, SOCK_BUF, SOCK_BUF);
 
-	if (fd < 0) {
-		perror("gs-kserver: socket");
-		return -1;
-	}
-	set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, SOCK_BUF);
-	set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, SOCK_BUF);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-		bind(fd, (const struct sockaddr *)&o->bind, sizeof(o->bind)) < 0) {
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
 		perror("gs-kserver: bind");
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	return fd;

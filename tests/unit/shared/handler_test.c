@@ -16,7 +16,6 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-#include <rte_version.h>
 
 #include <CUnit/CUnit.h>
 
@@ -30,6 +29,7 @@
 #include "monitor.h"
 #include "move.pb-c.h"
 #include "primary.h"
+#include "shm.h"
 
 /*
  * Claiming, leaving and retiring a handler slot with the real code of both
@@ -614,16 +614,7 @@ group_create(void)
 	if (mz == NULL)
 		return -1;
 	ctl = mz->addr;
-	memset(ctl, 0, sizeof(*ctl));
-	ctl->magic = GS_SHM_MAGIC;
-	ctl->layout_version = GS_SHM_VERSION;
-	ctl->ctl_size = sizeof(struct gs_control);
-	ctl->msg_size = sizeof(struct gs_msg);
-	ctl->slot_size = sizeof(struct gs_handler_slot);
-	ctl->session_size = sizeof(struct gs_session);
-	ctl->lcore_stats_size = sizeof(struct gs_lcore_stats);
-	snprintf(ctl->dpdk_version, sizeof(ctl->dpdk_version), "%s", rte_version());
-	snprintf(ctl->gsnet_version, sizeof(ctl->gsnet_version), "%s", GSNET_VERSION);
+	shm_ctl_stamp(ctl);
 	ctl->n_lcores = N_LCORES;
 	ctl->tsc_hz = rte_get_timer_hz();
 	ctl->epoch = 1;
@@ -641,7 +632,6 @@ group_create(void)
 	}
 	snprintf(ctl->classes[C].name, sizeof(ctl->classes[C].name), "move");
 	ctl->classes[C].state = GS_CLASS_ACTIVE;
-	ctl->sdk_version = GS_SDK_VERSION;
 	gs_cfg_defaults(&p.app.cfg);
 	p.ctl = ctl;
 	p.n_lcores = N_LCORES;
