@@ -6,8 +6,10 @@
 #     repository's .clang-format. Headers are read as C (stdin and
 #     --assume-filename): clang-format 14 guesses a header's language from its
 #     text and takes gs_shm_types.h, whose designated initializers in a macro
-#     look like a message send, for Objective-C, which the config (Language:
-#     Cpp) does not cover; --assume-filename applies only to stdin in 14;
+#     look like a message send, for Objective-C. The config names no language,
+#     so a plain `clang-format FILE` (an editor's) applies it to that guess
+#     too; the check still formats headers by C's rules, which they are
+#     written in. --assume-filename applies only to stdin in 14;
 #   - shellcheck -x on every tracked shell script: *.sh, and files with no
 #     extension whose first line is an sh or bash shebang (.ci/run).
 # Prints each finding as FILE:LINE:COL: ... and exits 1 if there is any, 0 when
